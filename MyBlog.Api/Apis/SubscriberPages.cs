@@ -1,0 +1,51 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MyBlog.Core.Subscribers;
+
+namespace MyBlog.Api.Apis;
+
+/// <summary>
+/// The small pages a reader sees after clicking a link in an email. Every outcome — including a stale or forged
+/// link — gets a plain, friendly page rather than an error.
+/// </summary>
+internal static class SubscriberPages
+{
+    public static ContentHttpResult Confirmed(ConfirmOutcome outcome) => outcome switch
+    {
+        ConfirmOutcome.Confirmed => Page(200, "You're subscribed", "Thanks for confirming! New posts will arrive in your inbox."),
+        ConfirmOutcome.AlreadyConfirmed => Page(200, "Already confirmed", "Your subscription was already confirmed. Nothing more to do."),
+        ConfirmOutcome.Unsubscribed => Page(409, "You have unsubscribed", "This address was unsubscribed, so there is nothing to confirm. Subscribe again on the site if you changed your mind."),
+        ConfirmOutcome.Expired => Page(410, "This link has expired", "Confirm links are valid for 7 days. Subscribe again on the site and we'll send you a fresh one."),
+        _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Check that you opened the whole link from the email, or subscribe again on the site."),
+    };
+
+    public static ContentHttpResult AskToUnsubscribe(string id, string? token) => Page(200, "Unsubscribe?",
+        "You'll stop getting emails from us.",
+        $"""<form method="post" action="/api/subscribers/{WebUtility.UrlEncode(id)}/unsubscribe?token={WebUtility.UrlEncode(token ?? "")}"><button type="submit">Unsubscribe</button></form>""");
+
+    public static ContentHttpResult Unsubscribed(UnsubscribeOutcome outcome) => outcome switch
+    {
+        UnsubscribeOutcome.Unsubscribed => Page(200, "You're unsubscribed", "You won't get any more emails from us. Sorry to see you go!"),
+        _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Check that you opened the whole link from the email."),
+    };
+
+    public static string FormError(Dictionary<string, string[]> errors) => Html("Please check your subscription",
+        string.Join("", errors.Values.SelectMany(v => v).Select(m => $"<p>{WebUtility.HtmlEncode(m)}</p>")),
+        """<p><a href="/">Back to the site</a></p>""");
+
+    private static ContentHttpResult Page(int status, string title, string message, string extra = """<p><a href="/">Back to the site</a></p>""") =>
+        TypedResults.Content(Html(title, $"<p>{WebUtility.HtmlEncode(message)}</p>", extra), "text/html; charset=utf-8", statusCode: status);
+
+    private static string Html(string title, string body, string extra) => $$"""
+        <!doctype html>
+        <html lang="en">
+        <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
+        <title>{{WebUtility.HtmlEncode(title)}}</title>
+        <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.6}
+        @media (prefers-color-scheme: dark){body{background:#0d1117;color:#e6edf3} a{color:#58a6ff} }
+        button{font:inherit;padding:.5rem 1rem;border-radius:.5rem;border:1px solid currentColor;cursor:pointer}</style></head>
+        <body><main><h1>{{WebUtility.HtmlEncode(title)}}</h1>{{body}}{{extra}}</main></body>
+        </html>
+        """;
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using MyBlog.Core.Subscribers;
+
+namespace MyBlog.Api.Apis;
+
+/// <summary>
+/// Subscribing, confirming and unsubscribing. Subscribe answers the same 202 for a new and a known address, so
+/// the API cannot be used to learn who subscribes; the welcome email follows asynchronously through the stream.
+/// </summary>
+public static class SubscribersApi
+{
+    public const string RateLimitPolicy = "subscribe";
+    public const int SubscribesPerMinute = 5;
+    public const int MaxBodyBytes = 4 * 1024;
+
+    /// <summary>Where a plain (no JavaScript) form post lands.</summary>
+    public const string CheckInboxPage = "/subscribed/";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapSubscribersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/subscribers").WithTags("Subscribers");
+
+        api.MapPost("/", SubscribeAsync)
+            .WithName("Subscribe")
+            .WithSummary("Subscribe an email address; a welcome email with a confirm link follows.")
+            .Accepts<SubscribeRequest>("application/json", "application/x-www-form-urlencoded")
+            .RequireRateLimiting(RateLimitPolicy)
+            .DisableAntiforgery();
+
+        api.MapGet("/{id}/confirm", ConfirmAsync)
+            .WithName("ConfirmSubscription")
+            .WithSummary("The confirm link from the welcome email.");
+
+        api.MapGet("/{id}/unsubscribe", UnsubscribePage)
+            .WithName("UnsubscribePage")
+            .WithSummary("The unsubscribe link opened in a browser: asks before acting, so link scanners cannot unsubscribe.");
+
+        api.MapPost("/{id}/unsubscribe", UnsubscribeAsync)
+            .WithName("Unsubscribe")
+            .WithSummary("One-click unsubscribe (RFC 8058) from the mail client, or the button on the unsubscribe page.")
+            .DisableAntiforgery();
+
+        return app;
+    }
+
+    public static async Task<Results<Accepted<SubscribeAccepted>, RedirectHttpResult, ContentHttpResult, ValidationProblem, ProblemHttpResult>>
+        SubscribeAsync(HttpRequest request, SubscriberStore subscribers, CancellationToken ct)
+    {
+        var isForm = request.HasFormContentType && request.ContentType!.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+        if (!request.HasJsonContentType() && !isForm)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "Unsupported media type",
+                detail: "Send the subscription as application/json, for example {\"email\": \"you@example.com\", \"name\": \"Ada\"}.");
+        }
+
+        var body = await ReadLimitedAsync(request, ct);
+        if (body is null)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "Request body too large",
+                detail: $"A subscription is at most {MaxBodyBytes} bytes.");
+        }
+
+        SubscribeRequest? input;
+        if (isForm)
+        {
+            var form = QueryHelpers.ParseQuery(System.Text.Encoding.UTF8.GetString(body));
+            input = new SubscribeRequest(form.TryGetValue("email", out var e) ? e.ToString() : null,
+                form.TryGetValue("name", out var n) ? n.ToString() : null);
+        }
+        else
+        {
+            try
+            {
+                input = JsonSerializer.Deserialize<SubscribeRequest>(body, Json);
+            }
+            catch (JsonException ex)
+            {
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status400BadRequest,
+                    title: "Malformed JSON",
+                    detail: $"The body is not a valid subscription: {ex.Message}");
+            }
+        }
+
+        input ??= new SubscribeRequest(null, null);
+        if (!input.TryValidate(out var subscriber, out var errors))
+        {
+            return isForm
+                ? TypedResults.Content(SubscriberPages.FormError(errors), "text/html; charset=utf-8", statusCode: StatusCodes.Status400BadRequest)
+                : TypedResults.ValidationProblem(errors, title: "The subscription is not valid");
+        }
+
+        await subscribers.AddAsync(subscriber, Activity.Current?.Id, ct);
+
+        return isForm
+            ? TypedResults.Redirect(CheckInboxPage)
+            : TypedResults.Accepted((string?)null, new SubscribeAccepted("Thanks! Check your inbox for an email to confirm your subscription."));
+    }
+
+    public static async Task<ContentHttpResult> ConfirmAsync(string id, string? token, SubscriberStore subscribers, CancellationToken ct)
+    {
+        var outcome = await subscribers.ConfirmAsync(id, token, ct);
+        return SubscriberPages.Confirmed(outcome);
+    }
+
+    public static ContentHttpResult UnsubscribePage(string id, string? token) => SubscriberPages.AskToUnsubscribe(id, token);
+
+    public static async Task<ContentHttpResult> UnsubscribeAsync(string id, string? token, SubscriberStore subscribers, CancellationToken ct)
+    {
+        var outcome = await subscribers.UnsubscribeAsync(id, token, ct);
+        return SubscriberPages.Unsubscribed(outcome);
+    }
+
+    /// <summary>Reads the body if it fits in <see cref="MaxBodyBytes"/>; null when it does not (declared or actual).</summary>
+    private static async Task<byte[]?> ReadLimitedAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+        var buffer = new byte[MaxBodyBytes + 1];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await request.Body.ReadAsync(buffer.AsMemory(read), ct)) > 0)
+        {
+            read += n;
+        }
+        return read > MaxBodyBytes ? null : buffer[..read];
+    }
+}
+
+public sealed record SubscribeAccepted(string Message);

@@ -1,0 +1,18 @@
+using MyBlog.Api.Apis;
+using MyBlog.Api.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+app.UseForwardedHeaders();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRateLimiter();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi("/api/openapi/{documentName}.json");
+app.MapSubscribersApi();
+
+app.Run();

@@ -1,0 +1,107 @@
+namespace MyBlog.AppHost.Emulators;
+
+/// <summary>
+/// The local emulators as resources, the way <c>AddRedis</c> reads in eShop: each an executable (Java, Node or a
+/// dotnet tool — no Docker) that waits for the one-time setup, with its endpoint and a health check.
+/// </summary>
+public static class EmulatorExtensions
+{
+    /// <summary>Credentials the services use against the emulators; s3rver only knows this key pair.</summary>
+    public const string LocalAccessKey = "S3RVER";
+    public const string LocalRegion = "us-east-1";
+
+    private static string EmulatorsDirectory(IDistributedApplicationBuilder builder) =>
+        Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "emulators"));
+
+    /// <summary>Installs the pinned emulators on first run (npm, the DynamoDB Local tarball, dotnet tools); reused afterwards.</summary>
+    public static IResourceBuilder<ExecutableResource> AddEmulatorSetup(this IDistributedApplicationBuilder builder, string name) =>
+        builder.AddExecutable(name, "node", EmulatorsDirectory(builder), "setup.mjs");
+
+    /// <summary>DynamoDB Local 1.25.1 in memory; one shared database whatever the caller's credentials or region.</summary>
+    public static IResourceBuilder<ExecutableResource> AddDynamoDbLocal(this IDistributedApplicationBuilder builder, string name)
+    {
+        var dynamo = builder.AddExecutable(name, "java", Path.Combine(EmulatorsDirectory(builder), "dynamodb"))
+            .WithHttpEndpoint(name: "http");
+        var endpoint = dynamo.GetEndpoint("http");
+        return dynamo
+            .WithArgs(context =>
+            {
+                context.Args.Add("-Djava.library.path=./DynamoDBLocal_lib");
+                context.Args.Add("-jar");
+                context.Args.Add("DynamoDBLocal.jar");
+                context.Args.Add("-inMemory");
+                context.Args.Add("-sharedDb");
+                context.Args.Add("-disableTelemetry");
+                context.Args.Add("-port");
+                context.Args.Add(endpoint.Property(EndpointProperty.TargetPort));
+            })
+            // An unsigned GET is answered 400 MissingAuthenticationToken: that answer means it is up.
+            .WithHttpHealthCheck("/", statusCode: 400);
+    }
+
+    /// <summary>s3rver 3.7.1 behind the SDK-compatibility front in emulators/s3.mjs, with the buckets created at start.</summary>
+    public static IResourceBuilder<ExecutableResource> AddS3Emulator(
+        this IDistributedApplicationBuilder builder, string name, IEnumerable<string> buckets, string corsOrigin)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "myblog-s3", builder.Environment.EnvironmentName);
+        return builder.AddExecutable(name, "node", EmulatorsDirectory(builder), "s3.mjs")
+            .WithHttpEndpoint(name: "http", env: "PORT")
+            .WithEnvironment("S3_DIRECTORY", directory)
+            .WithEnvironment("S3_BUCKETS", string.Join(',', buckets))
+            .WithEnvironment("S3_CORS_ORIGINS", corsOrigin)
+            .WithHttpHealthCheck("/_emulator/health");
+    }
+
+    /// <summary>smtp4dev 3.15.0 (a local dotnet tool): SMTP on a loopback port, its web UI and REST API on <paramref name="uiPort"/>.</summary>
+    public static IResourceBuilder<ExecutableResource> AddSmtpSink(this IDistributedApplicationBuilder builder, string name, int uiPort)
+    {
+        var repoRoot = Path.GetDirectoryName(EmulatorsDirectory(builder))!;
+        var smtp = builder.AddExecutable(name, "dotnet", repoRoot, "tool", "run", "smtp4dev")
+            .WithHttpEndpoint(port: uiPort, name: "http", isProxied: false)
+            .WithEndpoint(name: "smtp", scheme: "tcp");
+        var smtpEndpoint = smtp.GetEndpoint("smtp");
+        return smtp
+            .WithArgs(context =>
+            {
+                context.Args.Add($"--urls=http://127.0.0.1:{uiPort}");
+                context.Args.Add(ReferenceExpression.Create($"--smtpport={smtpEndpoint.Property(EndpointProperty.TargetPort)}"));
+                context.Args.Add("--bindaddress=127.0.0.1");
+                context.Args.Add("--hostname=localhost");
+                context.Args.Add("--imapport=");
+                context.Args.Add("--pop3port=");
+                context.Args.Add("--db=");
+                context.Args.Add("--messagestokeep=1000");
+                context.Args.Add("--nousersettings");
+            })
+            .WithHttpHealthCheck("/api/Messages");
+    }
+
+    /// <summary>Points a service's AWS SDK clients at the emulators.</summary>
+    public static IResourceBuilder<ProjectResource> WithAwsEmulators(
+        this IResourceBuilder<ProjectResource> project,
+        IResourceBuilder<ExecutableResource> dynamoDb,
+        IResourceBuilder<ExecutableResource>? s3 = null)
+    {
+        project
+            .WithEnvironment("Aws__Region", LocalRegion)
+            .WithEnvironment("AWS_ACCESS_KEY_ID", LocalAccessKey)
+            .WithEnvironment("AWS_SECRET_ACCESS_KEY", LocalAccessKey)
+            .WithEnvironment("Aws__DynamoDbServiceUrl", dynamoDb.GetEndpoint("http"))
+            .WaitFor(dynamoDb);
+        if (s3 is not null)
+        {
+            project.WithEnvironment("Aws__S3ServiceUrl", s3.GetEndpoint("http")).WaitFor(s3);
+        }
+        return project;
+    }
+
+    /// <summary>Sends a service's mail to the SMTP sink.</summary>
+    public static IResourceBuilder<ProjectResource> WithSmtp(this IResourceBuilder<ProjectResource> project, IResourceBuilder<ExecutableResource> smtp)
+    {
+        var endpoint = smtp.GetEndpoint("smtp");
+        return project
+            .WithEnvironment("Mail__Host", endpoint.Property(EndpointProperty.Host))
+            .WithEnvironment("Mail__Port", endpoint.Property(EndpointProperty.Port))
+            .WithEnvironment("Mail__Security", "None");
+    }
+}

@@ -1,0 +1,47 @@
+using MyBlog.AppHost.Emulators;
+using MyBlog.Core;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+const int SitePort = 8080;
+const int MailUiPort = 8025;
+var siteUrl = $"http://localhost:{SitePort}";
+
+// Local stand-ins for AWS: installed on first run, then DynamoDB Local, the S3 emulator and the SMTP sink.
+var setup = builder.AddEmulatorSetup("emulators-setup");
+var dynamoDb = builder.AddDynamoDbLocal("dynamodb").WaitForCompletion(setup);
+var s3 = builder.AddS3Emulator("s3", MyBlogBuckets.All, corsOrigin: siteUrl).WaitForCompletion(setup);
+var smtp = builder.AddSmtpSink("smtp4dev", MailUiPort).WaitForCompletion(setup);
+
+// The AWS glue without an emulator (table provisioning, stream → Lambda delivery).
+var localAws = builder.AddProject<Projects.MyBlog_LocalAws>("localaws")
+    .WithAwsEmulators(dynamoDb, s3)
+    .WithEnvironment("MyBlog__SiteUrl", siteUrl)
+    .WithEnvironment("LocalAws__FailuresDirectory", Path.Combine(Path.GetTempPath(), "myblog-failures"))
+    .WithHttpHealthCheck("/health");
+
+var workers = builder.AddProject<Projects.MyBlog_Workers>("workers")
+    .WithAwsEmulators(dynamoDb, s3)
+    .WithSmtp(smtp)
+    .WithEnvironment("MyBlog__SiteUrl", siteUrl)
+    .WaitFor(localAws);
+localAws.WithReference(workers);
+
+var api = builder.AddProject<Projects.MyBlog_Api>("api")
+    .WithAwsEmulators(dynamoDb)
+    .WithEnvironment("MyBlog__SiteUrl", siteUrl)
+    .WaitFor(localAws)
+    .WithHttpHealthCheck("/health");
+
+// The edge: what CloudFront is on AWS, at a fixed address people and scripts can rely on.
+builder.AddProject<Projects.MyBlog_Web>("web")
+    .WithReference(api)
+    .WithEndpoint("http", endpoint =>
+    {
+        endpoint.Port = SitePort;
+        endpoint.IsProxied = false;
+    })
+    .WithExternalHttpEndpoints()
+    .WaitFor(api);
+
+builder.Build().Run();

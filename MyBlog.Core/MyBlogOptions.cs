@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MyBlog.Core;
+
+/// <summary>What every MyBlog service needs to know about the site it serves. Bound from the "MyBlog" section.</summary>
+public sealed class MyBlogOptions
+{
+    public const string Section = "MyBlog";
+
+    [Required, RegularExpression("^[A-Za-z0-9_.-]{3,255}$")]
+    public string TableName { get; set; } = MyBlogTable.DefaultName;
+
+    [Required, StringLength(100, MinimumLength = 1)]
+    public string SiteName { get; set; } = "MyBlog";
+
+    /// <summary>The public address readers use (the edge locally, CloudFront on AWS); links in emails start here.</summary>
+    [Required, Url]
+    public string SiteUrl { get; set; } = "http://localhost:8080";
+
+    public Uri SiteUri => new(SiteUrl.TrimEnd('/') + "/");
+}

@@ -1,0 +1,33 @@
+namespace MyBlog.Core;
+
+/// <summary>
+/// A worker's subscription to the table's stream, with Lambda event source mapping settings. The CDK stack
+/// creates these mappings on AWS; MyBlog.LocalAws runs them locally with the same filters and limits.
+/// </summary>
+/// <param name="Name">The worker function's short name.</param>
+/// <param name="Path">The Workers endpoint the Lambda Web Adapter passes the event to (AWS_LWA_PASS_THROUGH_PATH).</param>
+/// <param name="FilterPattern">Lambda filter criteria pattern: only matching records reach the worker.</param>
+public sealed record StreamSubscription(
+    string Name,
+    string Path,
+    string FilterPattern,
+    int BatchSize,
+    int MaximumRetryAttempts,
+    bool BisectBatchOnFunctionError);
+
+public static class StreamSubscriptions
+{
+    /// <summary>A subscriber item was created: the only event that may lead to a welcome email.</summary>
+    public const string NewSubscriberFilter =
+        """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SUBSCRIBER#"}]}}}}""";
+
+    public static readonly StreamSubscription WelcomeMail = new(
+        Name: "welcome-mail",
+        Path: "/events/welcome-mail",
+        FilterPattern: NewSubscriberFilter,
+        BatchSize: 10,
+        MaximumRetryAttempts: 10,
+        BisectBatchOnFunctionError: true);
+
+    public static IReadOnlyList<StreamSubscription> All { get; } = [WelcomeMail];
+}

@@ -1,0 +1,41 @@
+namespace MyBlog.Core.Subscribers;
+
+/// <summary>What a reader sends to subscribe: an address and, if they like, the name we greet them by.</summary>
+public sealed record SubscribeRequest(string? Email, string? Name)
+{
+    public const int MaxNameLength = 100;
+
+    /// <summary>Validates and normalizes; returns the problems by field name, or a clean subscription.</summary>
+    public bool TryValidate(out NewSubscriber subscriber, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        subscriber = default!;
+
+        if (!EmailAddress.TryParse(Email, out var address, out var emailError))
+        {
+            errors["email"] = [emailError];
+        }
+
+        var name = Name?.Trim();
+        if (!string.IsNullOrEmpty(name))
+        {
+            if (name.Length > MaxNameLength)
+            {
+                errors["name"] = [$"A name can be at most {MaxNameLength} characters long."];
+            }
+            else if (name.Any(char.IsControl))
+            {
+                errors["name"] = ["A name cannot contain control characters or line breaks."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return false;
+        }
+        subscriber = new NewSubscriber(address!, string.IsNullOrEmpty(name) ? null : name);
+        return true;
+    }
+}
+
+public sealed record NewSubscriber(EmailAddress Email, string? Name);

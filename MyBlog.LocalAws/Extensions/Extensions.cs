@@ -1,0 +1,70 @@
+using Amazon.Runtime.Credentials;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Instrumentation.Http;
+using MyBlog.Core;
+using MyBlog.LocalAws.Delivery;
+using MyBlog.LocalAws.Provisioning;
+using MyBlog.LocalAws.Streams;
+
+namespace MyBlog.LocalAws.Extensions;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MyBlogOptions>()
+            .BindConfiguration(MyBlogOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<LocalAwsOptions>()
+            .BindConfiguration(LocalAwsOptions.Section)
+            .PostConfigure(options =>
+            {
+                if (options.StreamMappings.Count == 0)
+                {
+                    options.StreamMappings.AddRange(StreamSubscriptions.All.Select(ToMapping));
+                }
+            });
+
+        builder.AddDynamoDbClient();
+
+        // Polling GetRecords four times a second would bury the traces people look for; deliveries are traced instead.
+        builder.Services.Configure<HttpClientTraceInstrumentationOptions>(options =>
+            options.FilterHttpRequestMessage = request =>
+                !(request.Headers.TryGetValues("X-Amz-Target", out var target) && target.First().StartsWith("DynamoDBStreams", StringComparison.Ordinal)));
+
+        builder.Services.AddSingleton<TableProvisioner>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TableProvisioner>());
+        builder.Services.AddHealthChecks().AddCheck<TableProvisioner>("table");
+
+        var dynamoUrl = builder.Configuration["Aws:DynamoDbServiceUrl"]
+            ?? throw new InvalidOperationException("LocalAws needs Aws:DynamoDbServiceUrl (DynamoDB Local).");
+        var region = builder.Configuration["Aws:Region"] ?? "us-east-1";
+        builder.Services.AddHttpClient("dynamodb-streams").AddTypedClient((http, _) => new DynamoDbStreamsClient(
+            http, new Uri(dynamoUrl), region, DefaultAWSCredentialsIdentityResolver.GetCredentials().GetCredentials()));
+
+        // Lambda's retry rules are BatchDelivery's job: no extra HTTP retries or timeouts on the worker calls.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way out.
+        builder.Services.AddHttpClient(FunctionInvoker.HttpClientName, http =>
+        {
+            http.BaseAddress = new Uri(builder.Configuration["LocalAws:WorkersUrl"] ?? "http://workers");
+            http.Timeout = Timeout.InfiniteTimeSpan;
+        }).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+        builder.Services.AddSingleton<FunctionInvoker>();
+        builder.Services.AddSingleton<OnFailureDestination>();
+        builder.Services.AddSingleton<BatchDelivery>();
+        builder.Services.AddHostedService<StreamEventSourceMappings>();
+    }
+
+    private static EventSourceMappingOptions ToMapping(StreamSubscription subscription) => new()
+    {
+        Name = subscription.Name,
+        Path = subscription.Path,
+        FilterPatterns = [subscription.FilterPattern],
+        BatchSize = subscription.BatchSize,
+        MaximumRetryAttempts = subscription.MaximumRetryAttempts,
+        BisectBatchOnFunctionError = subscription.BisectBatchOnFunctionError,
+    };
+}

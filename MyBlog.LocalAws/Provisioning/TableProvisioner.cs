@@ -1,0 +1,68 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MyBlog.Core;
+
+namespace MyBlog.LocalAws.Provisioning;
+
+/// <summary>
+/// Creates the table (with its stream) in DynamoDB Local from <see cref="MyBlogTable"/>, the definition the CDK
+/// stack also uses. Idempotent: an existing table is kept. LocalAws reports healthy only once the table is active,
+/// so the services that wait for it never meet a missing table.
+/// </summary>
+public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> options, ILogger<TableProvisioner> logger)
+    : BackgroundService, IHealthCheck
+{
+    private readonly TaskCompletionSource<string> _streamArn = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the table's stream ARN once the table is ready.</summary>
+    public Task<string> StreamArn => _streamArn.Task;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var table = options.Value.TableName;
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                _streamArn.TrySetResult(await EnsureTableAsync(table, stoppingToken));
+                logger.LogInformation("Table {Table} is ready", table);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Provisioning table {Table} failed (attempt {Attempt}); retrying", table, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), stoppingToken);
+            }
+        }
+    }
+
+    private async Task<string> EnsureTableAsync(string table, CancellationToken ct)
+    {
+        try
+        {
+            await dynamo.CreateTableAsync(MyBlogTable.CreateTableRequest(table), ct);
+            logger.LogInformation("Created table {Table}", table);
+        }
+        catch (ResourceInUseException)
+        {
+            logger.LogInformation("Table {Table} already exists", table);
+        }
+
+        while (true)
+        {
+            var description = (await dynamo.DescribeTableAsync(table, ct)).Table;
+            if (description.TableStatus == TableStatus.ACTIVE && description.LatestStreamArn is { } arn)
+            {
+                return arn;
+            }
+            await Task.Delay(200, ct);
+        }
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(StreamArn.IsCompletedSuccessfully
+            ? HealthCheckResult.Healthy("Table and stream are ready")
+            : HealthCheckResult.Unhealthy("Table not provisioned yet"));
+}

@@ -1,0 +1,15 @@
+using MyBlog.Workers.Extensions;
+using MyBlog.Workers.Handlers;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapDefaultEndpoints();
+app.MapWelcomeMailHandler();
+
+app.Run();

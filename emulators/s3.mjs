@@ -1,0 +1,145 @@
+// The local S3: s3rver 3.7.1 behind a small compatibility front that makes it safe for AWS SDK for .NET v4.
+//  - The SDK sends aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], STREAMING-UNSIGNED-PAYLOAD-TRAILER);
+//    plain s3rver would store the chunk framing inside the object and answer 200. The front decodes them first.
+//  - x-amz-copy-source arrives URL-encoded; s3rver expects it decoded.
+//  - Buckets are created at start-up (idempotently) with CORS for browser uploads from the site's origin.
+//  - s3rver's "event" emitter (AWS-shaped S3 notification records) is forwarded over HTTP to MyBlog.LocalAws.
+// Usage: node s3.mjs  (PORT, S3_DIRECTORY, S3_BUCKETS=a,b,c, S3_CORS_ORIGINS, S3_EVENTS_URL from the environment)
+import http from "node:http";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const S3rver = require("s3rver");
+
+const port = Number(process.env.PORT ?? 4569);
+const host = process.env.S3_HOST ?? "127.0.0.1";
+const directory = process.env.S3_DIRECTORY ?? "./.s3";
+const buckets = (process.env.S3_BUCKETS ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+const corsOrigins = (process.env.S3_CORS_ORIGINS ?? "http://localhost:8080").split(",").map((o) => o.trim()).filter(Boolean);
+const eventsUrl = process.env.S3_EVENTS_URL;
+
+const escapeXml = (s) => s.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c]);
+const cors = `<CORSConfiguration>${corsOrigins
+  .map((origin) => `<CORSRule><AllowedOrigin>${escapeXml(origin)}</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule>`)
+  .join("")}</CORSConfiguration>`;
+
+/** Decodes an aws-chunked body: `hex-size[;chunk-signature=…]\r\n data \r\n` … `0[;…]\r\n` [trailers] `\r\n`. */
+export function decodeAwsChunked(body) {
+  const parts = [];
+  const trailers = {};
+  let offset = 0;
+  for (;;) {
+    const lineEnd = body.indexOf("\r\n", offset);
+    if (lineEnd < 0) throw new Error("aws-chunked body ends inside a chunk header");
+    const size = parseInt(body.toString("latin1", offset, lineEnd).split(";")[0], 16);
+    if (Number.isNaN(size)) throw new Error("aws-chunked chunk header has no size");
+    offset = lineEnd + 2;
+    if (size === 0) break;
+    if (offset + size > body.length) throw new Error("aws-chunked body is shorter than its chunks declare");
+    parts.push(body.subarray(offset, offset + size));
+    offset += size + 2; // data, then CRLF
+  }
+  // Trailer lines (x-amz-checksum-crc32:…, x-amz-trailer-signature:…) until an empty line.
+  for (;;) {
+    const lineEnd = body.indexOf("\r\n", offset);
+    if (lineEnd < 0 || lineEnd === offset) break;
+    const line = body.toString("latin1", offset, lineEnd);
+    const colon = line.indexOf(":");
+    if (colon > 0) trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    offset = lineEnd + 2;
+  }
+  return { data: Buffer.concat(parts), trailers };
+}
+
+function isAwsChunked(headers) {
+  const sha = String(headers["x-amz-content-sha256"] ?? "");
+  const encoding = String(headers["content-encoding"] ?? "");
+  return sha.startsWith("STREAMING-") || encoding.split(",").map((e) => e.trim()).includes("aws-chunked");
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function forwardEvent(event) {
+  if (!eventsUrl) return;
+  const body = JSON.stringify(event);
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      const response = await fetch(eventsUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
+      if (response.ok) return;
+      console.error(`S3 event forward answered ${response.status} (attempt ${attempt})`);
+    } catch (error) {
+      console.error(`S3 event forward failed (attempt ${attempt}): ${error.message}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+  }
+}
+
+const s3rver = new S3rver({
+  address: "127.0.0.1",
+  port: 0,
+  silent: true,
+  directory,
+  allowMismatchedSignatures: true,
+  configureBuckets: buckets.map((name) => ({ name, configs: [cors] })),
+});
+s3rver.on("event", (event) => void forwardEvent(event));
+const { port: innerPort } = await s3rver.run();
+
+const front = http.createServer(async (req, res) => {
+  try {
+    if (req.method === "GET" && req.url === "/_emulator/health") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      return;
+    }
+    const headers = { ...req.headers };
+    let body = await readBody(req);
+    if (isAwsChunked(headers)) {
+      const decoded = decodeAwsChunked(body);
+      body = decoded.data;
+      const declared = headers["x-amz-decoded-content-length"];
+      if (declared !== undefined && Number(declared) !== body.length) {
+        res.writeHead(400, { "content-type": "application/xml" }).end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>IncompleteBody</Code><Message>Decoded ${body.length} bytes, expected ${declared}</Message></Error>`);
+        return;
+      }
+      const encodings = String(headers["content-encoding"] ?? "").split(",").map((e) => e.trim()).filter((e) => e && e !== "aws-chunked");
+      if (encodings.length) headers["content-encoding"] = encodings.join(","); else delete headers["content-encoding"];
+      delete headers["x-amz-decoded-content-length"];
+      delete headers["x-amz-trailer"];
+      delete headers["transfer-encoding"];
+      headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+      Object.assign(headers, decoded.trailers);
+    }
+    if (headers["x-amz-copy-source"]) headers["x-amz-copy-source"] = decodeURIComponent(String(headers["x-amz-copy-source"]));
+    if (body.length > 0 || req.method === "PUT" || req.method === "POST") headers["content-length"] = String(body.length);
+    delete headers["expect"];
+
+    const upstream = http.request({ host: "127.0.0.1", port: innerPort, method: req.method, path: req.url, headers }, (inner) => {
+      res.writeHead(inner.statusCode ?? 502, inner.headers);
+      inner.pipe(res);
+    });
+    upstream.on("error", (error) => {
+      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+      res.end(`S3 emulator error: ${error.message}`);
+    });
+    upstream.end(body);
+  } catch (error) {
+    if (!res.headersSent) res.writeHead(400, { "content-type": "application/xml" });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidRequest</Code><Message>${escapeXml(error.message)}</Message></Error>`);
+  }
+});
+front.listen(port, host, () => {
+  console.log(`S3 emulator (s3rver 3.7.1) listening on http://${host}:${port}; buckets: ${buckets.join(", ") || "(none)"}; store: ${directory}`);
+});
+
+const stop = async () => {
+  front.close();
+  await s3rver.close();
+  process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
