@@ -24,7 +24,8 @@ var workers = builder.AddProject<Projects.MyBlog_Workers>("workers")
     .WithAwsEmulators(dynamoDb, s3)
     .WithSmtp(smtp)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
-    .WaitFor(localAws);
+    .WaitFor(localAws)
+    .WithHttpHealthCheck("/health");
 localAws.WithReference(workers);
 
 var api = builder.AddProject<Projects.MyBlog_Api>("api")
@@ -42,6 +43,7 @@ builder.AddProject<Projects.MyBlog_Web>("web")
         endpoint.IsProxied = false;
     })
     .WithExternalHttpEndpoints()
-    .WaitFor(api);
+    .WaitFor(api)
+    .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

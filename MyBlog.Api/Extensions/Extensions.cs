@@ -19,13 +19,16 @@ internal static class Extensions
         builder.AddDynamoDbClient();
         builder.Services.AddSingleton<SubscriberStore>();
 
-        builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddProblemDefaults();
         builder.Services.AddOpenApi();
 
-        // The API sits behind the edge (locally) or CloudFront + API Gateway (AWS); the client is in X-Forwarded-For.
+        // The API sits behind the edge, which appends the address it saw to X-Forwarded-For as CloudFront does.
+        // Entries are consumed right to left while they come from a trusted (loopback) proxy, at most two hops.
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.ForwardLimit = 2;
+        });
 
         builder.Services.AddRateLimiter(options =>
         {
@@ -37,7 +40,7 @@ internal static class Extensions
                     Window = TimeSpan.FromMinutes(1),
                     QueueLimit = 0,
                 }));
-            options.OnRejected = ProblemExceptionHandler.WriteTooManyRequestsAsync;
+            options.OnRejected = TooManyRequests.WriteAsync;
         });
     }
 }

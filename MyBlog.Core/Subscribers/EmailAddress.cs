@@ -59,17 +59,16 @@ public sealed record EmailAddress
         {
             return "An email address needs exactly one @ with a name before it and a domain after it.";
         }
+        var local = text[..at];
+        if (local.Length > MaxLocalPartLength || local.StartsWith('.') || local.EndsWith('.') || local.Contains(".."))
+        {
+            return "The part before the @ is not valid.";
+        }
         if (!MailboxAddress.TryParse(ParserOptions.Default, text, out var mailbox)
             || !string.IsNullOrEmpty(mailbox.Name)
             || mailbox.Route.Count > 0)
         {
             return "That is not a valid email address.";
-        }
-
-        var local = text[..at];
-        if (local.Length > MaxLocalPartLength || local.StartsWith('.') || local.EndsWith('.') || local.Contains(".."))
-        {
-            return "The part before the @ is not valid.";
         }
 
         var domain = NormalizeDomain(text[(at + 1)..]);

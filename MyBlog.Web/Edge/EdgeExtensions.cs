@@ -19,6 +19,8 @@ public static class EdgeExtensions
                         RouteId = "api",
                         ClusterId = "api",
                         Match = new RouteMatch { Path = "/api/{**rest}" },
+                        // As CloudFront does: append the viewer's address to any X-Forwarded-For it sent.
+                        Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Append" }],
                     },
                 ],
                 [

@@ -21,7 +21,7 @@ internal static class Extensions
             .ValidateOnStart();
 
         builder.AddDynamoDbClient();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDefaults();
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<IMailSender, SmtpMailSender>();
         builder.Services.AddSingleton(sp =>

@@ -1,17 +1,17 @@
-using System.Globalization;
-using System.Threading.RateLimiting;
 using AmazonServiceException = Amazon.Runtime.AmazonServiceException;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
-namespace MyBlog.Api.Extensions;
+namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Turns whatever escapes a handler into problem+json with a useful status: a malformed request is the client's
 /// (4xx), storage that cannot be reached is temporary (503 with Retry-After). Never a stack trace to a client.
 /// </summary>
-internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
@@ -39,23 +39,11 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
     }
+}
 
-    public static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext rejected, CancellationToken ct)
-    {
-        var context = rejected.HttpContext;
-        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = $"Too many subscribe requests from your address. Please try again in {seconds} seconds.",
-            },
-        });
-    }
+public static class ProblemDefaultsExtensions
+{
+    /// <summary>problem+json for every error response, with this handler for exceptions.</summary>
+    public static IServiceCollection AddProblemDefaults(this IServiceCollection services) =>
+        services.AddProblemDetails().AddExceptionHandler<ProblemExceptionHandler>();
 }

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace MyBlog.Tests.Integration;
+
+[Collection(MyBlogAppCollection.Name)]
+public sealed class SubscribeApiTests(MyBlogApp app)
+{
+    private async Task<HttpResponseMessage> PostRawAsync(string body, string contentType, string? clientIp = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers")
+        {
+            Content = new StringContent(body, Encoding.UTF8, contentType),
+        };
+        request.Headers.Add("X-Forwarded-For", clientIp ?? MyBlogApp.RandomClientIp());
+        return await app.Site.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    [Fact]
+    public async Task Invalid_address_is_a_400_problem_naming_the_field()
+    {
+        var response = await app.SubscribeAsync(new { email = "not-an-address" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemAsync(response);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("email", out var messages));
+        Assert.Contains("@", messages[0].GetString());
+    }
+
+    [Fact]
+    public async Task Header_injection_in_the_address_is_refused()
+    {
+        var response = await app.SubscribeAsync(new { email = "ada@example.com\r\nBcc: everyone@example.com" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("control characters", (await ProblemAsync(response)).GetProperty("errors").GetProperty("email")[0].GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"email\": ")]
+    [InlineData("[1,2,3]")]
+    [InlineData("{\"email\": 42}")]
+    public async Task Malformed_json_is_a_400_problem(string body)
+    {
+        var response = await PostRawAsync(body, "application/json");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(400, (await ProblemAsync(response)).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Missing_body_is_a_400_problem()
+    {
+        var response = await PostRawAsync("", "application/json");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await ProblemAsync(response);
+    }
+
+    [Fact]
+    public async Task Wrong_content_type_is_415()
+    {
+        var response = await PostRawAsync("email=ada@example.com", "text/plain");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await ProblemAsync(response);
+    }
+
+    [Fact]
+    public async Task Body_over_4_KB_is_413()
+    {
+        var response = await app.SubscribeAsync(new { email = "ada@example.com", name = new string('x', 5000) });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await ProblemAsync(response);
+    }
+
+    [Fact]
+    public async Task Sixth_subscribe_in_a_minute_from_one_client_is_429_with_Retry_After()
+    {
+        var client = MyBlogApp.RandomClientIp();
+        for (var i = 0; i < 5; i++)
+        {
+            var ok = await app.SubscribeAsync(new { email = MyBlogApp.NewAddress("limit") }, client);
+            Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+        }
+        var limited = await app.SubscribeAsync(new { email = MyBlogApp.NewAddress("limit") }, client);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        await ProblemAsync(limited);
+        // Another reader is not affected.
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubscribeAsync(new { email = MyBlogApp.NewAddress("limit") })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Plain_form_post_without_javascript_lands_on_the_check_your_inbox_page()
+    {
+        var address = MyBlogApp.NewAddress("form");
+        var response = await PostRawAsync($"email={Uri.EscapeDataString(address)}&name=Ada", "application/x-www-form-urlencoded");
+        // The client follows the 302 as a browser does.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/subscribed/", response.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Contains("Check your inbox", await response.Content.ReadAsStringAsync());
+        await app.Mail.WaitForAsync(address);
+    }
+
+    [Fact]
+    public async Task The_home_page_has_a_subscribe_form_that_posts_to_the_api()
+    {
+        var html = await app.Site.GetStringAsync("/");
+        Assert.Contains("<form id=\"subscribe\" method=\"post\" action=\"/api/subscribers\"", html);
+        Assert.Contains("name=\"email\"", html);
+    }
+}

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2.Model;
+using MyBlog.Core;
+using MyBlog.Core.Subscribers;
+
+namespace MyBlog.Tests.Integration;
+
+/// <summary>
+/// The Workers endpoint fed the DynamoDB Streams event exactly as AWS documents it (what the Lambda Web Adapter
+/// passes through), answering Lambda's partial-batch response.
+/// </summary>
+[Collection(MyBlogAppCollection.Name)]
+public sealed class WorkersContractTests(MyBlogApp app)
+{
+    private static long _sequence = 4_000_000_000;
+
+    /// <summary>A record in AWS's documented shape (eventVersion 1.1, NEW_AND_OLD_IMAGES).</summary>
+    private static JsonObject StreamRecord(string eventName, string pk, string? email = null)
+    {
+        var sequence = Interlocked.Increment(ref _sequence).ToString("D21");
+        var keys = new JsonObject { ["pk"] = new JsonObject { ["S"] = pk }, ["sk"] = new JsonObject { ["S"] = "PROFILE" } };
+        var image = (JsonObject)keys.DeepClone();
+        if (email is not null)
+        {
+            image["email"] = new JsonObject { ["S"] = email };
+            image["status"] = new JsonObject { ["S"] = "pending" };
+        }
+        return new JsonObject
+        {
+            ["eventID"] = Guid.NewGuid().ToString("N"),
+            ["eventName"] = eventName,
+            ["eventVersion"] = "1.1",
+            ["eventSource"] = "aws:dynamodb",
+            ["awsRegion"] = "us-east-1",
+            ["dynamodb"] = new JsonObject
+            {
+                ["ApproximateCreationDateTime"] = 1_795_000_000,
+                ["Keys"] = keys,
+                ["NewImage"] = image,
+                ["SequenceNumber"] = sequence,
+                ["SizeBytes"] = 112,
+                ["StreamViewType"] = "NEW_AND_OLD_IMAGES",
+            },
+            ["eventSourceARN"] = "arn:aws:dynamodb:us-east-1:123456789012:table/myblog/stream/2026-11-27T00:00:00.000",
+        };
+    }
+
+    private async Task<string[]> PostAsync(params JsonObject[] records)
+    {
+        var response = await app.Workers.PostAsJsonAsync(StreamSubscriptions.WelcomeMail.Path,
+            new JsonObject { ["Records"] = new JsonArray(records.Select(r => (JsonNode)r.DeepClone()).ToArray()) });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("batchItemFailures").EnumerateArray()
+            .Select(f => f.GetProperty("itemIdentifier").GetString()!).ToArray();
+    }
+
+    private static (string Id, string Pk) Keys(string address)
+    {
+        EmailAddress.TryParse(address, out var email, out _);
+        var id = SubscriberKeys.IdFor(email!);
+        return (id, SubscriberKeys.PartitionKey(id));
+    }
+
+    [Fact]
+    public async Task A_record_that_cannot_be_processed_is_reported_by_its_sequence_number_and_the_rest_succeed()
+    {
+        var address = MyBlogApp.NewAddress("contract");
+        await app.SubscribeAsync(new { email = address });
+        await app.Mail.WaitForAsync(address);
+
+        var good = StreamRecord("INSERT", Keys(address).Pk, address);
+        var bad = StreamRecord("INSERT", "SUBSCRIBER#not-a-subscriber-id");
+        var modify = StreamRecord("MODIFY", Keys(address).Pk, address);
+
+        var failures = await PostAsync(good, bad, modify);
+
+        Assert.Equal([bad["dynamodb"]!["SequenceNumber"]!.GetValue<string>()], failures);
+    }
+
+    [Fact]
+    public async Task An_empty_batch_succeeds_with_no_failures()
+    {
+        Assert.Empty(await PostAsync());
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_an_event_is_a_400_problem_so_Lambda_retries_it_as_a_function_error()
+    {
+        var response = await app.Workers.PostAsync(StreamSubscriptions.WelcomeMail.Path,
+            new StringContent("{\"Records\": 7}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Same_stream_record_delivered_twice_sends_one_email()
+    {
+        var address = MyBlogApp.NewAddress("redelivered");
+        await app.SubscribeAsync(new { email = address });
+        await app.Mail.WaitForAsync(address);
+
+        var record = StreamRecord("INSERT", Keys(address).Pk, address);
+        Assert.Empty(await PostAsync(record));
+        Assert.Empty(await PostAsync(record));
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(await app.Mail.ToAsync(address));
+    }
+
+    [Fact]
+    public async Task Racing_deliveries_of_a_new_subscriber_send_one_email()
+    {
+        var address = MyBlogApp.NewAddress("race");
+        var (_, pk) = Keys(address);
+        // Written straight to the table: the stream delivery by LocalAws races the four direct deliveries below.
+        using var dynamo = app.DynamoDb();
+        await dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = MyBlogTable.DefaultName,
+            Item = new()
+            {
+                ["pk"] = new AttributeValue(pk),
+                ["sk"] = new AttributeValue(SubscriberKeys.ProfileSortKey),
+                ["email"] = new AttributeValue(address),
+                ["status"] = new AttributeValue("pending"),
+                ["subscribedAt"] = new AttributeValue(DateTimeOffset.UtcNow.ToString("O")),
+            },
+        });
+        var record = StreamRecord("INSERT", pk, address);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PostAsync(record)));
+
+        Assert.All(results, Assert.Empty);
+        await app.Mail.WaitForAsync(address);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(await app.Mail.ToAsync(address));
+    }
+}
