@@ -11,10 +11,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MyBlogOptions>()
-            .BindConfiguration(MyBlogOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
 
         builder.AddDynamoDbClient();
         builder.Services.AddSingleton<SubscriberStore>();

@@ -12,6 +12,7 @@ public sealed record StreamSubscription(
     string Path,
     string FilterPattern,
     int BatchSize,
+    TimeSpan MaximumBatchingWindow,
     int MaximumRetryAttempts,
     bool BisectBatchOnFunctionError);
 
@@ -26,6 +27,8 @@ public static class StreamSubscriptions
         Path: "/events/welcome-mail",
         FilterPattern: NewSubscriberFilter,
         BatchSize: 10,
+        // A welcome email should not wait for company: deliver as soon as a record arrives.
+        MaximumBatchingWindow: TimeSpan.Zero,
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: true);
 

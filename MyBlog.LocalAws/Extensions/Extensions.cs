@@ -12,10 +12,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MyBlogOptions>()
-            .BindConfiguration(MyBlogOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
         builder.Services.AddOptions<LocalAwsOptions>()
             .BindConfiguration(LocalAwsOptions.Section)
             .PostConfigure(options =>
@@ -64,6 +61,7 @@ internal static class Extensions
         Path = subscription.Path,
         FilterPatterns = [subscription.FilterPattern],
         BatchSize = subscription.BatchSize,
+        MaximumBatchingWindow = subscription.MaximumBatchingWindow,
         MaximumRetryAttempts = subscription.MaximumRetryAttempts,
         BisectBatchOnFunctionError = subscription.BisectBatchOnFunctionError,
     };

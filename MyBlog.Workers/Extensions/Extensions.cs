@@ -11,14 +11,8 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MyBlogOptions>()
-            .BindConfiguration(MyBlogOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<MailOptions>()
-            .BindConfiguration(MailOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
+        builder.AddValidatedOptions<MailOptions>(MailOptions.Section);
 
         builder.AddDynamoDbClient();
         builder.Services.AddProblemDefaults();
