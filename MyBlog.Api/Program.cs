@@ -14,5 +14,7 @@ app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapOpenApi("/api/openapi/{documentName}.json");
 app.MapSubscribersApi();
+app.MapPostsApi();
+app.MapAdminPostsApi();
 
 app.Run();

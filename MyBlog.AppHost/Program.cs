@@ -28,8 +28,12 @@ var workers = builder.AddProject<Projects.MyBlog_Workers>("workers")
     .WithHttpHealthCheck("/health");
 localAws.WithReference(workers);
 
+// The author's token for /api/admin/* and the editor; its local value is in appsettings.json (see the README).
+var adminToken = builder.AddParameter("admin-token", secret: true);
+
 var api = builder.AddProject<Projects.MyBlog_Api>("api")
     .WithAwsEmulators(dynamoDb)
+    .WithEnvironment("Admin__Token", adminToken)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
     .WaitFor(localAws)
     .WithHttpHealthCheck("/health");

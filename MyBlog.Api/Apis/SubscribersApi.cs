@@ -19,8 +19,6 @@ public static class SubscribersApi
     /// <summary>Where a plain (no JavaScript) form post lands.</summary>
     public const string CheckInboxPage = "/subscribed/";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static IEndpointRouteBuilder MapSubscribersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/subscribers").WithTags("Subscribers");
@@ -54,19 +52,13 @@ public static class SubscribersApi
         var isForm = request.HasFormContentType && request.ContentType!.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
         if (!request.HasJsonContentType() && !isForm)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status415UnsupportedMediaType,
-                title: "Unsupported media type",
-                detail: "Send the subscription as application/json, for example {\"email\": \"you@example.com\", \"name\": \"Ada\"}.");
+            return RequestBody.UnsupportedMediaType("""{"email": "you@example.com", "name": "Ada"}""");
         }
 
-        var body = await ReadLimitedAsync(request, ct);
+        var body = await RequestBody.ReadLimitedAsync(request, MaxBodyBytes, ct);
         if (body is null)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status413PayloadTooLarge,
-                title: "Request body too large",
-                detail: $"A subscription is at most {MaxBodyBytes} bytes.");
+            return RequestBody.TooLarge(MaxBodyBytes);
         }
 
         SubscribeRequest? input;
@@ -80,14 +72,11 @@ public static class SubscribersApi
         {
             try
             {
-                input = JsonSerializer.Deserialize<SubscribeRequest>(body, Json);
+                input = JsonSerializer.Deserialize<SubscribeRequest>(body, RequestBody.Json);
             }
             catch (JsonException ex)
             {
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status400BadRequest,
-                    title: "Malformed JSON",
-                    detail: $"The body is not a valid subscription: {ex.Message}");
+                return RequestBody.Malformed(ex.Message);
             }
         }
 
@@ -118,23 +107,6 @@ public static class SubscribersApi
     {
         var outcome = await subscribers.UnsubscribeAsync(id, token, ct);
         return SubscriberPages.Unsubscribed(outcome);
-    }
-
-    /// <summary>Reads the body if it fits in <see cref="MaxBodyBytes"/>; null when it does not (declared or actual).</summary>
-    private static async Task<byte[]?> ReadLimitedAsync(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-        var buffer = new byte[MaxBodyBytes + 1];
-        var read = 0;
-        int n;
-        while (read < buffer.Length && (n = await request.Body.ReadAsync(buffer.AsMemory(read), ct)) > 0)
-        {
-            read += n;
-        }
-        return read > MaxBodyBytes ? null : buffer[..read];
     }
 }
 

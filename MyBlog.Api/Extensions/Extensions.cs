@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using MyBlog.Api.Apis;
 using MyBlog.Core;
+using MyBlog.Core.Posts;
 using MyBlog.Core.Subscribers;
 
 namespace MyBlog.Api.Extensions;
@@ -15,6 +16,11 @@ internal static class Extensions
 
         builder.AddDynamoDbClient();
         builder.Services.AddSingleton<SubscriberStore>();
+        builder.Services.AddSingleton<PostStore>();
+        builder.Services.AddHybridCache();
+
+        builder.AddValidatedOptions<AdminOptions>(AdminOptions.Section);
+        builder.Services.AddSingleton<AdminAuth>();
 
         builder.Services.AddProblemDefaults();
         builder.Services.AddOpenApi();

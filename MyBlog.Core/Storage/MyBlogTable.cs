@@ -12,6 +12,11 @@ public static class MyBlogTable
     public const string DefaultName = "myblog";
     public const string PartitionKey = "pk";
     public const string SortKey = "sk";
+
+    /// <summary>Lists by kind and state, newest first: posts by status ordered by date.</summary>
+    public const string ListIndex = "gsi1";
+    public const string ListPartitionKey = "gsi1pk";
+    public const string ListSortKey = "gsi1sk";
     public static readonly StreamViewType StreamView = StreamViewType.NEW_AND_OLD_IMAGES;
 
     public static CreateTableRequest CreateTableRequest(string tableName) => new()
@@ -22,11 +27,26 @@ public static class MyBlogTable
         [
             new AttributeDefinition(PartitionKey, ScalarAttributeType.S),
             new AttributeDefinition(SortKey, ScalarAttributeType.S),
+            new AttributeDefinition(ListPartitionKey, ScalarAttributeType.S),
+            new AttributeDefinition(ListSortKey, ScalarAttributeType.S),
         ],
         KeySchema =
         [
             new KeySchemaElement(PartitionKey, KeyType.HASH),
             new KeySchemaElement(SortKey, KeyType.RANGE),
+        ],
+        GlobalSecondaryIndexes =
+        [
+            new GlobalSecondaryIndex
+            {
+                IndexName = ListIndex,
+                KeySchema =
+                [
+                    new KeySchemaElement(ListPartitionKey, KeyType.HASH),
+                    new KeySchemaElement(ListSortKey, KeyType.RANGE),
+                ],
+                Projection = new Projection { ProjectionType = ProjectionType.ALL },
+            },
         ],
         StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = StreamView },
     };

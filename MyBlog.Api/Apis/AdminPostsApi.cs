@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MyBlog.Core.Posts;
+
+namespace MyBlog.Api.Apis;
+
+/// <summary>
+/// The author's API: write, edit, publish, unpublish and delete posts. Edits carry the version they started
+/// from (If-Match or <c>version</c>), so a stale edit is refused with 412 instead of overwriting someone's work.
+/// </summary>
+public static class AdminPostsApi
+{
+    public const int MaxBodyBytes = 1024 * 1024;
+    private const string Example = """{"title": "Hello", "markdown": "# Hello", "tags": ["news"]}""";
+
+    public static IEndpointRouteBuilder MapAdminPostsApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/admin")
+            .WithTags("Admin")
+            // One shared instance: it holds the failed-attempt counters.
+            .AddEndpointFilter(app.ServiceProvider.GetRequiredService<AdminAuth>())
+            .DisableAntiforgery();
+
+        admin.MapPost("/posts", CreateAsync).WithName("CreatePost").WithSummary("Create a draft; the slug comes from the title.");
+        admin.MapGet("/posts", ListAsync).WithName("ListPosts").WithSummary("Drafts or published posts, newest first.");
+        admin.MapGet("/posts/{slug}", GetAsync).WithName("GetPost").WithSummary("One post with its version as ETag.");
+        admin.MapPut("/posts/{slug}", UpdateAsync).WithName("UpdatePost").WithSummary("Replace a post; needs If-Match or version.");
+        admin.MapDelete("/posts/{slug}", DeleteAsync).WithName("DeletePost").WithSummary("Delete a post (its page disappears).");
+        admin.MapPost("/posts/{slug}/publish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct) =>
+                SetStatusAsync(slug, PostStatus.Published, request, posts, ct))
+            .WithName("PublishPost").WithSummary("Publish: the static pages are generated from the stream.");
+        admin.MapPost("/posts/{slug}/unpublish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct) =>
+                SetStatusAsync(slug, PostStatus.Draft, request, posts, ct))
+            .WithName("UnpublishPost").WithSummary("Unpublish: the page disappears and the lists update.");
+        admin.MapPost("/preview", PreviewAsync).WithName("PreviewMarkdown").WithSummary("Render Markdown exactly as the site will.");
+        return app;
+    }
+
+    public static async Task<Results<Created<PostDto>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, HttpResponse response, PostStore posts, CancellationToken ct)
+    {
+        var (input, problem) = await RequestBody.ReadJsonAsync<PostInput>(request, MaxBodyBytes, Example, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (!input!.TryValidate(out var valid, out var errors))
+        {
+            return TypedResults.ValidationProblem(errors, title: "The post is not valid");
+        }
+        var post = await posts.CreateAsync(valid, Activity.Current?.Id, ct);
+        response.Headers.ETag = PostDto.ETag(post);
+        return TypedResults.Created($"/api/admin/posts/{Uri.EscapeDataString(post.Slug)}", PostDto.From(post));
+    }
+
+    public static async Task<Results<Ok<PostList<PostDto>>, ProblemHttpResult>> ListAsync(
+        PostStore posts, CancellationToken ct, string? status = null, string? cursor = null, int? limit = null)
+    {
+        var wanted = status?.ToLowerInvariant() switch
+        {
+            null or "" or "draft" => PostStatus.Draft,
+            "published" => PostStatus.Published,
+            _ => (PostStatus?)null,
+        };
+        if (wanted is null)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Unknown status", detail: "status is 'draft' or 'published'.");
+        }
+        if (limit is < 1 or > 100)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid limit", detail: "limit is between 1 and 100.");
+        }
+        try
+        {
+            var page = await posts.ListAsync(wanted.Value, null, cursor, limit ?? 50, ct);
+            return TypedResults.Ok(new PostList<PostDto>(page.Items.Select(PostDto.From).ToList(), page.NextCursor));
+        }
+        catch (FormatException ex)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid cursor", detail: ex.Message);
+        }
+    }
+
+    public static async Task<Results<Ok<PostDto>, ProblemHttpResult>> GetAsync(
+        string slug, HttpResponse response, PostStore posts, CancellationToken ct)
+    {
+        var post = await posts.GetAsync(slug, ct);
+        if (post is null)
+        {
+            return NotFound(slug);
+        }
+        response.Headers.ETag = PostDto.ETag(post);
+        response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(PostDto.From(post));
+    }
+
+    public static async Task<Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        string slug, HttpRequest request, HttpResponse response, PostStore posts, CancellationToken ct)
+    {
+        var (update, problem) = await RequestBody.ReadJsonAsync<PostUpdate>(request, MaxBodyBytes, Example, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (!TryExpectedVersion(request, update!.Version, out var expected, out var versionProblem))
+        {
+            return versionProblem;
+        }
+        if (expected is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status428PreconditionRequired, title: "Version required",
+                detail: "Send If-Match with the post's ETag (or \"version\" in the body) so a stale edit cannot overwrite a newer one.");
+        }
+        if (!update.Input.TryValidate(out var valid, out var errors))
+        {
+            return TypedResults.ValidationProblem(errors, title: "The post is not valid");
+        }
+        return Written(await posts.UpdateAsync(slug, valid, expected.Value, Activity.Current?.Id, ct), slug, response);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string slug, HttpRequest request, PostStore posts, CancellationToken ct)
+    {
+        if (!TryExpectedVersion(request, null, out var expected, out var versionProblem))
+        {
+            return versionProblem;
+        }
+        var result = await posts.DeleteAsync(slug, expected, ct);
+        return result.Outcome switch
+        {
+            WriteOutcome.Ok => TypedResults.NoContent(),
+            WriteOutcome.NotFound => NotFound(slug),
+            _ => Conflict(result.Post),
+        };
+    }
+
+    private static async Task<Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult>> SetStatusAsync(
+        string slug, PostStatus status, HttpRequest request, PostStore posts, CancellationToken ct)
+    {
+        if (!TryExpectedVersion(request, null, out var expected, out var versionProblem))
+        {
+            return versionProblem;
+        }
+        return Written(await posts.SetStatusAsync(slug, status, expected, Activity.Current?.Id, ct), slug, request.HttpContext.Response);
+    }
+
+    public static async Task<Results<Ok<PreviewResponse>, ProblemHttpResult>> PreviewAsync(HttpRequest request, CancellationToken ct)
+    {
+        var (preview, problem) = await RequestBody.ReadJsonAsync<PreviewRequest>(request, MaxBodyBytes, """{"markdown": "# Hello"}""", ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var markdown = preview!.Markdown ?? "";
+        return TypedResults.Ok(new PreviewResponse(PostContent.ToHtml(markdown), PostContent.ReadingMinutes(markdown)));
+    }
+
+    private static Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult> Written(
+        PostWrite result, string slug, HttpResponse response)
+    {
+        switch (result.Outcome)
+        {
+            case WriteOutcome.Ok:
+                response.Headers.ETag = PostDto.ETag(result.Post!);
+                return TypedResults.Ok(PostDto.From(result.Post!));
+            case WriteOutcome.NotFound:
+                return NotFound(slug);
+            default:
+                return Conflict(result.Post);
+        }
+    }
+
+    /// <summary>If-Match (<c>"v3"</c>) or the body's version; both absent is null; malformed is a 400.</summary>
+    private static bool TryExpectedVersion(HttpRequest request, int? bodyVersion, out int? version, out ProblemHttpResult problem)
+    {
+        problem = null!;
+        version = bodyVersion;
+        var ifMatch = request.Headers.IfMatch.ToString().Trim();
+        if (ifMatch.Length == 0)
+        {
+            return true;
+        }
+        var tag = ifMatch.StartsWith("W/", StringComparison.Ordinal) ? ifMatch[2..] : ifMatch;
+        if (tag.Length > 3 && tag[0] == '"' && tag[1] == 'v' && tag[^1] == '"'
+            && int.TryParse(tag[2..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
+            && (bodyVersion is null || bodyVersion == parsed))
+        {
+            version = parsed;
+            return true;
+        }
+        problem = TypedResults.Problem(statusCode: 400, title: "Invalid If-Match",
+            detail: "If-Match takes the ETag the API returned, like \"v3\", and must agree with the body's version.");
+        return false;
+    }
+
+    private static ProblemHttpResult NotFound(string slug) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Post not found", detail: $"There is no post '{slug}'.");
+
+    private static ProblemHttpResult Conflict(Post? current) => TypedResults.Problem(
+        statusCode: StatusCodes.Status412PreconditionFailed,
+        title: "The post changed",
+        detail: current is null
+            ? "The post was changed or deleted since you loaded it."
+            : $"The post was changed since you loaded it (it is now version {current.Version}). Reload it and apply your edit again.",
+        extensions: current is null ? null : new Dictionary<string, object?> { ["currentVersion"] = current.Version });
+}

@@ -1,0 +1,45 @@
+using MyBlog.Core.Posts;
+
+namespace MyBlog.Api.Apis;
+
+/// <summary>A post as the admin API shows it to its author.</summary>
+public sealed record PostDto(
+    string Slug, string Title, string Markdown, string Html, IReadOnlyList<string> Tags, string? Excerpt,
+    string Status, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? PublishedAt,
+    int ReadingMinutes, string Url)
+{
+    public static PostDto From(Post post) => new(
+        post.Slug, post.Title, post.Markdown, post.Html, post.Tags, post.Excerpt,
+        post.Status.ToString().ToLowerInvariant(), post.Version, post.CreatedAt, post.UpdatedAt, post.PublishedAt,
+        post.ReadingMinutes, post.Path);
+
+    /// <summary>The version as an entity tag, for If-Match.</summary>
+    public static string ETag(Post post) => $"\"v{post.Version}\"";
+}
+
+/// <summary>A published post as the public API shows it (no Markdown source, no drafts).</summary>
+public sealed record PublicPostSummary(string Slug, string Title, string Excerpt, IReadOnlyList<string> Tags,
+    DateTimeOffset PublishedAt, int ReadingMinutes, string Url)
+{
+    public static PublicPostSummary From(Post post) =>
+        new(post.Slug, post.Title, post.Summary, post.Tags, post.PublishedAt!.Value, post.ReadingMinutes, post.Path);
+}
+
+public sealed record PublicPost(string Slug, string Title, string Html, string Excerpt, IReadOnlyList<string> Tags,
+    DateTimeOffset PublishedAt, DateTimeOffset UpdatedAt, int ReadingMinutes, string Url)
+{
+    public static PublicPost From(Post post) =>
+        new(post.Slug, post.Title, post.Html, post.Summary, post.Tags, post.PublishedAt!.Value, post.UpdatedAt, post.ReadingMinutes, post.Path);
+}
+
+public sealed record PostList<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>The body of PUT: the post's fields and, instead of If-Match, the version it was edited from.</summary>
+public sealed record PostUpdate(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt, int? Version)
+{
+    public PostInput Input => new(Title, Markdown, Tags, Excerpt);
+}
+
+public sealed record PreviewRequest(string? Markdown);
+
+public sealed record PreviewResponse(string Html, int ReadingMinutes);

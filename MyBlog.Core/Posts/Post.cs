@@ -1,0 +1,115 @@
+namespace MyBlog.Core.Posts;
+
+public enum PostStatus
+{
+    Draft,
+    Published,
+}
+
+/// <summary>A post as stored. <see cref="Version"/> increases with every change (optimistic concurrency).</summary>
+public sealed record Post(
+    string Slug,
+    string Title,
+    string Markdown,
+    IReadOnlyList<string> Tags,
+    string? Excerpt,
+    PostStatus Status,
+    int Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? PublishedAt)
+{
+    public string Html => PostContent.ToHtml(Markdown);
+
+    public string Summary => PostContent.Excerpt(Markdown, Excerpt);
+
+    public int ReadingMinutes => PostContent.ReadingMinutes(Markdown);
+
+    public string Path => $"/posts/{Slug}/";
+}
+
+/// <summary>What an author sends to create or replace a post.</summary>
+public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt)
+{
+    public const int MaxTitleLength = 200;
+    public const int MaxExcerptLength = 500;
+    public const int MaxTags = 20;
+    public const int MaxTagLength = 40;
+
+    /// <summary>DynamoDB items stop at 400 KB; the Markdown may take most of that.</summary>
+    public const int MaxMarkdownBytes = 300 * 1024;
+
+    public bool TryValidate(out ValidPost post, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        post = default!;
+        var title = Title?.Trim();
+        if (string.IsNullOrEmpty(title))
+        {
+            errors["title"] = ["A title is required."];
+        }
+        else if (title.Length > MaxTitleLength)
+        {
+            errors["title"] = [$"A title can be at most {MaxTitleLength} characters long."];
+        }
+        else if (title.Any(char.IsControl))
+        {
+            errors["title"] = ["A title cannot contain control characters or line breaks."];
+        }
+
+        if (Markdown is null)
+        {
+            errors["markdown"] = ["The post's Markdown is required (it may be empty text)."];
+        }
+        else if (System.Text.Encoding.UTF8.GetByteCount(Markdown) > MaxMarkdownBytes)
+        {
+            errors["markdown"] = [$"The Markdown can be at most {MaxMarkdownBytes / 1024} KB."];
+        }
+
+        var tags = new List<string>();
+        foreach (var raw in Tags ?? [])
+        {
+            var tag = NormalizeTag(raw);
+            if (tag is null)
+            {
+                errors["tags"] = [$"Tags are 1 to {MaxTagLength} letters, digits, spaces or hyphens."];
+                break;
+            }
+            if (!tags.Contains(tag))
+            {
+                tags.Add(tag);
+            }
+        }
+        if (tags.Count > MaxTags)
+        {
+            errors["tags"] = [$"A post can have at most {MaxTags} tags."];
+        }
+
+        var excerpt = string.IsNullOrWhiteSpace(Excerpt) ? null : Excerpt.Trim();
+        if (excerpt is { Length: > MaxExcerptLength })
+        {
+            errors["excerpt"] = [$"An excerpt can be at most {MaxExcerptLength} characters long."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return false;
+        }
+        post = new ValidPost(title!, Markdown!, tags, excerpt);
+        return true;
+    }
+
+    /// <summary>Tags are compared and linked by their slug form: "Dot NET" and "dot-net" are one tag.</summary>
+    public static string? NormalizeTag(string? raw)
+    {
+        var trimmed = raw?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > MaxTagLength || trimmed.Any(char.IsControl))
+        {
+            return null;
+        }
+        var slug = Slug.From(trimmed);
+        return slug == "post" && !trimmed.Equals("post", StringComparison.OrdinalIgnoreCase) ? null : slug;
+    }
+}
+
+public sealed record ValidPost(string Title, string Markdown, IReadOnlyList<string> Tags, string? Excerpt);

@@ -1,0 +1,300 @@
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Options;
+
+namespace MyBlog.Core.Posts;
+
+public enum WriteOutcome
+{
+    Ok,
+    NotFound,
+    VersionConflict,
+}
+
+public sealed record PostWrite(WriteOutcome Outcome, Post? Post = null);
+
+public sealed record PostPage(IReadOnlyList<Post> Items, string? NextCursor);
+
+/// <summary>
+/// Posts in the single table under <c>POST#{slug}</c>, listed through the <c>gsi1</c> index by status, newest
+/// first. Every change is conditional on the version the author last saw, so two editors cannot silently
+/// overwrite each other; every change also lands on the stream, where the publisher picks it up.
+/// </summary>
+public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> options, TimeProvider time)
+{
+    public const string PartitionPrefix = "POST#";
+    public const string SortKeyValue = "POST";
+    private const int MaxSlugAttempts = 50;
+
+    private static readonly ActivitySource Activity = new("MyBlog.Posts");
+
+    private string Table => options.Value.TableName;
+
+    public async Task<Post> CreateAsync(ValidPost input, string? traceParent, CancellationToken ct)
+    {
+        using var span = Activity.StartActivity("post.create");
+        var now = time.GetUtcNow();
+        var baseSlug = Slug.From(input.Title);
+        for (var n = 1; n <= MaxSlugAttempts; n++)
+        {
+            var post = new Post(Slug.WithSuffix(baseSlug, n), input.Title, input.Markdown, input.Tags, input.Excerpt,
+                PostStatus.Draft, Version: 1, now, now, PublishedAt: null);
+            try
+            {
+                await dynamo.PutItemAsync(new PutItemRequest
+                {
+                    TableName = Table,
+                    Item = ToItem(post, traceParent),
+                    ConditionExpression = "attribute_not_exists(pk)",
+                }, ct);
+                span?.SetTag("myblog.post.slug", post.Slug);
+                return post;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Taken: try the next suffix.
+            }
+        }
+        throw new InvalidOperationException($"No free slug for '{baseSlug}' after {MaxSlugAttempts} attempts.");
+    }
+
+    public async Task<Post?> GetAsync(string slug, CancellationToken ct)
+    {
+        if (!Slug.IsValid(slug))
+        {
+            return null;
+        }
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(slug), ConsistentRead = true }, ct);
+        return response.IsItemSet && response.Item.Count > 0 ? FromItem(response.Item) : null;
+    }
+
+    /// <summary>Replaces title, Markdown, tags and excerpt if the stored version is <paramref name="expectedVersion"/>.</summary>
+    public Task<PostWrite> UpdateAsync(string slug, ValidPost input, int expectedVersion, string? traceParent, CancellationToken ct) =>
+        ChangeAsync(slug, expectedVersion, traceParent, current => current with
+        {
+            Title = input.Title,
+            Markdown = input.Markdown,
+            Tags = input.Tags,
+            Excerpt = input.Excerpt,
+        }, ct);
+
+    /// <summary>Publishes or unpublishes. The first publication date is kept when a post is published again.</summary>
+    public Task<PostWrite> SetStatusAsync(string slug, PostStatus status, int? expectedVersion, string? traceParent, CancellationToken ct) =>
+        ChangeAsync(slug, expectedVersion, traceParent, current => current with
+        {
+            Status = status,
+            PublishedAt = status == PostStatus.Published ? current.PublishedAt ?? time.GetUtcNow() : current.PublishedAt,
+        }, ct);
+
+    public async Task<PostWrite> DeleteAsync(string slug, int? expectedVersion, CancellationToken ct)
+    {
+        var current = await GetAsync(slug, ct);
+        if (current is null)
+        {
+            return new PostWrite(WriteOutcome.NotFound);
+        }
+        if (expectedVersion is { } v && v != current.Version)
+        {
+            return new PostWrite(WriteOutcome.VersionConflict, current);
+        }
+        try
+        {
+            await dynamo.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = Table,
+                Key = Key(slug),
+                ConditionExpression = "version = :v",
+                ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
+            }, ct);
+            return new PostWrite(WriteOutcome.Ok, current);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return new PostWrite(WriteOutcome.VersionConflict, await GetAsync(slug, ct));
+        }
+    }
+
+    /// <summary>A page of posts with one status, newest first, optionally with one tag.</summary>
+    public async Task<PostPage> ListAsync(PostStatus status, string? tag, string? cursor, int limit, CancellationToken ct)
+    {
+        var items = new List<Post>();
+        var startKey = DecodeCursor(cursor);
+        var leftOver = false;
+        do
+        {
+            var request = new QueryRequest
+            {
+                TableName = Table,
+                IndexName = MyBlogTable.ListIndex,
+                KeyConditionExpression = "gsi1pk = :list",
+                ExpressionAttributeValues = new() { [":list"] = S(ListKey(status)) },
+                ScanIndexForward = false,
+                Limit = limit - items.Count,
+                ExclusiveStartKey = startKey,
+            };
+            if (tag is not null)
+            {
+                request.FilterExpression = "contains(tags, :tag)";
+                request.ExpressionAttributeValues[":tag"] = S(tag);
+                request.Limit = Math.Max(request.Limit ?? limit, 25);
+            }
+            var response = await dynamo.QueryAsync(request, ct);
+            foreach (var item in response.Items ?? [])
+            {
+                if (items.Count == limit)
+                {
+                    leftOver = true;
+                    break;
+                }
+                items.Add(FromItem(item));
+            }
+            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (items.Count < limit && startKey is not null);
+
+        var more = items.Count == limit && (leftOver || startKey is not null);
+        return new PostPage(items, more ? EncodeCursor(items[^1]) : null);
+    }
+
+    /// <summary>Every published post, newest first (the publisher's view of the site).</summary>
+    public async Task<IReadOnlyList<Post>> AllPublishedAsync(CancellationToken ct)
+    {
+        var all = new List<Post>();
+        string? cursor = null;
+        do
+        {
+            var page = await ListAsync(PostStatus.Published, null, cursor, 500, ct);
+            all.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return all;
+    }
+
+    private async Task<PostWrite> ChangeAsync(string slug, int? expectedVersion, string? traceParent, Func<Post, Post> change, CancellationToken ct)
+    {
+        var current = await GetAsync(slug, ct);
+        if (current is null)
+        {
+            return new PostWrite(WriteOutcome.NotFound);
+        }
+        if (expectedVersion is { } v && v != current.Version)
+        {
+            return new PostWrite(WriteOutcome.VersionConflict, current);
+        }
+        var next = change(current) with { Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = Table,
+                Item = ToItem(next, traceParent),
+                ConditionExpression = "version = :v",
+                ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
+            }, ct);
+            return new PostWrite(WriteOutcome.Ok, next);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return new PostWrite(WriteOutcome.VersionConflict, await GetAsync(slug, ct));
+        }
+    }
+
+    public static string ListKey(PostStatus status) => "POSTS#" + status.ToString().ToLowerInvariant();
+
+    private static string ListSortKey(Post post) =>
+        (post.Status == PostStatus.Published ? post.PublishedAt!.Value : post.UpdatedAt).ToString("O", CultureInfo.InvariantCulture) + "#" + post.Slug;
+
+    public static Dictionary<string, AttributeValue> Key(string slug) => new()
+    {
+        [MyBlogTable.PartitionKey] = S(PartitionPrefix + slug),
+        [MyBlogTable.SortKey] = S(SortKeyValue),
+    };
+
+    private static Dictionary<string, AttributeValue> ToItem(Post post, string? traceParent)
+    {
+        var item = Key(post.Slug);
+        item["slug"] = S(post.Slug);
+        item["title"] = S(post.Title);
+        item["markdown"] = S(post.Markdown);
+        item["tags"] = new AttributeValue { L = post.Tags.Select(S).ToList() };
+        item["status"] = S(post.Status.ToString().ToLowerInvariant());
+        item["version"] = N(post.Version);
+        item["createdAt"] = S(post.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
+        item["updatedAt"] = S(post.UpdatedAt.ToString("O", CultureInfo.InvariantCulture));
+        item[MyBlogTable.ListPartitionKey] = S(ListKey(post.Status));
+        item[MyBlogTable.ListSortKey] = S(ListSortKey(post));
+        if (post.Excerpt is not null)
+        {
+            item["excerpt"] = S(post.Excerpt);
+        }
+        if (post.PublishedAt is { } published)
+        {
+            item["publishedAt"] = S(published.ToString("O", CultureInfo.InvariantCulture));
+        }
+        if (traceParent is not null)
+        {
+            item["traceparent"] = S(traceParent);
+        }
+        return item;
+    }
+
+    public static Post FromItem(IReadOnlyDictionary<string, AttributeValue> item)
+    {
+        string? Str(string name) => item.TryGetValue(name, out var v) ? v.S : null;
+        DateTimeOffset Date(string name) => DateTimeOffset.Parse(Str(name)!, CultureInfo.InvariantCulture);
+        return new Post(
+            Str("slug")!,
+            Str("title") ?? "",
+            Str("markdown") ?? "",
+            item.TryGetValue("tags", out var tags) && tags.L is { } list ? list.Select(t => t.S).ToList() : [],
+            Str("excerpt"),
+            Str("status") == "published" ? PostStatus.Published : PostStatus.Draft,
+            int.Parse(item["version"].N, CultureInfo.InvariantCulture),
+            Date("createdAt"),
+            Date("updatedAt"),
+            Str("publishedAt") is null ? null : Date("publishedAt"));
+    }
+
+    private static string EncodeCursor(Post last)
+    {
+        var key = new Dictionary<string, string>
+        {
+            ["pk"] = PartitionPrefix + last.Slug,
+            ["sk"] = SortKeyValue,
+            ["gsi1pk"] = ListKey(last.Status),
+            ["gsi1sk"] = ListSortKey(last),
+        };
+        return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(key));
+    }
+
+    /// <summary>Reads a cursor this store wrote; anything else is a <see cref="FormatException"/>.</summary>
+    private static Dictionary<string, AttributeValue>? DecodeCursor(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return null;
+        }
+        try
+        {
+            var key = JsonSerializer.Deserialize<Dictionary<string, string>>(Base64Url.DecodeFromChars(cursor));
+            if (key is null || key.Count != 4 || !key.Keys.Order().SequenceEqual(["gsi1pk", "gsi1sk", "pk", "sk"]))
+            {
+                throw new FormatException("The cursor is not one this API issued.");
+            }
+            return key.ToDictionary(kv => kv.Key, kv => S(kv.Value));
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
+        {
+            throw new FormatException("The cursor is not one this API issued.", ex);
+        }
+    }
+
+    private static AttributeValue S(string value) => new() { S = value };
+
+    private static AttributeValue N(int value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+}

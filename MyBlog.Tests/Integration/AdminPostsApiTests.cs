@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace MyBlog.Tests.Integration;
+
+[Collection(MyBlogAppCollection.Name)]
+public sealed class AdminPostsApiTests(MyBlogApp app)
+{
+    private const string Token = "local-admin-token-change-me";
+
+    private static HttpRequestMessage Admin(HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = Token)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+        request.Headers.Add("X-Forwarded-For", MyBlogApp.RandomClientIp());
+        return request;
+    }
+
+    private async Task<JsonElement> CreateAsync(string title, string markdown = "Hello **world**", string[]? tags = null)
+    {
+        var response = await app.Site.SendAsync(Admin(HttpMethod.Post, "/api/admin/posts", new { title, markdown, tags = tags ?? ["news"] }));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    [Fact]
+    public async Task Admin_routes_answer_401_problem_without_or_with_a_wrong_token()
+    {
+        var none = await app.Site.SendAsync(Admin(HttpMethod.Get, "/api/admin/posts", token: null));
+        var wrong = await app.Site.SendAsync(Admin(HttpMethod.Get, "/api/admin/posts", token: "wrong-token-wrong-token"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Bearer", wrong.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task Repeated_wrong_tokens_from_one_client_are_rate_limited()
+    {
+        var client = MyBlogApp.RandomClientIp();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 11; i++)
+        {
+            var request = Admin(HttpMethod.Get, "/api/admin/posts", token: "guess-" + i);
+            request.Headers.Remove("X-Forwarded-For");
+            request.Headers.Add("X-Forwarded-For", client);
+            last = await app.Site.SendAsync(request);
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, last!.StatusCode);
+        Assert.NotNull(last.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Creating_a_post_gives_a_slug_from_the_title_and_collisions_get_a_suffix()
+    {
+        var title = $"Hello, World {Guid.NewGuid():N}";
+        var first = await CreateAsync(title);
+        var second = await CreateAsync(title);
+
+        Assert.Equal($"hello-world-{title[^32..]}", first.GetProperty("slug").GetString());
+        Assert.Equal($"hello-world-{title[^32..]}-2", second.GetProperty("slug").GetString());
+        Assert.Equal("draft", first.GetProperty("status").GetString());
+        Assert.Equal(1, first.GetProperty("version").GetInt32());
+        Assert.Contains("<strong>world</strong>", first.GetProperty("html").GetString());
+    }
+
+    [Fact]
+    public async Task A_Korean_title_gives_a_readable_working_url()
+    {
+        var created = await CreateAsync($"안녕하세요 세계 {Random.Shared.Next(1_000_000)}");
+        var slug = created.GetProperty("slug").GetString()!;
+        Assert.StartsWith("안녕하세요-세계-", slug);
+
+        var fetched = await app.Site.SendAsync(Admin(HttpMethod.Get, "/api/admin/posts/" + Uri.EscapeDataString(slug)));
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_stale_update_is_refused_with_412_and_a_current_one_succeeds()
+    {
+        var created = await CreateAsync($"Concurrency {Guid.NewGuid():N}");
+        var path = "/api/admin/posts/" + created.GetProperty("slug").GetString();
+        var edit = new { title = "Edited", markdown = "v2", tags = new[] { "news" } };
+
+        var ok = await app.Site.SendAsync(Admin(HttpMethod.Put, path, edit, ifMatch: "\"v1\""));
+        var stale = await app.Site.SendAsync(Admin(HttpMethod.Put, path, edit, ifMatch: "\"v1\""));
+        var missing = await app.Site.SendAsync(Admin(HttpMethod.Put, path, edit));
+
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal("\"v2\"", ok.Headers.ETag?.ToString());
+        Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+        Assert.Equal(2, JsonDocument.Parse(await stale.Content.ReadAsStringAsync()).RootElement.GetProperty("currentVersion").GetInt32());
+        Assert.Equal((HttpStatusCode)428, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Validation_errors_name_the_field_and_bodies_over_1_MB_are_413()
+    {
+        var invalid = await app.Site.SendAsync(Admin(HttpMethod.Post, "/api/admin/posts", new { title = "", markdown = "x", tags = new[] { "ok", new string('t', 41) } }));
+        var huge = await app.Site.SendAsync(Admin(HttpMethod.Post, "/api/admin/posts", new { title = "Big", markdown = new string('x', 1_100_000) }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var errors = JsonDocument.Parse(await invalid.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("title", out _));
+        Assert.True(errors.TryGetProperty("tags", out _));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+    }
+
+    [Fact]
+    public async Task Published_posts_appear_in_the_public_api_with_cache_headers_and_304()
+    {
+        var tag = "t" + Guid.NewGuid().ToString("N")[..8];
+        var created = await CreateAsync($"Public {Guid.NewGuid():N}", "Some *text*", [tag]);
+        var slug = created.GetProperty("slug").GetString()!;
+
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Site.GetAsync($"/api/posts/{slug}")).StatusCode);
+        var published = await app.Site.SendAsync(Admin(HttpMethod.Post, $"/api/admin/posts/{slug}/publish"));
+        Assert.Equal(HttpStatusCode.OK, published.StatusCode);
+
+        HttpResponseMessage get;
+        var deadline = DateTime.UtcNow.AddSeconds(15); // the API's in-process cache holds a miss for 10 s
+        while ((get = await app.Site.GetAsync($"/api/posts/{slug}")).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Contains("s-maxage=", get.Headers.CacheControl!.ToString());
+        var body = JsonDocument.Parse(await get.Content.ReadAsStringAsync()).RootElement;
+        Assert.Contains("<em>text</em>", body.GetProperty("html").GetString());
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, $"/api/posts/{slug}");
+        conditional.Headers.IfNoneMatch.Add(get.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await app.Site.SendAsync(conditional)).StatusCode);
+
+        var list = JsonDocument.Parse(await app.Site.GetStringAsync($"/api/posts?tag={tag}")).RootElement;
+        Assert.Equal(slug, list.GetProperty("items")[0].GetProperty("slug").GetString());
+    }
+
+    [Fact]
+    public async Task Cursor_pagination_walks_every_published_post_once()
+    {
+        var tag = "p" + Guid.NewGuid().ToString("N")[..8];
+        var slugs = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var slug = (await CreateAsync($"Page {i} {Guid.NewGuid():N}", "x", [tag])).GetProperty("slug").GetString()!;
+            await app.Site.SendAsync(Admin(HttpMethod.Post, $"/api/admin/posts/{slug}/publish"));
+            slugs.Add(slug);
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = JsonDocument.Parse(await app.Site.GetStringAsync($"/api/posts?tag={tag}&limit=2" + (cursor is null ? "" : $"&cursor={cursor}"))).RootElement;
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(p => p.GetProperty("slug").GetString()!));
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null);
+
+        Assert.Equal(Enumerable.Reverse(slugs), seen);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Site.GetAsync("/api/posts?cursor=bm90LWEtY3Vyc29y")).StatusCode);
+    }
+}

@@ -1,0 +1,87 @@
+using MyBlog.Core.Posts;
+
+namespace MyBlog.Tests.Unit;
+
+public sealed class PostContentTests
+{
+    [Theory]
+    [InlineData("Hello, World!", "hello-world")]
+    [InlineData("  C# 14 & .NET 10: what's new?  ", "c-14-net-10-what-s-new")]
+    [InlineData("안녕하세요, 세계!", "안녕하세요-세계")]
+    [InlineData("Ünïcödé Straße", "ünïcödé-straße")]
+    [InlineData("日本語のタイトル", "日本語のタイトル")]
+    [InlineData("!!!", "post")]
+    [InlineData("ＦＵＬＬ　ＷＩＤＴＨ", "full-width")]
+    public void Slugs_keep_letters_of_every_script(string title, string slug)
+    {
+        Assert.Equal(slug, Slug.From(title));
+        Assert.True(Slug.IsValid(slug));
+    }
+
+    [Fact]
+    public void Long_titles_are_cut_and_collisions_get_numbered()
+    {
+        Assert.True(Slug.From(new string('a', 300)).Length <= Slug.MaxLength);
+        Assert.Equal("hello-3", Slug.WithSuffix("hello", 3));
+        Assert.Equal("hello", Slug.WithSuffix("hello", 1));
+    }
+
+    [Theory]
+    [InlineData("<script>alert(1)</script>", "<script")]
+    [InlineData("<img src=x onerror=alert(1)>", "onerror")]
+    [InlineData("[click](javascript:alert(1))", "javascript:")]
+    [InlineData("<a href=\"javascript:alert(1)\">x</a>", "javascript:")]
+    [InlineData("<iframe src=\"https://evil.example\"></iframe>", "<iframe")]
+    [InlineData("<svg onload=alert(1)>", "onload")]
+    [InlineData("<form action=\"https://evil.example\"><input type=\"password\"></form>", "password")]
+    [InlineData("<div style=\"background:url(javascript:alert(1))\">x</div>", "javascript:")]
+    public void Script_cannot_survive_the_sanitizer(string markdown, string forbidden)
+    {
+        Assert.DoesNotContain(forbidden, PostContent.ToHtml(markdown), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void GitHub_extensions_render()
+    {
+        var html = PostContent.ToHtml("""
+            | a | b |
+            |---|---|
+            | 1 | 2 |
+
+            - [x] done
+            - [ ] todo
+
+            ~~old~~ https://example.com
+
+            ```csharp
+            var x = 1;
+            ```
+            """);
+        Assert.Contains("<table>", html);
+        Assert.Contains("type=\"checkbox\"", html);
+        Assert.Contains("<del>old</del>", html);
+        Assert.Contains("href=\"https://example.com\"", html);
+        Assert.Contains("class=\"language-csharp\"", html);
+    }
+
+    [Fact]
+    public void Reading_time_and_excerpt_come_from_the_text()
+    {
+        var markdown = string.Join(' ', Enumerable.Repeat("word", 690));
+        Assert.Equal(3, PostContent.ReadingMinutes(markdown));
+        Assert.Equal(1, PostContent.ReadingMinutes(""));
+        var excerpt = PostContent.Excerpt("# Title\n\n" + markdown, null);
+        Assert.EndsWith("…", excerpt);
+        Assert.True(excerpt.Length <= 201);
+        Assert.Equal("Mine", PostContent.Excerpt(markdown, " Mine "));
+    }
+
+    [Fact]
+    public void Tags_are_normalized_and_validated()
+    {
+        Assert.True(new PostInput("T", "", ["Dot NET", "dot-net", "C#"], null).TryValidate(out var post, out _));
+        Assert.Equal(["dot-net", "c"], post.Tags);
+        Assert.False(new PostInput("T", "", ["!!!"], null).TryValidate(out _, out var errors));
+        Assert.Contains("tags", errors.Keys);
+    }
+}
