@@ -39,7 +39,8 @@ var api = builder.AddProject<Projects.MyBlog_Api>("api")
     .WithHttpHealthCheck("/health");
 
 // The edge: what CloudFront is on AWS, at a fixed address people and scripts can rely on.
-builder.AddProject<Projects.MyBlog_Web>("web")
+var web = builder.AddProject<Projects.MyBlog_Web>("web")
+    .WithAwsEmulators(dynamoDb: null, s3)
     .WithReference(api)
     .WithEndpoint("http", endpoint =>
     {
@@ -49,5 +50,8 @@ builder.AddProject<Projects.MyBlog_Web>("web")
     .WithExternalHttpEndpoints()
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
+
+// The publisher tells the edge which pages changed.
+workers.WithEnvironment("Publishing__EdgeUrl", web.GetEndpoint("http"));
 
 builder.Build().Run();

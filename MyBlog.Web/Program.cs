@@ -6,10 +6,12 @@ builder.AddEdge();
 
 var app = builder.Build();
 app.UseSecurityHeaders();
-app.UseDefaultFiles();
-app.UseStaticFiles();
+app.UseDefaultFiles(); // /admin/ → /admin/index.html
+app.UseStaticFiles();  // the editor; everything else comes from the site bucket
 
 app.MapDefaultEndpoints();
 app.MapReverseProxy();
+app.MapInvalidationsApi();
+app.MapMethods("/{**path}", ["GET", "HEAD"], (HttpContext context, SiteEdge edge) => edge.HandleAsync(context));
 
 app.Run();

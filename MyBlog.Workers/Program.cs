@@ -11,5 +11,6 @@ app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
 app.MapWelcomeMailHandler();
+app.MapPublishHandler();
 
 app.Run();

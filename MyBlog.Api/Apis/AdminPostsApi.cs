@@ -54,7 +54,7 @@ public static class AdminPostsApi
         return TypedResults.Created($"/api/admin/posts/{Uri.EscapeDataString(post.Slug)}", PostDto.From(post));
     }
 
-    public static async Task<Results<Ok<PostList<PostDto>>, ProblemHttpResult>> ListAsync(
+    public static async Task<Results<Ok<PostList<PostSummaryDto>>, ProblemHttpResult>> ListAsync(
         PostStore posts, CancellationToken ct, string? status = null, string? cursor = null, int? limit = null)
     {
         var wanted = status?.ToLowerInvariant() switch
@@ -74,7 +74,7 @@ public static class AdminPostsApi
         try
         {
             var page = await posts.ListAsync(wanted.Value, null, cursor, limit ?? 50, ct);
-            return TypedResults.Ok(new PostList<PostDto>(page.Items.Select(PostDto.From).ToList(), page.NextCursor));
+            return TypedResults.Ok(new PostList<PostSummaryDto>(page.Items.Select(PostSummaryDto.From).ToList(), page.NextCursor));
         }
         catch (FormatException ex)
         {

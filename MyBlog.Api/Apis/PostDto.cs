@@ -11,25 +11,37 @@ public sealed record PostDto(
     public static PostDto From(Post post) => new(
         post.Slug, post.Title, post.Markdown, post.Html, post.Tags, post.Excerpt,
         post.Status.ToString().ToLowerInvariant(), post.Version, post.CreatedAt, post.UpdatedAt, post.PublishedAt,
-        post.ReadingMinutes, post.Path);
+        post.ToSummary().ReadingMinutes, PostSummary.PathFor(post.Slug));
 
     /// <summary>The version as an entity tag, for If-Match.</summary>
     public static string ETag(Post post) => $"\"v{post.Version}\"";
 }
 
 /// <summary>A published post as the public API shows it (no Markdown source, no drafts).</summary>
+/// <summary>A post in a list: the admin's (with status and version) and the public one share this shape.</summary>
+public sealed record PostSummaryDto(string Slug, string Title, string Excerpt, IReadOnlyList<string> Tags, string Status,
+    int Version, DateTimeOffset UpdatedAt, DateTimeOffset? PublishedAt, int ReadingMinutes, string Url)
+{
+    public static PostSummaryDto From(PostSummary post) => new(post.Slug, post.Title, post.Summary, post.Tags,
+        post.Status.ToString().ToLowerInvariant(), post.Version, post.UpdatedAt, post.PublishedAt, post.ReadingMinutes, post.Path);
+}
+
 public sealed record PublicPostSummary(string Slug, string Title, string Excerpt, IReadOnlyList<string> Tags,
     DateTimeOffset PublishedAt, int ReadingMinutes, string Url)
 {
-    public static PublicPostSummary From(Post post) =>
+    public static PublicPostSummary From(PostSummary post) =>
         new(post.Slug, post.Title, post.Summary, post.Tags, post.PublishedAt!.Value, post.ReadingMinutes, post.Path);
 }
 
 public sealed record PublicPost(string Slug, string Title, string Html, string Excerpt, IReadOnlyList<string> Tags,
     DateTimeOffset PublishedAt, DateTimeOffset UpdatedAt, int ReadingMinutes, string Url)
 {
-    public static PublicPost From(Post post) =>
-        new(post.Slug, post.Title, post.Html, post.Summary, post.Tags, post.PublishedAt!.Value, post.UpdatedAt, post.ReadingMinutes, post.Path);
+    public static PublicPost From(Post post)
+    {
+        var summary = post.ToSummary();
+        return new(post.Slug, post.Title, post.Html, summary.Summary, post.Tags, post.PublishedAt!.Value, post.UpdatedAt,
+            summary.ReadingMinutes, summary.Path);
+    }
 }
 
 public sealed record PostList<T>(IReadOnlyList<T> Items, string? NextCursor);

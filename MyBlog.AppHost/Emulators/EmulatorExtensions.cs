@@ -79,15 +79,17 @@ public static class EmulatorExtensions
     /// <summary>Points a service's AWS SDK clients at the emulators.</summary>
     public static IResourceBuilder<ProjectResource> WithAwsEmulators(
         this IResourceBuilder<ProjectResource> project,
-        IResourceBuilder<ExecutableResource> dynamoDb,
+        IResourceBuilder<ExecutableResource>? dynamoDb,
         IResourceBuilder<ExecutableResource>? s3 = null)
     {
         project
             .WithEnvironment("Aws__Region", LocalRegion)
             .WithEnvironment("AWS_ACCESS_KEY_ID", LocalAccessKey)
-            .WithEnvironment("AWS_SECRET_ACCESS_KEY", LocalAccessKey)
-            .WithEnvironment("Aws__DynamoDbServiceUrl", dynamoDb.GetEndpoint("http"))
-            .WaitFor(dynamoDb);
+            .WithEnvironment("AWS_SECRET_ACCESS_KEY", LocalAccessKey);
+        if (dynamoDb is not null)
+        {
+            project.WithEnvironment("Aws__DynamoDbServiceUrl", dynamoDb.GetEndpoint("http")).WaitFor(dynamoDb);
+        }
         if (s3 is not null)
         {
             project.WithEnvironment("Aws__S3ServiceUrl", s3.GetEndpoint("http")).WaitFor(s3);

@@ -21,11 +21,29 @@ public sealed record Post(
 {
     public string Html => PostContent.ToHtml(Markdown);
 
-    public string Summary => PostContent.Excerpt(Markdown, Excerpt);
+    public PostSummary ToSummary() => new(Slug, Title, PostContent.Excerpt(Markdown, Excerpt), Tags, Status, Version,
+        CreatedAt, UpdatedAt, PublishedAt, PostContent.ReadingMinutes(Markdown));
+}
 
-    public int ReadingMinutes => PostContent.ReadingMinutes(Markdown);
+/// <summary>
+/// What lists show: everything but the body. Stored on the item at write time and projected into the list index,
+/// so listing 2,000 posts never reads 2,000 Markdown bodies.
+/// </summary>
+public sealed record PostSummary(
+    string Slug,
+    string Title,
+    string Summary,
+    IReadOnlyList<string> Tags,
+    PostStatus Status,
+    int Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? PublishedAt,
+    int ReadingMinutes)
+{
+    public string Path => PathFor(Slug);
 
-    public string Path => $"/posts/{Slug}/";
+    public static string PathFor(string slug) => $"/posts/{slug}/";
 }
 
 /// <summary>What an author sends to create or replace a post.</summary>

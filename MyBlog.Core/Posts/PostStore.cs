@@ -17,7 +17,7 @@ public enum WriteOutcome
 
 public sealed record PostWrite(WriteOutcome Outcome, Post? Post = null);
 
-public sealed record PostPage(IReadOnlyList<Post> Items, string? NextCursor);
+public sealed record PostPage(IReadOnlyList<PostSummary> Items, string? NextCursor);
 
 /// <summary>
 /// Posts in the single table under <c>POST#{slug}</c>, listed through the <c>gsi1</c> index by status, newest
@@ -121,7 +121,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     /// <summary>A page of posts with one status, newest first, optionally with one tag.</summary>
     public async Task<PostPage> ListAsync(PostStatus status, string? tag, string? cursor, int limit, CancellationToken ct)
     {
-        var items = new List<Post>();
+        var items = new List<PostSummary>();
         var startKey = DecodeCursor(cursor);
         var leftOver = false;
         do
@@ -150,7 +150,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                     leftOver = true;
                     break;
                 }
-                items.Add(FromItem(item));
+                items.Add(SummaryFromItem(item));
             }
             startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
@@ -161,9 +161,9 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     }
 
     /// <summary>Every published post, newest first (the publisher's view of the site).</summary>
-    public async Task<IReadOnlyList<Post>> AllPublishedAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<PostSummary>> AllPublishedAsync(CancellationToken ct)
     {
-        var all = new List<Post>();
+        var all = new List<PostSummary>();
         string? cursor = null;
         do
         {
@@ -206,7 +206,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
 
     public static string ListKey(PostStatus status) => "POSTS#" + status.ToString().ToLowerInvariant();
 
-    private static string ListSortKey(Post post) =>
+    private static string ListSortKey(PostSummary post) =>
         (post.Status == PostStatus.Published ? post.PublishedAt!.Value : post.UpdatedAt).ToString("O", CultureInfo.InvariantCulture) + "#" + post.Slug;
 
     public static Dictionary<string, AttributeValue> Key(string slug) => new()
@@ -227,7 +227,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         item["createdAt"] = S(post.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
         item["updatedAt"] = S(post.UpdatedAt.ToString("O", CultureInfo.InvariantCulture));
         item[MyBlogTable.ListPartitionKey] = S(ListKey(post.Status));
-        item[MyBlogTable.ListSortKey] = S(ListSortKey(post));
+        var summary = post.ToSummary();
+        item[MyBlogTable.ListSortKey] = S(ListSortKey(summary));
+        item["summary"] = S(summary.Summary);
+        item["readingMinutes"] = N(summary.ReadingMinutes);
         if (post.Excerpt is not null)
         {
             item["excerpt"] = S(post.Excerpt);
@@ -245,22 +248,31 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
 
     public static Post FromItem(IReadOnlyDictionary<string, AttributeValue> item)
     {
-        string? Str(string name) => item.TryGetValue(name, out var v) ? v.S : null;
-        DateTimeOffset Date(string name) => DateTimeOffset.Parse(Str(name)!, CultureInfo.InvariantCulture);
-        return new Post(
-            Str("slug")!,
-            Str("title") ?? "",
-            Str("markdown") ?? "",
+        var s = SummaryFromItem(item);
+        return new Post(s.Slug, s.Title, Str(item, "markdown") ?? "", s.Tags, Str(item, "excerpt"), s.Status, s.Version,
+            s.CreatedAt, s.UpdatedAt, s.PublishedAt);
+    }
+
+    public static PostSummary SummaryFromItem(IReadOnlyDictionary<string, AttributeValue> item)
+    {
+        DateTimeOffset Date(string name) => DateTimeOffset.Parse(Str(item, name)!, CultureInfo.InvariantCulture);
+        return new PostSummary(
+            Str(item, "slug")!,
+            Str(item, "title") ?? "",
+            Str(item, "summary") ?? "",
             item.TryGetValue("tags", out var tags) && tags.L is { } list ? list.Select(t => t.S).ToList() : [],
-            Str("excerpt"),
-            Str("status") == "published" ? PostStatus.Published : PostStatus.Draft,
+            Str(item, "status") == "published" ? PostStatus.Published : PostStatus.Draft,
             int.Parse(item["version"].N, CultureInfo.InvariantCulture),
             Date("createdAt"),
             Date("updatedAt"),
-            Str("publishedAt") is null ? null : Date("publishedAt"));
+            Str(item, "publishedAt") is null ? null : Date("publishedAt"),
+            item.TryGetValue("readingMinutes", out var minutes) ? int.Parse(minutes.N, CultureInfo.InvariantCulture) : 1);
     }
 
-    private static string EncodeCursor(Post last)
+    private static string? Str(IReadOnlyDictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var v) ? v.S : null;
+
+    private static string EncodeCursor(PostSummary last)
     {
         var key = new Dictionary<string, string>
         {

@@ -19,6 +19,10 @@ public static class MyBlogTable
     public const string ListSortKey = "gsi1sk";
     public static readonly StreamViewType StreamView = StreamViewType.NEW_AND_OLD_IMAGES;
 
+    /// <summary>The attributes a list shows (see PostSummary), projected into <see cref="ListIndex"/>.</summary>
+    public static readonly IReadOnlyList<string> ListAttributes =
+        ["slug", "title", "summary", "tags", "status", "version", "createdAt", "updatedAt", "publishedAt", "readingMinutes"];
+
     public static CreateTableRequest CreateTableRequest(string tableName) => new()
     {
         TableName = tableName,
@@ -45,7 +49,8 @@ public static class MyBlogTable
                     new KeySchemaElement(ListPartitionKey, KeyType.HASH),
                     new KeySchemaElement(ListSortKey, KeyType.RANGE),
                 ],
-                Projection = new Projection { ProjectionType = ProjectionType.ALL },
+                // Lists need the summary, never the body: the index leaves the Markdown out.
+                Projection = new Projection { ProjectionType = ProjectionType.INCLUDE, NonKeyAttributes = [.. ListAttributes] },
             },
         ],
         StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = StreamView },

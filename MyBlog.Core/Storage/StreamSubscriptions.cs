@@ -6,11 +6,11 @@ namespace MyBlog.Core;
 /// </summary>
 /// <param name="Name">The worker function's short name.</param>
 /// <param name="Path">The Workers endpoint the Lambda Web Adapter passes the event to (AWS_LWA_PASS_THROUGH_PATH).</param>
-/// <param name="FilterPattern">Lambda filter criteria pattern: only matching records reach the worker.</param>
+/// <param name="FilterPatterns">Lambda filter criteria: a record reaches the worker when any pattern matches.</param>
 public sealed record StreamSubscription(
     string Name,
     string Path,
-    string FilterPattern,
+    IReadOnlyList<string> FilterPatterns,
     int BatchSize,
     TimeSpan MaximumBatchingWindow,
     int MaximumRetryAttempts,
@@ -25,12 +25,29 @@ public static class StreamSubscriptions
     public static readonly StreamSubscription WelcomeMail = new(
         Name: "welcome-mail",
         Path: "/events/welcome-mail",
-        FilterPattern: NewSubscriberFilter,
+        FilterPatterns: [NewSubscriberFilter],
         BatchSize: 10,
         // A welcome email should not wait for company: deliver as soon as a record arrives.
         MaximumBatchingWindow: TimeSpan.Zero,
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: true);
 
-    public static IReadOnlyList<StreamSubscription> All { get; } = [WelcomeMail];
+    /// <summary>A post that is, or was, published changed: its page and the lists may need rewriting.</summary>
+    public const string PublishedPostFilter =
+        """{"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"POST#"}]}},"NewImage":{"status":{"S":["published"]}}}}""";
+
+    public const string UnpublishedPostFilter =
+        """{"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"POST#"}]}},"OldImage":{"status":{"S":["published"]}}}}""";
+
+    public static readonly StreamSubscription Publish = new(
+        Name: "publish",
+        Path: "/events/publish",
+        FilterPatterns: [PublishedPostFilter, UnpublishedPostFilter],
+        BatchSize: 100,
+        // A burst of edits is published as one site update.
+        MaximumBatchingWindow: TimeSpan.FromMilliseconds(200),
+        MaximumRetryAttempts: 10,
+        BisectBatchOnFunctionError: false);
+
+    public static IReadOnlyList<StreamSubscription> All { get; } = [WelcomeMail, Publish];
 }

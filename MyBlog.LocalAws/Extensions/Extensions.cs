@@ -59,7 +59,7 @@ internal static class Extensions
     {
         Name = subscription.Name,
         Path = subscription.Path,
-        FilterPatterns = [subscription.FilterPattern],
+        FilterPatterns = [.. subscription.FilterPatterns],
         BatchSize = subscription.BatchSize,
         MaximumBatchingWindow = subscription.MaximumBatchingWindow,
         MaximumRetryAttempts = subscription.MaximumRetryAttempts,

@@ -10,6 +10,11 @@ public static class EdgeExtensions
 {
     public static void AddEdge(this IHostApplicationBuilder builder)
     {
+        builder.Services.Configure<EdgeOptions>(builder.Configuration.GetSection(EdgeOptions.Section));
+        builder.AddS3Client();
+        builder.Services.AddSingleton<EdgeCache>();
+        builder.Services.AddSingleton<SiteEdge>();
+
         var apiUrl = builder.Configuration["Edge:ApiUrl"] ?? "http://api";
         builder.Services.AddReverseProxy()
             .LoadFromMemory(

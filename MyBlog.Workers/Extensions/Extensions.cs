@@ -3,7 +3,10 @@ using MimeKit;
 using MyBlog.Core;
 using MyBlog.Core.Mail;
 using MyBlog.Core.Subscribers;
+using MyBlog.Core.Posts;
+using MyBlog.Site.Building;
 using MyBlog.Workers.Mail;
+using MyBlog.Workers.Publishing;
 
 namespace MyBlog.Workers.Extensions;
 
@@ -24,5 +27,18 @@ internal static class Extensions
             return new MailboxAddress(mail.FromName, mail.FromAddress);
         });
         builder.Services.AddSingleton<WelcomeMailer>();
+
+        builder.AddValidatedOptions<PublishingOptions>(PublishingOptions.Section);
+        builder.AddS3Client();
+        builder.Services.AddSingleton<PostStore>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var site = sp.GetRequiredService<IOptions<MyBlogOptions>>().Value;
+            return new SiteBuilder(new SiteRenderer(), new SiteInfo(site.SiteName, site.SiteUri, SiteAssets.Load()));
+        });
+        builder.Services.AddSingleton<SiteBucket>();
+        builder.Services.AddHttpClient<IEdgeInvalidator, LocalEdgeInvalidator>();
+        builder.Services.AddSingleton<SitePublisher>();
+        builder.Services.AddHostedService<SiteBootstrapper>();
     }
 }

@@ -1,0 +1,84 @@
+using MyBlog.Core.Posts;
+using MyBlog.Site.Components;
+
+namespace MyBlog.Site.Building;
+
+/// <summary>
+/// Turns published posts into the pages of the static site. Archive pages are numbered from the oldest post, so
+/// publishing a new post changes the home page and the newest archive page only — the other 199 pages of a
+/// 2,000-post blog keep their bytes and are not rewritten.
+/// </summary>
+public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
+{
+    public const int PageSize = 10;
+    private const string Html = "text/html; charset=utf-8";
+
+    public SiteInfo Site => site;
+
+    public async Task<SitePage> PostPageAsync(Post post) => new(
+        PostSummary.PathFor(post.Slug),
+        await renderer.RenderAsync<Components.PostPage>(new Dictionary<string, object?> { ["Site"] = site, ["Post"] = post }),
+        Html, SitePage.Revalidate);
+
+    /// <summary>Everything but the post pages: home, archive and tag pages, feeds, sitemap, robots.txt, 404, assets.</summary>
+    public async Task<List<SitePage>> ListPagesAsync(IReadOnlyList<PostSummary> newestFirst)
+    {
+        var pages = new List<SitePage>(site.Assets.Files);
+        var oldestFirst = newestFirst.Reverse().ToList();
+        var archivePages = (oldestFirst.Count + PageSize - 1) / PageSize;
+
+        // Home: the newest posts; "older" leads to the archive page holding the next one.
+        var olderFromHome = newestFirst.Count > PageSize ? ArchivePath(PageOf(oldestFirst.Count - PageSize - 1)) : null;
+        pages.Add(await ListAsync("/", site.Name, null, newestFirst.Take(PageSize).ToList(), olderFromHome, null,
+            $"The latest posts on {site.Name}."));
+
+        for (var number = 1; number <= archivePages; number++)
+        {
+            var slice = oldestFirst.Skip((number - 1) * PageSize).Take(PageSize).Reverse().ToList();
+            pages.Add(await ListAsync(ArchivePath(number), $"Page {number}", $"Posts, page {number} of {archivePages}", slice,
+                number > 1 ? ArchivePath(number - 1) : null,
+                number < archivePages ? ArchivePath(number + 1) : "/",
+                $"Posts on {site.Name}, page {number}."));
+        }
+
+        var tags = newestFirst.SelectMany(p => p.Tags.Select(t => (Tag: t, Post: p)))
+            .GroupBy(x => x.Tag, x => x.Post)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        foreach (var tag in tags)
+        {
+            pages.Add(await ListAsync(SiteInfo.TagPath(tag.Key), $"#{tag.Key}", $"Posts tagged #{tag.Key}", tag.ToList(), null, null,
+                $"Posts on {site.Name} tagged {tag.Key}."));
+        }
+
+        pages.Add(new SitePage("/feed.xml", Feeds.Atom(site, newestFirst), "application/atom+xml; charset=utf-8", SitePage.Revalidate));
+        pages.Add(new SitePage("/rss.xml", Feeds.Rss(site, newestFirst), "application/rss+xml; charset=utf-8", SitePage.Revalidate));
+        pages.Add(new SitePage("/robots.txt", Feeds.Robots(site), "text/plain; charset=utf-8", SitePage.Revalidate));
+        var listed = pages.Where(p => p.ContentType == Html).Select(p => (p.Path, (DateTimeOffset?)null))
+            .Concat(newestFirst.Select(p => (p.Path, (DateTimeOffset?)p.UpdatedAt)));
+        pages.Add(new SitePage("/sitemap.xml", Feeds.Sitemap(site, listed), "application/xml; charset=utf-8", SitePage.Revalidate));
+
+        pages.Add(await MessageAsync("/404.html", "Page not found", "There is nothing at this address. Perhaps the post moved or was unpublished."));
+        pages.Add(await MessageAsync("/subscribed/", "Check your inbox", "Thanks for subscribing! We've sent you an email with a link to confirm your subscription."));
+        return pages;
+    }
+
+    public static string ArchivePath(int number) => $"/page/{number}/";
+
+    private static int PageOf(int oldestFirstIndex) => oldestFirstIndex / PageSize + 1;
+
+    private async Task<SitePage> ListAsync(string path, string title, string? heading, IReadOnlyList<PostSummary> posts,
+        string? older, string? newer, string description) => new(path,
+        await renderer.RenderAsync<ListPage>(new Dictionary<string, object?>
+        {
+            ["Site"] = site, ["Title"] = title, ["Heading"] = heading, ["Description"] = description, ["Path"] = path,
+            ["Posts"] = posts, ["Older"] = older, ["Newer"] = newer,
+        }),
+        Html, SitePage.Revalidate);
+
+    private async Task<SitePage> MessageAsync(string path, string title, string message) => new(path,
+        await renderer.RenderAsync<MessagePage>(new Dictionary<string, object?>
+        {
+            ["Site"] = site, ["Title"] = title, ["Message"] = message, ["Path"] = path,
+        }),
+        Html, SitePage.Revalidate);
+}

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace MyBlog.Web.Edge;
+
+/// <summary>Which bucket the edge serves (the CDK stack points CloudFront at the same one). Bound from "Edge".</summary>
+public sealed class EdgeOptions
+{
+    public const string Section = "Edge";
+
+    public string SiteBucket { get; set; } = MyBlog.Core.MyBlogBuckets.Site;
+
+    /// <summary>How long an object stays fresh when its Cache-Control says nothing (CloudFront's default TTL is a day).</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>
+/// CloudFront's part for the static site: directory URLs resolve to index.html, objects are cached for their
+/// s-maxage (else max-age) and revalidated with the bucket by ETag when stale, served with their stored headers,
+/// ETag/If-None-Match → 304, brotli or gzip, and the site's 404 page for anything missing.
+/// </summary>
+public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<EdgeOptions> options, ILogger<SiteEdge> logger)
+{
+    public const string NotFoundKey = "404.html";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        if (path.StartsWith("/_", StringComparison.Ordinal) || path.Contains("..", StringComparison.Ordinal))
+        {
+            await ServeNotFoundAsync(context);
+            return;
+        }
+        // "/posts/hello" → "/posts/hello/", as the site links every page (the CloudFront Function does the same).
+        if (!path.EndsWith('/') && !Path.HasExtension(path))
+        {
+            context.Response.Redirect(path + "/" + context.Request.QueryString, permanent: true);
+            return;
+        }
+
+        var key = (path.EndsWith('/') ? path + "index.html" : path).TrimStart('/');
+        var cached = await GetAsync(key, context.RequestAborted);
+        if (cached is null)
+        {
+            await ServeNotFoundAsync(context);
+            return;
+        }
+        await ServeAsync(context, cached, StatusCodes.Status200OK);
+    }
+
+    private async Task ServeNotFoundAsync(HttpContext context)
+    {
+        var page = await GetAsync(NotFoundKey, context.RequestAborted);
+        if (page is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        await ServeAsync(context, page, StatusCodes.Status404NotFound);
+    }
+
+    /// <summary>The cached object, revalidated with the origin if stale; null when the origin has no such object.</summary>
+    private async Task<CachedObject?> GetAsync(string key, CancellationToken ct)
+    {
+        if (cache.TryGet(key, out var cached) && cached.IsFresh)
+        {
+            return cached;
+        }
+        var request = new GetObjectRequest { BucketName = options.Value.SiteBucket, Key = key };
+        if (cached is not null)
+        {
+            request.EtagToNotMatch = cached.ETag;
+        }
+        try
+        {
+            using var response = await s3.GetObjectAsync(request, ct);
+            using var body = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(body, ct);
+            var cacheControl = response.Headers.CacheControl;
+            var fresh = new CachedObject(body.ToArray(), response.Headers.ContentType ?? "application/octet-stream",
+                cacheControl, response.ETag, Ttl(cacheControl));
+            cache.Set(key, fresh);
+            return fresh;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotModified && cached is not null)
+        {
+            cached.Revalidated();
+            return cached;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            cache.Invalidate([key]);
+            return null;
+        }
+        catch (AmazonS3Exception ex) when (cached is not null)
+        {
+            // Serve stale rather than fail while the origin has trouble, as CloudFront does.
+            logger.LogWarning(ex, "Origin error for {Key}; serving the cached copy", key);
+            return cached;
+        }
+    }
+
+    private static async Task ServeAsync(HttpContext context, CachedObject cached, int status)
+    {
+        var response = context.Response;
+        var headers = response.Headers;
+        headers.ContentType = cached.ContentType;
+        if (cached.CacheControl is not null)
+        {
+            headers.CacheControl = cached.CacheControl;
+        }
+        headers.Age = ((int)(DateTime.UtcNow - cached.FetchedAt).TotalSeconds).ToString(CultureInfo.InvariantCulture);
+
+        var body = cached.Body;
+        var etag = cached.ETag;
+        if (cached.IsCompressible && body.Length > 256)
+        {
+            headers.Vary = HeaderNames.AcceptEncoding;
+            var accepts = context.Request.Headers.AcceptEncoding.ToString();
+            if (accepts.Contains("br", StringComparison.Ordinal))
+            {
+                (body, etag) = (cached.Brotli, "W/" + etag);
+                headers.ContentEncoding = "br";
+            }
+            else if (accepts.Contains("gzip", StringComparison.Ordinal))
+            {
+                (body, etag) = (cached.Gzip, "W/" + etag);
+                headers.ContentEncoding = "gzip";
+            }
+        }
+        headers.ETag = etag;
+
+        if (status == StatusCodes.Status200OK && Matches(context.Request.Headers.IfNoneMatch.ToString(), cached.ETag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            headers.Remove(HeaderNames.ContentEncoding);
+            return;
+        }
+        response.StatusCode = status;
+        response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
+    /// <summary>Weak comparison, as for GET: <c>W/"x"</c> matches <c>"x"</c>.</summary>
+    private static bool Matches(string ifNoneMatch, string etag) =>
+        ifNoneMatch.Length > 0 && ifNoneMatch.Split(',').Select(t => t.Trim()).Any(t => t == "*" || (t.StartsWith("W/") ? t[2..] : t) == etag);
+
+    private TimeSpan Ttl(string? cacheControl)
+    {
+        if (cacheControl is null)
+        {
+            return options.Value.DefaultTtl;
+        }
+        var shared = SharedMaxAge().Match(cacheControl);
+        var any = shared.Success ? shared : MaxAge().Match(cacheControl);
+        return any.Success ? TimeSpan.FromSeconds(long.Parse(any.Groups[1].Value, CultureInfo.InvariantCulture)) : options.Value.DefaultTtl;
+    }
+
+    [GeneratedRegex(@"s-maxage=(\d+)")]
+    private static partial Regex SharedMaxAge();
+
+    [GeneratedRegex(@"(?<![-\w])max-age=(\d+)")]
+    private static partial Regex MaxAge();
+}

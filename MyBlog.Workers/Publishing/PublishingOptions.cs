@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+using MyBlog.Core;
+
+namespace MyBlog.Workers.Publishing;
+
+/// <summary>Where the static site goes and whom to tell. Bound from "Publishing".</summary>
+public sealed class PublishingOptions
+{
+    public const string Section = "Publishing";
+
+    [Required]
+    public string SiteBucket { get; set; } = MyBlogBuckets.Site;
+
+    /// <summary>Locally: the edge, which takes invalidations at <c>/_edge/invalidations</c>.</summary>
+    public string? EdgeUrl { get; set; }
+}
