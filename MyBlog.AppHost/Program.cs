@@ -49,6 +49,7 @@ var web = builder.AddProject<Projects.MyBlog_Web>("web")
     })
     .WithExternalHttpEndpoints()
     .WaitFor(api)
+    .WaitFor(workers) // healthy once the site has been built
     .WithHttpHealthCheck("/health");
 
 // The publisher tells the edge which pages changed.

@@ -4,7 +4,8 @@
 //  - x-amz-copy-source arrives URL-encoded; s3rver expects it decoded.
 //  - Buckets are created at start-up (idempotently) with CORS for browser uploads from the site's origin.
 //  - s3rver's "event" emitter (AWS-shaped S3 notification records) is forwarded over HTTP to MyBlog.LocalAws.
-// Usage: node s3.mjs  (PORT, S3_DIRECTORY, S3_BUCKETS=a,b,c, S3_CORS_ORIGINS, S3_EVENTS_URL from the environment)
+// Usage: node s3.mjs  (PORT, S3_DIRECTORY, S3_RESET, S3_BUCKETS=a,b,c, S3_CORS_ORIGINS, S3_EVENTS_URL from the environment)
+import { rmSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 
@@ -17,6 +18,9 @@ const directory = process.env.S3_DIRECTORY ?? "./.s3";
 const buckets = (process.env.S3_BUCKETS ?? "").split(",").map((b) => b.trim()).filter(Boolean);
 const corsOrigins = (process.env.S3_CORS_ORIGINS ?? "http://localhost:8080").split(",").map((o) => o.trim()).filter(Boolean);
 const eventsUrl = process.env.S3_EVENTS_URL;
+
+// DynamoDB Local runs in memory; with S3_RESET=true the buckets start empty too, so the two never disagree.
+if (process.env.S3_RESET === "true") rmSync(directory, { recursive: true, force: true });
 
 const escapeXml = (s) => s.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c]);
 const cors = `<CORSConfiguration>${corsOrigins

@@ -39,7 +39,10 @@ public static class EmulatorExtensions
             .WithHttpHealthCheck("/", statusCode: 400);
     }
 
-    /// <summary>s3rver 3.7.1 behind the SDK-compatibility front in emulators/s3.mjs, with the buckets created at start.</summary>
+    /// <summary>
+    /// s3rver 3.7.1 behind the SDK-compatibility front in emulators/s3.mjs, with the buckets created at start —
+    /// empty, like the in-memory DynamoDB Local beside it.
+    /// </summary>
     public static IResourceBuilder<ExecutableResource> AddS3Emulator(
         this IDistributedApplicationBuilder builder, string name, IEnumerable<string> buckets, string corsOrigin)
     {
@@ -47,6 +50,7 @@ public static class EmulatorExtensions
         return builder.AddExecutable(name, "node", EmulatorsDirectory(builder), "s3.mjs")
             .WithHttpEndpoint(name: "http", env: "PORT")
             .WithEnvironment("S3_DIRECTORY", directory)
+            .WithEnvironment("S3_RESET", "true")
             .WithEnvironment("S3_BUCKETS", string.Join(',', buckets))
             .WithEnvironment("S3_CORS_ORIGINS", corsOrigin)
             .WithHttpHealthCheck("/_emulator/health");

@@ -39,6 +39,8 @@ internal static class Extensions
         builder.Services.AddSingleton<SiteBucket>();
         builder.Services.AddHttpClient<IEdgeInvalidator, LocalEdgeInvalidator>();
         builder.Services.AddSingleton<SitePublisher>();
-        builder.Services.AddHostedService<SiteBootstrapper>();
+        builder.Services.AddSingleton<SiteBootstrapper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteBootstrapper>());
+        builder.Services.AddHealthChecks().AddCheck<SiteBootstrapper>("site");
     }
 }

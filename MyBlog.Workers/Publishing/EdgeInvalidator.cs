@@ -19,8 +19,21 @@ public sealed class LocalEdgeInvalidator(HttpClient http, IOptions<PublishingOpt
         {
             return;
         }
-        using var response = await http.PostAsJsonAsync(new Uri(new Uri(edge), "/_edge/invalidations"), new { paths }, ct);
-        response.EnsureSuccessStatusCode();
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsJsonAsync(new Uri(new Uri(edge), "/_edge/invalidations"), new { paths }, ct);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+        {
+            // An edge that is not running holds no cache: there is nothing to invalidate.
+            logger.LogInformation("The edge is not running; {Count} path(s) need no invalidation", paths.Count);
+            return;
+        }
+        using (response)
+        {
+            response.EnsureSuccessStatusCode();
+        }
         logger.LogInformation("Invalidated {Count} path(s) at the edge", paths.Count);
     }
 }

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace MyBlog.Tests.Integration;
+
+/// <summary>Publish → static pages through the stream, served and cached by the edge as CloudFront would.</summary>
+[Collection(MyBlogAppCollection.Name)]
+public sealed class PublishingTests(MyBlogApp app)
+{
+    private static readonly TimeSpan Visible = TimeSpan.FromSeconds(15);
+
+    private async Task<JsonElement> AdminAsync(HttpMethod method, string path, object? body = null, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "local-admin-token-change-me");
+        request.Headers.Add("X-Forwarded-For", MyBlogApp.RandomClientIp());
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+        var response = await app.Site.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var text = await response.Content.ReadAsStringAsync();
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement;
+    }
+
+    /// <summary>Polls the edge until the page at <paramref name="path"/> satisfies <paramref name="condition"/>.</summary>
+    private async Task<(HttpStatusCode Status, string Body)> EventuallyAsync(string path, Func<HttpStatusCode, string, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Visible;
+        while (true)
+        {
+            using var response = await app.Site.GetAsync(path);
+            var body = await response.Content.ReadAsStringAsync();
+            if (condition(response.StatusCode, body) || DateTime.UtcNow > deadline)
+            {
+                return (response.StatusCode, body);
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task Publish_edit_and_unpublish_reach_the_edge_within_seconds()
+    {
+        var title = $"Static {Guid.NewGuid():N}";
+        var created = await AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title, markdown = "First **version**", tags = new[] { "static-tests" } });
+        var slug = created.GetProperty("slug").GetString()!;
+        var path = $"/posts/{slug}/";
+
+        var published = await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish");
+        var page = await EventuallyAsync(path, (s, b) => s == HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("<strong>version</strong>", page.Body);
+        Assert.Contains($"<link rel=\"canonical\" href=\"http://localhost:8080{path}\"", page.Body);
+        Assert.Contains("property=\"og:title\"", page.Body);
+        Assert.Contains("id=\"subscribe\"", page.Body);
+        Assert.Contains(title, (await EventuallyAsync("/", (s, b) => b.Contains(title))).Body);
+        Assert.Contains(title, (await EventuallyAsync("/tags/static-tests/", (s, b) => b.Contains(title))).Body);
+        Assert.Contains(slug, (await EventuallyAsync("/feed.xml", (s, b) => b.Contains(slug))).Body);
+        Assert.Contains(slug, (await EventuallyAsync("/sitemap.xml", (s, b) => b.Contains(slug))).Body);
+
+        // The page is now cached at the edge; an edit must still show within seconds (invalidation).
+        await AdminAsync(HttpMethod.Put, $"/api/admin/posts/{slug}",
+            new { title, markdown = "Second *edit*", tags = new[] { "static-tests" } }, ifMatch: $"\"v{published.GetProperty("version").GetInt32()}\"");
+        var edited = await EventuallyAsync(path, (s, b) => b.Contains("<em>edit</em>"));
+        Assert.Contains("<em>edit</em>", edited.Body);
+
+        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/unpublish");
+        var gone = await EventuallyAsync(path, (s, b) => s == HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NotFound, gone.Status);
+        Assert.Contains("Page not found", gone.Body);
+        Assert.DoesNotContain(title, (await EventuallyAsync("/", (s, b) => !b.Contains(title))).Body);
+    }
+
+    [Fact]
+    public async Task Deleting_a_published_post_removes_its_page()
+    {
+        var created = await AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title = $"Doomed {Guid.NewGuid():N}", markdown = "bye" });
+        var slug = created.GetProperty("slug").GetString()!;
+        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish");
+        Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync($"/posts/{slug}/", (s, b) => s == HttpStatusCode.OK)).Status);
+
+        await AdminAsync(HttpMethod.Delete, $"/api/admin/posts/{slug}");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await EventuallyAsync($"/posts/{slug}/", (s, b) => s == HttpStatusCode.NotFound)).Status);
+    }
+
+    [Fact]
+    public async Task A_repeat_GET_with_the_ETag_is_304_and_pages_are_compressed()
+    {
+        var first = await app.Site.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Contains("s-maxage=", first.Headers.CacheControl!.ToString());
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/");
+        again.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await app.Site.SendAsync(again)).StatusCode);
+
+        using var compressed = new HttpRequestMessage(HttpMethod.Get, "/");
+        compressed.Headers.AcceptEncoding.ParseAdd("br");
+        var response = await app.Site.SendAsync(compressed);
+        Assert.Equal("br", response.Content.Headers.ContentEncoding.Single());
+    }
+
+    [Fact]
+    public async Task Assets_are_content_hashed_and_immutable_and_security_headers_are_sent()
+    {
+        var home = await app.Site.GetAsync("/");
+        var html = await home.Content.ReadAsStringAsync();
+        var css = System.Text.RegularExpressions.Regex.Match(html, "/assets/site\\.[0-9a-f]{12}\\.css").Value;
+        Assert.NotEmpty(css);
+
+        var asset = await app.Site.GetAsync(css);
+        Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        Assert.Contains("immutable", asset.Headers.CacheControl!.ToString());
+        Assert.Equal("text/css", asset.Content.Headers.ContentType!.MediaType);
+
+        Assert.Contains("frame-ancestors 'none'", home.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("nosniff", home.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.NotEmpty(home.Headers.GetValues("Referrer-Policy"));
+    }
+
+    [Fact]
+    public async Task The_bucket_is_reachable_only_through_the_edge_and_internals_are_not_served()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Site.GetAsync("/_publisher/manifest.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Site.GetAsync("/robots.txt/../_publisher/manifest.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Site.GetAsync("/robots.txt")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Site.GetAsync("/admin/")).StatusCode);
+    }
+}
