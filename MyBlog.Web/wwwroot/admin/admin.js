@@ -31,11 +31,13 @@ async function signIn(token) {
     throw error;
   }
   sessionStorage.setItem("myblog-admin-token", token);
+  newPost();
+  await refreshLists();
+  // Shown only when ready, so nothing typed in the first moment is wiped by the set-up above.
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
   $("sign-out").hidden = false;
-  await refreshLists();
-  newPost();
+  $("title").focus();
 }
 
 async function refreshLists() {
@@ -83,7 +85,7 @@ function show(post, etag) {
 }
 
 function updateButtons() {
-  $("publish").disabled = !state.slug || state.status === "published";
+  $("publish").disabled = state.status === "published"; // a new draft is saved first, then published
   $("unpublish").disabled = state.status !== "published";
   $("delete").disabled = !state.slug;
 }

@@ -1,0 +1,133 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using MyBlog.Tests.Integration;
+
+namespace MyBlog.Tests.Browser;
+
+/// <summary>What a reader and an author do in a real browser, against the whole local topology.</summary>
+[Collection(MyBlogAppCollection.Name)]
+public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync() => (_playwright, _browser) = await BrowserFixture.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    private string Site => app.Site.BaseAddress!.ToString().TrimEnd('/');
+
+    private async Task<string> PublishAsync(string title, string markdown)
+    {
+        async Task<JsonElement> Send(HttpMethod method, string path, object? body = null)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "local-admin-token-change-me");
+            var response = await app.Site.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        }
+        var slug = (await Send(HttpMethod.Post, "/api/admin/posts", new { title, markdown, tags = new[] { "browser" } })).GetProperty("slug").GetString()!;
+        await Send(HttpMethod.Post, $"/api/admin/posts/{slug}/publish");
+        return slug;
+    }
+
+    private async Task GotoWhenPublishedAsync(IPage page, string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var response = await page.GotoAsync(Site + path);
+            if (response!.Ok || DateTime.UtcNow > deadline)
+            {
+                Assert.True(response.Ok, $"{path} answered {response.Status}");
+                return;
+            }
+            await Task.Delay(300);
+        }
+    }
+
+    [Fact]
+    public async Task A_reader_opens_the_home_page_then_a_post_and_subscribes_through_the_form()
+    {
+        var title = $"Browser reading {Guid.NewGuid():N}";
+        var slug = await PublishAsync(title, "A post **for readers**.");
+        var page = await _browser.NewPageAsync();
+
+        await page.GotoAsync(Site + "/");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await page.GetByRole(AriaRole.Link, new() { Name = title }).CountAsync() == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(300);
+            await page.ReloadAsync();
+        }
+        await page.GetByRole(AriaRole.Link, new() { Name = title }).ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith($"/posts/{Uri.EscapeDataString(slug)}/", StringComparison.Ordinal));
+        Assert.Equal(title, await page.Locator("article h1").InnerTextAsync());
+
+        var address = MyBlogApp.NewAddress("browser-reader");
+        await page.GetByLabel("Email").FillAsync(address);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Subscribe" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("#subscribe-status")).ToContainTextAsync("Check your inbox");
+        await app.Mail.WaitForAsync(address);
+    }
+
+    [Fact]
+    public async Task Without_javascript_the_subscribe_form_lands_on_the_check_your_inbox_page()
+    {
+        var context = await _browser.NewContextAsync(new() { JavaScriptEnabled = false });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(Site + "/");
+
+        var address = MyBlogApp.NewAddress("browser-nojs");
+        await page.GetByLabel("Email").FillAsync(address);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Subscribe" }).ClickAsync();
+
+        await page.WaitForURLAsync(url => url.EndsWith("/subscribed/", StringComparison.Ordinal));
+        Assert.Contains("Check your inbox", await page.Locator("h1").InnerTextAsync());
+        await app.Mail.WaitForAsync(address);
+    }
+
+    [Fact]
+    public async Task An_author_signs_in_writes_and_publishes_and_the_post_appears_on_the_site()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(Site + "/admin/");
+        await page.GetByLabel("Admin token").FillAsync("local-admin-token-change-me");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        var title = $"Written in the editor {Guid.NewGuid():N}";
+        await page.GetByLabel("Title").FillAsync(title);
+        await page.GetByLabel("Tags").FillAsync("editor, browser");
+        await page.GetByLabel("Markdown").FillAsync("Hello from the **editor**.\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+        await Assertions.Expect(page.Locator("#preview strong")).ToHaveTextAsync("editor");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Published");
+        await Assertions.Expect(page.Locator("#published")).ToContainTextAsync(title);
+
+        var reader = await _browser.NewPageAsync();
+        var slug = title.ToLowerInvariant().Replace(' ', '-');
+        await GotoWhenPublishedAsync(reader, $"/posts/{slug}/");
+        Assert.Equal(title, await reader.Locator("article h1").InnerTextAsync());
+        Assert.Equal("editor", await reader.Locator("article strong").InnerTextAsync());
+        Assert.Equal(1, await reader.Locator("article table").CountAsync());
+    }
+
+    [Fact]
+    public async Task A_wrong_token_in_the_editor_says_so()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(Site + "/admin/");
+        await page.GetByLabel("Admin token").FillAsync("not-the-token-at-all");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#sign-in-error")).ToContainTextAsync("not right");
+    }
+}
