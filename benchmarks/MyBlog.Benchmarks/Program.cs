@@ -1,50 +1,26 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
+using MyBlog.Benchmarks;
 
-// Subscribe → welcome email visible in the mail sink, measured against a running AppHost
-// (dotnet run --project MyBlog.AppHost). Usage: dotnet run -c Release --project benchmarks/MyBlog.Benchmarks [count]
-var count = args.Length > 0 ? int.Parse(args[0]) : 100;
-var site = new HttpClient { BaseAddress = new Uri(Environment.GetEnvironmentVariable("MYBLOG_SITE") ?? "http://localhost:8080") };
-var mail = new HttpClient { BaseAddress = new Uri(Environment.GetEnvironmentVariable("MYBLOG_MAIL") ?? "http://localhost:8025") };
-var run = Guid.NewGuid().ToString("N")[..8];
-
-async Task<bool> ArrivedAsync(string address)
+// dotnet run -c Release --project benchmarks/MyBlog.Benchmarks -- <benchmark> [arguments]
+//   subscribe [count]            subscribe → email visible, against a running AppHost
+//   generate <dir> [count]       write the benchmark corpus (Markdown with front matter) for MyBlog and Hugo
+//   site-build <dir> <out>       full static build of the corpus with MyBlog's templates; wall time and peak memory
+//   publish-one <dir> <out>      publish one more post onto a built site: only changed pages rendered and written
+switch (args.FirstOrDefault())
 {
-    using var doc = JsonDocument.Parse(await mail.GetStringAsync("/api/Messages?pageSize=50"));
-    return doc.RootElement.GetProperty("results").EnumerateArray()
-        .Any(m => m.GetProperty("to").EnumerateArray().Any(t => string.Equals(t.GetString(), address, StringComparison.OrdinalIgnoreCase)));
+    case "subscribe":
+        await SubscribeLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100);
+        break;
+    case "generate":
+        Corpus.Write(args[1], args.Length > 2 ? int.Parse(args[2]) : 2000);
+        break;
+    case "site-build":
+        await SiteBuild.FullAsync(args[1], args[2]);
+        break;
+    case "publish-one":
+        await SiteBuild.PublishOneAsync(args[1], args[2]);
+        break;
+    default:
+        Console.Error.WriteLine("benchmarks: subscribe [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out>");
+        Environment.Exit(2);
+        break;
 }
-
-// One warm-up subscription so first-call JIT and connection set-up are not measured.
-var latencies = new List<double>();
-for (var i = -1; i < count; i++)
-{
-    var address = $"bench-{run}-{i + 1}@example.com";
-    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(new { email = address }) };
-    // Each subscription comes from its own (documentation-range) client address, as distinct readers would.
-    request.Headers.Add("X-Forwarded-For", $"203.0.{(i + 1) / 250}.{(i + 1) % 250 + 1}");
-    var clock = Stopwatch.StartNew();
-    using var response = await site.SendAsync(request);
-    if ((int)response.StatusCode != 202)
-    {
-        throw new InvalidOperationException($"Subscribe answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-    }
-    while (!await ArrivedAsync(address))
-    {
-        if (clock.Elapsed > TimeSpan.FromSeconds(30))
-        {
-            throw new TimeoutException($"No email for {address} after 30 s");
-        }
-        await Task.Delay(10);
-    }
-    if (i >= 0)
-    {
-        latencies.Add(clock.Elapsed.TotalMilliseconds);
-    }
-}
-
-latencies.Sort();
-double Percentile(double p) => latencies[(int)Math.Ceiling(p / 100 * latencies.Count) - 1];
-Console.WriteLine($"subscribe → email visible, {count} sequential subscriptions:");
-Console.WriteLine($"  p50 {Percentile(50):0} ms   p95 {Percentile(95):0} ms   min {latencies[0]:0} ms   max {latencies[^1]:0} ms");
