@@ -21,8 +21,11 @@ public sealed record Post(
 {
     public string Html => PostContent.ToHtml(Markdown);
 
-    public PostSummary ToSummary() => new(Slug, Title, PostContent.Excerpt(Markdown, Excerpt), Tags, Status, Version,
-        CreatedAt, UpdatedAt, PublishedAt, PostContent.ReadingMinutes(Markdown));
+    public PostSummary ToSummary()
+    {
+        var (excerpt, minutes) = PostContent.Describe(Markdown, Excerpt);
+        return new(Slug, Title, excerpt, Tags, Status, Version, CreatedAt, UpdatedAt, PublishedAt, minutes);
+    }
 }
 
 /// <summary>

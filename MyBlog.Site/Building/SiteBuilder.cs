@@ -15,9 +15,13 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
 
     public SiteInfo Site => site;
 
-    public async Task<SitePage> PostPageAsync(Post post) => new(
+    /// <summary>A post's page; pass the summary when the caller already has it, to skip describing the text again.</summary>
+    public async Task<SitePage> PostPageAsync(Post post, PostSummary? summary = null) => new(
         PostSummary.PathFor(post.Slug),
-        await renderer.RenderAsync<Components.PostPage>(new Dictionary<string, object?> { ["Site"] = site, ["Post"] = post }),
+        await renderer.RenderAsync<Components.PostPage>(new Dictionary<string, object?>
+        {
+            ["Site"] = site, ["Summary"] = summary ?? post.ToSummary(), ["Html"] = post.Html,
+        }),
         Html, SitePage.Revalidate);
 
     /// <summary>Everything but the post pages: home, archive and tag pages, feeds, sitemap, robots.txt, 404, assets.</summary>
@@ -35,7 +39,8 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
         for (var number = 1; number <= archivePages; number++)
         {
             var slice = oldestFirst.Skip((number - 1) * PageSize).Take(PageSize).Reverse().ToList();
-            pages.Add(await ListAsync(ArchivePath(number), $"Page {number}", $"Posts, page {number} of {archivePages}", slice,
+            // No "of N" in the heading: the page count changes with every tenth post and would rewrite every page.
+            pages.Add(await ListAsync(ArchivePath(number), $"Page {number}", $"Posts, page {number}", slice,
                 number > 1 ? ArchivePath(number - 1) : null,
                 number < archivePages ? ArchivePath(number + 1) : "/",
                 $"Posts on {site.Name}, page {number}."));

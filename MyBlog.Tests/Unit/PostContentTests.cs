@@ -35,9 +35,38 @@ public sealed class PostContentTests
     [InlineData("<svg onload=alert(1)>", "onload")]
     [InlineData("<form action=\"https://evil.example\"><input type=\"password\"></form>", "password")]
     [InlineData("<div style=\"background:url(javascript:alert(1))\">x</div>", "javascript:")]
+    [InlineData("[x](JAVASCRIPT:alert(1))", "alert")]
+    [InlineData("[x](javascript&#58;alert(1))", "alert")]
+    [InlineData("[x](java&#9;script:alert(1))", "alert")]
+    [InlineData("![x](javascript:alert(1))", "javascript")]
+    [InlineData("[x][ref]\n\n[ref]: javascript:alert(1)", "javascript")]
+    [InlineData("[x](data:text/html;base64,PHNjcmlwdD4=)", "data:")]
+    [InlineData("[x](vbscript:msgbox)", "vbscript")]
     public void Script_cannot_survive_the_sanitizer(string markdown, string forbidden)
     {
         Assert.DoesNotContain(forbidden, PostContent.ToHtml(markdown), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("https://example.com/a?b=c", true)]
+    [InlineData("/posts/hello/", true)]
+    [InlineData("#section", true)]
+    [InlineData("mailto:ada@example.com", true)]
+    [InlineData("relative/page", true)]
+    [InlineData("javascript:alert(1)", false)]
+    [InlineData(" jav\tascript:alert(1)", false)]
+    [InlineData("data:text/html,x", false)]
+    public void Only_http_https_mailto_and_relative_urls_are_safe(string url, bool safe)
+    {
+        Assert.Equal(safe, PostContent.IsSafeUrl(url));
+    }
+
+    [Fact]
+    public void Safe_links_are_kept_as_written()
+    {
+        var html = PostContent.ToHtml("[docs](https://docs.aws.amazon.com/) and [home](/)");
+        Assert.Contains("href=\"https://docs.aws.amazon.com/\"", html);
+        Assert.Contains("href=\"/\"", html);
     }
 
     [Fact]

@@ -13,7 +13,9 @@ public static class SiteBuild
     {
         var clock = Stopwatch.StartNew();
         var posts = Corpus.Read(corpus);
-        var newestFirst = posts.Select(p => p.ToSummary()).OrderByDescending(p => p.PublishedAt).ToList();
+        var summaries = new PostSummary[posts.Count];
+        Parallel.For(0, posts.Count, i => summaries[i] = posts[i].ToSummary());
+        var newestFirst = summaries.OrderByDescending(p => p.PublishedAt).ToList();
 
         // One renderer per core: a renderer's dispatcher is single-threaded.
         var renderers = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new SiteRenderer()).ToArray();
@@ -24,7 +26,7 @@ public static class SiteBuild
             int index;
             while ((index = Interlocked.Increment(ref next)) < posts.Count)
             {
-                Write(output, await builders[worker].PostPageAsync(posts[index]));
+                Write(output, await builders[worker].PostPageAsync(posts[index], summaries[index]));
             }
         });
         var lists = await builders[0].ListPagesAsync(newestFirst);
