@@ -5,6 +5,7 @@ using MyBlog.Benchmarks;
 //   generate <dir> [count]       write the benchmark corpus (Markdown with front matter) for MyBlog and Hugo
 //   site-build <dir> <out>       full static build of the corpus with MyBlog's templates; wall time and peak memory
 //   publish-one <dir> <out>      publish one more post onto a built site: only changed pages rendered and written
+//   upload <out> <s3-url>        copy a built site into the emulated site bucket, with the publisher's headers
 switch (args.FirstOrDefault())
 {
     case "subscribe":
@@ -18,6 +19,9 @@ switch (args.FirstOrDefault())
         break;
     case "publish-one":
         await SiteBuild.PublishOneAsync(args[1], args[2]);
+        break;
+    case "upload":
+        await SiteUpload.RunAsync(args[1], args[2]);
         break;
     default:
         Console.Error.WriteLine("benchmarks: subscribe [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out>");
