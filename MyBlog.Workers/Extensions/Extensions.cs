@@ -37,7 +37,14 @@ internal static class Extensions
             return new SiteBuilder(new SiteRenderer(), new SiteInfo(site.SiteName, site.SiteUri, SiteAssets.Load()));
         });
         builder.Services.AddSingleton<SiteBucket>();
-        builder.Services.AddHttpClient<IEdgeInvalidator, LocalEdgeInvalidator>();
+        if (string.IsNullOrEmpty(builder.Configuration["Publishing:DistributionId"]))
+        {
+            builder.Services.AddHttpClient<IEdgeInvalidator, LocalEdgeInvalidator>();
+        }
+        else
+        {
+            builder.Services.AddHttpClient<IEdgeInvalidator, CloudFrontInvalidator>();
+        }
         builder.Services.AddSingleton<SitePublisher>();
         builder.Services.AddSingleton<SiteBootstrapper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteBootstrapper>());

@@ -13,4 +13,7 @@ public sealed class PublishingOptions
 
     /// <summary>Locally: the edge, which takes invalidations at <c>/_edge/invalidations</c>.</summary>
     public string? EdgeUrl { get; set; }
+
+    /// <summary>On AWS: the CloudFront distribution to invalidate (from the stack's outputs). Takes precedence over EdgeUrl.</summary>
+    public string? DistributionId { get; set; }
 }
