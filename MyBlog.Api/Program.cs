@@ -13,6 +13,13 @@ app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi("/api/openapi/{documentName}.json");
+// A browsable reference of the OpenAPI document; Swagger UI's files ship in the package (nothing from a CDN).
+app.UseSwaggerUI(options =>
+{
+    options.RoutePrefix = "api/reference";
+    options.SwaggerEndpoint("/api/openapi/v1.json", "MyBlog API");
+    options.DocumentTitle = "MyBlog API reference";
+});
 app.MapSubscribersApi();
 app.MapPostsApi();
 app.MapAdminPostsApi();

@@ -23,7 +23,12 @@ internal static class Extensions
         builder.Services.AddSingleton<AdminAuth>();
 
         builder.Services.AddProblemDefaults();
-        builder.Services.AddOpenApi();
+        // Readers reach the API through the edge (or CloudFront): the document names no host of its own.
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Servers = [new() { Url = "/" }];
+            return Task.CompletedTask;
+        }));
 
         // The API sits behind the edge, which appends the address it saw to X-Forwarded-For as CloudFront does.
         // Entries are consumed right to left while they come from a trusted (loopback) proxy, at most two hops.

@@ -176,3 +176,21 @@ public sealed class AdminPostsApiTests(MyBlogApp app)
         Assert.Equal(HttpStatusCode.BadRequest, (await app.Site.GetAsync("/api/posts?cursor=bm90LWEtY3Vyc29y")).StatusCode);
     }
 }
+
+[Collection(MyBlogAppCollection.Name)]
+public sealed class ApiReferenceTests(MyBlogApp app)
+{
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_routes_and_the_reference_page_is_served_through_the_edge()
+    {
+        var document = System.Text.Json.JsonDocument.Parse(await app.Site.GetStringAsync("/api/openapi/v1.json")).RootElement;
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/api/subscribers", paths);
+        Assert.Contains("/api/posts/{slug}", paths);
+        Assert.Contains("/api/admin/posts/{slug}/publish", paths);
+        Assert.Equal("/", document.GetProperty("servers")[0].GetProperty("url").GetString());
+
+        var page = await app.Site.GetStringAsync("/api/reference/index.html");
+        Assert.Contains("swagger-ui-bundle.js", page);
+    }
+}
