@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Playwright;
 using MyBlog.Tests.Integration;
 
@@ -25,16 +22,8 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
 
     private async Task<string> PublishAsync(string title, string markdown)
     {
-        async Task<JsonElement> Send(HttpMethod method, string path, object? body = null)
-        {
-            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "local-admin-token-change-me");
-            var response = await app.Site.SendAsync(request);
-            response.EnsureSuccessStatusCode();
-            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        }
-        var slug = (await Send(HttpMethod.Post, "/api/admin/posts", new { title, markdown, tags = new[] { "browser" } })).GetProperty("slug").GetString()!;
-        await Send(HttpMethod.Post, $"/api/admin/posts/{slug}/publish");
+        var slug = (await app.AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title, markdown, tags = new[] { "browser" } })).GetProperty("slug").GetString()!;
+        await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish");
         return slug;
     }
 
@@ -68,7 +57,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
             await page.ReloadAsync();
         }
         await page.GetByRole(AriaRole.Link, new() { Name = title }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith($"/posts/{Uri.EscapeDataString(slug)}/", StringComparison.Ordinal));
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/posts/{slug}/$"));
         Assert.Equal(title, await page.Locator("article h1").InnerTextAsync());
 
         var address = MyBlogApp.NewAddress("browser-reader");
@@ -90,7 +79,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         await page.GetByLabel("Email").FillAsync(address);
         await page.GetByRole(AriaRole.Button, new() { Name = "Subscribe" }).ClickAsync();
 
-        await page.WaitForURLAsync(url => url.EndsWith("/subscribed/", StringComparison.Ordinal));
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/subscribed/$"));
         Assert.Contains("Check your inbox", await page.Locator("h1").InnerTextAsync());
         await app.Mail.WaitForAsync(address);
     }
@@ -100,7 +89,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     {
         var page = await _browser.NewPageAsync();
         await page.GotoAsync(Site + "/admin/");
-        await page.GetByLabel("Admin token").FillAsync("local-admin-token-change-me");
+        await page.GetByLabel("Admin token").FillAsync(MyBlogApp.AdminToken);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
         var title = $"Written in the editor {Guid.NewGuid():N}";

@@ -8,26 +8,8 @@ namespace MyBlog.Tests.Integration;
 [Collection(MyBlogAppCollection.Name)]
 public sealed class AdminPostsApiTests(MyBlogApp app)
 {
-    private const string Token = "local-admin-token-change-me";
-
-    private static HttpRequestMessage Admin(HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = Token)
-    {
-        var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-        if (ifMatch is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        }
-        request.Headers.Add("X-Forwarded-For", MyBlogApp.RandomClientIp());
-        return request;
-    }
+    private static HttpRequestMessage Admin(HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = MyBlogApp.AdminToken) =>
+        MyBlogApp.AdminRequest(method, path, body, ifMatch, token);
 
     private async Task<JsonElement> CreateAsync(string title, string markdown = "Hello **world**", string[]? tags = null)
     {
@@ -55,10 +37,7 @@ public sealed class AdminPostsApiTests(MyBlogApp app)
         HttpResponseMessage? last = null;
         for (var i = 0; i < 11; i++)
         {
-            var request = Admin(HttpMethod.Get, "/api/admin/posts", token: "guess-" + i);
-            request.Headers.Remove("X-Forwarded-For");
-            request.Headers.Add("X-Forwarded-For", client);
-            last = await app.Site.SendAsync(request);
+            last = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, "/api/admin/posts", token: "guess-" + i, clientIp: client));
         }
         Assert.Equal(HttpStatusCode.TooManyRequests, last!.StatusCode);
         Assert.NotNull(last.Headers.RetryAfter);

@@ -84,6 +84,40 @@ public sealed class MyBlogApp : IAsyncLifetime
     }
 
     public static string RandomClientIp() => $"198.51.{Random.Shared.Next(0, 255)}.{Random.Shared.Next(1, 255)}";
+
+    /// <summary>The AppHost's local admin-token parameter (MyBlog.AppHost/appsettings.json).</summary>
+    public const string AdminToken = "local-admin-token-change-me";
+
+    /// <summary>A request to the admin API, from a distinct client unless <paramref name="clientIp"/> says otherwise.</summary>
+    public static HttpRequestMessage AdminRequest(
+        HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = AdminToken, string? clientIp = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+        request.Headers.Add("X-Forwarded-For", clientIp ?? RandomClientIp());
+        return request;
+    }
+
+    /// <summary>Sends an admin request that must succeed; returns its JSON body (default for an empty one).</summary>
+    public async Task<JsonElement> AdminAsync(HttpMethod method, string path, object? body = null, string? ifMatch = null)
+    {
+        using var request = AdminRequest(method, path, body, ifMatch);
+        using var response = await Site.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement;
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace MyBlog.Tests.Integration;
@@ -11,24 +9,8 @@ public sealed class PublishingTests(MyBlogApp app)
 {
     private static readonly TimeSpan Visible = TimeSpan.FromSeconds(15);
 
-    private async Task<JsonElement> AdminAsync(HttpMethod method, string path, object? body = null, string? ifMatch = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "local-admin-token-change-me");
-        request.Headers.Add("X-Forwarded-For", MyBlogApp.RandomClientIp());
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-        if (ifMatch is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
-        }
-        var response = await app.Site.SendAsync(request);
-        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        var text = await response.Content.ReadAsStringAsync();
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement;
-    }
+    private Task<JsonElement> AdminAsync(HttpMethod method, string path, object? body = null, string? ifMatch = null) =>
+        app.AdminAsync(method, path, body, ifMatch);
 
     /// <summary>Polls the edge until the page at <paramref name="path"/> satisfies <paramref name="condition"/>.</summary>
     private async Task<(HttpStatusCode Status, string Body)> EventuallyAsync(string path, Func<HttpStatusCode, string, bool> condition)
