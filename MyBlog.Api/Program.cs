@@ -23,5 +23,6 @@ app.UseSwaggerUI(options =>
 app.MapSubscribersApi();
 app.MapPostsApi();
 app.MapAdminPostsApi();
+app.MapAdminPhotosApi();
 
 app.Run();

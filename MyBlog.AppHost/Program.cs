@@ -32,7 +32,7 @@ localAws.WithReference(workers);
 var adminToken = builder.AddParameter("admin-token", secret: true);
 
 var api = builder.AddProject<Projects.MyBlog_Api>("api")
-    .WithAwsEmulators(dynamoDb)
+    .WithAwsEmulators(dynamoDb, s3)
     .WithEnvironment("Admin__Token", adminToken)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
     .WaitFor(localAws)

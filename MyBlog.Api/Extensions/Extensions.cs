@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using MyBlog.Api.Apis;
 using MyBlog.Core;
+using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Core.Subscribers;
 
@@ -17,6 +18,9 @@ internal static class Extensions
         builder.AddDynamoDbClient();
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<PostStore>();
+        builder.Services.AddSingleton<PhotoStore>();
+        builder.AddS3Client();
+        builder.AddValidatedOptions<PhotosOptions>(PhotosOptions.Section);
         builder.Services.AddHybridCache();
 
         builder.AddValidatedOptions<AdminOptions>(AdminOptions.Section);

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using MyBlog.Core;
+using MyBlog.Core.Photos;
+
+namespace MyBlog.Api.Apis;
+
+/// <summary>Where photos are uploaded. Bound from "Photos".</summary>
+public sealed class PhotosOptions
+{
+    public const string Section = "Photos";
+
+    public string UploadsBucket { get; set; } = MyBlogBuckets.Uploads;
+
+    public TimeSpan UploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>The upload URL in the answer: what to send, where, and until when.</summary>
+public sealed record PhotoUploadTicket(string PhotoId, string UploadUrl, string Method, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
+
+public sealed record PhotoDto(string PhotoId, string FileName, string ContentType, string Status, string? FailureReason, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Photos go straight from the author's browser to storage, never through Lambda: the API checks the declared
+/// file and answers a presigned PUT bound to its content type, valid for 15 minutes, carrying the trace context
+/// as object metadata so the thumbnail worker continues the same trace.
+/// </summary>
+public static class AdminPhotosApi
+{
+    private const string Example = """{"fileName": "beach.jpg", "contentType": "image/jpeg", "size": 2400000}""";
+
+    public static IEndpointRouteBuilder MapAdminPhotosApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/admin/photos")
+            .WithTags("Admin")
+            .AddEndpointFilter(app.ServiceProvider.GetRequiredService<AdminAuth>())
+            .DisableAntiforgery();
+        admin.MapPost("/", CreateUploadAsync).WithName("CreatePhotoUpload").WithSummary("A presigned PUT for one photo (JPEG, PNG, WebP, GIF; ≤ 25 MB).");
+        admin.MapGet("/{photoId}", GetAsync).WithName("GetPhoto").WithSummary("A photo's status.");
+        return app;
+    }
+
+    public static async Task<Results<Created<PhotoUploadTicket>, ValidationProblem, ProblemHttpResult>> CreateUploadAsync(
+        HttpRequest request, PhotoStore photos, IAmazonS3 s3, IOptions<PhotosOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var (upload, problem) = await RequestBody.ReadJsonAsync<PhotoUploadRequest>(request, 4 * 1024, Example, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (upload!.TooLarge)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Photo too large",
+                detail: $"A photo can be at most {PhotoUploadRequest.MaxBytes / (1024 * 1024)} MB.");
+        }
+        if (!upload.TryValidate(out var errors))
+        {
+            return TypedResults.ValidationProblem(errors, title: "The photo cannot be uploaded");
+        }
+
+        var traceParent = Activity.Current?.Id;
+        var photo = await photos.CreateAsync(upload, traceParent, ct);
+        var expires = time.GetUtcNow().Add(options.Value.UploadUrlLifetime);
+        var presign = new GetPreSignedUrlRequest
+        {
+            BucketName = options.Value.UploadsBucket,
+            Key = Photo.OriginalKey(photo.Id),
+            Verb = HttpVerb.PUT,
+            Expires = expires.UtcDateTime,
+            ContentType = photo.ContentType,
+            // The emulator speaks plain HTTP; on AWS the client's configuration (HTTPS, acceleration) decides.
+            Protocol = s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
+        };
+        var headers = new Dictionary<string, string> { ["Content-Type"] = photo.ContentType };
+        if (traceParent is not null)
+        {
+            presign.Metadata.Add("traceparent", traceParent);
+            headers["x-amz-meta-traceparent"] = traceParent;
+        }
+        var url = await s3.GetPreSignedURLAsync(presign);
+        return TypedResults.Created($"/api/admin/photos/{photo.Id}", new PhotoUploadTicket(photo.Id, url, "PUT", headers, expires));
+    }
+
+    public static async Task<Results<Ok<PhotoDto>, ProblemHttpResult>> GetAsync(string photoId, PhotoStore photos, CancellationToken ct)
+    {
+        var photo = await photos.GetAsync(photoId, ct);
+        return photo is null
+            ? TypedResults.Problem(statusCode: 404, title: "Photo not found", detail: $"There is no photo '{photoId}'.")
+            : TypedResults.Ok(new PhotoDto(photo.Id, photo.FileName, photo.ContentType, photo.Status, photo.FailureReason, photo.CreatedAt));
+    }
+}
