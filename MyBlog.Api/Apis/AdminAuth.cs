@@ -69,3 +69,13 @@ public sealed class AdminAuth(IOptions<AdminOptions> options) : IEndpointFilter,
 
     public void Dispose() => _failures.Dispose();
 }
+
+public static class AdminRoutes
+{
+    /// <summary>A route group under <c>/api/admin</c> guarded by the one shared <see cref="AdminAuth"/> (it holds the failure counters).</summary>
+    public static RouteGroupBuilder MapAdminGroup(this IEndpointRouteBuilder app, string prefix) =>
+        app.MapGroup(prefix)
+            .WithTags("Admin")
+            .AddEndpointFilter(app.ServiceProvider.GetRequiredService<AdminAuth>())
+            .DisableAntiforgery();
+}

@@ -34,10 +34,7 @@ public static class AdminPhotosApi
 
     public static IEndpointRouteBuilder MapAdminPhotosApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin/photos")
-            .WithTags("Admin")
-            .AddEndpointFilter(app.ServiceProvider.GetRequiredService<AdminAuth>())
-            .DisableAntiforgery();
+        var admin = app.MapAdminGroup("/api/admin/photos");
         admin.MapPost("/", CreateUploadAsync).WithName("CreatePhotoUpload").WithSummary("A presigned PUT for one photo (JPEG, PNG, WebP, GIF; ≤ 25 MB).");
         admin.MapGet("/{photoId}", GetAsync).WithName("GetPhoto").WithSummary("A photo's status.");
         return app;

@@ -16,11 +16,7 @@ public static class AdminPostsApi
 
     public static IEndpointRouteBuilder MapAdminPostsApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin")
-            .WithTags("Admin")
-            // One shared instance: it holds the failed-attempt counters.
-            .AddEndpointFilter(app.ServiceProvider.GetRequiredService<AdminAuth>())
-            .DisableAntiforgery();
+        var admin = app.MapAdminGroup("/api/admin");
 
         admin.MapPost("/posts", CreateAsync).WithName("CreatePost").WithSummary("Create a draft; the slug comes from the title.");
         admin.MapGet("/posts", ListAsync).WithName("ListPosts").WithSummary("Drafts or published posts, newest first.");
