@@ -18,7 +18,6 @@ public static class AwsClientExtensions
         var section = builder.Configuration.GetSection("Aws");
         builder.Services.AddSingleton<IAmazonDynamoDB>(_ =>
             new AmazonDynamoDBClient(Configure(new AmazonDynamoDBConfig(), section, section["DynamoDbServiceUrl"])));
-        builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }
 

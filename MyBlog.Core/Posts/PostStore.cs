@@ -90,18 +90,8 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             PublishedAt = status == PostStatus.Published ? current.PublishedAt ?? time.GetUtcNow() : current.PublishedAt,
         }, ct);
 
-    public async Task<PostWrite> DeleteAsync(string slug, int? expectedVersion, CancellationToken ct)
-    {
-        var current = await GetAsync(slug, ct);
-        if (current is null)
-        {
-            return new PostWrite(WriteOutcome.NotFound);
-        }
-        if (expectedVersion is { } v && v != current.Version)
-        {
-            return new PostWrite(WriteOutcome.VersionConflict, current);
-        }
-        try
+    public Task<PostWrite> DeleteAsync(string slug, int? expectedVersion, CancellationToken ct) =>
+        WriteIfVersionAsync(slug, expectedVersion, async current =>
         {
             await dynamo.DeleteItemAsync(new DeleteItemRequest
             {
@@ -110,13 +100,8 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                 ConditionExpression = "version = :v",
                 ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
             }, ct);
-            return new PostWrite(WriteOutcome.Ok, current);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return new PostWrite(WriteOutcome.VersionConflict, await GetAsync(slug, ct));
-        }
-    }
+            return current;
+        }, ct);
 
     /// <summary>A page of posts with one status, newest first, optionally with one tag.</summary>
     public async Task<PostPage> ListAsync(PostStatus status, string? tag, string? cursor, int limit, CancellationToken ct)
@@ -175,7 +160,25 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         return all;
     }
 
-    private async Task<PostWrite> ChangeAsync(string slug, int? expectedVersion, string? traceParent, Func<Post, Post> change, CancellationToken ct)
+    private Task<PostWrite> ChangeAsync(string slug, int? expectedVersion, string? traceParent, Func<Post, Post> change, CancellationToken ct) =>
+        WriteIfVersionAsync(slug, expectedVersion, async current =>
+        {
+            var next = change(current) with { Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = Table,
+                Item = ToItem(next, traceParent),
+                ConditionExpression = "version = :v",
+                ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
+            }, ct);
+            return next;
+        }, ct);
+
+    /// <summary>
+    /// The one shape of every change: load the post, refuse a stale expected version, write conditionally on the
+    /// version read; a write that loses the race reports the version that won.
+    /// </summary>
+    private async Task<PostWrite> WriteIfVersionAsync(string slug, int? expectedVersion, Func<Post, Task<Post>> write, CancellationToken ct)
     {
         var current = await GetAsync(slug, ct);
         if (current is null)
@@ -186,17 +189,9 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             return new PostWrite(WriteOutcome.VersionConflict, current);
         }
-        var next = change(current) with { Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
         try
         {
-            await dynamo.PutItemAsync(new PutItemRequest
-            {
-                TableName = Table,
-                Item = ToItem(next, traceParent),
-                ConditionExpression = "version = :v",
-                ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
-            }, ct);
-            return new PostWrite(WriteOutcome.Ok, next);
+            return new PostWrite(WriteOutcome.Ok, await write(current));
         }
         catch (ConditionalCheckFailedException)
         {

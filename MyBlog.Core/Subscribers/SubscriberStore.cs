@@ -138,14 +138,14 @@ public sealed class SubscriberStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
 
     /// <summary>Records the send and drops the lease; fails quietly if the lease was lost (the email went out anyway).</summary>
     public Task<bool> MarkWelcomeSentAsync(WelcomeClaim claim, CancellationToken ct) =>
-        UpdateOwnLeaseAsync(claim, "SET #sent = :sentAt REMOVE #lease", new()
-        {
-            [":sentAt"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
-        }, ct);
+        UpdateOwnLeaseAsync(claim, "SET #sent = :sentAt REMOVE #lease",
+            new() { ["#sent"] = Attr.WelcomeSentAt },
+            new() { [":sentAt"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)) },
+            ct);
 
     /// <summary>Gives the lease back after a failed send so the retry does not wait for it to expire.</summary>
     public Task<bool> ReleaseWelcomeAsync(WelcomeClaim claim, CancellationToken ct) =>
-        UpdateOwnLeaseAsync(claim, "REMOVE #lease", [], ct);
+        UpdateOwnLeaseAsync(claim, "REMOVE #lease", [], [], ct);
 
     public async Task<ConfirmOutcome> ConfirmAsync(string id, string? token, CancellationToken ct)
     {
@@ -236,14 +236,10 @@ public sealed class SubscriberStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
     }
 
     private async Task<bool> UpdateOwnLeaseAsync(
-        WelcomeClaim claim, string update, Dictionary<string, AttributeValue> values, CancellationToken ct)
+        WelcomeClaim claim, string update, Dictionary<string, string> names, Dictionary<string, AttributeValue> values, CancellationToken ct)
     {
+        names["#lease"] = Attr.WelcomeLeaseUntil;
         values[":lease"] = N(claim.LeaseUntil);
-        var names = new Dictionary<string, string> { ["#lease"] = Attr.WelcomeLeaseUntil };
-        if (update.Contains("#sent", StringComparison.Ordinal))
-        {
-            names["#sent"] = Attr.WelcomeSentAt;
-        }
         try
         {
             await dynamo.UpdateItemAsync(new UpdateItemRequest
