@@ -1,0 +1,159 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace MyBlog.Workers.Thumbnails;
+
+/// <summary>One resized image, encoded.</summary>
+public sealed record ThumbnailVariant(int Width, int Height, string Extension, string ContentType, byte[] Bytes);
+
+/// <summary>What became of a file: its oriented size and variants, or the reason it was refused.</summary>
+public sealed record ThumbnailResult(ImageKind? Kind, int Width, int Height, IReadOnlyList<ThumbnailVariant> Variants, string? Refusal)
+{
+    public static ThumbnailResult Refuse(string reason) => new(null, 0, 0, [], reason);
+}
+
+/// <summary>
+/// Turns an uploaded photo into the images readers get: the real type sniffed from the bytes, structure and limits
+/// checked before any pixel is decoded, the camera's orientation applied, every piece of metadata (EXIF with its GPS
+/// position, XMP, IPTC, ICC) dropped, then widths 320, 640, 1280 and 1920 — never upscaled; a photo narrower than
+/// 1920 also gets its own width as the largest — as WebP and JPEG.
+/// </summary>
+public sealed class ThumbnailGenerator
+{
+    public static readonly IReadOnlyList<int> StandardWidths = [320, 640, 1280, 1920];
+
+    /// <summary>50 megapixels: about 200 MB decoded, the most a 1 GB function can hold with room to resize.</summary>
+    public const long MaxPixels = 50_000_000;
+
+    private static readonly JpegEncoder Jpeg = new() { Quality = 82 };
+    private static readonly WebpEncoder Webp = new() { FileFormat = WebpFileFormatType.Lossy, Quality = 78, Method = WebpEncodingMethod.Level2 };
+
+    private readonly Configuration _configuration;
+
+    public ThumbnailGenerator()
+    {
+        _configuration = Configuration.Default.Clone();
+        // Only the first frame of an animation is decoded; thumbnails are stills.
+        _configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = SixLabors.ImageSharp.Metadata.FrameDecodingMode.First });
+    }
+
+    /// <summary>The widths to produce for an image <paramref name="width"/> pixels wide.</summary>
+    public static IReadOnlyList<int> WidthsFor(int width)
+    {
+        var largest = Math.Min(width, StandardWidths[^1]);
+        return [.. StandardWidths.Where(w => w < largest), largest];
+    }
+
+    public ThumbnailResult Generate(byte[] data, CancellationToken ct = default)
+    {
+        var sniff = ImageSniffer.Sniff(data);
+        if (sniff.Refusal is not null)
+        {
+            return ThumbnailResult.Refuse(sniff.Refusal);
+        }
+
+        IImageInfo info;
+        try
+        {
+            info = Image.Identify(_configuration, data, out _);
+        }
+        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidDataException)
+        {
+            return ThumbnailResult.Refuse($"The image cannot be read: {ex.Message}");
+        }
+        if (info is null || info.Width <= 0 || info.Height <= 0)
+        {
+            return ThumbnailResult.Refuse("The image cannot be read: it has no dimensions.");
+        }
+        // Every decoded frame of an animated WebP is held in memory, so the limit covers all of them.
+        var decodedFrames = sniff.Kind == ImageKind.Webp ? sniff.Frames : 1;
+        var pixels = (long)info.Width * info.Height;
+        if (pixels * decodedFrames > MaxPixels)
+        {
+            return ThumbnailResult.Refuse(decodedFrames > 1
+                ? $"The animation is too large: {decodedFrames} frames of {info.Width}×{info.Height} exceed {MaxPixels / 1_000_000} megapixels in all."
+                : $"The image is too large: {info.Width}×{info.Height} is more than {MaxPixels / 1_000_000} megapixels.");
+        }
+
+        Image<Rgba32> image;
+        try
+        {
+            image = Image.Load<Rgba32>(_configuration, data);
+        }
+        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidDataException)
+        {
+            return ThumbnailResult.Refuse($"The image cannot be decoded: {ex.Message}");
+        }
+
+        try
+        {
+            ct.ThrowIfCancellationRequested();
+            while (image.Frames.Count > 1)
+            {
+                image.Frames.RemoveFrame(1);
+            }
+            image.Mutate(x => x.AutoOrient());
+            StripMetadata(image);
+            if (sniff.Kind != ImageKind.Jpeg)
+            {
+                // JPEG has no transparency; flatten onto white rather than let transparent pixels turn black.
+                image.Mutate(x => x.BackgroundColor(Color.White));
+            }
+
+            var (width, height) = (image.Width, image.Height);
+            var variants = new List<ThumbnailVariant>();
+            // Largest first; each smaller size is resampled from the one before, and the bigger pixels are let go
+            // as soon as the next size exists, so the full-size image is held only until the largest variant is made.
+            foreach (var target in WidthsFor(width).Reverse())
+            {
+                ct.ThrowIfCancellationRequested();
+                if (target != image.Width)
+                {
+                    var targetHeight = Math.Max(1, (int)Math.Round(height * (double)target / width));
+                    var smaller = image.Clone(x => x.Resize(target, targetHeight, KnownResamplers.Bicubic));
+                    image.Dispose();
+                    image = smaller;
+                }
+                variants.Add(Encode(image, "webp", "image/webp", Webp));
+                variants.Add(Encode(image, "jpg", "image/jpeg", Jpeg));
+            }
+            variants.Sort((a, b) => a.Width != b.Width ? a.Width.CompareTo(b.Width) : string.CompareOrdinal(a.Extension, b.Extension));
+            return new ThumbnailResult(sniff.Kind, width, height, variants, null);
+        }
+        finally
+        {
+            image.Dispose();
+        }
+    }
+
+    private static ThumbnailVariant Encode(Image<Rgba32> image, string extension, string contentType, IImageEncoder encoder)
+    {
+        using var output = new MemoryStream();
+        image.Save(output, encoder);
+        return new ThumbnailVariant(image.Width, image.Height, extension, contentType, output.ToArray());
+    }
+
+    /// <summary>Nothing from the camera reaches a reader: no EXIF (GPS, serial numbers), XMP, IPTC, ICC or comments.</summary>
+    private static void StripMetadata(Image image)
+    {
+        image.Metadata.ExifProfile = null;
+        image.Metadata.XmpProfile = null;
+        image.Metadata.IptcProfile = null;
+        image.Metadata.IccProfile = null;
+        foreach (var frame in image.Frames)
+        {
+            frame.Metadata.ExifProfile = null;
+            frame.Metadata.XmpProfile = null;
+            frame.Metadata.IptcProfile = null;
+            frame.Metadata.IccProfile = null;
+        }
+        image.Metadata.GetGifMetadata().Comments.Clear();
+        image.Metadata.GetPngMetadata().TextData.Clear();
+    }
+}
