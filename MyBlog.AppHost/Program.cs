@@ -13,7 +13,7 @@ var dynamoDb = builder.AddDynamoDbLocal("dynamodb").WaitForCompletion(setup);
 var s3 = builder.AddS3Emulator("s3", MyBlogBuckets.All, corsOrigin: siteUrl).WaitForCompletion(setup);
 var smtp = builder.AddSmtpSink("smtp4dev", MailUiPort).WaitForCompletion(setup);
 
-// The AWS glue without an emulator (table provisioning, stream → Lambda delivery).
+// The AWS glue without an emulator (table provisioning, stream → Lambda and S3 → SQS → Lambda delivery).
 var localAws = builder.AddProject<Projects.MyBlog_LocalAws>("localaws")
     .WithAwsEmulators(dynamoDb, s3)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
@@ -27,6 +27,8 @@ var workers = builder.AddProject<Projects.MyBlog_Workers>("workers")
     .WaitFor(localAws)
     .WithHttpHealthCheck("/health");
 localAws.WithReference(workers);
+// Uploads raise S3 events; LocalAws queues them for the thumbnail worker (S3 → SQS → Lambda on AWS).
+s3.WithEventNotifications(localAws, "/s3/events", MyBlogBuckets.Uploads);
 
 // The author's token for /api/admin/* and the editor; its local value is in appsettings.json (see the README).
 var adminToken = builder.AddParameter("admin-token", secret: true);

@@ -1,5 +1,6 @@
 using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Extensions;
+using MyBlog.LocalAws.Queues;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -8,5 +9,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapFailuresApi();
+app.MapS3NotificationsApi();
+app.MapQueuesApi();
 
 app.Run();

@@ -12,5 +12,6 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapWelcomeMailHandler();
 app.MapPublishHandler();
+app.MapThumbnailsHandler();
 
 app.Run();

@@ -4,7 +4,7 @@
 //  - x-amz-copy-source arrives URL-encoded; s3rver expects it decoded.
 //  - Buckets are created at start-up (idempotently) with CORS for browser uploads from the site's origin.
 //  - s3rver's "event" emitter (AWS-shaped S3 notification records) is forwarded over HTTP to MyBlog.LocalAws.
-// Usage: node s3.mjs  (PORT, S3_DIRECTORY, S3_RESET, S3_BUCKETS=a,b,c, S3_CORS_ORIGINS, S3_EVENTS_URL from the environment)
+// Usage: node s3.mjs  (PORT, S3_DIRECTORY, S3_RESET, S3_BUCKETS=a,b,c, S3_CORS_ORIGINS, S3_EVENTS_URL, S3_EVENTS_BUCKETS from the environment)
 import { rmSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
@@ -18,6 +18,7 @@ const directory = process.env.S3_DIRECTORY ?? "./.s3";
 const buckets = (process.env.S3_BUCKETS ?? "").split(",").map((b) => b.trim()).filter(Boolean);
 const corsOrigins = (process.env.S3_CORS_ORIGINS ?? "http://localhost:8080").split(",").map((o) => o.trim()).filter(Boolean);
 const eventsUrl = process.env.S3_EVENTS_URL;
+const eventsBuckets = new Set((process.env.S3_EVENTS_BUCKETS ?? "").split(",").map((b) => b.trim()).filter(Boolean));
 
 // DynamoDB Local runs in memory; with S3_RESET=true the buckets start empty too, so the two never disagree.
 if (process.env.S3_RESET === "true") rmSync(directory, { recursive: true, force: true });
@@ -69,6 +70,9 @@ async function readBody(req) {
 
 async function forwardEvent(event) {
   if (!eventsUrl) return;
+  // Only buckets with a notification configured raise events (the site bucket's thousands of writes do not).
+  const bucket = event.Records?.[0]?.s3?.bucket?.name;
+  if (eventsBuckets.size > 0 && !eventsBuckets.has(bucket)) return;
   const body = JSON.stringify(event);
   for (let attempt = 1; attempt <= 5; attempt++) {
     try {

@@ -21,7 +21,19 @@ public sealed class PhotosOptions
 /// <summary>The upload URL in the answer: what to send, where, and until when.</summary>
 public sealed record PhotoUploadTicket(string PhotoId, string UploadUrl, string Method, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
 
-public sealed record PhotoDto(string PhotoId, string FileName, string ContentType, string Status, string? FailureReason, DateTimeOffset CreatedAt);
+/// <summary>A photo's status; once ready, its upright size and every variant's URL (served by the edge under /media/).</summary>
+public sealed record PhotoDto(
+    string PhotoId, string FileName, string ContentType, string Status, string? FailureReason, DateTimeOffset CreatedAt,
+    int? Width, int? Height, string? Format, long? OriginalBytes, IReadOnlyList<PhotoVariantDto> Variants)
+{
+    public static PhotoDto From(Photo photo) => new(photo.Id, photo.FileName, photo.ContentType, photo.Status, photo.FailureReason,
+        photo.CreatedAt, photo.Image?.Width, photo.Image?.Height, photo.Format, photo.OriginalBytes,
+        photo.Image is { } image
+            ? image.Widths.Select(w => new PhotoVariantDto(w, image.HeightAt(w), image.Url(w, "webp"), image.Url(w, "jpg"))).ToList()
+            : []);
+}
+
+public sealed record PhotoVariantDto(int Width, int Height, string Webp, string Jpeg);
 
 /// <summary>
 /// Photos go straight from the author's browser to storage, never through Lambda: the API checks the declared
@@ -36,7 +48,7 @@ public static class AdminPhotosApi
     {
         var admin = app.MapAdminGroup("/api/admin/photos");
         admin.MapPost("/", CreateUploadAsync).WithName("CreatePhotoUpload").WithSummary("A presigned PUT for one photo (JPEG, PNG, WebP, GIF; ≤ 25 MB).");
-        admin.MapGet("/{photoId}", GetAsync).WithName("GetPhoto").WithSummary("A photo's status.");
+        admin.MapGet("/{photoId}", GetAsync).WithName("GetPhoto").WithSummary("A photo's status and, once ready, its variants' URLs.");
         return app;
     }
 
@@ -86,6 +98,6 @@ public static class AdminPhotosApi
         var photo = await photos.GetAsync(photoId, ct);
         return photo is null
             ? TypedResults.Problem(statusCode: 404, title: "Photo not found", detail: $"There is no photo '{photoId}'.")
-            : TypedResults.Ok(new PhotoDto(photo.Id, photo.FileName, photo.ContentType, photo.Status, photo.FailureReason, photo.CreatedAt));
+            : TypedResults.Ok(PhotoDto.From(photo));
     }
 }

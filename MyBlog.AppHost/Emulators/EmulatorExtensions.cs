@@ -56,6 +56,19 @@ public static class EmulatorExtensions
             .WithHttpHealthCheck("/_emulator/health");
     }
 
+    /// <summary>
+    /// Sends the S3 emulator's ObjectCreated events for <paramref name="buckets"/> to <paramref name="receiver"/>'s
+    /// <paramref name="path"/> (S3 event notifications, locally).
+    /// </summary>
+    public static IResourceBuilder<ExecutableResource> WithEventNotifications(
+        this IResourceBuilder<ExecutableResource> s3, IResourceBuilder<ProjectResource> receiver, string path, params string[] buckets)
+    {
+        var endpoint = receiver.GetEndpoint("http");
+        return s3
+            .WithEnvironment("S3_EVENTS_URL", ReferenceExpression.Create($"{endpoint}{path}"))
+            .WithEnvironment("S3_EVENTS_BUCKETS", string.Join(',', buckets));
+    }
+
     /// <summary>smtp4dev 3.15.0 (a local dotnet tool): SMTP on a loopback port, its web UI and REST API on <paramref name="uiPort"/>.</summary>
     public static IResourceBuilder<ExecutableResource> AddSmtpSink(this IDistributedApplicationBuilder builder, string name, int uiPort)
     {

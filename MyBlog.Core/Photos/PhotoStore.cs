@@ -45,12 +45,132 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
         {
             return null;
         }
-        var item = response.Item;
-        string? Str(string name) => item.TryGetValue(name, out var v) ? v.S : null;
-        return new Photo(id, Str("fileName") ?? "", Str("contentType") ?? "",
-            long.Parse(item["declaredSize"].N, CultureInfo.InvariantCulture), Str("status") ?? PhotoStatus.AwaitingUpload,
-            Str("failureReason"), DateTimeOffset.Parse(Str("createdAt")!, CultureInfo.InvariantCulture));
+        return FromItem(id, response.Item);
     }
+
+    /// <summary>The photos among <paramref name="ids"/> that exist (posts look up the photos they show).</summary>
+    public async Task<Dictionary<string, Photo>> GetManyAsync(IEnumerable<string> ids, CancellationToken ct)
+    {
+        var found = new Dictionary<string, Photo>();
+        foreach (var chunk in ids.Where(Photo.IsValidId).Distinct().Chunk(100))
+        {
+            var request = new Dictionary<string, KeysAndAttributes>
+            {
+                [options.Value.TableName] = new() { Keys = chunk.Select(Key).ToList(), ConsistentRead = true },
+            };
+            while (request.Count > 0)
+            {
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = request }, ct);
+                foreach (var item in response.Responses.GetValueOrDefault(options.Value.TableName) ?? [])
+                {
+                    var id = item[MyBlogTable.PartitionKey].S[PartitionPrefix.Length..];
+                    found[id] = FromItem(id, item);
+                }
+                request = response.UnprocessedKeys ?? [];
+            }
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Records the variants. Idempotent: a redelivered event for the same original writes the same values; once a
+    /// photo is ready from one original, an event for a different one (a second PUT to the same URL) changes nothing,
+    /// because its immutable URLs may already be cached. Returns false when that was the case.
+    /// </summary>
+    public async Task<bool> MarkReadyAsync(PhotoImage image, string format, long originalBytes, string sourceETag, CancellationToken ct)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = options.Value.TableName,
+                Key = Key(image.Id),
+                UpdateExpression = "SET #status = :ready, width = :w, height = :h, widths = :widths, #format = :format, " +
+                                   "originalBytes = :bytes, sourceEtag = :etag, processedAt = :now REMOVE failureReason",
+                ConditionExpression = "attribute_exists(pk) AND (#status <> :ready OR sourceEtag = :etag)",
+                ExpressionAttributeNames = new() { ["#status"] = "status", ["#format"] = "format" },
+                ExpressionAttributeValues = new()
+                {
+                    [":ready"] = new AttributeValue(PhotoStatus.Ready),
+                    [":w"] = N(image.Width),
+                    [":h"] = N(image.Height),
+                    [":widths"] = new AttributeValue { L = image.Widths.Select(w => N(w)).ToList() },
+                    [":format"] = new AttributeValue(format),
+                    [":bytes"] = N(originalBytes),
+                    [":etag"] = new AttributeValue(sourceETag),
+                    [":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+                },
+            }, ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Records why a photo cannot be used; never overwrites a ready photo.</summary>
+    public async Task<bool> MarkFailedAsync(string id, string reason, string? sourceETag, long? originalBytes, CancellationToken ct)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":failed"] = new AttributeValue(PhotoStatus.Failed),
+            [":ready"] = new AttributeValue(PhotoStatus.Ready),
+            [":reason"] = new AttributeValue(reason),
+            [":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+        };
+        var set = "SET #status = :failed, failureReason = :reason, processedAt = :now";
+        if (sourceETag is not null)
+        {
+            set += ", sourceEtag = :etag";
+            values[":etag"] = new AttributeValue(sourceETag);
+        }
+        if (originalBytes is not null)
+        {
+            set += ", originalBytes = :bytes";
+            values[":bytes"] = N(originalBytes.Value);
+        }
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = options.Value.TableName,
+                Key = Key(id),
+                UpdateExpression = set,
+                ConditionExpression = "attribute_exists(pk) AND #status <> :ready",
+                ExpressionAttributeNames = new() { ["#status"] = "status" },
+                ExpressionAttributeValues = values,
+            }, ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    private static Photo FromItem(string id, Dictionary<string, AttributeValue> item)
+    {
+        string? Str(string name) => item.TryGetValue(name, out var v) ? v.S : null;
+        int? Int(string name) => item.TryGetValue(name, out var v) && v.N is not null ? int.Parse(v.N, CultureInfo.InvariantCulture) : null;
+        var status = Str("status") ?? PhotoStatus.AwaitingUpload;
+        var widths = item.TryGetValue("widths", out var w) && w.L is { Count: > 0 } list
+            ? list.Select(x => int.Parse(x.N, CultureInfo.InvariantCulture)).ToList()
+            : null;
+        return new Photo(id, Str("fileName") ?? "", Str("contentType") ?? "",
+            long.Parse(item["declaredSize"].N, CultureInfo.InvariantCulture), status,
+            Str("failureReason"), DateTimeOffset.Parse(Str("createdAt")!, CultureInfo.InvariantCulture))
+        {
+            Image = status == PhotoStatus.Ready && widths is not null && Int("width") is { } width && Int("height") is { } height
+                ? new PhotoImage(id, width, height, widths)
+                : null,
+            Format = Str("format"),
+            OriginalBytes = item.TryGetValue("originalBytes", out var b) && b.N is not null ? long.Parse(b.N, CultureInfo.InvariantCulture) : null,
+            SourceETag = Str("sourceEtag"),
+        };
+    }
+
+    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 
     private static Dictionary<string, AttributeValue> Key(string id) => new()
     {

@@ -9,8 +9,16 @@ public abstract record InvokeResult
 {
     public sealed record Success : InvokeResult;
 
-    /// <summary>The function answered batchItemFailures; the batch is checkpointed just before <paramref name="FirstFailedIndex"/>.</summary>
-    public sealed record PartialFailure(int FirstFailedIndex, int FailedCount) : InvokeResult;
+    /// <summary>
+    /// The function answered batchItemFailures naming the records at <paramref name="FailedIndices"/>: a stream batch
+    /// is checkpointed just before the first of them; an SQS batch keeps exactly those messages.
+    /// </summary>
+    public sealed record PartialFailure(IReadOnlyList<int> FailedIndices) : InvokeResult
+    {
+        public int FirstFailedIndex => FailedIndices.Min();
+
+        public int FailedCount => FailedIndices.Count;
+    }
 
     /// <summary>The invocation failed as a whole (error status, timeout, unreadable answer).</summary>
     public sealed record FunctionError(string Reason) : InvokeResult;
@@ -76,7 +84,7 @@ public sealed class FunctionInvoker(IHttpClientFactory httpClientFactory)
             indices.Add(index);
         }
         activity?.SetTag("myblog.delivery.failed_items", indices.Count);
-        return new InvokeResult.PartialFailure(indices.Min(), indices.Count);
+        return new InvokeResult.PartialFailure(indices.Distinct().Order().ToList());
     }
 
     private static int IndexOf(IReadOnlyList<JsonObject> records, Func<JsonObject, string?> itemIdentifier, string id)

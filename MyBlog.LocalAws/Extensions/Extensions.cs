@@ -4,6 +4,7 @@ using OpenTelemetry.Instrumentation.Http;
 using MyBlog.Core;
 using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Provisioning;
+using MyBlog.LocalAws.Queues;
 using MyBlog.LocalAws.Streams;
 
 namespace MyBlog.LocalAws.Extensions;
@@ -53,6 +54,10 @@ internal static class Extensions
         builder.Services.AddSingleton<OnFailureDestination>();
         builder.Services.AddSingleton<BatchDelivery>();
         builder.Services.AddHostedService<StreamEventSourceMappings>();
+
+        builder.Services.AddSingleton(sp => new LocalQueues(
+            SqsEventSourceMappings.Configured(builder.Configuration), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService<SqsEventSourceMappings>();
     }
 
     private static EventSourceMappingOptions ToMapping(StreamSubscription subscription) => new()

@@ -17,6 +17,7 @@ namespace MyBlog.Tests.Integration;
 public sealed class MyBlogApp : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan ThumbnailsVisibilityTimeout = TimeSpan.FromSeconds(2);
     private DistributedApplication? _app;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started");
@@ -29,6 +30,9 @@ public sealed class MyBlogApp : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MyBlog_AppHost>(cts.Token);
+        // Messages the thumbnail worker fails come back after 2 s instead of 6 minutes, so the dead-letter path is testable.
+        var localAws = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "localaws");
+        builder.CreateResourceBuilder(localAws).WithEnvironment($"LocalAws__Queues__thumbnails__VisibilityTimeout", ThumbnailsVisibilityTimeout.ToString());
         _app = await builder.BuildAsync(cts.Token);
         await _app.StartAsync(cts.Token);
         foreach (var resource in new[] { "dynamodb", "s3", "smtp4dev", "localaws", "workers", "api", "web" })

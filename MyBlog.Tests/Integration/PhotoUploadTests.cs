@@ -1,10 +1,15 @@
 using System.Net;
 using System.Text.Json;
+using Amazon.S3.Model;
 using MyBlog.Core;
+using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
 
-/// <summary>The upload URL: declared files are checked first, then the browser PUTs straight to storage.</summary>
+/// <summary>
+/// Photos end to end: the upload URL (declared files checked first), the browser's PUT straight to storage, the S3
+/// event through the local queue to the thumbnail worker, the variants in the media bucket and through the edge.
+/// </summary>
 [Collection(MyBlogAppCollection.Name)]
 public sealed class PhotoUploadTests(MyBlogApp app)
 {
@@ -14,19 +19,12 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         return await app.Site.SendAsync(request);
     }
 
-    [Fact]
-    public async Task A_presigned_PUT_uploads_the_original_with_its_trace_context()
+    /// <summary>Asks for an upload URL and PUTs <paramref name="bytes"/> to it the way the editor does; returns the photo id.</summary>
+    private async Task<string> UploadAsync(string fileName, string contentType, byte[] bytes)
     {
-        var response = await RequestUploadAsync(new { fileName = "beach at noon.jpg", contentType = "image/jpeg", size = 1234 });
+        var response = await RequestUploadAsync(new { fileName, contentType, size = bytes.Length });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var ticket = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        var photoId = ticket.GetProperty("photoId").GetString()!;
-        Assert.Equal("PUT", ticket.GetProperty("method").GetString());
-        var expires = ticket.GetProperty("expiresAt").GetDateTimeOffset();
-        Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.1));
-
-        var bytes = new byte[1234];
-        Random.Shared.NextBytes(bytes);
         using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
         foreach (var header in ticket.GetProperty("headers").EnumerateObject())
         {
@@ -36,19 +34,190 @@ public sealed class PhotoUploadTests(MyBlogApp app)
             }
         }
         using var plain = new HttpClient();
-        var uploaded = await plain.SendAsync(put);
-        Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await plain.SendAsync(put)).StatusCode);
+        return ticket.GetProperty("photoId").GetString()!;
+    }
+
+    /// <summary>The photo's status once the worker has had its say.</summary>
+    private async Task<JsonElement> WaitForProcessedAsync(string photoId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var status = await app.AdminAsync(HttpMethod.Get, $"/api/admin/photos/{photoId}");
+            if (status.GetProperty("status").GetString() != "awaiting-upload" || DateTime.UtcNow > deadline)
+            {
+                return status;
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<List<string>> MediaKeysAsync(string photoId)
+    {
+        using var s3 = app.S3();
+        var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = MyBlogBuckets.Media, Prefix = $"media/{photoId}/" });
+        return (listed.S3Objects ?? []).Select(o => o.Key).Order(StringComparer.Ordinal).ToList();
+    }
+
+    [Fact]
+    public async Task A_presigned_PUT_uploads_the_original_with_its_trace_context()
+    {
+        var response = await RequestUploadAsync(new { fileName = "beach at noon.jpg", contentType = "image/jpeg", size = 1234 });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var ticket = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("PUT", ticket.GetProperty("method").GetString());
+        var expires = ticket.GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.1));
+
+        var jpeg = TestImages.CameraJpeg(64, 48);
+        var photoId = await UploadAsync("beach at noon.jpg", "image/jpeg", jpeg);
 
         using var s3 = app.S3();
         using var stored = await s3.GetObjectAsync(MyBlogBuckets.Uploads, $"uploads/{photoId}/original");
         using var copy = new MemoryStream();
         await stored.ResponseStream.CopyToAsync(copy);
-        Assert.Equal(bytes, copy.ToArray());
+        Assert.Equal(jpeg, copy.ToArray());
         Assert.Equal("image/jpeg", stored.Headers.ContentType);
         Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", stored.Metadata["traceparent"]);
+    }
 
-        var status = JsonDocument.Parse(await (await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, $"/api/admin/photos/{photoId}"))).Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal("awaiting-upload", status.GetProperty("status").GetString());
+    [Fact]
+    public async Task A_rotated_camera_JPEG_with_GPS_becomes_upright_variants_without_metadata_served_by_the_edge()
+    {
+        // Stored 2400 × 1600 on its side (orientation 6): upright it is 1600 × 2400.
+        var photoId = await UploadAsync("IMG_0001.JPG", "image/jpeg", TestImages.CameraJpeg(2400, 1600, orientation: 6));
+
+        var status = await WaitForProcessedAsync(photoId);
+        Assert.Equal("ready", status.GetProperty("status").GetString());
+        Assert.Equal((1600, 2400), (status.GetProperty("width").GetInt32(), status.GetProperty("height").GetInt32()));
+        Assert.Equal("jpeg", status.GetProperty("format").GetString());
+        var variants = status.GetProperty("variants").EnumerateArray().ToList();
+        Assert.Equal([320, 640, 1280, 1600], variants.Select(v => v.GetProperty("width").GetInt32()));
+
+        Assert.Equal(8, (await MediaKeysAsync(photoId)).Count);
+        using var s3 = app.S3();
+        foreach (var variant in variants)
+        {
+            foreach (var (url, type) in new[] { (variant.GetProperty("webp").GetString()!, "image/webp"), (variant.GetProperty("jpeg").GetString()!, "image/jpeg") })
+            {
+                Assert.StartsWith($"/media/{photoId}/", url);
+                using var stored = await s3.GetObjectAsync(MyBlogBuckets.Media, url.TrimStart('/'));
+                Assert.Equal(type, stored.Headers.ContentType);
+                Assert.Equal("public, max-age=31536000, immutable", stored.Headers.CacheControl);
+
+                var served = await app.Site.GetAsync(url);
+                Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+                Assert.Equal(type, served.Content.Headers.ContentType?.MediaType);
+                var bytes = await served.Content.ReadAsByteArrayAsync();
+                using var image = SixLabors.ImageSharp.Image.Load(bytes);
+                Assert.Equal((variant.GetProperty("width").GetInt32(), variant.GetProperty("height").GetInt32()), (image.Width, image.Height));
+                Assert.Null(image.Metadata.ExifProfile);
+                Assert.DoesNotContain("TestCam", System.Text.Encoding.Latin1.GetString(bytes));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_non_image_and_a_truncated_JPEG_fail_with_a_reason_and_leave_no_variants()
+    {
+        var text = await UploadAsync("holiday.jpg", "image/jpeg", "this is not a photo at all"u8.ToArray());
+        var jpeg = TestImages.CameraJpeg(800, 600);
+        var truncated = await UploadAsync("cut.jpg", "image/jpeg", jpeg[..(jpeg.Length * 2 / 3)]);
+
+        var textStatus = await WaitForProcessedAsync(text);
+        Assert.Equal("failed", textStatus.GetProperty("status").GetString());
+        Assert.Contains("not a JPEG, PNG, WebP or GIF", textStatus.GetProperty("failureReason").GetString());
+        var truncatedStatus = await WaitForProcessedAsync(truncated);
+        Assert.Equal("failed", truncatedStatus.GetProperty("status").GetString());
+        Assert.Contains("truncated", truncatedStatus.GetProperty("failureReason").GetString());
+        Assert.Empty(truncatedStatus.GetProperty("variants").EnumerateArray());
+        Assert.Empty(await MediaKeysAsync(text));
+        Assert.Empty(await MediaKeysAsync(truncated));
+    }
+
+    [Fact]
+    public async Task The_same_event_delivered_twice_leaves_the_same_objects_and_one_record()
+    {
+        var photoId = await UploadAsync("twice.png", "image/png", TestImages.Png(700, 300));
+        Assert.Equal("ready", (await WaitForProcessedAsync(photoId)).GetProperty("status").GetString());
+        using var s3 = app.S3();
+        async Task<Dictionary<string, string>> ETagsAsync()
+        {
+            var listed = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = MyBlogBuckets.Media, Prefix = $"media/{photoId}/" });
+            return listed.S3Objects.ToDictionary(o => o.Key, o => o.ETag);
+        }
+        var before = await ETagsAsync();
+        var record = await PhotoItemsAsync(photoId);
+
+        // S3 delivers at least once: the same notification again, twice, through the queue.
+        var original = await s3.GetObjectMetadataAsync(MyBlogBuckets.Uploads, $"uploads/{photoId}/original");
+        var s3Event = """
+            {"Records":[{"eventVersion":"2.0","eventSource":"aws:s3","awsRegion":"us-east-1","eventName":"ObjectCreated:Put",
+              "s3":{"bucket":{"name":"BUCKET"},"object":{"key":"uploads/PHOTO/original","size":SIZE,"eTag":"ETAG"}}}]}
+            """.Replace("BUCKET", MyBlogBuckets.Uploads).Replace("PHOTO", photoId)
+            .Replace("SIZE", original.ContentLength.ToString()).Replace("ETAG", original.ETag.Trim('"'));
+        for (var i = 0; i < 2; i++)
+        {
+            var posted = await app.LocalAws.PostAsync("/s3/events", new StringContent(s3Event, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        }
+        await WaitForQueueDrainedAsync();
+
+        Assert.Equal(before, await ETagsAsync());
+        var after = await PhotoItemsAsync(photoId);
+        Assert.Single(after);
+        Assert.Equal(record[0]["processedAt"].S, after[0]["processedAt"].S);
+    }
+
+    [Fact]
+    public async Task A_message_the_worker_keeps_failing_returns_after_the_visibility_timeout_then_goes_to_the_dead_letter_queue()
+    {
+        var body = $"not an S3 event {Guid.NewGuid():N}";
+        var sent = await app.LocalAws.PostAsync("/queues/thumbnails/messages", new StringContent(body));
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+
+        // Five receives (maxReceiveCount), each failed and hidden for the 2-second test visibility timeout, then the DLQ.
+        var deadline = DateTime.UtcNow + MyBlogApp.ThumbnailsVisibilityTimeout * (QueueSubscriptions.Thumbnails.MaxReceiveCount + 4);
+        while (true)
+        {
+            var queues = JsonDocument.Parse(await app.LocalAws.GetStringAsync("/queues")).RootElement;
+            var thumbnails = queues.EnumerateArray().Single(q => q.GetProperty("subscription").GetString() == "thumbnails");
+            if (thumbnails.GetProperty("deadLetters").EnumerateArray().Any(m => m.GetProperty("body").GetString() == body))
+            {
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the message did not reach the dead-letter queue");
+            await Task.Delay(250);
+        }
+    }
+
+    private async Task<List<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>>> PhotoItemsAsync(string photoId)
+    {
+        using var dynamo = app.DynamoDb();
+        var response = await dynamo.QueryAsync(new Amazon.DynamoDBv2.Model.QueryRequest
+        {
+            TableName = MyBlogTable.DefaultName,
+            KeyConditionExpression = "pk = :pk",
+            ExpressionAttributeValues = new() { [":pk"] = new Amazon.DynamoDBv2.Model.AttributeValue($"PHOTO#{photoId}") },
+        });
+        return response.Items;
+    }
+
+    private async Task WaitForQueueDrainedAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            var queues = JsonDocument.Parse(await app.LocalAws.GetStringAsync("/queues")).RootElement;
+            var thumbnails = queues.EnumerateArray().Single(q => q.GetProperty("subscription").GetString() == "thumbnails");
+            if (thumbnails.GetProperty("visible").GetInt32() == 0 && thumbnails.GetProperty("inFlight").GetInt32() == 0)
+            {
+                return;
+            }
+            await Task.Delay(200);
+        }
+        Assert.Fail("the thumbnails queue did not drain");
     }
 
     [Theory]

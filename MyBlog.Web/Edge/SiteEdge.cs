@@ -15,12 +15,15 @@ public sealed class EdgeOptions
 
     public string SiteBucket { get; set; } = MyBlog.Core.MyBlogBuckets.Site;
 
+    /// <summary>Photo variants, served under /media/ (CloudFront's second origin).</summary>
+    public string MediaBucket { get; set; } = MyBlog.Core.MyBlogBuckets.Media;
+
     /// <summary>How long an object stays fresh when its Cache-Control says nothing (CloudFront's default TTL is a day).</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>
-/// CloudFront's part for the static site: directory URLs resolve to index.html, objects are cached for their
+/// CloudFront's part for the static site and the photos (/media/* from the media bucket): directory URLs resolve to index.html, objects are cached for their
 /// s-maxage (else max-age) and revalidated with the bucket by ETag when stale, served with their stored headers,
 /// ETag/If-None-Match → 304, brotli or gzip, and the site's 404 page for anything missing.
 /// </summary>
@@ -71,7 +74,9 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         {
             return cached;
         }
-        var request = new GetObjectRequest { BucketName = options.Value.SiteBucket, Key = key };
+        // Photo variants live in the media bucket under the same key as their URL path (/media/{id}/640.webp).
+        var bucket = key.StartsWith("media/", StringComparison.Ordinal) ? options.Value.MediaBucket : options.Value.SiteBucket;
+        var request = new GetObjectRequest { BucketName = bucket, Key = key };
         if (cached is not null)
         {
             request.EtagToNotMatch = cached.ETag;

@@ -3,10 +3,12 @@ using MimeKit;
 using MyBlog.Core;
 using MyBlog.Core.Mail;
 using MyBlog.Core.Subscribers;
+using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Site.Building;
 using MyBlog.Workers.Mail;
 using MyBlog.Workers.Publishing;
+using MyBlog.Workers.Thumbnails;
 
 namespace MyBlog.Workers.Extensions;
 
@@ -49,5 +51,10 @@ internal static class Extensions
         builder.Services.AddSingleton<SiteBootstrapper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteBootstrapper>());
         builder.Services.AddHealthChecks().AddCheck<SiteBootstrapper>("site");
+
+        builder.AddValidatedOptions<PhotosOptions>(PhotosOptions.Section);
+        builder.Services.AddSingleton<PhotoStore>();
+        builder.Services.AddSingleton<ThumbnailGenerator>();
+        builder.Services.AddSingleton<PhotoProcessor>();
     }
 }

@@ -1,0 +1,40 @@
+namespace MyBlog.Core;
+
+/// <summary>
+/// A worker fed by an SQS queue that S3 event notifications land in, with the queue's and the Lambda event source
+/// mapping's settings. The CDK stack creates the notification, queue, dead-letter queue and mapping on AWS;
+/// MyBlog.LocalAws runs the same flow locally with the same numbers.
+/// </summary>
+/// <param name="Name">The worker function's short name (and the queue's).</param>
+/// <param name="Path">The Workers endpoint the Lambda Web Adapter passes the event to (AWS_LWA_PASS_THROUGH_PATH).</param>
+/// <param name="Bucket">The bucket whose ObjectCreated events feed the queue.</param>
+/// <param name="KeyPrefix">Only objects under this prefix raise events.</param>
+/// <param name="VisibilityTimeout">How long a received message stays hidden; AWS asks for at least six times the function timeout.</param>
+/// <param name="MaxReceiveCount">Receives after which a message moves to the dead-letter queue.</param>
+public sealed record QueueSubscription(
+    string Name,
+    string Path,
+    string Bucket,
+    string KeyPrefix,
+    int BatchSize,
+    TimeSpan MaximumBatchingWindow,
+    TimeSpan FunctionTimeout,
+    TimeSpan VisibilityTimeout,
+    int MaxReceiveCount);
+
+public static class QueueSubscriptions
+{
+    public static readonly QueueSubscription Thumbnails = new(
+        Name: "thumbnails",
+        Path: "/events/thumbnails",
+        Bucket: MyBlogBuckets.Uploads,
+        KeyPrefix: "uploads/",
+        // Each photo is seconds of CPU; small batches keep one slow photo from holding many others back.
+        BatchSize: 5,
+        MaximumBatchingWindow: TimeSpan.Zero,
+        FunctionTimeout: TimeSpan.FromSeconds(60),
+        VisibilityTimeout: TimeSpan.FromMinutes(6),
+        MaxReceiveCount: 5);
+
+    public static IReadOnlyList<QueueSubscription> All { get; } = [Thumbnails];
+}

@@ -1,0 +1,23 @@
+using MyBlog.Core;
+
+namespace MyBlog.LocalAws.Queues;
+
+/// <summary>The queues of the queue subscriptions (each with its dead-letter queue), by subscription name.</summary>
+public sealed class LocalQueues
+{
+    private readonly Dictionary<string, LocalQueue> _queues;
+
+    public LocalQueues(IEnumerable<QueueSubscription> subscriptions, TimeProvider time)
+    {
+        _queues = subscriptions.ToDictionary(s => s.Name, s =>
+        {
+            // The dead-letter queue keeps messages for inspection; nothing receives from it.
+            var dlq = new LocalQueue($"myblog-{s.Name}-dlq", TimeSpan.Zero, int.MaxValue, null, time);
+            return new LocalQueue($"myblog-{s.Name}", s.VisibilityTimeout, s.MaxReceiveCount, dlq, time);
+        });
+    }
+
+    public LocalQueue this[string subscriptionName] => _queues[subscriptionName];
+
+    public IEnumerable<KeyValuePair<string, LocalQueue>> All => _queues;
+}

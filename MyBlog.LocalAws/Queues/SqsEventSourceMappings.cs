@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MyBlog.Core;
+using MyBlog.LocalAws.Delivery;
+
+namespace MyBlog.LocalAws.Queues;
+
+/// <summary>
+/// Lambda's SQS pollers, one per queue subscription: receive up to a batch of messages (long polling), invoke the
+/// worker with an SQS event, delete what succeeded. Messages named in <c>batchItemFailures</c> — or the whole batch
+/// on a function error — are not deleted: they come back after the visibility timeout, and after the maximum receive
+/// count the queue moves them to its dead-letter queue.
+/// </summary>
+public sealed class SqsEventSourceMappings(
+    LocalQueues queues, FunctionInvoker invoker, IConfiguration configuration, ILogger<SqsEventSourceMappings> logger) : BackgroundService
+{
+    private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(20);
+
+    /// <summary>The subscriptions, with their visibility timeouts overridable from "LocalAws:Queues:{name}:VisibilityTimeout".</summary>
+    public static IReadOnlyList<QueueSubscription> Configured(IConfiguration configuration) => QueueSubscriptions.All
+        .Select(s => configuration[$"LocalAws:Queues:{s.Name}:VisibilityTimeout"] is { } timeout
+            ? s with { VisibilityTimeout = TimeSpan.Parse(timeout, CultureInfo.InvariantCulture) }
+            : s)
+        .ToList();
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Configured(configuration).Select(s => RunAsync(s, queues[s.Name], stoppingToken)));
+
+    private async Task RunAsync(QueueSubscription subscription, LocalQueue queue, CancellationToken ct)
+    {
+        var mapping = new EventSourceMappingOptions { Name = subscription.Name, Path = subscription.Path, FunctionTimeout = subscription.FunctionTimeout };
+        var region = configuration["Aws:Region"] ?? "us-east-1";
+        logger.LogInformation("{Mapping}: receiving from {Queue} for {Path}", subscription.Name, queue.Name, subscription.Path);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var messages = queue.Receive(subscription.BatchSize);
+                if (messages.Count == 0)
+                {
+                    await queue.WaitAsync(LongPoll, ct);
+                    continue;
+                }
+                var records = messages.Select(m => ToRecord(m, queue.Arn(region), region)).ToList();
+                var result = await invoker.InvokeAsync(mapping, records, r => r["messageId"]?.GetValue<string>(), _ => null, ct);
+                var failed = result switch
+                {
+                    InvokeResult.Success => [],
+                    InvokeResult.PartialFailure partial => partial.FailedIndices.ToHashSet(),
+                    _ => Enumerable.Range(0, messages.Count).ToHashSet(),
+                };
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    if (!failed.Contains(i))
+                    {
+                        queue.Delete(messages[i].ReceiptHandle);
+                    }
+                }
+                if (failed.Count > 0)
+                {
+                    logger.LogWarning("{Mapping}: {Failed} of {Count} message(s) not done ({Result}); they return after the visibility timeout of {Timeout}",
+                        subscription.Name, failed.Count, messages.Count, result, subscription.VisibilityTimeout);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "{Mapping}: receiving failed; trying again", subscription.Name);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+        }
+    }
+
+    /// <summary>One record of Lambda's SQS event.</summary>
+    public static JsonObject ToRecord(ReceivedMessage message, string queueArn, string region) => new()
+    {
+        ["messageId"] = message.MessageId,
+        ["receiptHandle"] = message.ReceiptHandle,
+        ["body"] = message.Body,
+        ["attributes"] = new JsonObject
+        {
+            ["ApproximateReceiveCount"] = message.ReceiveCount.ToString(CultureInfo.InvariantCulture),
+            ["SentTimestamp"] = message.SentAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            ["SenderId"] = "AIDAIS3NOTIFICATIONS",
+            ["ApproximateFirstReceiveTimestamp"] = message.FirstReceivedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        },
+        ["messageAttributes"] = new JsonObject(),
+        ["md5OfBody"] = message.Md5OfBody,
+        ["eventSource"] = "aws:sqs",
+        ["eventSourceARN"] = queueArn,
+        ["awsRegion"] = region,
+    };
+}
