@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 
 namespace MyBlog.Api.Apis;
@@ -34,14 +35,14 @@ public static class AdminPostsApi
     }
 
     public static async Task<Results<Created<PostDto>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        HttpRequest request, HttpResponse response, PostStore posts, CancellationToken ct)
+        HttpRequest request, HttpResponse response, PostStore posts, PhotoStore photos, CancellationToken ct)
     {
         var (input, problem) = await RequestBody.ReadJsonAsync<PostInput>(request, MaxBodyBytes, Example, ct);
         if (problem is not null)
         {
             return problem;
         }
-        if (!input!.TryValidate(out var valid, out var errors))
+        if (!input!.TryValidate(out var valid, out var errors) || !await CoverIsReadyAsync(valid, photos, errors, ct))
         {
             return TypedResults.ValidationProblem(errors, title: "The post is not valid");
         }
@@ -92,7 +93,7 @@ public static class AdminPostsApi
     }
 
     public static async Task<Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        string slug, HttpRequest request, HttpResponse response, PostStore posts, CancellationToken ct)
+        string slug, HttpRequest request, HttpResponse response, PostStore posts, PhotoStore photos, CancellationToken ct)
     {
         var (update, problem) = await RequestBody.ReadJsonAsync<PostUpdate>(request, MaxBodyBytes, Example, ct);
         if (problem is not null)
@@ -108,7 +109,7 @@ public static class AdminPostsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status428PreconditionRequired, title: "Version required",
                 detail: "Send If-Match with the post's ETag (or \"version\" in the body) so a stale edit cannot overwrite a newer one.");
         }
-        if (!update.Input.TryValidate(out var valid, out var errors))
+        if (!update.Input.TryValidate(out var valid, out var errors) || !await CoverIsReadyAsync(valid, photos, errors, ct))
         {
             return TypedResults.ValidationProblem(errors, title: "The post is not valid");
         }
@@ -141,7 +142,25 @@ public static class AdminPostsApi
         return Written(await posts.SetStatusAsync(slug, status, expected, Activity.Current?.Id, ct), slug, request.HttpContext.Response);
     }
 
-    public static async Task<Results<Ok<PreviewResponse>, ProblemHttpResult>> PreviewAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>A cover photo must exist and be ready: a page cannot show, or share, a photo that has no variants.</summary>
+    private static async Task<bool> CoverIsReadyAsync(ValidPost post, PhotoStore photos, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (post.CoverPhotoId is null)
+        {
+            return true;
+        }
+        var photo = await photos.GetAsync(post.CoverPhotoId, ct);
+        if (photo?.Image is not null)
+        {
+            return true;
+        }
+        errors["coverPhotoId"] = [photo is null
+            ? $"There is no photo '{post.CoverPhotoId}'."
+            : $"The photo '{post.CoverPhotoId}' is {photo.Status}{(photo.FailureReason is null ? "" : $" ({photo.FailureReason})")}; only a ready photo can be a cover."];
+        return false;
+    }
+
+    public static async Task<Results<Ok<PreviewResponse>, ProblemHttpResult>> PreviewAsync(HttpRequest request, PhotoStore photos, CancellationToken ct)
     {
         var (preview, problem) = await RequestBody.ReadJsonAsync<PreviewRequest>(request, MaxBodyBytes, """{"markdown": "# Hello"}""", ct);
         if (problem is not null)
@@ -149,7 +168,9 @@ public static class AdminPostsApi
             return problem;
         }
         var markdown = preview!.Markdown ?? "";
-        return TypedResults.Ok(new PreviewResponse(PostContent.ToHtml(markdown), PostContent.ReadingMinutes(markdown)));
+        var shown = await photos.GetManyAsync(PhotoMarkup.ReferencedIds(markdown), ct);
+        var ready = shown.Values.Where(p => p.Image is not null).ToDictionary(p => p.Id, p => p.Image!);
+        return TypedResults.Ok(new PreviewResponse(PostContent.ToHtml(markdown, ready), PostContent.ReadingMinutes(markdown)));
     }
 
     private static Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult> Written(

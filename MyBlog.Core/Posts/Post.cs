@@ -19,7 +19,15 @@ public sealed record Post(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? PublishedAt)
 {
+    /// <summary>A photo shown above the post and used as its Open Graph image.</summary>
+    public string? CoverPhotoId { get; init; }
+
+    /// <summary>The HTML with plain images; <see cref="PostContent.ToHtml"/> with the photos gives responsive ones.</summary>
     public string Html => PostContent.ToHtml(Markdown);
+
+    /// <summary>The photos this post shows (cover first), to look up before rendering.</summary>
+    public IEnumerable<string> PhotoIds() =>
+        (CoverPhotoId is null ? [] : new[] { CoverPhotoId }).Concat(Photos.PhotoMarkup.ReferencedIds(Markdown)).Distinct();
 
     public PostSummary ToSummary()
     {
@@ -50,7 +58,7 @@ public sealed record PostSummary(
 }
 
 /// <summary>What an author sends to create or replace a post.</summary>
-public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt)
+public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt, string? CoverPhotoId = null)
 {
     public const int MaxTitleLength = 200;
     public const int MaxExcerptLength = 500;
@@ -112,11 +120,17 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
             errors["excerpt"] = [$"An excerpt can be at most {MaxExcerptLength} characters long."];
         }
 
+        var cover = string.IsNullOrWhiteSpace(CoverPhotoId) ? null : CoverPhotoId.Trim();
+        if (cover is not null && !Photos.Photo.IsValidId(cover))
+        {
+            errors["coverPhotoId"] = ["The cover photo is a photo id from POST /api/admin/photos."];
+        }
+
         if (errors.Count > 0)
         {
             return false;
         }
-        post = new ValidPost(title!, Markdown!, tags, excerpt);
+        post = new ValidPost(title!, Markdown!, tags, excerpt) { CoverPhotoId = cover };
         return true;
     }
 
@@ -133,4 +147,7 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
     }
 }
 
-public sealed record ValidPost(string Title, string Markdown, IReadOnlyList<string> Tags, string? Excerpt);
+public sealed record ValidPost(string Title, string Markdown, IReadOnlyList<string> Tags, string? Excerpt)
+{
+    public string? CoverPhotoId { get; init; }
+}

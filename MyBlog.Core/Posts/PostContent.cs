@@ -4,6 +4,7 @@ using Markdig;
 using Markdig.Renderers;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
+using MyBlog.Core.Photos;
 
 namespace MyBlog.Core.Posts;
 
@@ -23,16 +24,26 @@ public static partial class PostContent
 
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
 
-    public static string ToHtml(string markdown)
+    /// <summary>
+    /// The post's HTML. Images of photos found in <paramref name="photos"/> (by their /media/{id}/ URL) become
+    /// responsive <c>&lt;picture&gt;</c> elements; the first is loaded eagerly unless <paramref name="lazyFromFirst"/>
+    /// (a cover photo already sits above the fold).
+    /// </summary>
+    public static string ToHtml(string markdown, IReadOnlyDictionary<string, PhotoImage>? photos = null, bool lazyFromFirst = false)
     {
         var document = Markdown.Parse(markdown, Pipeline);
         var hasRawHtml = false;
+        var pictures = new List<(LinkInline Image, PhotoImage Photo)>();
         foreach (var node in document.Descendants())
         {
             switch (node)
             {
                 case HtmlBlock or HtmlInline:
                     hasRawHtml = true;
+                    break;
+                case LinkInline { IsImage: true } image when photos is not null
+                    && PhotoMarkup.IdFromUrl(image.Url) is { } id && photos.TryGetValue(id, out var photo):
+                    pictures.Add((image, photo));
                     break;
                 case LinkInline link when !IsSafeUrl(link.Url):
                     link.Url = "#";
@@ -41,6 +52,13 @@ public static partial class PostContent
                     autolink.Url = "#";
                     break;
             }
+        }
+
+        for (var i = 0; i < pictures.Count; i++)
+        {
+            var (image, photo) = pictures[i];
+            var alt = string.Concat(image.Descendants<LiteralInline>().Select(l => l.Content.ToString()));
+            image.ReplaceBy(new HtmlInline(PhotoMarkup.Picture(photo, alt, lazy: lazyFromFirst || i > 0)), copyChildren: false);
         }
 
         using var writer = new StringWriter();
@@ -108,6 +126,9 @@ public static partial class PostContent
         sanitizer.AllowedAttributes.Add("checked");
         sanitizer.AllowedAttributes.Add("disabled");
         sanitizer.AllowedAttributes.Add("type");
+        // Photos (PhotoMarkup) survive in posts that also contain raw HTML.
+        sanitizer.AllowedTags.UnionWith(["picture", "source"]);
+        sanitizer.AllowedAttributes.UnionWith(["srcset", "sizes", "loading", "decoding", "fetchpriority"]);
         // The only input a post may show is a task list's read-only checkbox.
         sanitizer.PostProcessNode += (_, e) =>
         {

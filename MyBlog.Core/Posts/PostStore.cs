@@ -42,7 +42,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         for (var n = 1; n <= MaxSlugAttempts; n++)
         {
             var post = new Post(Slug.WithSuffix(baseSlug, n), input.Title, input.Markdown, input.Tags, input.Excerpt,
-                PostStatus.Draft, Version: 1, now, now, PublishedAt: null);
+                PostStatus.Draft, Version: 1, now, now, PublishedAt: null) { CoverPhotoId = input.CoverPhotoId };
             try
             {
                 await dynamo.PutItemAsync(new PutItemRequest
@@ -80,6 +80,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             Markdown = input.Markdown,
             Tags = input.Tags,
             Excerpt = input.Excerpt,
+            CoverPhotoId = input.CoverPhotoId,
         }, ct);
 
     /// <summary>Publishes or unpublishes. The first publication date is kept when a post is published again.</summary>
@@ -230,6 +231,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             item["excerpt"] = S(post.Excerpt);
         }
+        if (post.CoverPhotoId is not null)
+        {
+            item["coverPhotoId"] = S(post.CoverPhotoId);
+        }
         if (post.PublishedAt is { } published)
         {
             item["publishedAt"] = S(published.ToString("O", CultureInfo.InvariantCulture));
@@ -245,7 +250,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     {
         var s = SummaryFromItem(item);
         return new Post(s.Slug, s.Title, Str(item, "markdown") ?? "", s.Tags, Str(item, "excerpt"), s.Status, s.Version,
-            s.CreatedAt, s.UpdatedAt, s.PublishedAt);
+            s.CreatedAt, s.UpdatedAt, s.PublishedAt) { CoverPhotoId = Str(item, "coverPhotoId") };
     }
 
     public static PostSummary SummaryFromItem(IReadOnlyDictionary<string, AttributeValue> item)

@@ -1,3 +1,4 @@
+using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Site.Components;
 
@@ -15,14 +16,22 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
 
     public SiteInfo Site => site;
 
-    /// <summary>A post's page; pass the summary when the caller already has it, to skip describing the text again.</summary>
-    public async Task<SitePage> PostPageAsync(Post post, PostSummary? summary = null) => new(
-        PostSummary.PathFor(post.Slug),
-        await renderer.RenderAsync<Components.PostPage>(new Dictionary<string, object?>
-        {
-            ["Site"] = site, ["Summary"] = summary ?? post.ToSummary(), ["Html"] = post.Html,
-        }),
-        Html, SitePage.Revalidate);
+    /// <summary>
+    /// A post's page; pass the summary when the caller already has it, to skip describing the text again, and the
+    /// ready photos it shows (<see cref="Post.PhotoIds"/>) so they render as responsive pictures.
+    /// </summary>
+    public async Task<SitePage> PostPageAsync(Post post, PostSummary? summary = null, IReadOnlyDictionary<string, PhotoImage>? photos = null)
+    {
+        var cover = post.CoverPhotoId is { } id && photos?.TryGetValue(id, out var photo) == true ? photo : null;
+        return new(
+            PostSummary.PathFor(post.Slug),
+            await renderer.RenderAsync<Components.PostPage>(new Dictionary<string, object?>
+            {
+                ["Site"] = site, ["Summary"] = summary ?? post.ToSummary(), ["Cover"] = cover,
+                ["Html"] = photos is null ? post.Html : PostContent.ToHtml(post.Markdown, photos, lazyFromFirst: cover is not null),
+            }),
+            Html, SitePage.Revalidate);
+    }
 
     /// <summary>Everything but the post pages: home, archive and tag pages, feeds, sitemap, robots.txt, 404, assets.</summary>
     public async Task<List<SitePage>> ListPagesAsync(IReadOnlyList<PostSummary> newestFirst)

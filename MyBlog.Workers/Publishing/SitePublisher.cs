@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Site.Building;
 
@@ -9,7 +10,7 @@ namespace MyBlog.Workers.Publishing;
 /// pages, and the lists, feeds and sitemap, which are cheap to render from summaries), writes only those whose
 /// bytes differ from the manifest, deletes pages that no longer exist, and invalidates exactly those paths.
 /// </summary>
-public sealed class SitePublisher(PostStore posts, SiteBuilder builder, SiteBucket bucket, IEdgeInvalidator edge, ILogger<SitePublisher> logger)
+public sealed class SitePublisher(PostStore posts, PhotoStore photos, SiteBuilder builder, SiteBucket bucket, IEdgeInvalidator edge, ILogger<SitePublisher> logger)
 {
     private static readonly ActivitySource Source = new("MyBlog.Publishing");
 
@@ -36,7 +37,7 @@ public sealed class SitePublisher(PostStore posts, SiteBuilder builder, SiteBuck
             var post = await posts.GetAsync(slug, ct);
             if (post is { Status: PostStatus.Published })
             {
-                pages.Add(await builder.PostPageAsync(post));
+                pages.Add(await builder.PostPageAsync(post, photos: await ReadyPhotosAsync(post, ct)));
             }
             else
             {
@@ -78,6 +79,17 @@ public sealed class SitePublisher(PostStore posts, SiteBuilder builder, SiteBuck
         logger.LogInformation("Site published: {Written} written, {Deleted} deleted of {Rendered} rendered (load {Load} ms, render {Render} ms, write {Write} ms)",
             result.Written, result.Deleted, result.Rendered, (int)loaded.TotalMilliseconds, (int)result.RenderTime.TotalMilliseconds, (int)result.WriteTime.TotalMilliseconds);
         return result;
+    }
+
+    private async Task<IReadOnlyDictionary<string, PhotoImage>?> ReadyPhotosAsync(Post post, CancellationToken ct)
+    {
+        var ids = post.PhotoIds().ToList();
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+        var found = await photos.GetManyAsync(ids, ct);
+        return found.Values.Where(p => p.Image is not null).ToDictionary(p => p.Id, p => p.Image!);
     }
 }
 
