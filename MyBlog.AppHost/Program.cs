@@ -10,7 +10,8 @@ var siteUrl = $"http://localhost:{SitePort}";
 // Local stand-ins for AWS: installed on first run, then DynamoDB Local, the S3 emulator and the SMTP sink.
 var setup = builder.AddEmulatorSetup("emulators-setup");
 var dynamoDb = builder.AddDynamoDbLocal("dynamodb").WaitForCompletion(setup);
-var s3 = builder.AddS3Emulator("s3", MyBlogBuckets.All, corsOrigin: siteUrl).WaitForCompletion(setup);
+// The editor uploads from the site's origin, reached as localhost or 127.0.0.1.
+var s3 = builder.AddS3Emulator("s3", MyBlogBuckets.All, corsOrigins: [siteUrl, $"http://127.0.0.1:{SitePort}"]).WaitForCompletion(setup);
 var smtp = builder.AddSmtpSink("smtp4dev", MailUiPort).WaitForCompletion(setup);
 
 // The AWS glue without an emulator (table provisioning, stream → Lambda and S3 → SQS → Lambda delivery).

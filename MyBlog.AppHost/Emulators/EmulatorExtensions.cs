@@ -44,7 +44,7 @@ public static class EmulatorExtensions
     /// empty, like the in-memory DynamoDB Local beside it.
     /// </summary>
     public static IResourceBuilder<ExecutableResource> AddS3Emulator(
-        this IDistributedApplicationBuilder builder, string name, IEnumerable<string> buckets, string corsOrigin)
+        this IDistributedApplicationBuilder builder, string name, IEnumerable<string> buckets, IEnumerable<string> corsOrigins)
     {
         var directory = Path.Combine(Path.GetTempPath(), "myblog-s3", builder.Environment.EnvironmentName);
         return builder.AddExecutable(name, "node", EmulatorsDirectory(builder), "s3.mjs")
@@ -52,7 +52,7 @@ public static class EmulatorExtensions
             .WithEnvironment("S3_DIRECTORY", directory)
             .WithEnvironment("S3_RESET", "true")
             .WithEnvironment("S3_BUCKETS", string.Join(',', buckets))
-            .WithEnvironment("S3_CORS_ORIGINS", corsOrigin)
+            .WithEnvironment("S3_CORS_ORIGINS", string.Join(',', corsOrigins))
             .WithHttpHealthCheck("/_emulator/health");
     }
 

@@ -111,6 +111,67 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_author_drops_a_photo_into_the_editor_makes_it_the_cover_and_the_page_shows_it_through_the_edge()
+    {
+        var page = await _browser.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, message) => errors.Add(message.Text);
+        page.RequestFailed += (_, request) => errors.Add($"{request.Method} {request.Url} {request.Failure}");
+        await page.GotoAsync(Site + "/admin/");
+        await page.GetByLabel("Admin token").FillAsync(MyBlogApp.AdminToken);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var title = $"Harbour photos {Guid.NewGuid():N}";
+        await page.GetByLabel("Title").FillAsync(title);
+        await page.GetByLabel("Markdown").FillAsync("The harbour at dawn:\n\n");
+
+        // A real drop: a File in a DataTransfer, dispatched on the text area as the browser does.
+        var jpeg = Convert.ToBase64String(Support.TestImages.CameraJpeg(1500, 1000, orientation: 6));
+        await page.Locator("#markdown").EvaluateAsync("""
+            (area, base64) => {
+              const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+              const data = new DataTransfer();
+              data.items.add(new File([bytes], "harbour at dawn.jpg", { type: "image/jpeg" }));
+              area.selectionStart = area.selectionEnd = area.value.length;
+              area.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+            }
+            """, jpeg);
+
+        try
+        {
+            await Assertions.Expect(page.Locator("#markdown")).ToHaveValueAsync(
+                new System.Text.RegularExpressions.Regex(@"!\[harbour at dawn\]\(/media/[0-9a-f]{32}/1000\.jpg\)"), new() { Timeout = 60_000 });
+        }
+        catch (PlaywrightException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"Site {Site}: {ex.Message}\nUploads: {await page.Locator("#uploads").InnerTextAsync()}\nConsole: {string.Join("\n", errors)}");
+        }
+        await Assertions.Expect(page.Locator("#uploads")).ToContainTextAsync("ready, 1000×1500");
+        await Assertions.Expect(page.Locator("#preview picture img")).ToHaveAttributeAsync("width", "1000");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use as cover" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#cover")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Published");
+
+        var reader = await _browser.NewPageAsync();
+        var slug = title.ToLowerInvariant().Replace(' ', '-');
+        await GotoWhenPublishedAsync(reader, $"/posts/{slug}/");
+        var pictures = reader.Locator("article picture img");
+        Assert.Equal(2, await pictures.CountAsync()); // the cover and the photo in the text
+        Assert.Null(await pictures.First.GetAttributeAsync("loading"));
+        Assert.Equal("lazy", await pictures.Nth(1).GetAttributeAsync("loading"));
+        await pictures.Nth(1).ScrollIntoViewIfNeededAsync();
+        foreach (var index in new[] { 0, 1 })
+        {
+            var image = pictures.Nth(index);
+            await Assertions.Expect(image).ToHaveJSPropertyAsync("complete", true);
+            Assert.True(await image.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the photo loaded");
+            Assert.Matches(@"/media/[0-9a-f]{32}/\d+\.webp$", await image.EvaluateAsync<string>("img => img.currentSrc"));
+        }
+        Assert.Matches(@"/media/[0-9a-f]{32}/1000\.jpg$", await reader.Locator("meta[property='og:image']").GetAttributeAsync("content"));
+    }
+
+    [Fact]
     public async Task A_wrong_token_in_the_editor_says_so()
     {
         var page = await _browser.NewPageAsync();

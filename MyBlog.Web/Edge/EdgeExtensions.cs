@@ -11,6 +11,14 @@ public static class EdgeExtensions
     public static void AddEdge(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<EdgeOptions>(builder.Configuration.GetSection(EdgeOptions.Section));
+        builder.Services.PostConfigure<EdgeOptions>(options =>
+        {
+            // Locally the upload URLs point at the S3 emulator; on AWS the stack sets Edge:UploadOrigin (the accelerate endpoint).
+            if (options.UploadOrigin is null && Uri.TryCreate(builder.Configuration["Aws:S3ServiceUrl"], UriKind.Absolute, out var s3))
+            {
+                options.UploadOrigin = s3.GetLeftPart(UriPartial.Authority);
+            }
+        });
         builder.AddS3Client();
         builder.Services.AddSingleton<EdgeCache>();
         builder.Services.AddSingleton<SiteEdge>();
@@ -38,18 +46,27 @@ public static class EdgeExtensions
             .AddServiceDiscoveryDestinationResolver();
     }
 
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
+
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
     {
-        context.Response.OnStarting(() =>
+        // The editor PUTs photos straight to the uploads bucket, so its pages may also connect there — and only its pages.
+        var uploads = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<EdgeOptions>>().Value.UploadOrigin;
+        var editorPolicy = uploads is null ? ContentSecurityPolicy : $"{ContentSecurityPolicy}; connect-src 'self' {uploads}";
+        return app.Use((context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.TryAdd("X-Content-Type-Options", "nosniff");
-            headers.TryAdd("Referrer-Policy", "strict-origin-when-cross-origin");
-            headers.TryAdd("Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'");
-            headers.TryAdd("X-Frame-Options", "DENY");
-            return Task.CompletedTask;
+            var isEditor = context.Request.Path.StartsWithSegments("/admin");
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers.TryAdd("X-Content-Type-Options", "nosniff");
+                headers.TryAdd("Referrer-Policy", "strict-origin-when-cross-origin");
+                headers.TryAdd("Content-Security-Policy", isEditor ? editorPolicy : ContentSecurityPolicy);
+                headers.TryAdd("X-Frame-Options", "DENY");
+                return Task.CompletedTask;
+            });
+            return next(context);
         });
-        return next(context);
-    });
+    }
 }

@@ -18,6 +18,9 @@ public sealed class EdgeOptions
     /// <summary>Photo variants, served under /media/ (CloudFront's second origin).</summary>
     public string MediaBucket { get; set; } = MyBlog.Core.MyBlogBuckets.Media;
 
+    /// <summary>Where the editor uploads photos (scheme, host and port of the presigned URLs), allowed in its CSP.</summary>
+    public string? UploadOrigin { get; set; }
+
     /// <summary>How long an object stays fresh when its Cache-Control says nothing (CloudFront's default TTL is a day).</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromDays(1);
 }

@@ -1,6 +1,6 @@
 // The author's editor: plain JavaScript against the admin API. The token lives in sessionStorage only.
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem("myblog-admin-token"), slug: null, etag: null, status: null };
+const state = { token: sessionStorage.getItem("myblog-admin-token"), slug: null, etag: null, status: null, cover: null };
 
 async function api(method, path, body, extraHeaders = {}) {
   const headers = { Authorization: `Bearer ${state.token}`, ...extraHeaders };
@@ -60,6 +60,7 @@ async function refreshLists() {
 
 function newPost() {
   Object.assign(state, { slug: null, etag: null, status: null });
+  setCover(null);
   for (const id of ["title", "tags", "excerpt", "markdown"]) $(id).value = "";
   $("preview").replaceChildren();
   updateButtons();
@@ -81,7 +82,9 @@ function show(post, etag) {
   $("excerpt").value = post.excerpt || "";
   $("markdown").value = post.markdown;
   $("preview").innerHTML = post.html; // sanitized by the server
+  setCover(post.coverPhotoId || null);
   updateButtons();
+  schedulePreview(); // the server's preview renders photos as the published page will
 }
 
 function updateButtons() {
@@ -96,6 +99,7 @@ function fields() {
     markdown: $("markdown").value,
     tags: $("tags").value.split(",").map((t) => t.trim()).filter(Boolean),
     excerpt: $("excerpt").value || null,
+    coverPhotoId: state.cover,
   };
 }
 
@@ -139,6 +143,104 @@ function schedulePreview() {
   }, 250);
 }
 
+// Photos: each file gets an upload URL from the API, goes straight to storage (PUT with progress), then the
+// thumbnail worker makes its variants; when the photo is ready its Markdown replaces the placeholder in the text.
+async function setCover(photoId) {
+  state.cover = photoId;
+  $("cover").hidden = !photoId;
+  if (!photoId) return;
+  try {
+    const { data } = await api("GET", `/api/admin/photos/${photoId}`);
+    if (data.variants.length) $("cover-thumb").src = data.variants[0].jpeg;
+  } catch (error) {
+    say(`Cover photo: ${error.message}`, true);
+  }
+}
+
+function insertAt(position, text) {
+  const area = $("markdown");
+  area.value = area.value.slice(0, position) + text + area.value.slice(position);
+}
+
+function replaceInText(placeholder, text) {
+  const area = $("markdown");
+  const at = area.value.indexOf(placeholder);
+  if (at >= 0) area.value = area.value.slice(0, at) + text + area.value.slice(at + placeholder.length);
+  else if (text) area.value += (area.value.endsWith("\n") ? "" : "\n") + text;
+  schedulePreview();
+}
+
+function putWithProgress(ticket, file, progress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(ticket.method, ticket.uploadUrl);
+    for (const [name, value] of Object.entries(ticket.headers)) request.setRequestHeader(name, value);
+    request.upload.addEventListener("progress", (event) => { if (event.lengthComputable) progress.value = (100 * event.loaded) / event.total; });
+    request.addEventListener("load", () => (request.status >= 200 && request.status < 300 ? resolve() : reject(new Error(`Storage answered ${request.status}`))));
+    request.addEventListener("error", () => reject(new Error("The upload failed: storage could not be reached.")));
+    request.send(file);
+  });
+}
+
+async function waitUntilProcessed(photoId) {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    const { data } = await api("GET", `/api/admin/photos/${photoId}`);
+    if (data.status !== "awaiting-upload") return data;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error("The photo is taking too long to process.");
+}
+
+async function uploadPhoto(file, position) {
+  const alt = file.name.replace(/\.[^.]+$/, "").replace(/[\[\]]/g, "");
+  const placeholder = `![Uploading ${alt}…]()`;
+  insertAt(position, placeholder);
+
+  const row = document.createElement("li");
+  const name = document.createElement("span");
+  name.textContent = file.name;
+  const progress = document.createElement("progress");
+  progress.max = 100;
+  progress.value = 0;
+  const note = document.createElement("span");
+  note.textContent = "uploading…";
+  row.append(name, progress, note);
+  $("uploads").append(row);
+
+  try {
+    const { data: ticket } = await api("POST", "/api/admin/photos", { fileName: file.name, contentType: file.type, size: file.size });
+    await putWithProgress(ticket, file, progress);
+    progress.value = 100;
+    note.textContent = "processing…";
+    const photo = await waitUntilProcessed(ticket.photoId);
+    if (photo.status !== "ready") throw new Error(photo.failureReason || "The photo could not be processed.");
+
+    const largest = photo.variants[photo.variants.length - 1];
+    replaceInText(placeholder, `![${alt}](${largest.jpeg})`);
+    const thumb = document.createElement("img");
+    thumb.src = photo.variants[0].jpeg;
+    thumb.alt = "";
+    const cover = document.createElement("button");
+    cover.type = "button";
+    cover.textContent = "Use as cover";
+    cover.addEventListener("click", () => setCover(photo.photoId));
+    note.textContent = `ready, ${photo.width}×${photo.height}`;
+    progress.remove();
+    row.prepend(thumb);
+    row.append(cover);
+  } catch (error) {
+    replaceInText(placeholder, "");
+    progress.remove();
+    note.className = "failed";
+    note.textContent = error.message;
+  }
+}
+
+function uploadPhotos(files, position) {
+  // Every file is tried: the API says clearly why one that is not a photo cannot be uploaded.
+  for (const file of [...files].reverse()) uploadPhoto(file, position); // reversed: each inserts at the same place
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   $("sign-in").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -165,6 +267,30 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
   $("markdown").addEventListener("input", schedulePreview);
+  $("add-photo").addEventListener("click", () => $("photo-file").click());
+  $("photo-file").addEventListener("change", (event) => {
+    uploadPhotos(event.target.files, $("markdown").selectionStart);
+    event.target.value = "";
+  });
+  $("remove-cover").addEventListener("click", () => setCover(null));
+  const area = $("markdown");
+  area.addEventListener("dragover", (event) => {
+    if (!event.dataTransfer.types.includes("Files")) return;
+    event.preventDefault();
+    area.classList.add("dropping");
+  });
+  area.addEventListener("dragleave", () => area.classList.remove("dropping"));
+  area.addEventListener("drop", (event) => {
+    area.classList.remove("dropping");
+    if (!event.dataTransfer.files.length) return;
+    event.preventDefault();
+    uploadPhotos(event.dataTransfer.files, area.selectionStart);
+  });
+  area.addEventListener("paste", (event) => {
+    if (!event.clipboardData.files.length) return;
+    event.preventDefault();
+    uploadPhotos(event.clipboardData.files, area.selectionStart);
+  });
   document.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key === "s") { event.preventDefault(); save(); }
     if (event.altKey && event.key === "n") { event.preventDefault(); newPost(); }
