@@ -6,6 +6,8 @@ using MyBlog.Benchmarks;
 //   site-build <dir> <out>       full static build of the corpus with MyBlog's templates; wall time and peak memory
 //   publish-one <dir> <out>      publish one more post onto a built site: only changed pages rendered and written
 //   upload <out> <s3-url>        copy a built site into the emulated site bucket, with the publisher's headers
+//   photo <file> [w h]           write the benchmark photo (JPEG with EXIF; 4000 × 3000 = 12 MP unless told)
+//   thumbnails <engine> <file>   the eight variants of that photo: imagesharp (MyBlog) or libvips (NetVips)
 switch (args.FirstOrDefault())
 {
     case "subscribe":
@@ -23,8 +25,14 @@ switch (args.FirstOrDefault())
     case "upload":
         await SiteUpload.RunAsync(args[1], args[2]);
         break;
+    case "photo":
+        Thumbnails.WritePhoto(args[1], args.Length > 3 ? int.Parse(args[2]) : 4000, args.Length > 3 ? int.Parse(args[3]) : 3000);
+        break;
+    case "thumbnails":
+        Thumbnails.Run(args[1], args[2]);
+        break;
     default:
-        Console.Error.WriteLine("benchmarks: subscribe [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out>");
+        Console.Error.WriteLine("benchmarks: subscribe [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file>");
         Environment.Exit(2);
         break;
 }
