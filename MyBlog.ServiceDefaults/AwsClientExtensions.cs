@@ -21,17 +21,22 @@ public static class AwsClientExtensions
         return builder;
     }
 
-    public static TBuilder AddS3Client<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    /// <param name="transferAcceleration">Use the buckets' S3 Transfer Acceleration endpoint (AWS only; ignored against the emulator).</param>
+    public static TBuilder AddS3Client<TBuilder>(this TBuilder builder, bool transferAcceleration = false) where TBuilder : IHostApplicationBuilder
     {
         var section = builder.Configuration.GetSection("Aws");
-        builder.Services.AddSingleton<IAmazonS3>(_ =>
-        {
-            var config = Configure(new AmazonS3Config(), section, section["S3ServiceUrl"]);
-            // The emulator serves buckets by path, not by virtual host.
-            config.ForcePathStyle = section["S3ServiceUrl"] is not null;
-            return new AmazonS3Client(config);
-        });
+        builder.Services.AddSingleton<IAmazonS3>(_ => new AmazonS3Client(S3Config(section, transferAcceleration)));
         return builder;
+    }
+
+    public static AmazonS3Config S3Config(IConfiguration awsSection, bool transferAcceleration = false)
+    {
+        var serviceUrl = awsSection["S3ServiceUrl"];
+        var config = Configure(new AmazonS3Config(), awsSection, serviceUrl);
+        // The emulator serves buckets by path, not by virtual host, and has no accelerate endpoint.
+        config.ForcePathStyle = serviceUrl is not null;
+        config.UseAccelerateEndpoint = transferAcceleration && serviceUrl is null;
+        return config;
     }
 
     private static T Configure<T>(T config, IConfiguration section, string? serviceUrl) where T : ClientConfig

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Amazon.S3;
-using Amazon.S3.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
@@ -16,6 +14,9 @@ public sealed class PhotosOptions
     public string UploadsBucket { get; set; } = MyBlogBuckets.Uploads;
 
     public TimeSpan UploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Presign against the S3 Transfer Acceleration endpoint (AWS mode; the uploads bucket has it enabled).</summary>
+    public bool TransferAcceleration { get; set; }
 }
 
 /// <summary>The upload URL in the answer: what to send, where, and until when.</summary>
@@ -53,7 +54,7 @@ public static class AdminPhotosApi
     }
 
     public static async Task<Results<Created<PhotoUploadTicket>, ValidationProblem, ProblemHttpResult>> CreateUploadAsync(
-        HttpRequest request, PhotoStore photos, IAmazonS3 s3, IOptions<PhotosOptions> options, TimeProvider time, CancellationToken ct)
+        HttpRequest request, PhotoStore photos, UploadUrlSigner signer, IOptions<PhotosOptions> options, TimeProvider time, CancellationToken ct)
     {
         var (upload, problem) = await RequestBody.ReadJsonAsync<PhotoUploadRequest>(request, 4 * 1024, Example, ct);
         if (problem is not null)
@@ -72,25 +73,8 @@ public static class AdminPhotosApi
 
         var traceParent = Activity.Current?.Id;
         var photo = await photos.CreateAsync(upload, traceParent, ct);
-        var expires = time.GetUtcNow().Add(options.Value.UploadUrlLifetime);
-        var presign = new GetPreSignedUrlRequest
-        {
-            BucketName = options.Value.UploadsBucket,
-            Key = Photo.OriginalKey(photo.Id),
-            Verb = HttpVerb.PUT,
-            Expires = expires.UtcDateTime,
-            ContentType = photo.ContentType,
-            // The emulator speaks plain HTTP; on AWS the client's configuration (HTTPS, acceleration) decides.
-            Protocol = s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
-        };
-        var headers = new Dictionary<string, string> { ["Content-Type"] = photo.ContentType };
-        if (traceParent is not null)
-        {
-            presign.Metadata.Add("traceparent", traceParent);
-            headers["x-amz-meta-traceparent"] = traceParent;
-        }
-        var url = await s3.GetPreSignedURLAsync(presign);
-        return TypedResults.Created($"/api/admin/photos/{photo.Id}", new PhotoUploadTicket(photo.Id, url, "PUT", headers, expires));
+        var ticket = await signer.SignAsync(photo, traceParent, time.GetUtcNow().Add(options.Value.UploadUrlLifetime));
+        return TypedResults.Created($"/api/admin/photos/{photo.Id}", ticket);
     }
 
     public static async Task<Results<Ok<PhotoDto>, ProblemHttpResult>> GetAsync(string photoId, PhotoStore photos, CancellationToken ct)

@@ -19,8 +19,10 @@ internal static class Extensions
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<PostStore>();
         builder.Services.AddSingleton<PhotoStore>();
-        builder.AddS3Client();
+        // The API uses S3 only to presign photo uploads: in AWS mode through the uploads bucket's accelerate endpoint.
+        builder.AddS3Client(transferAcceleration: builder.Configuration.GetValue<bool>("Photos:TransferAcceleration"));
         builder.AddValidatedOptions<PhotosOptions>(PhotosOptions.Section);
+        builder.Services.AddSingleton<UploadUrlSigner>();
         builder.Services.AddHybridCache();
 
         builder.AddValidatedOptions<AdminOptions>(AdminOptions.Section);
