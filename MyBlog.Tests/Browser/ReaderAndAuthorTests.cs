@@ -27,6 +27,15 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         return slug;
     }
 
+    private async Task<IPage> SignInToEditorAsync(string token = MyBlogApp.AdminToken)
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(Site + "/admin/");
+        await page.GetByLabel("Admin token").FillAsync(token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        return page;
+    }
+
     private async Task GotoWhenPublishedAsync(IPage page, string path)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -87,10 +96,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     [Fact]
     public async Task An_author_signs_in_writes_and_publishes_and_the_post_appears_on_the_site()
     {
-        var page = await _browser.NewPageAsync();
-        await page.GotoAsync(Site + "/admin/");
-        await page.GetByLabel("Admin token").FillAsync(MyBlogApp.AdminToken);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var page = await SignInToEditorAsync();
 
         var title = $"Written in the editor {Guid.NewGuid():N}";
         await page.GetByLabel("Title").FillAsync(title);
@@ -113,13 +119,10 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     [Fact]
     public async Task An_author_drops_a_photo_into_the_editor_makes_it_the_cover_and_the_page_shows_it_through_the_edge()
     {
-        var page = await _browser.NewPageAsync();
+        var page = await SignInToEditorAsync();
         var errors = new List<string>();
         page.Console += (_, message) => errors.Add(message.Text);
         page.RequestFailed += (_, request) => errors.Add($"{request.Method} {request.Url} {request.Failure}");
-        await page.GotoAsync(Site + "/admin/");
-        await page.GetByLabel("Admin token").FillAsync(MyBlogApp.AdminToken);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         var title = $"Harbour photos {Guid.NewGuid():N}";
         await page.GetByLabel("Title").FillAsync(title);
         await page.GetByLabel("Markdown").FillAsync("The harbour at dawn:\n\n");
@@ -174,10 +177,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     [Fact]
     public async Task A_wrong_token_in_the_editor_says_so()
     {
-        var page = await _browser.NewPageAsync();
-        await page.GotoAsync(Site + "/admin/");
-        await page.GetByLabel("Admin token").FillAsync("not-the-token-at-all");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var page = await SignInToEditorAsync("not-the-token-at-all");
         await Assertions.Expect(page.Locator("#sign-in-error")).ToContainTextAsync("not right");
     }
 }
