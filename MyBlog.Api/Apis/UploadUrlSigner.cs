@@ -34,7 +34,9 @@ public sealed class UploadUrlSigner
             // The emulator speaks plain HTTP; on AWS it is HTTPS.
             Protocol = _s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
         };
-        var headers = new Dictionary<string, string> { ["Content-Type"] = photo.ContentType };
+        // Tagged unprocessed: the uploads bucket's lifecycle rule deletes originals that keep this tag (never processed).
+        presign.Headers["x-amz-tagging"] = Photo.UnprocessedTagging;
+        var headers = new Dictionary<string, string> { ["Content-Type"] = photo.ContentType, ["x-amz-tagging"] = Photo.UnprocessedTagging };
         if (traceParent is not null)
         {
             presign.Metadata.Add("traceparent", traceParent);

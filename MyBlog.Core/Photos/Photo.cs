@@ -19,6 +19,12 @@ public sealed record Photo(
 {
     public const string OriginalsPrefix = "uploads/";
 
+    /// <summary>An original's state tag: uploads carry "unprocessed" until the worker has made the variants.</summary>
+    public const string StatusTagKey = "myblog-status";
+    public const string UnprocessedTagValue = "unprocessed";
+    public const string ProcessedTagValue = "processed";
+    public static readonly string UnprocessedTagging = $"{StatusTagKey}={UnprocessedTagValue}";
+
     /// <summary>The variants, once the photo is ready.</summary>
     public PhotoImage? Image { get; init; }
 

@@ -97,6 +97,9 @@ public sealed class PhotoUploadTests(MyBlogApp app)
 
         Assert.Equal(8, (await MediaKeysAsync(photoId)).Count);
         using var s3 = app.S3();
+        // The original is kept, tagged processed, so the lifecycle rule for unprocessed uploads leaves it alone.
+        var tags = await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = MyBlogBuckets.Uploads, Key = $"uploads/{photoId}/original" });
+        Assert.Contains(tags.Tagging, t => t.Key == "myblog-status" && t.Value == "processed");
         foreach (var variant in variants)
         {
             foreach (var (url, type) in new[] { (variant.GetProperty("webp").GetString()!, "image/webp"), (variant.GetProperty("jpeg").GetString()!, "image/jpeg") })

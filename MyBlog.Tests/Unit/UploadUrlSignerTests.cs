@@ -46,7 +46,8 @@ public sealed class UploadUrlSignerTests
         var query = System.Web.HttpUtility.ParseQueryString(new Uri(ticket.UploadUrl).Query);
         Assert.Equal("myblog-uploads-abc.s3.eu-west-1.amazonaws.com", new Uri(ticket.UploadUrl).Host);
         Assert.InRange(int.Parse(query["X-Amz-Expires"]!), 890, 900);
-        Assert.Equal(["content-type", "host", "x-amz-meta-traceparent"], query["X-Amz-SignedHeaders"]!.Split(';'));
+        Assert.Equal(["content-type", "host", "x-amz-meta-traceparent", "x-amz-tagging"], query["X-Amz-SignedHeaders"]!.Split(';'));
+        Assert.Equal("myblog-status=unprocessed", ticket.Headers["x-amz-tagging"]);
         Assert.Equal("image/jpeg", ticket.Headers["Content-Type"]);
         Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ticket.Headers["x-amz-meta-traceparent"]);
     }
@@ -57,5 +58,20 @@ public sealed class UploadUrlSignerTests
         var url = new Uri((await SignAsync(Client(acceleration: true, serviceUrl: "http://localhost:4569"))).UploadUrl);
         Assert.Equal(("http", "localhost", 4569), (url.Scheme, url.Host, url.Port));
         Assert.StartsWith("/myblog-uploads-abc/uploads/", url.AbsolutePath);
+    }
+}
+
+public sealed class SsmSecretsTests
+{
+    [Fact]
+    public void A_JSON_parameter_spreads_its_properties_under_the_section_and_a_plain_one_is_the_value()
+    {
+        var values = new Dictionary<string, string?>();
+        SsmSecrets.Expand("Mail", """{"UserName": "AKIAEXAMPLE", "Password": "s3cr3t{}", "Port": 587}""", values);
+        SsmSecrets.Expand("Admin:Token", "plain-token", values);
+        Assert.Equal("AKIAEXAMPLE", values["Mail:UserName"]);
+        Assert.Equal("s3cr3t{}", values["Mail:Password"]);
+        Assert.Equal("587", values["Mail:Port"]);
+        Assert.Equal("plain-token", values["Admin:Token"]);
     }
 }

@@ -48,9 +48,12 @@ internal static class Extensions
             builder.Services.AddHttpClient<IEdgeInvalidator, CloudFrontInvalidator>();
         }
         builder.Services.AddSingleton<SitePublisher>();
-        builder.Services.AddSingleton<SiteBootstrapper>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteBootstrapper>());
-        builder.Services.AddHealthChecks().AddCheck<SiteBootstrapper>("site");
+        if (builder.Configuration.GetValue("Publishing:BuildOnStart", defaultValue: true))
+        {
+            builder.Services.AddSingleton<SiteBootstrapper>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteBootstrapper>());
+            builder.Services.AddHealthChecks().AddCheck<SiteBootstrapper>("site");
+        }
 
         builder.AddValidatedOptions<PhotosOptions>(PhotosOptions.Section);
         builder.Services.AddSingleton<PhotoStore>();

@@ -14,6 +14,12 @@ public sealed class PublishingOptions
     /// <summary>Locally: the edge, which takes invalidations at <c>/_edge/invalidations</c>.</summary>
     public string? EdgeUrl { get; set; }
 
+    /// <summary>
+    /// Render the whole site at start when the bucket has never been published to (and report unhealthy until
+    /// then). On AWS only the publish function does; the welcome-mail and thumbnails functions set it false.
+    /// </summary>
+    public bool BuildOnStart { get; set; } = true;
+
     /// <summary>On AWS: the CloudFront distribution to invalidate (from the stack's outputs). Takes precedence over EdgeUrl.</summary>
     public string? DistributionId { get; set; }
 }

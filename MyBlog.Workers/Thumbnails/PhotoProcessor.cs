@@ -89,6 +89,13 @@ public sealed class PhotoProcessor(
             await Parallel.ForEachAsync(result.Variants, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
                 async (variant, token) => await PutVariantAsync(id, variant, token));
             var image = new PhotoImage(id, result.Width, result.Height, result.Variants.Select(v => v.Width).Distinct().ToList());
+            // Processed originals are kept (to make new sizes later); the lifecycle rule only deletes unprocessed ones.
+            await s3.PutObjectTaggingAsync(new PutObjectTaggingRequest
+            {
+                BucketName = bucket,
+                Key = key,
+                Tagging = new Tagging { TagSet = [new Tag { Key = Photo.StatusTagKey, Value = Photo.ProcessedTagValue }] },
+            }, ct);
             if (!await photos.MarkReadyAsync(image, result.Kind!.Value.ToString().ToLowerInvariant(), bytes.Length, etag, ct))
             {
                 logger.LogWarning("Photo {PhotoId} was already made ready from another upload; this one ({ETag}) is not used", id, etag);
