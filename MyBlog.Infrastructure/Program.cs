@@ -1,6 +1,27 @@
 using Amazon.CDK;
+using MyBlog.Infrastructure;
 
-var app = new App();
-var stack = new Stack(app, "Probe");
-_ = new Amazon.CDK.AWS.S3.Bucket(stack, "B");
-app.Synth();
+// dotnet run --project MyBlog.Infrastructure [-- -c key=value ...]   synthesize to CDK_OUTDIR (set by the CDK CLI) or cdk.out
+// dotnet run --project MyBlog.Infrastructure -- package [rid]        build the Lambda packages the stack deploys (artifacts/lambda)
+if (args.FirstOrDefault() == "package")
+{
+    return await LambdaPackages.BuildAsync(RepositoryRoot.Find(), args.Skip(1).FirstOrDefault() ?? "linux-x64");
+}
+
+try
+{
+    var app = new App(new AppProps
+    {
+        Outdir = System.Environment.GetEnvironmentVariable("CDK_OUTDIR") ?? "cdk.out",
+        // The CDK CLI passes cdk.json's context and -c values in CDK_CONTEXT_JSON; run directly, read them here.
+        Context = System.Environment.GetEnvironmentVariable("CDK_CONTEXT_JSON") is null ? SynthContext.FromCdkJsonAndArgs(args) : null,
+    });
+    MyBlogApp.Build(app, RepositoryRoot.Find());
+    app.Synth();
+    return 0;
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}

@@ -44,8 +44,8 @@ public static class StreamSubscriptions
         Path: "/events/publish",
         FilterPatterns: [PublishedPostFilter, UnpublishedPostFilter],
         BatchSize: 100,
-        // A burst of edits is published as one site update.
-        MaximumBatchingWindow: TimeSpan.FromMilliseconds(200),
+        // A burst of edits is published as one site update. Lambda counts the window in whole seconds.
+        MaximumBatchingWindow: TimeSpan.FromSeconds(1),
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: false);
 

@@ -1,0 +1,160 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AWS.CertificateManager;
+using Amazon.CDK.AWS.CloudFront;
+using Amazon.CDK.AWS.CloudFront.Origins;
+using Amazon.CDK.AWS.S3.Deployment;
+using Constructs;
+using CfFunction = Amazon.CDK.AWS.CloudFront.Function;
+
+namespace MyBlog.Infrastructure;
+
+/// <summary>
+/// CloudFront: the site and media buckets through Origin Access Control (their bucket policies admit only this
+/// distribution), <c>/api/*</c> to the HTTP API with origin Cache-Control honoured, the security headers the local
+/// edge sends, directory URLs resolved to index.html by a CloudFront Function, HTTPS only with TLS 1.2 or newer,
+/// compression, and the site's 404 page. The editor is deployed into the site bucket under <c>/admin/</c>.
+/// </summary>
+public sealed class Edge : Construct
+{
+    /// <summary>The local edge's policy (MyBlog.Web EdgeExtensions.ContentSecurityPolicy).</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
+
+    /// <summary>"/posts/hello/" → "/posts/hello/index.html"; "/posts/hello" → 301 to "/posts/hello/" (as the local edge does).</summary>
+    public const string DirectoryIndexFunction = """
+        function handler(event) {
+          var request = event.request;
+          var uri = request.uri;
+          if (uri.endsWith('/')) {
+            request.uri = uri + 'index.html';
+          } else if (uri.lastIndexOf('.') < uri.lastIndexOf('/')) {
+            var query = Object.keys(request.querystring).map(function (k) { return k + '=' + request.querystring[k].value; }).join('&');
+            return { statusCode: 301, statusDescription: 'Moved Permanently', headers: { location: { value: uri + '/' + (query ? '?' + query : '') } } };
+          }
+          return request;
+        }
+        """;
+
+    private readonly Buckets _buckets;
+    private readonly ResponseHeadersPolicy _securityHeaders;
+
+    public Distribution Distribution { get; }
+
+    /// <summary>The site's origin, https://domain or https://dxxxx.cloudfront.net.</summary>
+    public string SiteUrl { get; }
+
+    public Edge(Construct scope, string id, StackSettings settings, Buckets buckets) : base(scope, id)
+    {
+        _buckets = buckets;
+        _securityHeaders = SecurityHeaders("SecurityHeaders", ContentSecurityPolicy);
+        var directoryIndex = new CfFunction(this, "DirectoryIndex", new FunctionProps
+        {
+            Code = FunctionCode.FromInline(DirectoryIndexFunction),
+            Runtime = FunctionRuntime.JS_2_0,
+            Comment = "Directory URLs to index.html",
+        });
+
+        var siteOrigin = S3BucketOrigin.WithOriginAccessControl(buckets.Site);
+        Distribution = new Distribution(this, "Distribution", new DistributionProps
+        {
+            Comment = "MyBlog",
+            DefaultRootObject = "index.html",
+            MinimumProtocolVersion = SecurityPolicyProtocol.TLS_V1_2_2021,
+            HttpVersion = HttpVersion.HTTP2_AND_3,
+            PriceClass = PriceClass.PRICE_CLASS_ALL,
+            DomainNames = settings.DomainName is null ? null : [settings.DomainName],
+            Certificate = settings.CertificateArn is null ? null : Certificate.FromCertificateArn(this, "Certificate", settings.CertificateArn),
+            DefaultBehavior = new BehaviorOptions
+            {
+                Origin = siteOrigin,
+                ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                Compress = true,
+                CachePolicy = CachePolicy.CACHING_OPTIMIZED,
+                ResponseHeadersPolicy = _securityHeaders,
+                FunctionAssociations = [new FunctionAssociation { EventType = FunctionEventType.VIEWER_REQUEST, Function = directoryIndex }],
+            },
+            AdditionalBehaviors = new Dictionary<string, IBehaviorOptions>
+            {
+                ["/media/*"] = new BehaviorOptions
+                {
+                    Origin = S3BucketOrigin.WithOriginAccessControl(buckets.Media),
+                    ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    Compress = false, // WebP and JPEG are compressed already
+                    CachePolicy = CachePolicy.CACHING_OPTIMIZED,
+                    ResponseHeadersPolicy = _securityHeaders,
+                },
+            },
+            ErrorResponses =
+            [
+                new ErrorResponse { HttpStatus = 403, ResponseHttpStatus = 404, ResponsePagePath = "/404.html", Ttl = Duration.Seconds(60) },
+                new ErrorResponse { HttpStatus = 404, ResponseHttpStatus = 404, ResponsePagePath = "/404.html", Ttl = Duration.Seconds(60) },
+            ],
+        });
+        SiteUrl = settings.DomainName is null ? $"https://{Distribution.DistributionDomainName}" : $"https://{settings.DomainName}";
+
+        // The editor may also connect to the uploads bucket's accelerate endpoint, and only the editor.
+        var editorHeaders = SecurityHeaders("EditorSecurityHeaders",
+            $"{ContentSecurityPolicy}; connect-src 'self' https://{buckets.Uploads.BucketName}.s3-accelerate.amazonaws.com");
+        Distribution.AddBehavior("/admin/*", siteOrigin, new AddBehaviorOptions
+        {
+            ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            Compress = true,
+            CachePolicy = CachePolicy.CACHING_OPTIMIZED,
+            ResponseHeadersPolicy = editorHeaders,
+            FunctionAssociations = [new FunctionAssociation { EventType = FunctionEventType.VIEWER_REQUEST, Function = directoryIndex }],
+        });
+        _ = new BucketDeployment(this, "Editor", new BucketDeploymentProps
+        {
+            Sources = [Source.Asset(Path.Combine(settings.RepositoryRoot, "MyBlog.Web", "wwwroot", "admin"))],
+            DestinationBucket = buckets.Site,
+            DestinationKeyPrefix = "admin/",
+            Prune = true,
+            CacheControl = [CacheControl.FromString("public, max-age=0, s-maxage=300, must-revalidate")],
+            Distribution = Distribution,
+            DistributionPaths = ["/admin/*"],
+        });
+    }
+
+    /// <summary>/api/* to the HTTP API: nothing cached unless the API says so (Cache-Control), everything the API reads forwarded.</summary>
+    public void AddApi(HttpApi api)
+    {
+        var apiDomain = Fn.Select(2, Fn.Split("/", api.ApiEndpoint));
+        var honourOrigin = new CachePolicy(this, "ApiCache", new CachePolicyProps
+        {
+            Comment = "Honour the API's Cache-Control; vary on the query string",
+            DefaultTtl = Duration.Seconds(0),
+            MinTtl = Duration.Seconds(0),
+            MaxTtl = Duration.Days(1),
+            QueryStringBehavior = CacheQueryStringBehavior.All(),
+            // CloudFront forwards Authorization only as part of the cache key; admin answers are no-store anyway.
+            HeaderBehavior = CacheHeaderBehavior.AllowList("Authorization"),
+            CookieBehavior = CacheCookieBehavior.None(),
+            EnableAcceptEncodingGzip = true,
+            EnableAcceptEncodingBrotli = true,
+        });
+        Distribution.AddBehavior("/api/*", new HttpOrigin(apiDomain, new HttpOriginProps { ProtocolPolicy = OriginProtocolPolicy.HTTPS_ONLY }), new AddBehaviorOptions
+        {
+            ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            AllowedMethods = AllowedMethods.ALLOW_ALL,
+            Compress = true,
+            CachePolicy = honourOrigin,
+            // Authorization, If-Match, If-None-Match, Content-Type and the query reach the API; Host does not (API Gateway needs its own).
+            OriginRequestPolicy = OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            ResponseHeadersPolicy = _securityHeaders,
+        });
+    }
+
+    private ResponseHeadersPolicy SecurityHeaders(string id, string contentSecurityPolicy) => new(this, id, new ResponseHeadersPolicyProps
+    {
+        Comment = "The local edge's security headers",
+        SecurityHeadersBehavior = new ResponseSecurityHeadersBehavior
+        {
+            ContentSecurityPolicy = new ResponseHeadersContentSecurityPolicy { ContentSecurityPolicy = contentSecurityPolicy, Override = true },
+            ContentTypeOptions = new ResponseHeadersContentTypeOptions { Override = true },
+            FrameOptions = new ResponseHeadersFrameOptions { FrameOption = HeadersFrameOption.DENY, Override = true },
+            ReferrerPolicy = new ResponseHeadersReferrerPolicy { ReferrerPolicy = HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, Override = true },
+            StrictTransportSecurity = new ResponseHeadersStrictTransportSecurity { AccessControlMaxAge = Duration.Days(365), IncludeSubdomains = true, Override = true },
+        },
+    });
+}

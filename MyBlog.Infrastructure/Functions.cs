@@ -1,0 +1,220 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Lambda.EventSources;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.S3.Notifications;
+using Amazon.CDK.AWS.SQS;
+using Amazon.CDK.AwsApigatewayv2Integrations;
+using Constructs;
+using MyBlog.Core;
+using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
+
+namespace MyBlog.Infrastructure;
+
+/// <summary>
+/// The functions: MyBlog.Api behind an HTTP API, and MyBlog.Workers once per handler (welcome mail, publish,
+/// thumbnails) — the same package, each with its own pass-through path, its own role holding only what that handler
+/// touches, its own log group. All run the self-contained .NET build on provided.al2023: the package's
+/// <c>bootstrap</c> starts the app, and the Lambda Web Adapter layer (an extension on OS-only runtimes — no exec
+/// wrapper) waits for <c>/health</c>, proxies HTTP and POSTs other events to <c>AWS_LWA_PASS_THROUGH_PATH</c>.
+/// </summary>
+public sealed class Functions : Construct
+{
+    public const string AdapterPort = "8080";
+
+    private readonly StackSettings _settings;
+
+    public HttpApi HttpApi { get; }
+    public LambdaFunction Api { get; }
+    public LambdaFunction WelcomeMail { get; }
+    public LambdaFunction Publish { get; }
+    public LambdaFunction Thumbnails { get; }
+    public Queue ThumbnailsQueue { get; }
+    public Queue ThumbnailsDeadLetterQueue { get; }
+    public Queue StreamFailures { get; }
+
+    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, Publish, Thumbnails];
+
+    public Functions(Construct scope, string id, StackSettings settings, TableV2 table, Buckets buckets, Edge edge) : base(scope, id)
+    {
+        _settings = settings;
+        var stack = Stack.Of(this);
+        var common = new Dictionary<string, string>
+        {
+            ["MyBlog__TableName"] = table.TableName,
+            ["MyBlog__SiteUrl"] = edge.SiteUrl,
+        };
+
+        // --- the API ---
+        Api = Create("Api", "api", "MyBlog.Api", memoryMb: 512, timeout: Duration.Seconds(15), new Dictionary<string, string>(common)
+        {
+            ["Photos__UploadsBucket"] = buckets.Uploads.BucketName,
+            ["Photos__TransferAcceleration"] = "true",
+            ["Secrets__Admin__Token"] = settings.AdminTokenParameterName,
+        });
+        AllowTable(Api, table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem");
+        // Presigned upload URLs are signed with the API's credentials: it may put originals, nothing else.
+        Allow(Api, ["s3:PutObject", "s3:PutObjectTagging"], buckets.Uploads.ArnForObjects($"{Core.Photos.Photo.OriginalsPrefix}*"));
+        AllowParameter(Api, settings.AdminTokenParameterName);
+        HttpApi = new HttpApi(this, "HttpApi", new HttpApiProps
+        {
+            Description = "MyBlog public and admin API (CloudFront serves it under /api/)",
+            DefaultIntegration = new HttpLambdaIntegration("Api", Api),
+        });
+
+        // --- the stream's on-failure destination, shared by both stream subscriptions ---
+        StreamFailures = new Queue(this, "StreamFailures", new QueueProps
+        {
+            RetentionPeriod = Duration.Days(14),
+            EnforceSSL = true,
+            Encryption = QueueEncryption.SQS_MANAGED,
+        });
+
+        // --- welcome mail ---
+        WelcomeMail = CreateWorker("WelcomeMail", StreamSubscriptions.WelcomeMail.Path, new Dictionary<string, string>(common)
+        {
+            ["Mail__Host"] = $"email-smtp.{stack.Region}.amazonaws.com",
+            ["Mail__Port"] = "587",
+            ["Mail__Security"] = "StartTls",
+            ["Mail__FromAddress"] = settings.SenderAddress,
+            ["Secrets__Mail"] = settings.SmtpParameterName,
+        });
+        AllowTable(WelcomeMail, table, "dynamodb:GetItem", "dynamodb:UpdateItem");
+        AllowParameter(WelcomeMail, settings.SmtpParameterName);
+        Subscribe(WelcomeMail, table, StreamSubscriptions.WelcomeMail);
+
+        // --- publish ---
+        Publish = CreateWorker("Publish", StreamSubscriptions.Publish.Path, new Dictionary<string, string>(common)
+        {
+            ["Publishing__SiteBucket"] = buckets.Site.BucketName,
+            ["Publishing__DistributionId"] = edge.Distribution.DistributionId,
+            ["Publishing__BuildOnStart"] = "true",
+        });
+        AllowTable(Publish, table, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem");
+        Allow(Publish, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], buckets.Site.ArnForObjects("*"));
+        Allow(Publish, ["s3:ListBucket"], buckets.Site.BucketArn);
+        Allow(Publish, ["cloudfront:CreateInvalidation"],
+            $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{edge.Distribution.DistributionId}");
+        Subscribe(Publish, table, StreamSubscriptions.Publish);
+
+        // --- thumbnails: S3 ObjectCreated on uploads/ → SQS (+ DLQ) → function ---
+        var thumbnails = QueueSubscriptions.Thumbnails;
+        ThumbnailsDeadLetterQueue = new Queue(this, "ThumbnailsDeadLetters", new QueueProps
+        {
+            RetentionPeriod = Duration.Days(14),
+            EnforceSSL = true,
+            Encryption = QueueEncryption.SQS_MANAGED,
+        });
+        ThumbnailsQueue = new Queue(this, "ThumbnailsQueue", new QueueProps
+        {
+            VisibilityTimeout = Duration.Seconds(thumbnails.VisibilityTimeout.TotalSeconds),
+            EnforceSSL = true,
+            Encryption = QueueEncryption.SQS_MANAGED,
+            DeadLetterQueue = new DeadLetterQueue { Queue = ThumbnailsDeadLetterQueue, MaxReceiveCount = thumbnails.MaxReceiveCount },
+        });
+        buckets.Uploads.AddEventNotification(EventType.OBJECT_CREATED, new SqsDestination(ThumbnailsQueue),
+            new NotificationKeyFilter { Prefix = thumbnails.KeyPrefix });
+
+        Thumbnails = CreateWorker("Thumbnails", thumbnails.Path, new Dictionary<string, string>(common)
+        {
+            ["Photos__UploadsBucket"] = buckets.Uploads.BucketName,
+            ["Photos__MediaBucket"] = buckets.Media.BucketName,
+        }, memoryMb: 1024, timeout: Duration.Seconds(thumbnails.FunctionTimeout.TotalSeconds));
+        AllowTable(Thumbnails, table, "dynamodb:GetItem", "dynamodb:UpdateItem");
+        Allow(Thumbnails, ["s3:GetObject", "s3:PutObjectTagging"], buckets.Uploads.ArnForObjects($"{thumbnails.KeyPrefix}*"));
+        Allow(Thumbnails, ["s3:PutObject"], buckets.Media.ArnForObjects("media/*"));
+        Thumbnails.AddEventSource(new SqsEventSource(ThumbnailsQueue, new SqsEventSourceProps
+        {
+            BatchSize = thumbnails.BatchSize,
+            ReportBatchItemFailures = true,
+        }));
+    }
+
+    private LambdaFunction CreateWorker(string id, string passThroughPath, Dictionary<string, string> environment,
+        int memoryMb = 512, Duration? timeout = null)
+    {
+        environment["AWS_LWA_PASS_THROUGH_PATH"] = passThroughPath;
+        // The adapter hands the answer body to Lambda whatever its status; a 5xx must fail the invocation (and retry).
+        environment["AWS_LWA_ERROR_STATUS_CODES"] = "500-599";
+        // Only the publish function renders the site at start; the others are ready as soon as they listen.
+        environment.TryAdd("Publishing__BuildOnStart", "false");
+        return Create(id, "workers", "MyBlog.Workers", memoryMb, timeout ?? Duration.Seconds(60), environment);
+    }
+
+    private LambdaFunction Create(string id, string package, string assembly, int memoryMb, Duration timeout, Dictionary<string, string> environment)
+    {
+        var logs = new LogGroup(this, $"{id}Logs", new LogGroupProps
+        {
+            Retention = RetentionDays.ONE_MONTH,
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+        // Its own role: no managed policy (AWSLambdaBasicExecutionRole allows every log group); its log group only.
+        var role = new Role(this, $"{id}Role", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
+            Description = $"MyBlog {id} function",
+        });
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resources = [logs.LogGroupArn],
+        }));
+
+        environment["AWS_LWA_PORT"] = AdapterPort;
+        environment["AWS_LWA_READINESS_CHECK_PATH"] = "/health";
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var function = new LambdaFunction(this, id, new FunctionProps
+        {
+            Runtime = Runtime.PROVIDED_AL2023,
+            Architecture = _settings.Architecture == "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
+            Handler = "bootstrap",
+            Code = Code.FromAsset(Path.Combine(_settings.PackagesDirectory, package)),
+            MemorySize = memoryMb,
+            Timeout = timeout,
+            Role = role,
+            LogGroup = logs,
+            Layers = [LayerVersion.FromLayerVersionArn(this, $"{id}Adapter", _settings.LambdaAdapterLayerArn(Stack.Of(this).Region))],
+            Environment = environment,
+            Description = $"MyBlog {id} ({assembly} on the Lambda Web Adapter)",
+        });
+        return function;
+    }
+
+    private static void Allow(LambdaFunction function, string[] actions, params string[] resources) =>
+        function.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = actions, Resources = resources }));
+
+    private static void AllowTable(LambdaFunction function, TableV2 table, params string[] actions) =>
+        Allow(function, actions, table.TableArn, $"{table.TableArn}/index/*");
+
+    private void AllowParameter(LambdaFunction function, string parameterName)
+    {
+        var stack = Stack.Of(this);
+        Allow(function, ["ssm:GetParameter"], $"arn:{stack.Partition}:ssm:{stack.Region}:{stack.Account}:parameter{parameterName}");
+    }
+
+    /// <summary>A stream subscription as an event source mapping, with the filters and limits LocalAws applies.</summary>
+    private void Subscribe(LambdaFunction function, TableV2 table, StreamSubscription subscription)
+    {
+        var streamArn = table.TableStreamArn ?? throw new InvalidOperationException("The table has no stream.");
+        // Stream reads without CDK's grant, which adds dynamodb:ListStreams on every resource.
+        Allow(function, ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], streamArn);
+        Allow(function, ["dynamodb:ListStreams"], $"{table.TableArn}/stream/*");
+        _ = new EventSourceMapping(this, $"{subscription.Name}-stream", new EventSourceMappingProps
+        {
+            Target = function,
+            EventSourceArn = streamArn,
+            StartingPosition = StartingPosition.LATEST,
+            BatchSize = subscription.BatchSize,
+            MaxBatchingWindow = subscription.MaximumBatchingWindow > TimeSpan.Zero ? Duration.Seconds(Math.Ceiling(subscription.MaximumBatchingWindow.TotalSeconds)) : null,
+            BisectBatchOnError = subscription.BisectBatchOnFunctionError,
+            RetryAttempts = subscription.MaximumRetryAttempts,
+            ReportBatchItemFailures = true,
+            OnFailure = new SqsDlq(StreamFailures),
+            Filters = subscription.FilterPatterns.Select(pattern => (IDictionary<string, object>)new Dictionary<string, object> { ["pattern"] = pattern }).ToArray(),
+        });
+    }
+}

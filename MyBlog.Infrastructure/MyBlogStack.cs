@@ -1,0 +1,78 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SES;
+using Amazon.CDK.AWS.SQS;
+using Constructs;
+using MyBlog.Core;
+using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
+
+namespace MyBlog.Infrastructure;
+
+/// <summary>
+/// MyBlog on AWS: the three buckets, the global table with its stream, CloudFront in front of the site, the media
+/// and the HTTP API, the API function and one function per worker handler — each with its own least-privilege
+/// role — the stream and queue event sources with the same settings LocalAws uses, SES, alarms and outputs.
+/// </summary>
+public sealed class MyBlogStack : Stack
+{
+    public MyBlogStack(Construct scope, string id, StackSettings settings, IStackProps? props = null) : base(scope, id, props)
+    {
+        var buckets = new Buckets(this, "Buckets", settings);
+        var table = CreateTable(settings);
+
+        var edge = new Edge(this, "Edge", settings, buckets);
+        buckets.AllowUploadsFrom(edge.SiteUrl);
+        var functions = new Functions(this, "Functions", settings, table, buckets, edge);
+        edge.AddApi(functions.HttpApi);
+
+        var sender = new EmailIdentity(this, "Sender", new EmailIdentityProps { Identity = Identity.Email(settings.SenderAddress) });
+        _ = sender;
+
+        new Monitoring(this, "Monitoring", functions);
+
+        Output("SiteUrl", edge.SiteUrl, "The site (CloudFront)");
+        Output("DistributionId", edge.Distribution.DistributionId, "For invalidations (Publishing__DistributionId)");
+        Output("DistributionDomainName", edge.Distribution.DistributionDomainName, "CloudFront's own domain");
+        Output("ApiUrl", functions.HttpApi.ApiEndpoint, "The HTTP API, also served under /api/ by CloudFront");
+        Output("Region", Region, "The home region");
+        Output("TableName", table.TableName, "MyBlog__TableName");
+        Output("SiteBucket", buckets.Site.BucketName, "Publishing__SiteBucket, Edge__SiteBucket");
+        Output("UploadsBucket", buckets.Uploads.BucketName, "Photos__UploadsBucket");
+        Output("MediaBucket", buckets.Media.BucketName, "Photos__MediaBucket, Edge__MediaBucket");
+        Output("ThumbnailsQueueUrl", functions.ThumbnailsQueue.QueueUrl, "S3 ObjectCreated on uploads/ lands here");
+        Output("ThumbnailsDeadLetterQueueUrl", functions.ThumbnailsDeadLetterQueue.QueueUrl, "Messages received 5 times without success");
+        Output("StreamFailuresQueueUrl", functions.StreamFailures.QueueUrl, "On-failure destination of the stream event sources");
+        Output("SmtpParameterName", settings.SmtpParameterName, "SSM SecureString: {\"UserName\": …, \"Password\": …} for SES SMTP");
+        Output("AdminTokenParameterName", settings.AdminTokenParameterName, "SSM SecureString: the admin token");
+        Output("SenderAddress", settings.SenderAddress, "Mail__FromAddress (verify it in SES)");
+    }
+
+    private TableV2 CreateTable(StackSettings settings) => new(this, "Table", new TablePropsV2
+    {
+        PartitionKey = new Attribute { Name = MyBlogTable.PartitionKey, Type = AttributeType.STRING },
+        SortKey = new Attribute { Name = MyBlogTable.SortKey, Type = AttributeType.STRING },
+        Billing = Billing.OnDemand(),
+        PointInTimeRecovery = true,
+        DeletionProtection = true,
+        RemovalPolicy = RemovalPolicy.RETAIN,
+        DynamoStream = StreamViewType.NEW_AND_OLD_IMAGES,
+        Replicas = settings.ReplicaRegions.Select(region => new ReplicaTableProps { Region = region }).ToArray(),
+        GlobalSecondaryIndexes =
+        [
+            new GlobalSecondaryIndexPropsV2
+            {
+                IndexName = MyBlogTable.ListIndex,
+                PartitionKey = new Attribute { Name = MyBlogTable.ListPartitionKey, Type = AttributeType.STRING },
+                SortKey = new Attribute { Name = MyBlogTable.ListSortKey, Type = AttributeType.STRING },
+                ProjectionType = ProjectionType.INCLUDE,
+                NonKeyAttributes = [.. MyBlogTable.ListAttributes],
+            },
+        ],
+    });
+
+    private void Output(string name, string value, string description) =>
+        _ = new CfnOutput(this, name, new CfnOutputProps { Value = value, Description = description });
+}

@@ -1,0 +1,110 @@
+using System.Text.RegularExpressions;
+using Amazon.CDK;
+using Constructs;
+
+namespace MyBlog.Infrastructure;
+
+/// <summary>
+/// The stack's inputs, read from CDK context (<c>cdk.json</c>, or <c>-c key=value</c> on the command line):
+/// <list type="table">
+/// <item><term>homeRegion</term><description>where the table's stream is consumed and the functions run (default us-east-1)</description></item>
+/// <item><term>replicaRegions</term><description>comma-separated regions the global table replicates to (default none)</description></item>
+/// <item><term>domainName, certificateArn</term><description>optional custom domain and its ACM certificate (in us-east-1)</description></item>
+/// <item><term>senderAddress</term><description>the SES identity welcome emails come from (required)</description></item>
+/// <item><term>smtpParameterName</term><description>SSM SecureString with the SES SMTP credentials as JSON (default /myblog/ses-smtp)</description></item>
+/// <item><term>adminTokenParameterName</term><description>SSM SecureString with the admin token (default /myblog/admin-token)</description></item>
+/// <item><term>lambdaAdapterVersion, architecture</term><description>the Lambda Web Adapter layer version and x86_64 or arm64 (defaults 30, x86_64)</description></item>
+/// <item><term>packagesDirectory</term><description>where the Lambda packages are built (default artifacts/lambda at the repository root)</description></item>
+/// </list>
+/// </summary>
+public sealed partial record StackSettings(
+    string HomeRegion,
+    IReadOnlyList<string> ReplicaRegions,
+    string? DomainName,
+    string? CertificateArn,
+    string SenderAddress,
+    string SmtpParameterName,
+    string AdminTokenParameterName,
+    int LambdaAdapterVersion,
+    string Architecture,
+    string PackagesDirectory,
+    string RepositoryRoot)
+{
+    public static StackSettings FromContext(Construct scope, string repositoryRoot)
+    {
+        string? Get(string key) => scope.Node.TryGetContext(key) is { } value && value.ToString() is { Length: > 0 } text ? text.Trim() : null;
+
+        var settings = new StackSettings(
+            HomeRegion: Get("homeRegion") ?? "us-east-1",
+            ReplicaRegions: (Get("replicaRegions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            DomainName: Get("domainName"),
+            CertificateArn: Get("certificateArn"),
+            SenderAddress: Get("senderAddress") ?? "",
+            SmtpParameterName: Get("smtpParameterName") ?? "/myblog/ses-smtp",
+            AdminTokenParameterName: Get("adminTokenParameterName") ?? "/myblog/admin-token",
+            LambdaAdapterVersion: int.TryParse(Get("lambdaAdapterVersion"), out var version) ? version : 30,
+            Architecture: Get("architecture") ?? "x86_64",
+            PackagesDirectory: Path.GetFullPath(Get("packagesDirectory") ?? Path.Combine(repositoryRoot, "artifacts", "lambda")),
+            RepositoryRoot: repositoryRoot);
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>Refuses inputs that would deploy something broken, with a message naming the context key.</summary>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (!Region().IsMatch(HomeRegion))
+        {
+            errors.Add($"homeRegion '{HomeRegion}' is not an AWS region name (like eu-west-1).");
+        }
+        foreach (var replica in ReplicaRegions.Where(r => !Region().IsMatch(r) || r == HomeRegion))
+        {
+            errors.Add($"replicaRegions: '{replica}' is not a region other than the home region.");
+        }
+        if (!Email().IsMatch(SenderAddress))
+        {
+            errors.Add("senderAddress is required: the address welcome emails come from (an SES identity), e.g. -c senderAddress=hello@example.com.");
+        }
+        if ((DomainName is null) != (CertificateArn is null))
+        {
+            errors.Add("domainName and certificateArn go together (the certificate must be in us-east-1 for CloudFront).");
+        }
+        if (CertificateArn is not null && !CertificateArn.StartsWith("arn:aws:acm:us-east-1:", StringComparison.Ordinal))
+        {
+            errors.Add("certificateArn must be an ACM certificate in us-east-1 (CloudFront only uses certificates there).");
+        }
+        foreach (var (key, name) in new[] { ("smtpParameterName", SmtpParameterName), ("adminTokenParameterName", AdminTokenParameterName) })
+        {
+            if (!name.StartsWith('/'))
+            {
+                errors.Add($"{key} '{name}' must be an SSM parameter path starting with '/'.");
+            }
+        }
+        if (Architecture is not ("x86_64" or "arm64"))
+        {
+            errors.Add($"architecture is x86_64 or arm64, not '{Architecture}'.");
+        }
+        if (LambdaAdapterVersion < 1)
+        {
+            errors.Add("lambdaAdapterVersion is the Lambda Web Adapter layer's version number (a positive integer).");
+        }
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("MyBlog stack inputs:\n  " + string.Join("\n  ", errors));
+        }
+    }
+
+    /// <summary>The Lambda Web Adapter layer AWS publishes in every region (account 753240598075).</summary>
+    public string LambdaAdapterLayerArn(string region) =>
+        $"arn:aws:lambda:{region}:753240598075:layer:{(Architecture == "arm64" ? "LambdaAdapterLayerArm64" : "LambdaAdapterLayerX86")}:{LambdaAdapterVersion}";
+
+    /// <summary>The .NET runtime identifier the packages are built for.</summary>
+    public string RuntimeIdentifier => Architecture == "arm64" ? "linux-arm64" : "linux-x64";
+
+    [GeneratedRegex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")]
+    private static partial Regex Region();
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex Email();
+}
