@@ -1,3 +1,4 @@
+using MyBlog.AppHost.Aws;
 using MyBlog.AppHost.Emulators;
 using MyBlog.Core;
 
@@ -6,6 +7,35 @@ var builder = DistributedApplication.CreateBuilder(args);
 const int SitePort = 8080;
 const int MailUiPort = 8025;
 var siteUrl = $"http://localhost:{SitePort}";
+
+if (builder.Configuration.IsAwsMode())
+{
+    // AWS mode (--Mode aws): deploy the CDK stack, then run Api, Workers and the edge locally against its real
+    // resources. The deployed functions consume the stream and the queue; the local Workers serve their endpoints
+    // against the same table and buckets, for replaying an event by hand.
+    var settings = builder.Configuration.AwsModeSettings();
+    var stack = builder.AddCdkDeploy("aws-stack", settings);
+    var awsApi = builder.AddProject<Projects.MyBlog_Api>("api")
+        .WithStackOutputs(stack, settings, outputs => outputs.ForApi())
+        .WithHttpHealthCheck("/health");
+    var awsWorkers = builder.AddProject<Projects.MyBlog_Workers>("workers")
+        .WithStackOutputs(stack, settings, outputs => outputs.ForWorkers())
+        .WithHttpHealthCheck("/health");
+    builder.AddProject<Projects.MyBlog_Web>("web")
+        .WithStackOutputs(stack, settings, outputs => outputs.ForWeb())
+        .WithReference(awsApi)
+        .WithEndpoint("http", endpoint =>
+        {
+            endpoint.Port = SitePort;
+            endpoint.IsProxied = false;
+        })
+        .WithExternalHttpEndpoints()
+        .WaitFor(awsApi)
+        .WaitFor(awsWorkers)
+        .WithHttpHealthCheck("/health");
+    builder.Build().Run();
+    return;
+}
 
 // Local stand-ins for AWS: installed on first run, then DynamoDB Local, the S3 emulator and the SMTP sink.
 var setup = builder.AddEmulatorSetup("emulators-setup");

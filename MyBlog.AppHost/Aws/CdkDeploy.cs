@@ -1,0 +1,63 @@
+namespace MyBlog.AppHost.Aws;
+
+/// <summary>
+/// AWS mode's inputs (bound from the AppHost's "Aws" configuration section: <c>--Aws:SenderAddress=…</c> on the
+/// command line, or appsettings) and the commands it runs: build the Lambda packages, then <c>cdk deploy</c> with
+/// the pinned CLI through npx, writing the outputs file the projects are configured from.
+/// </summary>
+public sealed class AwsModeSettings
+{
+    public const string CdkCliVersion = "2.160.0";
+
+    public string HomeRegion { get; set; } = "us-east-1";
+    public string? ReplicaRegions { get; set; }
+    public string? DomainName { get; set; }
+    public string? CertificateArn { get; set; }
+    public string? SenderAddress { get; set; }
+    public string? Profile { get; set; }
+
+    /// <summary>Where cdk writes the outputs (default: a file in the system's temp folder).</summary>
+    public string OutputsFile { get; set; } = Path.Combine(Path.GetTempPath(), "myblog-aws", "outputs.json");
+}
+
+public static class CdkDeploy
+{
+    /// <summary><c>dotnet run --project MyBlog.Infrastructure -- package</c>: the self-contained Lambda packages.</summary>
+    public static IReadOnlyList<string> PackageArguments() => ["run", "--project", "MyBlog.Infrastructure", "--", "package"];
+
+    /// <summary>
+    /// <c>npx --yes aws-cdk@2.160.0 deploy MyBlog --require-approval never --outputs-file … -c key=value …</c>,
+    /// run in MyBlog.Infrastructure (its cdk.json names the app).
+    /// </summary>
+    public static IReadOnlyList<string> DeployArguments(AwsModeSettings settings)
+    {
+        if (string.IsNullOrWhiteSpace(settings.SenderAddress))
+        {
+            throw new InvalidOperationException("AWS mode needs the SES sender: --Aws:SenderAddress=hello@example.com");
+        }
+        var arguments = new List<string>
+        {
+            "--yes", $"aws-cdk@{AwsModeSettings.CdkCliVersion}", "deploy", StackOutputs.StackName,
+            "--require-approval", "never",
+            "--outputs-file", settings.OutputsFile,
+            "--progress", "events",
+        };
+        if (!string.IsNullOrWhiteSpace(settings.Profile))
+        {
+            arguments.AddRange(["--profile", settings.Profile]);
+        }
+        void Context(string key, string? value)
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                arguments.AddRange(["-c", $"{key}={value.Trim()}"]);
+            }
+        }
+        Context("homeRegion", settings.HomeRegion);
+        Context("replicaRegions", settings.ReplicaRegions);
+        Context("domainName", settings.DomainName);
+        Context("certificateArn", settings.CertificateArn);
+        Context("senderAddress", settings.SenderAddress);
+        return arguments;
+    }
+}

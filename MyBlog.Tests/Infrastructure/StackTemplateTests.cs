@@ -1,0 +1,349 @@
+using System.Text.Json.Nodes;
+using MyBlog.Core;
+using MyBlog.Infrastructure;
+
+namespace MyBlog.Tests.Infrastructure;
+
+/// <summary>Every promise of the AWS stack, asserted on the synthesized CloudFormation template.</summary>
+[Collection(SynthesizedStackCollection.Name)]
+public sealed class StackTemplateTests(SynthesizedStack stack)
+{
+    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "Publish", "Thumbnails"];
+
+    private string BucketId(string name) => stack.OfType("AWS::S3::Bucket").Single(b => b.Id.StartsWith($"Buckets{name}", StringComparison.Ordinal)).Id;
+
+    private static IEnumerable<JsonObject> Statements(JsonObject policyProperties) =>
+        policyProperties["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!.AsObject());
+
+    private static IEnumerable<string> Strings(JsonNode? node) => node switch
+    {
+        JsonArray array => array.Select(a => a is JsonValue ? a.GetValue<string>() : a!.ToJsonString()),
+        JsonValue value => [value.GetValue<string>()],
+        null => [],
+        _ => [node.ToJsonString()],
+    };
+
+    /// <summary>The statements of the policies attached to a function's role.</summary>
+    private IEnumerable<JsonObject> RoleStatements(string function)
+    {
+        var role = SynthesizedStack.Ref(stack.Function(function).Properties["Role"]);
+        return stack.OfType("AWS::IAM::Policy")
+            .Where(p => p.Properties["Roles"]!.AsArray().Any(r => SynthesizedStack.Ref(r) == role))
+            .SelectMany(p => Statements(p.Properties));
+    }
+
+    [Fact]
+    public void Every_bucket_is_private_TLS_only_encrypted_and_without_ACLs()
+    {
+        var buckets = stack.OfType("AWS::S3::Bucket").ToList();
+        Assert.Equal(3, buckets.Count);
+        foreach (var (id, bucket) in buckets)
+        {
+            var block = bucket["PublicAccessBlockConfiguration"]!.AsObject();
+            Assert.All(new[] { "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets" }, k => Assert.True(block[k]!.GetValue<bool>(), $"{id} {k}"));
+            Assert.Equal("AES256", bucket["BucketEncryption"]!["ServerSideEncryptionConfiguration"]![0]!["ServerSideEncryptionByDefault"]!["SSEAlgorithm"]!.GetValue<string>());
+            Assert.Equal("BucketOwnerEnforced", bucket["OwnershipControls"]!["Rules"]![0]!["ObjectOwnership"]!.GetValue<string>());
+
+            var policy = stack.Single("AWS::S3::BucketPolicy", p => SynthesizedStack.Ref(p["Bucket"]) == id).Properties;
+            Assert.Contains(Statements(policy), s => s["Effect"]!.GetValue<string>() == "Deny"
+                && s["Condition"]?["Bool"]?["aws:SecureTransport"]?.GetValue<string>() == "false");
+            // Nothing is public: no Allow to "*" or to an AWS principal outside CloudFront.
+            Assert.DoesNotContain(Statements(policy), s => s["Effect"]!.GetValue<string>() == "Allow" && s["Principal"]?.ToJsonString() == "\"*\"");
+        }
+    }
+
+    [Fact]
+    public void Uploads_accelerate_take_PUTs_from_the_site_only_and_forget_unprocessed_originals()
+    {
+        var uploads = stack.Resources[BucketId("Uploads")]!["Properties"]!.AsObject();
+        Assert.Equal("Enabled", uploads["AccelerateConfiguration"]!["AccelerationStatus"]!.GetValue<string>());
+
+        var cors = Assert.Single(uploads["CorsConfiguration"]!["CorsRules"]!.AsArray())!;
+        Assert.Equal(["PUT"], Strings(cors["AllowedMethods"]));
+        Assert.Equal([$"https://{SynthesizedStack.Domain}"], Strings(cors["AllowedOrigins"]));
+
+        var rule = uploads["LifecycleConfiguration"]!["Rules"]!.AsArray().Single(r => r!["Id"]!.GetValue<string>() == "DeleteUnprocessedOriginals")!;
+        Assert.Equal("uploads/", rule["Prefix"]!.GetValue<string>());
+        Assert.Equal("myblog-status", rule["TagFilters"]![0]!["Key"]!.GetValue<string>());
+        Assert.Equal("unprocessed", rule["TagFilters"]![0]!["Value"]!.GetValue<string>());
+        Assert.Equal(2, rule["ExpirationInDays"]!.GetValue<double>());
+
+        // Variants go to a different bucket, which raises no events.
+        Assert.NotEqual(BucketId("Uploads"), BucketId("Media"));
+        var notifications = stack.Single("Custom::S3BucketNotifications").Properties;
+        Assert.Equal(BucketId("Uploads"), SynthesizedStack.Ref(notifications["BucketName"]));
+    }
+
+    [Fact]
+    public void CloudFront_reads_site_and_media_through_origin_access_control_granted_to_this_distribution_only()
+    {
+        var (distributionId, distribution) = stack.Single("AWS::CloudFront::Distribution");
+        var origins = distribution["DistributionConfig"]!["Origins"]!.AsArray();
+        var s3Origins = origins.Where(o => o!["S3OriginConfig"] is not null).ToList();
+        Assert.Equal([BucketId("Media"), BucketId("Site")], s3Origins.Select(o => SynthesizedStack.Ref(o!["DomainName"])).Order());
+        Assert.All(s3Origins, o => Assert.NotNull(o!["OriginAccessControlId"]));
+
+        foreach (var bucket in new[] { BucketId("Site"), BucketId("Media") })
+        {
+            var policy = stack.Single("AWS::S3::BucketPolicy", p => SynthesizedStack.Ref(p["Bucket"]) == bucket).Properties;
+            var allow = Assert.Single(Statements(policy), s => s["Effect"]!.GetValue<string>() == "Allow");
+            Assert.Equal("cloudfront.amazonaws.com", allow["Principal"]!["Service"]!.GetValue<string>());
+            Assert.Equal(["s3:GetObject"], Strings(allow["Action"]));
+            Assert.Contains(distributionId, allow["Condition"]!["StringEquals"]!["AWS:SourceArn"]!.ToJsonString());
+        }
+        // The uploads bucket is not an origin: originals (with their GPS) are never served.
+        Assert.DoesNotContain(stack.OfType("AWS::S3::BucketPolicy"), p => SynthesizedStack.Ref(p.Properties["Bucket"]) == BucketId("Uploads")
+            && Statements(p.Properties).Any(s => s["Effect"]!.GetValue<string>() == "Allow"));
+    }
+
+    [Fact]
+    public void CloudFront_is_HTTPS_only_TLS_1_2_compressed_with_directory_indexes_the_404_page_and_the_custom_domain()
+    {
+        var config = stack.Single("AWS::CloudFront::Distribution").Properties["DistributionConfig"]!;
+        var behaviors = config["CacheBehaviors"]!.AsArray().Append(config["DefaultCacheBehavior"]).ToList();
+        Assert.All(behaviors, b => Assert.Equal("redirect-to-https", b!["ViewerProtocolPolicy"]!.GetValue<string>()));
+        Assert.True(config["DefaultCacheBehavior"]!["Compress"]!.GetValue<bool>());
+        Assert.Equal("TLSv1.2_2021", config["ViewerCertificate"]!["MinimumProtocolVersion"]!.GetValue<string>());
+        Assert.Equal(SynthesizedStack.CertificateArn, config["ViewerCertificate"]!["AcmCertificateArn"]!.GetValue<string>());
+        Assert.Equal([SynthesizedStack.Domain], Strings(config["Aliases"]));
+        Assert.Contains(config["CustomErrorResponses"]!.AsArray(), e => e!["ErrorCode"]!.GetValue<double>() == 404 && e["ResponsePagePath"]!.GetValue<string>() == "/404.html");
+
+        var function = stack.Single("AWS::CloudFront::Function");
+        var association = Assert.Single(config["DefaultCacheBehavior"]!["FunctionAssociations"]!.AsArray())!;
+        Assert.Equal("viewer-request", association["EventType"]!.GetValue<string>());
+        Assert.Equal(function.Id, SynthesizedStack.Ref(association["FunctionARN"]));
+        Assert.Contains("index.html", function.Properties["FunctionCode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Api_requests_go_to_the_HTTP_API_with_origin_cache_control_honoured_and_what_the_API_reads_forwarded()
+    {
+        var config = stack.Single("AWS::CloudFront::Distribution").Properties["DistributionConfig"]!;
+        var api = config["CacheBehaviors"]!.AsArray().Single(b => b!["PathPattern"]!.GetValue<string>() == "/api/*")!;
+        Assert.Contains("POST", Strings(api["AllowedMethods"]));
+        Assert.Contains("DELETE", Strings(api["AllowedMethods"]));
+        Assert.Equal("b689b0a8-53d0-40ab-baf2-68738e2966ac", api["OriginRequestPolicyId"]!.GetValue<string>()); // AllViewerExceptHostHeader
+
+        var cache = stack.Resources[SynthesizedStack.Ref(api["CachePolicyId"])]!["Properties"]!["CachePolicyConfig"]!;
+        Assert.Equal(0, cache["DefaultTTL"]!.GetValue<double>()); // nothing cached unless the API's Cache-Control says so
+        Assert.Equal(0, cache["MinTTL"]!.GetValue<double>());
+        var key = cache["ParametersInCacheKeyAndForwardedToOrigin"]!;
+        Assert.Equal("all", key["QueryStringsConfig"]!["QueryStringBehavior"]!.GetValue<string>());
+        Assert.Equal(["Authorization"], Strings(key["HeadersConfig"]!["Headers"]));
+
+        var origin = config["Origins"]!.AsArray().Single(o => o!["Id"]!.GetValue<string>() == api["TargetOriginId"]!.GetValue<string>())!;
+        Assert.Equal("https-only", origin["CustomOriginConfig"]!["OriginProtocolPolicy"]!.GetValue<string>());
+        Assert.Contains(stack.Single("AWS::ApiGatewayV2::Api").Id, origin["DomainName"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void The_security_headers_are_the_ones_the_local_edge_sends()
+    {
+        Assert.Equal(MyBlog.Web.Edge.EdgeExtensions.ContentSecurityPolicy, Edge.ContentSecurityPolicy);
+        var policies = stack.OfType("AWS::CloudFront::ResponseHeadersPolicy").ToList();
+        Assert.Equal(2, policies.Count); // the site, and the editor (which may also connect to the uploads endpoint)
+        foreach (var (_, policy) in policies)
+        {
+            var headers = policy["ResponseHeadersPolicyConfig"]!["SecurityHeadersConfig"]!;
+            // The editor's policy joins in the uploads bucket's name (a token), so its first part is the plain text.
+            var csp = headers["ContentSecurityPolicy"]!["ContentSecurityPolicy"]!;
+            Assert.StartsWith(Edge.ContentSecurityPolicy, csp is JsonValue ? csp.GetValue<string>() : csp["Fn::Join"]![1]![0]!.GetValue<string>());
+            Assert.Equal("DENY", headers["FrameOptions"]!["FrameOption"]!.GetValue<string>());
+            Assert.Equal("strict-origin-when-cross-origin", headers["ReferrerPolicy"]!["ReferrerPolicy"]!.GetValue<string>());
+            Assert.True(headers["ContentTypeOptions"]!["Override"]!.GetValue<bool>());
+            Assert.Equal(31536000, headers["StrictTransportSecurity"]!["AccessControlMaxAgeSec"]!.GetValue<double>());
+        }
+    }
+
+    [Fact]
+    public void One_global_table_on_demand_with_PITR_the_stream_deletion_protection_and_the_replicas()
+    {
+        var (_, table) = stack.Single("AWS::DynamoDB::GlobalTable");
+        Assert.Equal("PAY_PER_REQUEST", table["BillingMode"]!.GetValue<string>());
+        Assert.Equal("NEW_AND_OLD_IMAGES", table["StreamSpecification"]!["StreamViewType"]!.GetValue<string>());
+        var replicas = table["Replicas"]!.AsArray();
+        Assert.Equal(["ap-southeast-2", "eu-west-1", "us-east-1"], replicas.Select(r => r!["Region"]!.GetValue<string>()).Order());
+        Assert.All(replicas, r =>
+        {
+            Assert.True(r!["PointInTimeRecoverySpecification"]!["PointInTimeRecoveryEnabled"]!.GetValue<bool>());
+            Assert.True(r["DeletionProtectionEnabled"]!.GetValue<bool>());
+        });
+        var index = Assert.Single(table["GlobalSecondaryIndexes"]!.AsArray())!;
+        Assert.Equal(MyBlogTable.ListIndex, index["IndexName"]!.GetValue<string>());
+        Assert.Equal(MyBlogTable.ListAttributes.Order(), Strings(index["Projection"]!["NonKeyAttributes"]).Order());
+        Assert.Equal("Retain", stack.Resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::DynamoDB::GlobalTable").Value!["DeletionPolicy"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Functions_run_the_self_contained_build_on_provided_al2023_with_the_Lambda_Web_Adapter()
+    {
+        foreach (var name in OurFunctions)
+        {
+            var (_, function) = stack.Function(name);
+            Assert.Equal("provided.al2023", function["Runtime"]!.GetValue<string>());
+            Assert.Equal("bootstrap", function["Handler"]!.GetValue<string>());
+            Assert.Equal(["x86_64"], Strings(function["Architectures"]));
+            Assert.Equal(["arn:aws:lambda:eu-west-1:753240598075:layer:LambdaAdapterLayerX86:30"], Strings(function["Layers"]));
+            var environment = function["Environment"]!["Variables"]!.AsObject();
+            Assert.Equal("/health", environment["AWS_LWA_READINESS_CHECK_PATH"]!.GetValue<string>());
+            Assert.Equal("8080", environment["AWS_LWA_PORT"]!.GetValue<string>());
+            Assert.Null(environment["AWS_LAMBDA_EXEC_WRAPPER"]); // OS-only runtimes take no wrapper: the adapter is an extension
+        }
+        string PassThrough(string name) => stack.Function(name).Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]!.GetValue<string>();
+        Assert.Equal(StreamSubscriptions.WelcomeMail.Path, PassThrough("WelcomeMail"));
+        Assert.Equal(StreamSubscriptions.Publish.Path, PassThrough("Publish"));
+        Assert.Equal(QueueSubscriptions.Thumbnails.Path, PassThrough("Thumbnails"));
+        Assert.Null(stack.Function("Api").Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]);
+    }
+
+    [Fact]
+    public void Each_function_has_its_own_role_with_no_wildcard_action_and_resources_scoped_to_this_stack()
+    {
+        var roles = OurFunctions.Select(f => SynthesizedStack.Ref(stack.Function(f).Properties["Role"])).ToList();
+        Assert.Equal(4, roles.Distinct().Count());
+        foreach (var role in roles)
+        {
+            Assert.Null(stack.Resources[role]!["Properties"]!["ManagedPolicyArns"]); // not AWSLambdaBasicExecutionRole (every log group)
+        }
+        foreach (var function in OurFunctions)
+        {
+            var statements = RoleStatements(function).ToList();
+            Assert.NotEmpty(statements);
+            foreach (var statement in statements)
+            {
+                Assert.Equal("Allow", statement["Effect"]!.GetValue<string>());
+                Assert.All(Strings(statement["Action"]), action => Assert.DoesNotContain("*", action));
+                Assert.All(Strings(statement["Resource"]), resource => Assert.NotEqual("*", resource));
+            }
+        }
+    }
+
+    [Fact]
+    public void Each_role_holds_only_what_its_handler_touches()
+    {
+        static HashSet<string> Actions(IEnumerable<JsonObject> statements) => statements.SelectMany(s => Strings(s["Action"])).ToHashSet();
+        var api = Actions(RoleStatements("Api"));
+        var welcome = Actions(RoleStatements("WelcomeMail"));
+        var publish = Actions(RoleStatements("Publish"));
+        var thumbnails = Actions(RoleStatements("Thumbnails"));
+
+        Assert.Contains("s3:PutObject", api);
+        Assert.DoesNotContain("cloudfront:CreateInvalidation", api);
+        Assert.Contains("ssm:GetParameter", welcome);
+        Assert.DoesNotContain(welcome, a => a.StartsWith("s3:", StringComparison.Ordinal));
+        Assert.Contains("cloudfront:CreateInvalidation", publish);
+        Assert.DoesNotContain("ssm:GetParameter", publish);
+        Assert.Contains("sqs:ReceiveMessage", thumbnails);
+        Assert.DoesNotContain("cloudfront:CreateInvalidation", thumbnails);
+
+        // The publisher may invalidate this distribution only; the parameters are named, not patterns.
+        var invalidation = RoleStatements("Publish").Single(s => Strings(s["Action"]).Contains("cloudfront:CreateInvalidation"));
+        var distribution = stack.Single("AWS::CloudFront::Distribution").Id;
+        Assert.Contains($"distribution/\",{{\"Ref\":\"{distribution}\"}}", invalidation["Resource"]!.ToJsonString());
+        var parameter = RoleStatements("WelcomeMail").Single(s => Strings(s["Action"]).Contains("ssm:GetParameter"));
+        Assert.EndsWith(":parameter/myblog/ses-smtp\"]]}", parameter["Resource"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void No_secret_is_in_the_template_or_any_environment_only_parameter_names()
+    {
+        var text = stack.Template.ToJsonString();
+        foreach (var name in OurFunctions)
+        {
+            var variables = stack.Function(name).Properties["Environment"]!["Variables"]!.AsObject();
+            foreach (var (key, value) in variables)
+            {
+                if (key.StartsWith("Secrets__", StringComparison.Ordinal))
+                {
+                    Assert.StartsWith("/myblog/", value!.GetValue<string>()); // an SSM parameter's name, read at run time
+                }
+                else
+                {
+                    Assert.DoesNotMatch("(?i)password|secret|apikey|token", key);
+                }
+            }
+        }
+        Assert.DoesNotContain("local-admin-token", text);
+        Assert.DoesNotContain("AKIA", text);
+        Assert.DoesNotContain("AWS::SSM::Parameter\"", text); // the secrets are created by the operator, not by the stack
+    }
+
+    [Fact]
+    public void Stream_subscriptions_run_in_the_home_region_with_LocalAws_filters_and_limits_and_an_on_failure_queue()
+    {
+        var mappings = stack.OfType("AWS::Lambda::EventSourceMapping").Where(m => m.Properties["StartingPosition"] is not null).ToList();
+        Assert.Equal(2, mappings.Count);
+        var failures = stack.OfType("AWS::SQS::Queue").Single(q => q.Id.StartsWith("FunctionsStreamFailures", StringComparison.Ordinal)).Id;
+        foreach (var subscription in StreamSubscriptions.All)
+        {
+            var target = stack.Function(subscription == StreamSubscriptions.WelcomeMail ? "WelcomeMail" : "Publish").Id;
+            var (_, mapping) = mappings.Single(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == target);
+            Assert.Equal(stack.Single("AWS::DynamoDB::GlobalTable").Id, SynthesizedStack.Ref(mapping["EventSourceArn"]));
+            Assert.Equal("LATEST", mapping["StartingPosition"]!.GetValue<string>());
+            Assert.Equal(subscription.BatchSize, mapping["BatchSize"]!.GetValue<double>());
+            Assert.Equal(subscription.MaximumRetryAttempts, mapping["MaximumRetryAttempts"]!.GetValue<double>());
+            Assert.Equal(subscription.BisectBatchOnFunctionError, mapping["BisectBatchOnFunctionError"]!.GetValue<bool>());
+            Assert.Equal(["ReportBatchItemFailures"], Strings(mapping["FunctionResponseTypes"]));
+            Assert.Equal(subscription.FilterPatterns, mapping["FilterCriteria"]!["Filters"]!.AsArray().Select(f => f!["Pattern"]!.GetValue<string>()));
+            Assert.Equal(failures, SynthesizedStack.Ref(mapping["DestinationConfig"]!["OnFailure"]!["Destination"]));
+        }
+        // Lambda counts the batching window in whole seconds: none for welcome mail, one for publishing.
+        Assert.Null(mappings.Single(m => m.Id.Contains("welcome", StringComparison.OrdinalIgnoreCase)).Properties["MaximumBatchingWindowInSeconds"]);
+        Assert.Equal(1, mappings.Single(m => m.Id.Contains("publish", StringComparison.OrdinalIgnoreCase)).Properties["MaximumBatchingWindowInSeconds"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void Uploads_reach_the_thumbnails_function_through_a_queue_with_a_dead_letter_queue_and_partial_batch_responses()
+    {
+        var subscription = QueueSubscriptions.Thumbnails;
+        var (queueId, queue) = stack.OfType("AWS::SQS::Queue").Single(q => q.Id.StartsWith("FunctionsThumbnailsQueue", StringComparison.Ordinal));
+        Assert.Equal(subscription.VisibilityTimeout.TotalSeconds, queue["VisibilityTimeout"]!.GetValue<double>());
+        Assert.Equal(subscription.MaxReceiveCount, queue["RedrivePolicy"]!["maxReceiveCount"]!.GetValue<double>());
+        Assert.StartsWith("FunctionsThumbnailsDeadLetters", SynthesizedStack.Ref(queue["RedrivePolicy"]!["deadLetterTargetArn"]));
+
+        var notification = stack.Single("Custom::S3BucketNotifications").Properties["NotificationConfiguration"]!;
+        var configuration = Assert.Single(notification["QueueConfigurations"]!.AsArray())!;
+        Assert.Equal(["s3:ObjectCreated:*"], Strings(configuration["Events"]));
+        Assert.Equal(queueId, SynthesizedStack.Ref(configuration["QueueArn"]));
+        var rule = Assert.Single(configuration["Filter"]!["Key"]!["FilterRules"]!.AsArray())!;
+        Assert.Equal(("prefix", "uploads/"), (rule["Name"]!.GetValue<string>().ToLowerInvariant(), rule["Value"]!.GetValue<string>()));
+
+        var (_, mapping) = stack.OfType("AWS::Lambda::EventSourceMapping").Single(m => SynthesizedStack.Ref(m.Properties["EventSourceArn"]) == queueId);
+        Assert.Equal(stack.Function("Thumbnails").Id, SynthesizedStack.Ref(mapping["FunctionName"]));
+        Assert.Equal(["ReportBatchItemFailures"], Strings(mapping["FunctionResponseTypes"]));
+        Assert.Equal(subscription.BatchSize, mapping["BatchSize"]!.GetValue<double>());
+        Assert.Equal(1024, stack.Function("Thumbnails").Properties["MemorySize"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void SES_sends_as_the_sender_identity_over_SMTP_in_the_home_region()
+    {
+        Assert.Equal("hello@example.com", stack.Single("AWS::SES::EmailIdentity").Properties["EmailIdentity"]!.GetValue<string>());
+        var variables = stack.Function("WelcomeMail").Properties["Environment"]!["Variables"]!;
+        Assert.Equal("email-smtp.eu-west-1.amazonaws.com", variables["Mail__Host"]!.GetValue<string>());
+        Assert.Equal("hello@example.com", variables["Mail__FromAddress"]!.GetValue<string>());
+        Assert.Equal("/myblog/ses-smtp", variables["Secrets__Mail"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Alarms_watch_the_dead_letter_queues_and_every_function_and_logs_are_kept_a_month()
+    {
+        var alarms = stack.OfType("AWS::CloudWatch::Alarm").ToList();
+        Assert.Equal(2, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
+        Assert.Equal(4, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "Errors"));
+        var logGroups = stack.OfType("AWS::Logs::LogGroup").ToList();
+        Assert.Equal(4, logGroups.Count);
+        Assert.All(logGroups, g => Assert.Equal(30, g.Properties["RetentionInDays"]!.GetValue<double>()));
+        foreach (var name in OurFunctions)
+        {
+            Assert.Contains(SynthesizedStack.Ref(stack.Function(name).Properties["LoggingConfig"]!["LogGroup"]), logGroups.Select(g => g.Id));
+        }
+    }
+
+    [Fact]
+    public void Outputs_give_the_AppHost_everything_it_needs()
+    {
+        var outputs = stack.Template["Outputs"]!.AsObject().Select(o => o.Key).ToHashSet();
+        Assert.Superset(new HashSet<string>(MyBlog.AppHost.Aws.StackOutputs.Required), outputs);
+    }
+}
