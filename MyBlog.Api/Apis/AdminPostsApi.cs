@@ -168,8 +168,7 @@ public static class AdminPostsApi
             return problem;
         }
         var markdown = preview!.Markdown ?? "";
-        var shown = await photos.GetManyAsync(PhotoMarkup.ReferencedIds(markdown), ct);
-        var ready = shown.Values.Where(p => p.Image is not null).ToDictionary(p => p.Id, p => p.Image!);
+        var ready = await photos.GetReadyImagesAsync(PhotoMarkup.ReferencedIds(markdown), ct);
         return TypedResults.Ok(new PreviewResponse(PostContent.ToHtml(markdown, ready), PostContent.ReadingMinutes(markdown)));
     }
 

@@ -48,6 +48,10 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
         return FromItem(id, response.Item);
     }
 
+    /// <summary>The variants of the ready photos among <paramref name="ids"/>, by id: what a page can show.</summary>
+    public async Task<Dictionary<string, PhotoImage>> GetReadyImagesAsync(IEnumerable<string> ids, CancellationToken ct) =>
+        (await GetManyAsync(ids, ct)).Values.Where(p => p.Image is not null).ToDictionary(p => p.Id, p => p.Image!);
+
     /// <summary>The photos among <paramref name="ids"/> that exist (posts look up the photos they show).</summary>
     public async Task<Dictionary<string, Photo>> GetManyAsync(IEnumerable<string> ids, CancellationToken ct)
     {
@@ -77,40 +81,30 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
     /// photo is ready from one original, an event for a different one (a second PUT to the same URL) changes nothing,
     /// because its immutable URLs may already be cached. Returns false when that was the case.
     /// </summary>
-    public async Task<bool> MarkReadyAsync(PhotoImage image, string format, long originalBytes, string sourceETag, CancellationToken ct)
-    {
-        try
+    public Task<bool> MarkReadyAsync(PhotoImage image, string format, long originalBytes, string sourceETag, CancellationToken ct) =>
+        TryUpdateAsync(new UpdateItemRequest
         {
-            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            TableName = options.Value.TableName,
+            Key = Key(image.Id),
+            UpdateExpression = "SET #status = :ready, width = :w, height = :h, widths = :widths, #format = :format, " +
+                               "originalBytes = :bytes, sourceEtag = :etag, processedAt = :now REMOVE failureReason",
+            ConditionExpression = "attribute_exists(pk) AND (#status <> :ready OR sourceEtag = :etag)",
+            ExpressionAttributeNames = new() { ["#status"] = "status", ["#format"] = "format" },
+            ExpressionAttributeValues = new()
             {
-                TableName = options.Value.TableName,
-                Key = Key(image.Id),
-                UpdateExpression = "SET #status = :ready, width = :w, height = :h, widths = :widths, #format = :format, " +
-                                   "originalBytes = :bytes, sourceEtag = :etag, processedAt = :now REMOVE failureReason",
-                ConditionExpression = "attribute_exists(pk) AND (#status <> :ready OR sourceEtag = :etag)",
-                ExpressionAttributeNames = new() { ["#status"] = "status", ["#format"] = "format" },
-                ExpressionAttributeValues = new()
-                {
-                    [":ready"] = new AttributeValue(PhotoStatus.Ready),
-                    [":w"] = N(image.Width),
-                    [":h"] = N(image.Height),
-                    [":widths"] = new AttributeValue { L = image.Widths.Select(w => N(w)).ToList() },
-                    [":format"] = new AttributeValue(format),
-                    [":bytes"] = N(originalBytes),
-                    [":etag"] = new AttributeValue(sourceETag),
-                    [":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
-                },
-            }, ct);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
-    }
+                [":ready"] = new AttributeValue(PhotoStatus.Ready),
+                [":w"] = N(image.Width),
+                [":h"] = N(image.Height),
+                [":widths"] = new AttributeValue { L = image.Widths.Select(w => N(w)).ToList() },
+                [":format"] = new AttributeValue(format),
+                [":bytes"] = N(originalBytes),
+                [":etag"] = new AttributeValue(sourceETag),
+                [":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+            },
+        }, ct);
 
     /// <summary>Records why a photo cannot be used; never overwrites a ready photo.</summary>
-    public async Task<bool> MarkFailedAsync(string id, string reason, string? sourceETag, long? originalBytes, CancellationToken ct)
+    public Task<bool> MarkFailedAsync(string id, string reason, string? sourceETag, long? originalBytes, CancellationToken ct)
     {
         var values = new Dictionary<string, AttributeValue>
         {
@@ -130,17 +124,23 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
             set += ", originalBytes = :bytes";
             values[":bytes"] = N(originalBytes.Value);
         }
+        return TryUpdateAsync(new UpdateItemRequest
+        {
+            TableName = options.Value.TableName,
+            Key = Key(id),
+            UpdateExpression = set,
+            ConditionExpression = "attribute_exists(pk) AND #status <> :ready",
+            ExpressionAttributeNames = new() { ["#status"] = "status" },
+            ExpressionAttributeValues = values,
+        }, ct);
+    }
+
+    /// <summary>A conditional update: false when its condition did not hold.</summary>
+    private async Task<bool> TryUpdateAsync(UpdateItemRequest request, CancellationToken ct)
+    {
         try
         {
-            await dynamo.UpdateItemAsync(new UpdateItemRequest
-            {
-                TableName = options.Value.TableName,
-                Key = Key(id),
-                UpdateExpression = set,
-                ConditionExpression = "attribute_exists(pk) AND #status <> :ready",
-                ExpressionAttributeNames = new() { ["#status"] = "status" },
-                ExpressionAttributeValues = values,
-            }, ct);
+            await dynamo.UpdateItemAsync(request, ct);
             return true;
         }
         catch (ConditionalCheckFailedException)

@@ -7,8 +7,9 @@ public sealed class LocalQueues
 {
     private readonly Dictionary<string, LocalQueue> _queues;
 
-    public LocalQueues(IEnumerable<QueueSubscription> subscriptions, TimeProvider time)
+    public LocalQueues(IReadOnlyList<QueueSubscription> subscriptions, TimeProvider time)
     {
+        Subscriptions = subscriptions;
         _queues = subscriptions.ToDictionary(s => s.Name, s =>
         {
             // The dead-letter queue keeps messages for inspection; nothing receives from it.
@@ -16,6 +17,9 @@ public sealed class LocalQueues
             return new LocalQueue($"myblog-{s.Name}", s.VisibilityTimeout, s.MaxReceiveCount, dlq, time);
         });
     }
+
+    /// <summary>The subscriptions as configured (visibility timeouts may be overridden locally).</summary>
+    public IReadOnlyList<QueueSubscription> Subscriptions { get; }
 
     public LocalQueue this[string subscriptionName] => _queues[subscriptionName];
 

@@ -24,7 +24,7 @@ public sealed class SqsEventSourceMappings(
         .ToList();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Configured(configuration).Select(s => RunAsync(s, queues[s.Name], stoppingToken)));
+        Task.WhenAll(queues.Subscriptions.Select(s => RunAsync(s, queues[s.Name], stoppingToken)));
 
     private async Task RunAsync(QueueSubscription subscription, LocalQueue queue, CancellationToken ct)
     {

@@ -184,8 +184,7 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         var deadline = DateTime.UtcNow + MyBlogApp.ThumbnailsVisibilityTimeout * (QueueSubscriptions.Thumbnails.MaxReceiveCount + 4);
         while (true)
         {
-            var queues = JsonDocument.Parse(await app.LocalAws.GetStringAsync("/queues")).RootElement;
-            var thumbnails = queues.EnumerateArray().Single(q => q.GetProperty("subscription").GetString() == "thumbnails");
+            var thumbnails = await ThumbnailsQueueAsync();
             if (thumbnails.GetProperty("deadLetters").EnumerateArray().Any(m => m.GetProperty("body").GetString() == body))
             {
                 break;
@@ -207,13 +206,19 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         return response.Items;
     }
 
+    /// <summary>The thumbnails queue as LocalAws's <c>GET /queues</c> shows it: depth and dead letters.</summary>
+    private async Task<JsonElement> ThumbnailsQueueAsync()
+    {
+        var queues = JsonDocument.Parse(await app.LocalAws.GetStringAsync("/queues")).RootElement;
+        return queues.EnumerateArray().Single(q => q.GetProperty("subscription").GetString() == "thumbnails");
+    }
+
     private async Task WaitForQueueDrainedAsync()
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            var queues = JsonDocument.Parse(await app.LocalAws.GetStringAsync("/queues")).RootElement;
-            var thumbnails = queues.EnumerateArray().Single(q => q.GetProperty("subscription").GetString() == "thumbnails");
+            var thumbnails = await ThumbnailsQueueAsync();
             if (thumbnails.GetProperty("visible").GetInt32() == 0 && thumbnails.GetProperty("inFlight").GetInt32() == 0)
             {
                 return;

@@ -88,8 +88,7 @@ public sealed class SitePublisher(PostStore posts, PhotoStore photos, SiteBuilde
         {
             return null;
         }
-        var found = await photos.GetManyAsync(ids, ct);
-        return found.Values.Where(p => p.Image is not null).ToDictionary(p => p.Id, p => p.Image!);
+        return await photos.GetReadyImagesAsync(ids, ct);
     }
 }
 
