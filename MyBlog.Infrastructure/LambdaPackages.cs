@@ -30,9 +30,10 @@ public static class LambdaPackages
 
         """.Replace("\r\n", "\n");
 
-    public static async Task<int> BuildAsync(string repositoryRoot, string runtimeIdentifier, string? outputRoot = null)
+    public static async Task<int> BuildAsync(string repositoryRoot, string runtimeIdentifier, string? outputRoot = null, TextWriter? log = null)
     {
         outputRoot ??= Path.Combine(repositoryRoot, "artifacts", "lambda");
+        log ??= Console.Out;
         foreach (var (package, project, assembly) in All)
         {
             var output = Path.Combine(outputRoot, package);
@@ -40,9 +41,11 @@ public static class LambdaPackages
             {
                 Directory.Delete(output, recursive: true);
             }
-            Console.WriteLine($"Publishing {project} → {output} ({runtimeIdentifier}, self-contained, ReadyToRun)");
-            var exit = await RunAsync(repositoryRoot, "dotnet", "publish", project, "-c", "Release", "-r", runtimeIdentifier,
-                "--self-contained", "true", "-p:PublishReadyToRun=true", "-p:InvariantGlobalization=false", "-o", output);
+            log.WriteLine($"Publishing {project} → {output} ({runtimeIdentifier}, self-contained, ReadyToRun)");
+            // No build servers left behind: this runs once, often inside another process (a test run, the AppHost).
+            var exit = await RunAsync(repositoryRoot, log, "dotnet", "publish", project, "-c", "Release", "-r", runtimeIdentifier,
+                "--self-contained", "true", "-p:PublishReadyToRun=true", "-p:InvariantGlobalization=false", "-o", output,
+                "-nodeReuse:false", "-p:UseSharedCompilation=false");
             if (exit != 0)
             {
                 return exit;
@@ -55,19 +58,30 @@ public static class LambdaPackages
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             }
         }
-        Console.WriteLine($"Lambda packages in {outputRoot}");
+        log.WriteLine($"Lambda packages in {outputRoot}");
         return 0;
     }
 
-    private static async Task<int> RunAsync(string directory, string file, params string[] arguments)
+    private static async Task<int> RunAsync(string directory, TextWriter log, string file, params string[] arguments)
     {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory };
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
         using var process = Process.Start(start)!;
-        await process.WaitForExitAsync();
+        await Task.WhenAll(CopyAsync(process.StandardOutput, log), CopyAsync(process.StandardError, log), process.WaitForExitAsync());
         return process.ExitCode;
+    }
+
+    private static async Task CopyAsync(StreamReader from, TextWriter to)
+    {
+        while (await from.ReadLineAsync() is { } line)
+        {
+            lock (to)
+            {
+                to.WriteLine(line);
+            }
+        }
     }
 }

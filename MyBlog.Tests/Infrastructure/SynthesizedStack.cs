@@ -71,7 +71,8 @@ public sealed class SynthesizedStack : IDisposable
     public void Dispose() => Directory.Delete(_packages, recursive: true);
 }
 
-[CollectionDefinition(Name)]
+/// <summary>Run alone, after the parallel tests: the package build in it takes both cores for a minute and a half.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SynthesizedStackCollection : ICollectionFixture<SynthesizedStack>
 {
     public const string Name = "Synthesized stack";
