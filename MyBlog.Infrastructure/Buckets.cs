@@ -1,5 +1,7 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SQS;
 using Constructs;
 using MyBlog.Core.Photos;
 
@@ -20,12 +22,24 @@ public sealed class Buckets : Construct
     public Bucket Uploads { get; }
     public Bucket Media { get; }
 
+    /// <summary>
+    /// The uploads bucket's name, known without referring to the bucket: the editor's CSP and the queue's policy name
+    /// it, and the bucket refers to both (its CORS names the distribution, its notifications the queue), so a
+    /// reference back would be a cycle CloudFormation refuses.
+    /// </summary>
+    public string UploadsBucketName { get; }
+
+    public string UploadsBucketArn => $"arn:{Stack.Of(this).Partition}:s3:::{UploadsBucketName}";
+
     public Buckets(Construct scope, string id, StackSettings settings) : base(scope, id)
     {
+        var stack = Stack.Of(this);
+        UploadsBucketName = $"myblog-uploads-{stack.Account}-{stack.Region}";
         Site = Private("Site");
         Media = Private("Media");
         Uploads = Private("Uploads", new BucketProps
         {
+            BucketName = UploadsBucketName,
             TransferAcceleration = true,
             LifecycleRules =
             [
@@ -51,6 +65,46 @@ public sealed class Buckets : Construct
         MaxAge = 3000,
     });
 
+    /// <summary>
+    /// ObjectCreated under <paramref name="prefix"/> → <paramref name="queue"/>, set on the bucket itself rather than
+    /// through CDK's notifications custom resource (whose handler may rewrite the notifications of any bucket). S3
+    /// checks it may send to the queue when it saves the configuration, so the bucket waits for the queue's policy.
+    /// </summary>
+    public void NotifyOnUpload(Queue queue, string prefix)
+    {
+        queue.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal("s3.amazonaws.com")],
+            Actions = ["sqs:SendMessage"],
+            Resources = [queue.QueueArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnEquals"] = new Dictionary<string, object> { ["aws:SourceArn"] = UploadsBucketArn },
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Stack.Of(this).Account },
+            },
+        }));
+        var bucket = (CfnBucket)Uploads.Node.DefaultChild!;
+        bucket.NotificationConfiguration = new CfnBucket.NotificationConfigurationProperty
+        {
+            QueueConfigurations = new object[]
+            {
+                new CfnBucket.QueueConfigurationProperty
+                {
+                    Event = "s3:ObjectCreated:*",
+                    Queue = queue.QueueArn,
+                    Filter = new CfnBucket.NotificationFilterProperty
+                    {
+                        S3Key = new CfnBucket.S3KeyFilterProperty
+                        {
+                            Rules = new object[] { new CfnBucket.FilterRuleProperty { Name = "prefix", Value = prefix } },
+                        },
+                    },
+                },
+            },
+        };
+        Uploads.Node.AddDependency(queue); // the queue and its policy
+    }
+
     private Bucket Private(string id, BucketProps? extra = null) => new(this, id, new BucketProps
     {
         BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
@@ -59,6 +113,7 @@ public sealed class Buckets : Construct
         Encryption = BucketEncryption.S3_MANAGED,
         ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
         RemovalPolicy = RemovalPolicy.RETAIN,
+        BucketName = extra?.BucketName,
         TransferAcceleration = extra?.TransferAcceleration,
         LifecycleRules = extra?.LifecycleRules,
     });

@@ -95,7 +95,7 @@ public sealed class Edge : Construct
 
         // The editor may also connect to the uploads bucket's accelerate endpoint, and only the editor.
         var editorHeaders = SecurityHeaders("EditorSecurityHeaders",
-            $"{ContentSecurityPolicy}; connect-src 'self' https://{buckets.Uploads.BucketName}.s3-accelerate.amazonaws.com");
+            $"{ContentSecurityPolicy}; connect-src 'self' https://{buckets.UploadsBucketName}.s3-accelerate.amazonaws.com");
         Distribution.AddBehavior("/admin/*", siteOrigin, new AddBehaviorOptions
         {
             ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -104,6 +104,8 @@ public sealed class Edge : Construct
             ResponseHeadersPolicy = editorHeaders,
             FunctionAssociations = [new FunctionAssociation { EventType = FunctionEventType.VIEWER_REQUEST, Function = directoryIndex }],
         });
+        // Not invalidated on deploy: CDK's invalidation would let its handler invalidate any distribution, and a changed
+        // editor is served within its s-maxage (5 minutes) anyway.
         _ = new BucketDeployment(this, "Editor", new BucketDeploymentProps
         {
             Sources = [Source.Asset(Path.Combine(settings.RepositoryRoot, "MyBlog.Web", "wwwroot", "admin"))],
@@ -111,8 +113,6 @@ public sealed class Edge : Construct
             DestinationKeyPrefix = "admin/",
             Prune = true,
             CacheControl = [CacheControl.FromString("public, max-age=0, s-maxage=300, must-revalidate")],
-            Distribution = Distribution,
-            DistributionPaths = ["/admin/*"],
         });
     }
 

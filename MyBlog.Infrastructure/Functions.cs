@@ -5,8 +5,6 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
-using Amazon.CDK.AWS.S3;
-using Amazon.CDK.AWS.S3.Notifications;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
@@ -116,8 +114,7 @@ public sealed class Functions : Construct
             Encryption = QueueEncryption.SQS_MANAGED,
             DeadLetterQueue = new DeadLetterQueue { Queue = ThumbnailsDeadLetterQueue, MaxReceiveCount = thumbnails.MaxReceiveCount },
         });
-        buckets.Uploads.AddEventNotification(EventType.OBJECT_CREATED, new SqsDestination(ThumbnailsQueue),
-            new NotificationKeyFilter { Prefix = thumbnails.KeyPrefix });
+        buckets.NotifyOnUpload(ThumbnailsQueue, thumbnails.KeyPrefix);
 
         Thumbnails = CreateWorker("Thumbnails", thumbnails.Path, new Dictionary<string, string>(common)
         {

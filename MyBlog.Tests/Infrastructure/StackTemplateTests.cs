@@ -10,6 +10,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
 {
     private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "Publish", "Thumbnails"];
 
+    /// <summary>The uploads bucket's ARN as the template spells it without referring to the bucket.</summary>
+    private const string UploadsBucketArn =
+        "{\"Fn::Join\":[\"\",[\"arn:\",{\"Ref\":\"AWS::Partition\"},\":s3:::myblog-uploads-\",{\"Ref\":\"AWS::AccountId\"},\"-eu-west-1\"]]}";
+
     private string BucketId(string name) => stack.OfType("AWS::S3::Bucket").Single(b => b.Id.StartsWith($"Buckets{name}", StringComparison.Ordinal)).Id;
 
     private static IEnumerable<JsonObject> Statements(JsonObject policyProperties) =>
@@ -70,8 +74,8 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
 
         // Variants go to a different bucket, which raises no events.
         Assert.NotEqual(BucketId("Uploads"), BucketId("Media"));
-        var notifications = stack.Single("Custom::S3BucketNotifications").Properties;
-        Assert.Equal(BucketId("Uploads"), SynthesizedStack.Ref(notifications["BucketName"]));
+        Assert.NotNull(uploads["NotificationConfiguration"]);
+        Assert.Null(stack.Resources[BucketId("Media")]!["Properties"]!["NotificationConfiguration"]);
     }
 
     [Fact]
@@ -301,12 +305,23 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(subscription.MaxReceiveCount, queue["RedrivePolicy"]!["maxReceiveCount"]!.GetValue<double>());
         Assert.StartsWith("FunctionsThumbnailsDeadLetters", SynthesizedStack.Ref(queue["RedrivePolicy"]!["deadLetterTargetArn"]));
 
-        var notification = stack.Single("Custom::S3BucketNotifications").Properties["NotificationConfiguration"]!;
-        var configuration = Assert.Single(notification["QueueConfigurations"]!.AsArray())!;
-        Assert.Equal(["s3:ObjectCreated:*"], Strings(configuration["Events"]));
-        Assert.Equal(queueId, SynthesizedStack.Ref(configuration["QueueArn"]));
-        var rule = Assert.Single(configuration["Filter"]!["Key"]!["FilterRules"]!.AsArray())!;
-        Assert.Equal(("prefix", "uploads/"), (rule["Name"]!.GetValue<string>().ToLowerInvariant(), rule["Value"]!.GetValue<string>()));
+        // Set on the bucket itself (no notifications custom resource); S3 may send to the queue from this bucket only,
+        // and the bucket is created after the queue's policy, which S3 checks when it saves the configuration.
+        var uploads = stack.Resources[BucketId("Uploads")]!.AsObject();
+        var configuration = Assert.Single(uploads["Properties"]!["NotificationConfiguration"]!["QueueConfigurations"]!.AsArray())!;
+        Assert.Equal("s3:ObjectCreated:*", configuration["Event"]!.GetValue<string>());
+        Assert.Equal(queueId, SynthesizedStack.Ref(configuration["Queue"]));
+        var rule = Assert.Single(configuration["Filter"]!["S3Key"]!["Rules"]!.AsArray())!;
+        Assert.Equal(("prefix", "uploads/"), (rule["Name"]!.GetValue<string>(), rule["Value"]!.GetValue<string>()));
+        Assert.Empty(stack.OfType("Custom::S3BucketNotifications"));
+
+        var (policyId, queuePolicy) = stack.Single("AWS::SQS::QueuePolicy", p => p["Queues"]!.AsArray().Any(q => SynthesizedStack.Ref(q) == queueId));
+        var send = Assert.Single(Statements(queuePolicy), s => s["Effect"]!.GetValue<string>() == "Allow");
+        Assert.Equal("s3.amazonaws.com", send["Principal"]!["Service"]!.GetValue<string>());
+        Assert.Equal(["sqs:SendMessage"], Strings(send["Action"]));
+        Assert.Equal(UploadsBucketArn, send["Condition"]!["ArnEquals"]!["aws:SourceArn"]!.ToJsonString());
+        Assert.Equal("{\"Ref\":\"AWS::AccountId\"}", send["Condition"]!["StringEquals"]!["aws:SourceAccount"]!.ToJsonString());
+        Assert.Contains(policyId, Strings(uploads["DependsOn"]));
 
         var (_, mapping) = stack.OfType("AWS::Lambda::EventSourceMapping").Single(m => SynthesizedStack.Ref(m.Properties["EventSourceArn"]) == queueId);
         Assert.Equal(stack.Function("Thumbnails").Id, SynthesizedStack.Ref(mapping["FunctionName"]));
@@ -338,6 +353,37 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         {
             Assert.Contains(SynthesizedStack.Ref(stack.Function(name).Properties["LoggingConfig"]!["LogGroup"]), logGroups.Select(g => g.Id));
         }
+    }
+
+    [Fact]
+    public void CloudFormation_can_order_the_resources_with_a_custom_domain_and_with_CloudFront_s_own()
+    {
+        var circle = JsonNode.Parse("""{"Resources": {"A": {"Properties": {"X": {"Ref": "B"}}}, "B": {"Properties": {"Y": {"Fn::GetAtt": ["A", "Arn"]}}}}}""")!.AsObject();
+        Assert.Equal(["A", "B", "A"], SynthesizedStack.FindCycle(circle)); // the check itself sees one
+        Assert.Null(SynthesizedStack.FindCycle(stack.Template));
+
+        // cdk.json's defaults: no custom domain, so the uploads bucket's CORS names the distribution's own domain
+        // while the distribution's editor CSP names the uploads bucket.
+        var defaults = JsonNode.Parse(stack.Synthesize(new() { ["homeRegion"] = "us-east-1", ["replicaRegions"] = "", ["senderAddress"] = "hello@example.com" }))!.AsObject();
+        var uploads = defaults["Resources"]!.AsObject().Single(r => r.Key.StartsWith("BucketsUploads", StringComparison.Ordinal) && r.Value!["Type"]!.GetValue<string>() == "AWS::S3::Bucket").Value!;
+        Assert.Contains("DomainName", uploads["Properties"]!["CorsConfiguration"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Null(SynthesizedStack.FindCycle(defaults));
+    }
+
+    [Fact]
+    public void No_policy_in_the_template_allows_every_action_or_every_resource()
+    {
+        var statements = stack.OfType("AWS::IAM::Policy").SelectMany(p => Statements(p.Properties))
+            .Concat(stack.OfType("AWS::S3::BucketPolicy").SelectMany(p => Statements(p.Properties)))
+            .Concat(stack.OfType("AWS::SQS::QueuePolicy").SelectMany(p => Statements(p.Properties)))
+            .Where(s => s["Effect"]!.GetValue<string>() == "Allow")
+            .ToList();
+        Assert.NotEmpty(statements);
+        Assert.All(statements, s =>
+        {
+            Assert.DoesNotContain("*", Strings(s["Action"]));
+            Assert.DoesNotContain("*", Strings(s["Resource"]));
+        });
     }
 
     [Fact]

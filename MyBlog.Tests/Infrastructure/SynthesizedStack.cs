@@ -32,27 +32,32 @@ public sealed class SynthesizedStack : IDisposable
             File.WriteAllText(Path.Combine(_packages, package.Package, "bootstrap"), LambdaPackages.Bootstrap(package.Assembly));
         }
         var clock = Stopwatch.StartNew();
-        var app = new App(new AppProps
+        var text = Synthesize(new Dictionary<string, object>
         {
-            Outdir = Path.Combine(_packages, "cdk.out"),
-            Context = new Dictionary<string, object>
-            {
-                ["homeRegion"] = "eu-west-1",
-                ["replicaRegions"] = "us-east-1, ap-southeast-2",
-                ["domainName"] = Domain,
-                ["certificateArn"] = CertificateArn,
-                ["senderAddress"] = "hello@example.com",
-                ["smtpParameterName"] = "/myblog/ses-smtp",
-                ["adminTokenParameterName"] = "/myblog/admin-token",
-                ["packagesDirectory"] = _packages,
-            },
+            ["homeRegion"] = "eu-west-1",
+            ["replicaRegions"] = "us-east-1, ap-southeast-2",
+            ["domainName"] = Domain,
+            ["certificateArn"] = CertificateArn,
+            ["senderAddress"] = "hello@example.com",
+            ["smtpParameterName"] = "/myblog/ses-smtp",
+            ["adminTokenParameterName"] = "/myblog/admin-token",
+            ["packagesDirectory"] = _packages,
         });
-        var stack = MyBlogApp.Build(app, RepositoryRoot.Find());
-        var json = Amazon.CDK.Assertions.Template.FromStack(stack).ToJSON();
-        var text = System.Text.Json.JsonSerializer.Serialize(json);
         SynthTime = clock.Elapsed;
         TemplateBytes = text.Length;
         Template = JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>
+    /// The template for <paramref name="context"/> (cdk.json's inputs), as JSON text. The packages default to this
+    /// fixture's stand-in folders.
+    /// </summary>
+    public string Synthesize(Dictionary<string, object> context)
+    {
+        context.TryAdd("packagesDirectory", _packages);
+        var app = new App(new AppProps { Outdir = Path.Combine(_packages, $"cdk.out-{Guid.NewGuid():N}"), Context = context });
+        var stack = MyBlogApp.Build(app, RepositoryRoot.Find());
+        return System.Text.Json.JsonSerializer.Serialize(Amazon.CDK.Assertions.Template.FromStack(stack).ToJSON());
     }
 
     public IEnumerable<(string Id, JsonObject Properties)> OfType(string type) =>
@@ -67,6 +72,88 @@ public sealed class SynthesizedStack : IDisposable
         Single("AWS::Lambda::Function", p => p["Description"]?.GetValue<string>().StartsWith($"MyBlog {name} ", StringComparison.Ordinal) == true);
 
     public static string Ref(JsonNode? node) => node?["Ref"]?.GetValue<string>() ?? node?["Fn::GetAtt"]?[0]?.GetValue<string>() ?? "";
+
+
+    /// <summary>
+    /// A circle of resources that refer to (Ref, Fn::GetAtt, Fn::Sub) or wait for (DependsOn) each other — which
+    /// CloudFormation refuses to create, and CDK does not notice within one stack — or null when there is none.
+    /// </summary>
+    public static IReadOnlyList<string>? FindCycle(JsonObject template)
+    {
+        var resources = template["Resources"]!.AsObject();
+        var edges = resources.ToDictionary(r => r.Key, r =>
+        {
+            var targets = new HashSet<string>();
+            CollectReferences(r.Value!["Properties"], targets);
+            foreach (var dependency in r.Value!["DependsOn"] switch { JsonArray a => a.Select(d => d!.GetValue<string>()), JsonValue v => [v.GetValue<string>()], _ => [] })
+            {
+                targets.Add(dependency);
+            }
+            targets.IntersectWith(resources.Select(x => x.Key));
+            return targets;
+        });
+        var state = new Dictionary<string, bool>(); // false: on the path; true: done
+        var path = new List<string>();
+        List<string>? Visit(string node)
+        {
+            state[node] = false;
+            path.Add(node);
+            foreach (var next in edges[node])
+            {
+                if (state.TryGetValue(next, out var done) ? !done : false)
+                {
+                    return [.. path[path.IndexOf(next)..], next];
+                }
+                if (!state.ContainsKey(next) && Visit(next) is { } cycle)
+                {
+                    return cycle;
+                }
+            }
+            path.RemoveAt(path.Count - 1);
+            state[node] = true;
+            return null;
+        }
+        return edges.Keys.Where(k => !state.ContainsKey(k)).Select(Visit).FirstOrDefault(c => c is not null);
+    }
+
+    private static void CollectReferences(JsonNode? node, HashSet<string> into)
+    {
+        switch (node)
+        {
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    CollectReferences(item, into);
+                }
+                break;
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    if (key == "Ref" && value is JsonValue reference)
+                    {
+                        into.Add(reference.GetValue<string>());
+                    }
+                    else if (key == "Fn::GetAtt")
+                    {
+                        into.Add(value is JsonArray getAtt ? getAtt[0]!.GetValue<string>() : value!.GetValue<string>().Split('.')[0]);
+                    }
+                    else if (key == "Fn::Sub")
+                    {
+                        var text = value is JsonArray sub ? sub[0]!.GetValue<string>() : value!.GetValue<string>();
+                        foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(text, @"\$\{([^}.!]+)"))
+                        {
+                            into.Add(match.Groups[1].Value);
+                        }
+                        CollectReferences(value, into);
+                    }
+                    else
+                    {
+                        CollectReferences(value, into);
+                    }
+                }
+                break;
+        }
+    }
 
     public void Dispose() => Directory.Delete(_packages, recursive: true);
 }
