@@ -3,7 +3,6 @@ using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AWS.CertificateManager;
 using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
-using Amazon.CDK.AWS.S3.Deployment;
 using Constructs;
 using CfFunction = Amazon.CDK.AWS.CloudFront.Function;
 
@@ -13,7 +12,8 @@ namespace MyBlog.Infrastructure;
 /// CloudFront: the site and media buckets through Origin Access Control (their bucket policies admit only this
 /// distribution), <c>/api/*</c> to the HTTP API with origin Cache-Control honoured, the security headers the local
 /// edge sends, directory URLs resolved to index.html by a CloudFront Function, HTTPS only with TLS 1.2 or newer,
-/// compression, and the site's 404 page. The editor is deployed into the site bucket under <c>/admin/</c>.
+/// compression, and the site's 404 page. The editor under <c>/admin/</c> is part of the site (the publisher writes it),
+/// with its own security headers.
 /// </summary>
 public sealed class Edge : Construct
 {
@@ -103,16 +103,6 @@ public sealed class Edge : Construct
             CachePolicy = CachePolicy.CACHING_OPTIMIZED,
             ResponseHeadersPolicy = editorHeaders,
             FunctionAssociations = [new FunctionAssociation { EventType = FunctionEventType.VIEWER_REQUEST, Function = directoryIndex }],
-        });
-        // Not invalidated on deploy: CDK's invalidation would let its handler invalidate any distribution, and a changed
-        // editor is served within its s-maxage (5 minutes) anyway.
-        _ = new BucketDeployment(this, "Editor", new BucketDeploymentProps
-        {
-            Sources = [Source.Asset(Path.Combine(settings.RepositoryRoot, "MyBlog.Web", "wwwroot", "admin"))],
-            DestinationBucket = buckets.Site,
-            DestinationKeyPrefix = "admin/",
-            Prune = true,
-            CacheControl = [CacheControl.FromString("public, max-age=0, s-maxage=300, must-revalidate")],
         });
     }
 

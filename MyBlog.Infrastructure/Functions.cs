@@ -25,12 +25,15 @@ public sealed class Functions : Construct
     public const string AdapterPort = "8080";
 
     private readonly StackSettings _settings;
+    private readonly Dictionary<string, AssetCode> _packages = [];
 
     public HttpApi HttpApi { get; }
     public LambdaFunction Api { get; }
     public LambdaFunction WelcomeMail { get; }
     public LambdaFunction Publish { get; }
     public LambdaFunction Thumbnails { get; }
+    /// <summary>The site, rebuilt on each deploy (a custom resource served by the publish function).</summary>
+    public CustomResource Site { get; }
     public Queue ThumbnailsQueue { get; }
     public Queue ThumbnailsDeadLetterQueue { get; }
     public Queue StreamFailures { get; }
@@ -98,6 +101,18 @@ public sealed class Functions : Construct
         Allow(Publish, ["cloudfront:CreateInvalidation"],
             $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{edge.Distribution.DistributionId}");
         Subscribe(Publish, table, StreamSubscriptions.Publish);
+        // Each deploy of a new workers package rebuilds the site (templates, editor) — by the publish function
+        // itself, answering CloudFormation (MyBlog.Workers SiteDeployment). The package's hash makes a new package an update.
+        Site = new CustomResource(this, "Site", new CustomResourceProps
+        {
+            ServiceToken = Publish.FunctionArn,
+            ResourceType = "Custom::MyBlogSite",
+            Properties = new Dictionary<string, object> { ["Package"] = PackageCode("workers").Bind(this).S3Location!.ObjectKey },
+        });
+        // Five minutes, not the default hour, should an answer never come (CloudFormation's ServiceTimeout; CDK 2.160 has no prop).
+        ((CfnResource)Site.Node.DefaultChild!).AddPropertyOverride("ServiceTimeout", 300);
+        // The rebuild writes the site and invalidates: the role's policy and the distribution must exist first.
+        Site.Node.AddDependency(Publish.Role!);
 
         // --- thumbnails: S3 ObjectCreated on uploads/ → SQS (+ DLQ) → function ---
         var thumbnails = QueueSubscriptions.Thumbnails;
@@ -169,7 +184,7 @@ public sealed class Functions : Construct
             Runtime = Runtime.PROVIDED_AL2023,
             Architecture = _settings.Architecture == "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
             Handler = "bootstrap",
-            Code = Code.FromAsset(Path.Combine(_settings.PackagesDirectory, package)),
+            Code = PackageCode(package),
             MemorySize = memoryMb,
             Timeout = timeout,
             Role = role,
@@ -179,6 +194,16 @@ public sealed class Functions : Construct
             Description = $"MyBlog {id} ({assembly} on the Lambda Web Adapter)",
         });
         return function;
+    }
+
+    /// <summary>One asset per package, shared by the functions that run it (the three workers upload one zip).</summary>
+    private AssetCode PackageCode(string package)
+    {
+        if (!_packages.TryGetValue(package, out var code))
+        {
+            _packages[package] = code = Code.FromAsset(Path.Combine(_settings.PackagesDirectory, package));
+        }
+        return code;
     }
 
     private static void Allow(LambdaFunction function, string[] actions, params string[] resources) =>

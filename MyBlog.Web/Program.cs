@@ -6,9 +6,7 @@ builder.AddEdge();
 
 var app = builder.Build();
 app.UseSecurityHeaders();
-app.UseDefaultFiles(); // /admin/ → /admin/index.html
-app.UseStaticFiles();  // the editor; everything else comes from the site bucket
-app.UseRouting();      // after the static files, so the catch-all below does not hide the editor
+app.UseRouting();
 
 app.MapDefaultEndpoints();
 app.MapReverseProxy();

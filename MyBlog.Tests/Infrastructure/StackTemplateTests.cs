@@ -387,6 +387,24 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
+    public void Each_deploy_of_a_new_workers_package_has_the_publish_function_rebuild_the_site()
+    {
+        var (_, site) = stack.Single("Custom::MyBlogSite");
+        var publish = stack.Function("Publish");
+        Assert.Equal($"{{\"Fn::GetAtt\":[\"{publish.Id}\",\"Arn\"]}}", site["ServiceToken"]!.ToJsonString());
+        // The package's asset key (its hash) is a property: a new package is an update, and an update is a rebuild.
+        Assert.Equal(publish.Properties["Code"]!["S3Key"]!.GetValue<string>(), site["Package"]!.GetValue<string>());
+        Assert.Equal(300, site["ServiceTimeout"]!.GetValue<double>());
+        var dependsOn = Strings(stack.Resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "Custom::MyBlogSite").Value!["DependsOn"]).ToList();
+        Assert.Contains(dependsOn, d => d.StartsWith("FunctionsPublishRoleDefaultPolicy", StringComparison.Ordinal));
+
+        // The editor is written by the publisher with the site: no CDK bucket deployment (a Python function with the
+        // AWS CLI layer), no other custom resource.
+        Assert.Empty(stack.OfType("Custom::CDKBucketDeployment"));
+        Assert.Equal(OurFunctions.Length, stack.OfType("AWS::Lambda::Function").Count());
+    }
+
+    [Fact]
     public void Outputs_give_the_AppHost_everything_it_needs()
     {
         var outputs = stack.Template["Outputs"]!.AsObject().Select(o => o.Key).ToHashSet();

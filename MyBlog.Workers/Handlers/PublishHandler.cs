@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using MyBlog.Core;
 using MyBlog.Core.Posts;
 using MyBlog.Workers.Events;
@@ -8,15 +11,30 @@ namespace MyBlog.Workers.Handlers;
 /// <summary>
 /// <c>POST /events/publish</c>: stream records of posts that are or were published → one site update for the
 /// whole batch. If the update fails, the batch is reported from its first record and retried as a whole.
+/// On AWS the same function also receives the stack's CloudFormation requests (<see cref="SiteDeployment"/>):
+/// each deploy rebuilds the site.
 /// </summary>
 public static class PublishHandler
 {
     public static IEndpointRouteBuilder MapPublishHandler(this IEndpointRouteBuilder app)
     {
-        app.MapPost(StreamSubscriptions.Publish.Path, HandleAsync)
+        app.MapPost(StreamSubscriptions.Publish.Path, RouteAsync)
             .WithName("Publish")
-            .WithSummary("DynamoDB stream event (published posts changed) → static pages rewritten and invalidated.");
+            .WithSummary("DynamoDB stream event (published posts changed) → static pages rewritten and invalidated; a CloudFormation request → the site rebuilt.");
         return app;
+    }
+
+    private static async Task<IResult> RouteAsync(
+        JsonElement body, IOptions<JsonOptions> json, IServiceProvider services, ILogger<SitePublisher> logger, CancellationToken ct)
+    {
+        var options = json.Value.SerializerOptions;
+        if (CloudFormationRequest.TryParse(body, options) is { } request)
+        {
+            return Results.Ok(await services.GetRequiredService<SiteDeployment>().RespondAsync(request, ct));
+        }
+        var streamEvent = body.Deserialize<DynamoDbStreamEvent>(options)
+            ?? throw new BadHttpRequestException("The body is not a DynamoDB stream event");
+        return Results.Ok(await HandleAsync(streamEvent, services.GetRequiredService<SitePublisher>(), logger, ct));
     }
 
     public static async Task<BatchResponse> HandleAsync(
