@@ -55,10 +55,13 @@ public sealed class Buckets : Construct
         });
     }
 
-    /// <summary>Browser uploads are allowed from the site's origin only (known once the distribution exists).</summary>
-    public void AllowUploadsFrom(string siteOrigin) => Uploads.AddCorsRule(new CorsRule
+    /// <summary>
+    /// Browser uploads are allowed from the site's origin (known once the distribution exists) and from
+    /// <paramref name="extraOrigins"/> only (AWS mode's local edge).
+    /// </summary>
+    public void AllowUploadsFrom(string siteOrigin, IEnumerable<string> extraOrigins) => Uploads.AddCorsRule(new CorsRule
     {
-        AllowedOrigins = [siteOrigin],
+        AllowedOrigins = [siteOrigin, .. extraOrigins],
         AllowedMethods = [HttpMethods.PUT],
         AllowedHeaders = ["content-type", "x-amz-meta-traceparent", "x-amz-tagging"],
         ExposedHeaders = ["ETag"],

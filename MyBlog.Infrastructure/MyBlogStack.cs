@@ -24,7 +24,7 @@ public sealed class MyBlogStack : Stack
         var table = CreateTable(settings);
 
         var edge = new Edge(this, "Edge", settings, buckets);
-        buckets.AllowUploadsFrom(edge.SiteUrl);
+        buckets.AllowUploadsFrom(edge.SiteUrl, settings.ExtraUploadOrigins);
         var functions = new Functions(this, "Functions", settings, table, buckets, edge);
         edge.AddApi(functions.HttpApi);
 

@@ -14,6 +14,7 @@ namespace MyBlog.Infrastructure;
 /// <item><term>smtpParameterName</term><description>SSM SecureString with the SES SMTP credentials as JSON (default /myblog/ses-smtp)</description></item>
 /// <item><term>adminTokenParameterName</term><description>SSM SecureString with the admin token (default /myblog/admin-token)</description></item>
 /// <item><term>lambdaAdapterVersion, architecture</term><description>the Lambda Web Adapter layer version and x86_64 or arm64 (defaults 30, x86_64)</description></item>
+/// <item><term>extraUploadOrigins</term><description>comma-separated origins, besides the site's, whose pages may PUT photos to the uploads bucket (AWS mode adds the local edge's; default none)</description></item>
 /// <item><term>packagesDirectory</term><description>where the Lambda packages are built (default artifacts/lambda at the repository root)</description></item>
 /// </list>
 /// </summary>
@@ -30,6 +31,9 @@ public sealed partial record StackSettings(
     string PackagesDirectory,
     string RepositoryRoot)
 {
+    /// <summary>Origins besides the site's allowed to PUT to the uploads bucket (CORS).</summary>
+    public IReadOnlyList<string> ExtraUploadOrigins { get; init; } = [];
+
     public static StackSettings FromContext(Construct scope, string repositoryRoot)
     {
         string? Get(string key) => scope.Node.TryGetContext(key) is { } value && value.ToString() is { Length: > 0 } text ? text.Trim() : null;
@@ -45,7 +49,10 @@ public sealed partial record StackSettings(
             LambdaAdapterVersion: int.TryParse(Get("lambdaAdapterVersion"), out var version) ? version : 30,
             Architecture: Get("architecture") ?? "x86_64",
             PackagesDirectory: Path.GetFullPath(Get("packagesDirectory") ?? Path.Combine(repositoryRoot, "artifacts", "lambda")),
-            RepositoryRoot: repositoryRoot);
+            RepositoryRoot: repositoryRoot)
+        {
+            ExtraUploadOrigins = (Get("extraUploadOrigins") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
         settings.Validate();
         return settings;
     }
@@ -81,6 +88,10 @@ public sealed partial record StackSettings(
                 errors.Add($"{key} '{name}' must be an SSM parameter path starting with '/'.");
             }
         }
+        foreach (var origin in ExtraUploadOrigins.Where(o => !Origin().IsMatch(o)))
+        {
+            errors.Add($"extraUploadOrigins: '{origin}' is not an origin (scheme, host and optional port, like http://localhost:8080).");
+        }
         if (Architecture is not ("x86_64" or "arm64"))
         {
             errors.Add($"architecture is x86_64 or arm64, not '{Architecture}'.");
@@ -104,6 +115,9 @@ public sealed partial record StackSettings(
 
     [GeneratedRegex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")]
     private static partial Regex Region();
+
+    [GeneratedRegex(@"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
+    private static partial Regex Origin();
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex Email();

@@ -16,6 +16,9 @@ public sealed class AwsModeSettings
     public string? SenderAddress { get; set; }
     public string? Profile { get; set; }
 
+    /// <summary>The local edge's origins: the editor at http://localhost:8080/admin/ PUTs photos to the real uploads bucket.</summary>
+    public string LocalEdgeOrigins { get; set; } = "http://localhost:8080,http://127.0.0.1:8080";
+
     /// <summary>Where cdk writes the outputs (default: a file in the system's temp folder).</summary>
     public string OutputsFile { get; set; } = Path.Combine(Path.GetTempPath(), "myblog-aws", "outputs.json");
 }
@@ -58,6 +61,7 @@ public static class CdkDeploy
         Context("domainName", settings.DomainName);
         Context("certificateArn", settings.CertificateArn);
         Context("senderAddress", settings.SenderAddress);
+        Context("extraUploadOrigins", settings.LocalEdgeOrigins);
         return arguments;
     }
 }

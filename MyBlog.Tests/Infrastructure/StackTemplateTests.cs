@@ -79,6 +79,20 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
+    public void AWS_mode_s_local_edge_may_also_upload_when_its_origins_are_given()
+    {
+        var template = JsonNode.Parse(stack.Synthesize(new()
+        {
+            ["homeRegion"] = "us-east-1", ["senderAddress"] = "hello@example.com", ["domainName"] = SynthesizedStack.Domain,
+            ["certificateArn"] = SynthesizedStack.CertificateArn, ["extraUploadOrigins"] = "http://localhost:8080, http://127.0.0.1:8080",
+        }))!;
+        var uploads = template["Resources"]!.AsObject().Single(r => r.Key.StartsWith("BucketsUploads", StringComparison.Ordinal)
+            && r.Value!["Type"]!.GetValue<string>() == "AWS::S3::Bucket").Value!;
+        var cors = Assert.Single(uploads["Properties"]!["CorsConfiguration"]!["CorsRules"]!.AsArray())!;
+        Assert.Equal([$"https://{SynthesizedStack.Domain}", "http://localhost:8080", "http://127.0.0.1:8080"], Strings(cors["AllowedOrigins"]));
+    }
+
+    [Fact]
     public void CloudFront_reads_site_and_media_through_origin_access_control_granted_to_this_distribution_only()
     {
         var (distributionId, distribution) = stack.Single("AWS::CloudFront::Distribution");
