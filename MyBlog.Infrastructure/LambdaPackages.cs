@@ -4,7 +4,8 @@ namespace MyBlog.Infrastructure;
 
 /// <summary>
 /// Builds the Lambda packages the stack deploys: MyBlog.Api and MyBlog.Workers published self-contained for Linux
-/// with ReadyToRun (no .NET runtime on provided.al2023; precompiled code shortens cold starts), each with an
+/// with ReadyToRun (no .NET runtime on provided.al2023; precompiled code shortens cold starts) and invariant
+/// globalization (no ICU there either: without it the runtime stops at start), each with an
 /// executable <c>bootstrap</c> that starts the app on the Lambda Web Adapter's port.
 /// </summary>
 public static class LambdaPackages
@@ -44,7 +45,7 @@ public static class LambdaPackages
             log.WriteLine($"Publishing {project} → {output} ({runtimeIdentifier}, self-contained, ReadyToRun)");
             // No build servers left behind: this runs once, often inside another process (a test run, the AppHost).
             var exit = await RunAsync(repositoryRoot, log, "dotnet", "publish", project, "-c", "Release", "-r", runtimeIdentifier,
-                "--self-contained", "true", "-p:PublishReadyToRun=true", "-p:InvariantGlobalization=false", "-o", output,
+                "--self-contained", "true", "-p:PublishReadyToRun=true", "-p:InvariantGlobalization=true", "-o", output,
                 "-nodeReuse:false", "-p:UseSharedCompilation=false");
             if (exit != 0)
             {

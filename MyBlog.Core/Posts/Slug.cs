@@ -5,7 +5,10 @@ namespace MyBlog.Core.Posts;
 
 /// <summary>
 /// URL slugs from titles. Letters and digits of every script are kept (a Korean title gives a Hangul slug, which
-/// browsers show as typed and send percent-encoded); everything else becomes a single hyphen.
+/// browsers show as typed and send percent-encoded); everything else becomes a single hyphen. Full-width Latin
+/// letters and digits (what CJK input methods type) become their ASCII forms. MyBlog runs with invariant
+/// globalization (Lambda's provided.al2023 has no ICU), where <see cref="string.Normalize()"/> does nothing, so this
+/// fold — the part of NFKC that titles need — is done here; combining marks typed separately are dropped.
 /// </summary>
 public static class Slug
 {
@@ -13,7 +16,7 @@ public static class Slug
 
     public static string From(string title)
     {
-        var text = title.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        var text = FoldWidth(title).ToLowerInvariant();
         var slug = new StringBuilder(text.Length);
         foreach (var rune in text.EnumerateRunes())
         {
@@ -42,6 +45,28 @@ public static class Slug
         && slug.EnumerateRunes().All(r => Rune.IsLetterOrDigit(r) || r.Value == '-')
         && !slug.Contains("--", StringComparison.Ordinal)
         && slug == slug.ToLowerInvariant();
+
+    /// <summary>U+FF01–U+FF5E (full-width ASCII) → U+0021–U+007E, and the ideographic space U+3000 → a space.</summary>
+    private static string FoldWidth(string text)
+    {
+        if (!text.Any(c => c is >= '\uFF01' and <= '\uFF5E' or '\u3000'))
+        {
+            return text;
+        }
+        return string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c switch
+                {
+                    >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
+                    '\u3000' => ' ',
+                    _ => c,
+                };
+            }
+        });
+    }
 
     private static bool IsCombiningOnly(Rune rune) =>
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark;

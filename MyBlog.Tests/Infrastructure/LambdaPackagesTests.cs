@@ -76,6 +76,8 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
             Assert.True(File.Exists(packages.Path(package, assembly)), $"{package} has no app host");
             var runtimeConfig = JsonNode.Parse(File.ReadAllText(packages.Path(package, $"{assembly}.runtimeconfig.json")))!;
             Assert.NotNull(runtimeConfig["runtimeOptions"]!["includedFrameworks"]);
+            // provided.al2023 has no ICU; without invariant mode the runtime would stop at start there.
+            Assert.True(runtimeConfig["runtimeOptions"]!["configProperties"]!["System.Globalization.Invariant"]!.GetValue<bool>());
             // ReadyToRun: precompiled code in the app's own assembly (its PE header carries a managed native header).
             Assert.True(IsReadyToRun(packages.Path(package, $"{assembly}.dll")), $"{assembly}.dll is not ReadyToRun");
         }

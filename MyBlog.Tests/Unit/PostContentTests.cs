@@ -12,6 +12,8 @@ public sealed class PostContentTests
     [InlineData("日本語のタイトル", "日本語のタイトル")]
     [InlineData("!!!", "post")]
     [InlineData("ＦＵＬＬ　ＷＩＤＴＨ", "full-width")]
+    [InlineData("Ｒｅｌｅａｓｅ　２０２６：ｎｏｔｅｓ", "release-2026-notes")]
+    [InlineData("cafe\u0301 ﾃｽﾄ", "cafe-ﾃｽﾄ")] // invariant globalization: no composition, no half-width kana fold
     public void Slugs_keep_letters_of_every_script(string title, string slug)
     {
         Assert.Equal(slug, Slug.From(title));
