@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Amazon.S3;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MyBlog.Core;
+using MyBlog.Core.Photos;
+using MyBlog.Core.Posts;
+using MyBlog.Site.Building;
+using MyBlog.Workers.Publishing;
+
+namespace MyBlog.Tests.Unit;
+
+/// <summary>
+/// CloudFormation waits up to the resource's timeout for an answer, so a failed rebuild must still answer — FAILED,
+/// with the reason — and an answer that does not land must fail the invocation, so Lambda tries again. (The
+/// successful path runs against the emulators in Integration/SiteDeploymentTests.)
+/// </summary>
+public sealed class SiteDeploymentTests
+{
+    private const string ResponseUrl = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3A/1?X-Amz-Signature=example";
+
+    private static CloudFormationRequest Request(string type) => new(
+        type, ResponseUrl, "arn:aws:cloudformation:us-east-1:123456789012:stack/MyBlog/1", "request-1", "SiteCustomResource",
+        type == "Create" ? null : "myblog-site");
+
+    /// <summary>A publisher whose table and bucket refuse connections, as an unreachable or forbidden AWS would fail it.</summary>
+    private static SitePublisher UnreachablePublisher()
+    {
+        var credentials = new BasicAWSCredentials("example", "example");
+        var dynamo = new AmazonDynamoDBClient(credentials, new AmazonDynamoDBConfig { ServiceURL = "http://127.0.0.1:9", MaxErrorRetry = 0 });
+        var s3 = new AmazonS3Client(credentials, new AmazonS3Config { ServiceURL = "http://127.0.0.1:9", ForcePathStyle = true, MaxErrorRetry = 0 });
+        var blog = Options.Create(new MyBlogOptions());
+        return new SitePublisher(
+            new PostStore(dynamo, blog, TimeProvider.System), new PhotoStore(dynamo, blog, TimeProvider.System),
+            new SiteBuilder(new SiteRenderer(), new SiteInfo("MyBlog", new Uri("https://blog.example.com/"), SiteAssets.Load())),
+            new SiteBucket(s3, Options.Create(new PublishingOptions())), new UnusedInvalidator(), NullLogger<SitePublisher>.Instance);
+    }
+
+    [Fact]
+    public async Task A_failed_rebuild_is_answered_FAILED_with_its_reason()
+    {
+        var cloudFormation = new RecordingHandler(HttpStatusCode.OK);
+        var deployment = new SiteDeployment(new HttpClient(cloudFormation), UnreachablePublisher(), NullLogger<SiteDeployment>.Instance);
+
+        var response = await deployment.RespondAsync(Request("Create"), CancellationToken.None);
+
+        Assert.Equal("FAILED", response.Status);
+        Assert.StartsWith("Rebuilding the site failed: ", response.Reason, StringComparison.Ordinal);
+        var (method, url, contentType, body) = Assert.Single(cloudFormation.Requests);
+        Assert.Equal((HttpMethod.Put, ResponseUrl, null), (method, url, contentType));
+        using var sent = JsonDocument.Parse(body);
+        Assert.Equal("FAILED", sent.RootElement.GetProperty("Status").GetString());
+        Assert.Equal("myblog-site", sent.RootElement.GetProperty("PhysicalResourceId").GetString());
+        Assert.Equal("request-1", sent.RootElement.GetProperty("RequestId").GetString());
+        Assert.False(sent.RootElement.TryGetProperty("Data", out _));
+    }
+
+    [Fact]
+    public async Task Delete_leaves_the_site_and_answers_SUCCESS_without_touching_it()
+    {
+        var cloudFormation = new RecordingHandler(HttpStatusCode.OK);
+        var deployment = new SiteDeployment(new HttpClient(cloudFormation), UnreachablePublisher(), NullLogger<SiteDeployment>.Instance);
+
+        var response = await deployment.RespondAsync(Request("Delete"), CancellationToken.None);
+
+        Assert.Equal(("SUCCESS", "myblog-site"), (response.Status, response.PhysicalResourceId));
+        Assert.Single(cloudFormation.Requests);
+    }
+
+    [Fact]
+    public async Task An_answer_that_does_not_land_fails_the_invocation_so_Lambda_retries_it()
+    {
+        var cloudFormation = new RecordingHandler(HttpStatusCode.Forbidden);
+        var deployment = new SiteDeployment(new HttpClient(cloudFormation), UnreachablePublisher(), NullLogger<SiteDeployment>.Instance);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => deployment.RespondAsync(Request("Delete"), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("""{"Records": []}""", false)]
+    [InlineData("""{"RequestType": "Create"}""", false)]
+    [InlineData("""{"RequestType": "Create", "ResponseURL": "https://x", "StackId": "s", "RequestId": "r", "LogicalResourceId": "Site"}""", true)]
+    public void Only_a_CloudFormation_request_is_read_as_one(string json, bool isRequest)
+    {
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(isRequest, CloudFormationRequest.TryParse(document.RootElement, new JsonSerializerOptions(JsonSerializerDefaults.Web)) is not null);
+    }
+
+    private sealed class RecordingHandler(HttpStatusCode status) : HttpMessageHandler
+    {
+        public List<(HttpMethod Method, string Url, string? ContentType, string Body)> Requests { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            Requests.Add((request.Method, request.RequestUri!.OriginalString, request.Content?.Headers.ContentType?.ToString(),
+                request.Content is null ? "" : await request.Content.ReadAsStringAsync(ct)));
+            return new HttpResponseMessage(status);
+        }
+    }
+
+    /// <summary>The rebuild fails before anything is written, so nothing is ever invalidated.</summary>
+    private sealed class UnusedInvalidator : IEdgeInvalidator
+    {
+        public Task InvalidateAsync(IReadOnlyCollection<string> paths, CancellationToken ct) =>
+            throw new InvalidOperationException("Nothing was written, so nothing is invalidated.");
+    }
+}
