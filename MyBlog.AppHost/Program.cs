@@ -21,18 +21,8 @@ if (builder.Configuration.IsAwsMode())
     var awsWorkers = builder.AddProject<Projects.MyBlog_Workers>("workers")
         .WithStackOutputs(stack, settings, outputs => outputs.ForWorkers())
         .WithHttpHealthCheck("/health");
-    builder.AddProject<Projects.MyBlog_Web>("web")
-        .WithStackOutputs(stack, settings, outputs => outputs.ForWeb())
-        .WithReference(awsApi)
-        .WithEndpoint("http", endpoint =>
-        {
-            endpoint.Port = SitePort;
-            endpoint.IsProxied = false;
-        })
-        .WithExternalHttpEndpoints()
-        .WaitFor(awsApi)
-        .WaitFor(awsWorkers)
-        .WithHttpHealthCheck("/health");
+    AddEdge(builder, awsApi, awsWorkers)
+        .WithStackOutputs(stack, settings, outputs => outputs.ForWeb());
     builder.Build().Run();
     return;
 }
@@ -71,21 +61,26 @@ var api = builder.AddProject<Projects.MyBlog_Api>("api")
     .WaitFor(localAws)
     .WithHttpHealthCheck("/health");
 
-// The edge: what CloudFront is on AWS, at a fixed address people and scripts can rely on.
-var web = builder.AddProject<Projects.MyBlog_Web>("web")
-    .WithAwsEmulators(dynamoDb: null, s3)
-    .WithReference(api)
-    .WithEndpoint("http", endpoint =>
-    {
-        endpoint.Port = SitePort;
-        endpoint.IsProxied = false;
-    })
-    .WithExternalHttpEndpoints()
-    .WaitFor(api)
-    .WaitFor(workers) // healthy once the site has been built
-    .WithHttpHealthCheck("/health");
+var web = AddEdge(builder, api, workers)
+    .WithAwsEmulators(dynamoDb: null, s3);
 
 // The publisher tells the edge which pages changed.
 workers.WithEnvironment("Publishing__EdgeUrl", web.GetEndpoint("http"));
 
 builder.Build().Run();
+
+// The edge: what CloudFront is on AWS, at a fixed address people and scripts can rely on; started once the API is
+// healthy and the workers are (which they are once the site has been built).
+static IResourceBuilder<ProjectResource> AddEdge(
+    IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource> workers) =>
+    builder.AddProject<Projects.MyBlog_Web>("web")
+        .WithReference(api)
+        .WithEndpoint("http", endpoint =>
+        {
+            endpoint.Port = SitePort;
+            endpoint.IsProxied = false;
+        })
+        .WithExternalHttpEndpoints()
+        .WaitFor(api)
+        .WaitFor(workers)
+        .WithHttpHealthCheck("/health");

@@ -28,19 +28,18 @@ public sealed partial record StackSettings(
     string AdminTokenParameterName,
     int LambdaAdapterVersion,
     string Architecture,
+    IReadOnlyList<string> ExtraUploadOrigins,
     string PackagesDirectory,
     string RepositoryRoot)
 {
-    /// <summary>Origins besides the site's allowed to PUT to the uploads bucket (CORS).</summary>
-    public IReadOnlyList<string> ExtraUploadOrigins { get; init; } = [];
-
     public static StackSettings FromContext(Construct scope, string repositoryRoot)
     {
         string? Get(string key) => scope.Node.TryGetContext(key) is { } value && value.ToString() is { Length: > 0 } text ? text.Trim() : null;
+        string[] List(string key) => (Get(key) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         var settings = new StackSettings(
             HomeRegion: Get("homeRegion") ?? "us-east-1",
-            ReplicaRegions: (Get("replicaRegions") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            ReplicaRegions: List("replicaRegions"),
             DomainName: Get("domainName"),
             CertificateArn: Get("certificateArn"),
             SenderAddress: Get("senderAddress") ?? "",
@@ -48,11 +47,9 @@ public sealed partial record StackSettings(
             AdminTokenParameterName: Get("adminTokenParameterName") ?? "/myblog/admin-token",
             LambdaAdapterVersion: int.TryParse(Get("lambdaAdapterVersion"), out var version) ? version : 30,
             Architecture: Get("architecture") ?? "x86_64",
+            ExtraUploadOrigins: List("extraUploadOrigins"),
             PackagesDirectory: Path.GetFullPath(Get("packagesDirectory") ?? Path.Combine(repositoryRoot, "artifacts", "lambda")),
-            RepositoryRoot: repositoryRoot)
-        {
-            ExtraUploadOrigins = (Get("extraUploadOrigins") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        };
+            RepositoryRoot: repositoryRoot);
         settings.Validate();
         return settings;
     }

@@ -47,26 +47,18 @@ public static class Slug
         && slug == slug.ToLowerInvariant();
 
     /// <summary>U+FF01–U+FF5E (full-width ASCII) → U+0021–U+007E, and the ideographic space U+3000 → a space.</summary>
-    private static string FoldWidth(string text)
+    private static string FoldWidth(string text) => string.Create(text.Length, text, static (span, source) =>
     {
-        if (!text.Any(c => c is >= '\uFF01' and <= '\uFF5E' or '\u3000'))
+        for (var i = 0; i < source.Length; i++)
         {
-            return text;
-        }
-        return string.Create(text.Length, text, static (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
+            span[i] = source[i] switch
             {
-                var c = source[i];
-                span[i] = c switch
-                {
-                    >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
-                    '\u3000' => ' ',
-                    _ => c,
-                };
-            }
-        });
-    }
+                >= '\uFF01' and <= '\uFF5E' and var c => (char)(c - 0xFEE0),
+                '\u3000' => ' ',
+                var c => c,
+            };
+        }
+    });
 
     private static bool IsCombiningOnly(Rune rune) =>
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark;

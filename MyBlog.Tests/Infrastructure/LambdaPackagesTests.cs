@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MyBlog.Infrastructure;
+using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Infrastructure;
 
@@ -95,7 +95,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
             ? value.GetValue<string>()
             : Deployed.GetValueOrDefault(v.Key) ?? throw new Xunit.Sdk.XunitException($"No deployed value for {v.Key} = {v.Value!.ToJsonString()}"));
         using var parameterStore = new ParameterStoreStandIn(Parameters);
-        var port = FreePort();
+        var port = LocalHttpServer.FreePort();
         // Lambda's own variables, and the adapter's port: the template's 8080 may be taken on a developer's machine.
         environment["AWS_LWA_PORT"] = port.ToString();
         environment["AWS_REGION"] = "eu-west-1";
@@ -182,13 +182,6 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         throw new Xunit.Sdk.XunitException($"/health did not answer 200 within 60 s:\n{output}");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>A ReadyToRun image has a managed native header in its CLI header (ECMA-335 II.25.3.3, offset 64).</summary>
     private static bool IsReadyToRun(string assembly)
     {
@@ -202,11 +195,11 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
     /// </summary>
     private sealed class ParameterStoreStandIn : IDisposable
     {
-        private readonly HttpListener _listener = new();
         private readonly IReadOnlyDictionary<string, string> _parameters;
         private readonly List<(string Name, bool WithDecryption)> _requests = [];
+        private readonly LocalHttpServer _server;
 
-        public string Url { get; }
+        public string Url => _server.Url;
 
         public IReadOnlyList<(string Name, bool WithDecryption)> Requests
         {
@@ -216,50 +209,33 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         public ParameterStoreStandIn(IReadOnlyDictionary<string, string> parameters)
         {
             _parameters = parameters;
-            Url = $"http://127.0.0.1:{FreePort()}/";
-            _listener.Prefixes.Add(Url);
-            _listener.Start();
-            _ = Task.Run(ServeAsync);
+            _server = new LocalHttpServer(AnswerAsync);
         }
 
-        private async Task ServeAsync()
+        private async Task AnswerAsync(HttpListenerContext context)
         {
-            while (_listener.IsListening)
+            using var body = new StreamReader(context.Request.InputStream);
+            var request = JsonNode.Parse(await body.ReadToEndAsync())!;
+            var name = request["Name"]?.GetValue<string>() ?? "";
+            var target = context.Request.Headers["X-Amz-Target"];
+            string answer;
+            if (target == "AmazonSSM.GetParameter" && _parameters.TryGetValue(name, out var value))
             {
-                HttpListenerContext context;
-                try
+                lock (_requests)
                 {
-                    context = await _listener.GetContextAsync();
+                    _requests.Add((name, request["WithDecryption"]?.GetValue<bool>() == true));
                 }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-                using var body = new StreamReader(context.Request.InputStream);
-                var request = JsonNode.Parse(await body.ReadToEndAsync())!;
-                var name = request["Name"]?.GetValue<string>() ?? "";
-                var target = context.Request.Headers["X-Amz-Target"];
-                string answer;
-                if (target == "AmazonSSM.GetParameter" && _parameters.TryGetValue(name, out var value))
-                {
-                    lock (_requests)
-                    {
-                        _requests.Add((name, request["WithDecryption"]?.GetValue<bool>() == true));
-                    }
-                    answer = JsonSerializer.Serialize(new { Parameter = new { Name = name, Type = "SecureString", Value = value, Version = 1 } });
-                }
-                else
-                {
-                    context.Response.StatusCode = 400;
-                    answer = JsonSerializer.Serialize(new Dictionary<string, string> { ["__type"] = "ParameterNotFound", ["message"] = $"{target} {name}" });
-                }
-                context.Response.ContentType = "application/x-amz-json-1.1";
-                var bytes = Encoding.UTF8.GetBytes(answer);
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
+                answer = JsonSerializer.Serialize(new { Parameter = new { Name = name, Type = "SecureString", Value = value, Version = 1 } });
             }
+            else
+            {
+                context.Response.StatusCode = 400;
+                answer = JsonSerializer.Serialize(new Dictionary<string, string> { ["__type"] = "ParameterNotFound", ["message"] = $"{target} {name}" });
+            }
+            context.Response.ContentType = "application/x-amz-json-1.1";
+            await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(answer));
         }
 
-        public void Dispose() => _listener.Close();
+        public void Dispose() => _server.Dispose();
     }
 }

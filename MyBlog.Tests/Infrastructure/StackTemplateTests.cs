@@ -14,7 +14,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     private const string UploadsBucketArn =
         "{\"Fn::Join\":[\"\",[\"arn:\",{\"Ref\":\"AWS::Partition\"},\":s3:::myblog-uploads-\",{\"Ref\":\"AWS::AccountId\"},\"-eu-west-1\"]]}";
 
-    private string BucketId(string name) => stack.OfType("AWS::S3::Bucket").Single(b => b.Id.StartsWith($"Buckets{name}", StringComparison.Ordinal)).Id;
+    private string BucketId(string name) => Bucket(stack.Template, name).Id;
+
+    private static (string Id, JsonObject Properties) Bucket(JsonObject template, string name) =>
+        SynthesizedStack.OfType(template, "AWS::S3::Bucket").Single(b => b.Id.StartsWith($"Buckets{name}", StringComparison.Ordinal));
 
     private static IEnumerable<JsonObject> Statements(JsonObject policyProperties) =>
         policyProperties["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!.AsObject());
@@ -85,10 +88,8 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         {
             ["homeRegion"] = "us-east-1", ["senderAddress"] = "hello@example.com", ["domainName"] = SynthesizedStack.Domain,
             ["certificateArn"] = SynthesizedStack.CertificateArn, ["extraUploadOrigins"] = "http://localhost:8080, http://127.0.0.1:8080",
-        }))!;
-        var uploads = template["Resources"]!.AsObject().Single(r => r.Key.StartsWith("BucketsUploads", StringComparison.Ordinal)
-            && r.Value!["Type"]!.GetValue<string>() == "AWS::S3::Bucket").Value!;
-        var cors = Assert.Single(uploads["Properties"]!["CorsConfiguration"]!["CorsRules"]!.AsArray())!;
+        }))!.AsObject();
+        var cors = Assert.Single(Bucket(template, "Uploads").Properties["CorsConfiguration"]!["CorsRules"]!.AsArray())!;
         Assert.Equal([$"https://{SynthesizedStack.Domain}", "http://localhost:8080", "http://127.0.0.1:8080"], Strings(cors["AllowedOrigins"]));
     }
 
@@ -379,8 +380,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         // cdk.json's defaults: no custom domain, so the uploads bucket's CORS names the distribution's own domain
         // while the distribution's editor CSP names the uploads bucket.
         var defaults = JsonNode.Parse(stack.Synthesize(new() { ["homeRegion"] = "us-east-1", ["replicaRegions"] = "", ["senderAddress"] = "hello@example.com" }))!.AsObject();
-        var uploads = defaults["Resources"]!.AsObject().Single(r => r.Key.StartsWith("BucketsUploads", StringComparison.Ordinal) && r.Value!["Type"]!.GetValue<string>() == "AWS::S3::Bucket").Value!;
-        Assert.Contains("DomainName", uploads["Properties"]!["CorsConfiguration"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("DomainName", Bucket(defaults, "Uploads").Properties["CorsConfiguration"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Null(SynthesizedStack.FindCycle(defaults));
     }
 

@@ -60,8 +60,11 @@ public sealed class SynthesizedStack : IDisposable
         return System.Text.Json.JsonSerializer.Serialize(Amazon.CDK.Assertions.Template.FromStack(stack).ToJSON());
     }
 
-    public IEnumerable<(string Id, JsonObject Properties)> OfType(string type) =>
-        Resources.Where(r => r.Value!["Type"]!.GetValue<string>() == type)
+    public IEnumerable<(string Id, JsonObject Properties)> OfType(string type) => OfType(Template, type);
+
+    /// <summary>The resources of <paramref name="type"/> in <paramref name="template"/> (this fixture's or another synth's).</summary>
+    public static IEnumerable<(string Id, JsonObject Properties)> OfType(JsonObject template, string type) =>
+        template["Resources"]!.AsObject().Where(r => r.Value!["Type"]!.GetValue<string>() == type)
             .Select(r => (r.Key, r.Value!["Properties"]?.AsObject() ?? new JsonObject()));
 
     public (string Id, JsonObject Properties) Single(string type, Func<JsonObject, bool>? where = null) =>
@@ -100,7 +103,7 @@ public sealed class SynthesizedStack : IDisposable
             path.Add(node);
             foreach (var next in edges[node])
             {
-                if (state.TryGetValue(next, out var done) ? !done : false)
+                if (state.TryGetValue(next, out var done) && !done)
                 {
                     return [.. path[path.IndexOf(next)..], next];
                 }

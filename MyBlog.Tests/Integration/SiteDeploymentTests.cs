@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
+using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
 
@@ -88,39 +88,18 @@ public sealed class SiteDeploymentTests(MyBlogApp app)
     /// <summary>CloudFormation's presigned S3 response URL, on 127.0.0.1: records each PUT.</summary>
     private sealed class ResponseUrl : IDisposable
     {
-        private readonly HttpListener _listener = new();
+        private readonly LocalHttpServer _server;
 
-        public string Url { get; }
+        public string Url => _server.Url;
         public Channel<(string Path, string? ContentType, JsonElement Body)> Puts { get; } = Channel.CreateUnbounded<(string, string?, JsonElement)>();
 
-        public ResponseUrl()
+        public ResponseUrl() => _server = new LocalHttpServer(async context =>
         {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            Url = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/";
-            probe.Stop();
-            _listener.Prefixes.Add(Url);
-            _listener.Start();
-            _ = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    try
-                    {
-                        var context = await _listener.GetContextAsync();
-                        var body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.InputStream);
-                        await Puts.Writer.WriteAsync((context.Request.Url!.AbsolutePath, context.Request.ContentType, body));
-                        context.Response.StatusCode = context.Request.HttpMethod == "PUT" ? 200 : 405;
-                        context.Response.Close();
-                    }
-                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                    {
-                        return;
-                    }
-                }
-            });
-        }
+            var body = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.InputStream);
+            await Puts.Writer.WriteAsync((context.Request.Url!.AbsolutePath, context.Request.ContentType, body));
+            context.Response.StatusCode = context.Request.HttpMethod == "PUT" ? 200 : 405;
+        });
 
-        public void Dispose() => _listener.Close();
+        public void Dispose() => _server.Dispose();
     }
 }

@@ -8,7 +8,7 @@ public sealed class StackSettingsTests
     private static readonly StackSettings Valid = new(
         HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: null, CertificateArn: null,
         SenderAddress: "hello@example.com", SmtpParameterName: "/myblog/ses-smtp", AdminTokenParameterName: "/myblog/admin-token",
-        LambdaAdapterVersion: 30, Architecture: "x86_64", PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
+        LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [], PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
 
     [Fact]
     public void Valid_inputs_pass() => Valid.Validate();

@@ -24,17 +24,17 @@ public static class PublishHandler
         return app;
     }
 
-    private static async Task<IResult> RouteAsync(
-        JsonElement body, IOptions<JsonOptions> json, IServiceProvider services, ILogger<SitePublisher> logger, CancellationToken ct)
+    private static async Task<IResult> RouteAsync(JsonElement body, IOptions<JsonOptions> json,
+        SitePublisher publisher, SiteDeployment deployment, ILogger<SitePublisher> logger, CancellationToken ct)
     {
         var options = json.Value.SerializerOptions;
         if (CloudFormationRequest.TryParse(body, options) is { } request)
         {
-            return Results.Ok(await services.GetRequiredService<SiteDeployment>().RespondAsync(request, ct));
+            return Results.Ok(await deployment.RespondAsync(request, ct));
         }
         var streamEvent = body.Deserialize<DynamoDbStreamEvent>(options)
             ?? throw new BadHttpRequestException("The body is not a DynamoDB stream event");
-        return Results.Ok(await HandleAsync(streamEvent, services.GetRequiredService<SitePublisher>(), logger, ct));
+        return Results.Ok(await HandleAsync(streamEvent, publisher, logger, ct));
     }
 
     public static async Task<BatchResponse> HandleAsync(

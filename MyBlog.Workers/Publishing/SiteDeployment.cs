@@ -42,7 +42,6 @@ public sealed class SiteDeployment(HttpClient http, SitePublisher publisher, ILo
         using var content = new ByteArrayContent(json);
         // The URL is presigned without a content type; sending one would break the signature.
         content.Headers.ContentType = null;
-        content.Headers.ContentLength = json.Length;
         using var put = await http.PutAsync(request.ResponseURL, content, ct);
         put.EnsureSuccessStatusCode(); // if the answer did not land, fail the invocation: Lambda retries it
         logger.LogInformation("CloudFormation {RequestType} of {LogicalResourceId}: {Status} {Reason}",
