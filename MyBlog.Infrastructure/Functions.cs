@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AWS.DynamoDB;
@@ -5,6 +6,7 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.Scheduler;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
@@ -30,6 +32,7 @@ public sealed class Functions : Construct
     public HttpApi HttpApi { get; }
     public LambdaFunction Api { get; }
     public LambdaFunction WelcomeMail { get; }
+    public LambdaFunction WelcomeSweep { get; }
     public LambdaFunction Publish { get; }
     public LambdaFunction Thumbnails { get; }
     /// <summary>The site, rebuilt on each deploy (a custom resource served by the publish function).</summary>
@@ -38,7 +41,10 @@ public sealed class Functions : Construct
     public Queue ThumbnailsDeadLetterQueue { get; }
     public Queue StreamFailures { get; }
 
-    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, Publish, Thumbnails];
+    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, Thumbnails];
+
+    /// <summary>Instances of the welcome stream function that may send at once (its reserved concurrency).</summary>
+    public const int WelcomeMailConcurrency = 2;
 
     public Functions(Construct scope, string id, StackSettings settings, TableV2 table, Buckets buckets, Edge edge) : base(scope, id)
     {
@@ -75,18 +81,36 @@ public sealed class Functions : Construct
             Encryption = QueueEncryption.SQS_MANAGED,
         });
 
-        // --- welcome mail ---
-        WelcomeMail = CreateWorker("WelcomeMail", StreamSubscriptions.WelcomeMail.Path, new Dictionary<string, string>(common)
+        // --- welcome mail: the stream's fast attempt, and the sweep that delivers whatever is still owed ---
+        // SES allows a fixed rate per account. Each process paces itself (Mail__MaxSendRate); reserved concurrency
+        // caps how many processes send at once, so the paces add up to the account's rate: half for the stream
+        // function's (at most) two instances, half for the one sweep. A 454 past the rate is retried anyway.
+        var mail = new Dictionary<string, string>(common)
         {
             ["Mail__Host"] = $"email-smtp.{stack.Region}.amazonaws.com",
             ["Mail__Port"] = "587",
             ["Mail__Security"] = "StartTls",
             ["Mail__FromAddress"] = settings.SenderAddress,
             ["Secrets__Mail"] = settings.SmtpParameterName,
-        });
-        AllowTable(WelcomeMail, table, "dynamodb:GetItem", "dynamodb:UpdateItem");
+        };
+        WelcomeMail = CreateWorker("WelcomeMail", StreamSubscriptions.WelcomeMail.Path, new Dictionary<string, string>(mail)
+        {
+            ["Mail__MaxSendRate"] = Rate(settings.SesSendRate / 2 / WelcomeMailConcurrency),
+            // Stop starting sends with a whole send (30 s) and a margin left of the 60 s timeout.
+            ["Mail__BatchBudget"] = "00:00:25",
+        }, reservedConcurrency: settings.ReserveMailConcurrency ? WelcomeMailConcurrency : null);
+        AllowTable(WelcomeMail, table, "dynamodb:UpdateItem");
         AllowParameter(WelcomeMail, settings.SmtpParameterName);
         Subscribe(WelcomeMail, table, StreamSubscriptions.WelcomeMail);
+
+        WelcomeSweep = CreateWorker("WelcomeSweep", Schedules.WelcomeSweep.Path, new Dictionary<string, string>(mail)
+        {
+            ["Mail__MaxSendRate"] = Rate(settings.SesSendRate / 2),
+            ["Mail__SweepBudget"] = "00:02:00",
+        }, timeout: Duration.Minutes(3), reservedConcurrency: settings.ReserveMailConcurrency ? 1 : null);
+        AllowTable(WelcomeSweep, table, "dynamodb:Query", "dynamodb:UpdateItem");
+        AllowParameter(WelcomeSweep, settings.SmtpParameterName);
+        Schedule(WelcomeSweep, Schedules.WelcomeSweep);
 
         // --- publish ---
         Publish = CreateWorker("Publish", StreamSubscriptions.Publish.Path, new Dictionary<string, string>(common)
@@ -147,17 +171,18 @@ public sealed class Functions : Construct
     }
 
     private LambdaFunction CreateWorker(string id, string passThroughPath, Dictionary<string, string> environment,
-        int memoryMb = 512, Duration? timeout = null)
+        int memoryMb = 512, Duration? timeout = null, int? reservedConcurrency = null)
     {
         environment["AWS_LWA_PASS_THROUGH_PATH"] = passThroughPath;
         // The adapter hands the answer body to Lambda whatever its status; a 5xx must fail the invocation (and retry).
         environment["AWS_LWA_ERROR_STATUS_CODES"] = "500-599";
         // Only the publish function renders the site at start; the others are ready as soon as they listen.
         environment.TryAdd("Publishing__BuildOnStart", "false");
-        return Create(id, "workers", "MyBlog.Workers", memoryMb, timeout ?? Duration.Seconds(60), environment);
+        return Create(id, "workers", "MyBlog.Workers", memoryMb, timeout ?? Duration.Seconds(60), environment, reservedConcurrency);
     }
 
-    private LambdaFunction Create(string id, string package, string assembly, int memoryMb, Duration timeout, Dictionary<string, string> environment)
+    private LambdaFunction Create(string id, string package, string assembly, int memoryMb, Duration timeout,
+        Dictionary<string, string> environment, int? reservedConcurrency = null)
     {
         var logs = new LogGroup(this, $"{id}Logs", new LogGroupProps
         {
@@ -191,6 +216,7 @@ public sealed class Functions : Construct
             LogGroup = logs,
             Layers = [LayerVersion.FromLayerVersionArn(this, $"{id}Adapter", _settings.LambdaAdapterLayerArn(Stack.Of(this).Region))],
             Environment = environment,
+            ReservedConcurrentExecutions = reservedConcurrency,
             Description = $"MyBlog {id} ({assembly} on the Lambda Web Adapter)",
         });
         return function;
@@ -216,6 +242,41 @@ public sealed class Functions : Construct
     {
         var stack = Stack.Of(this);
         Allow(function, ["ssm:GetParameter"], $"arn:{stack.Partition}:ssm:{stack.Region}:{stack.Account}:parameter{parameterName}");
+    }
+
+    private static string Rate(double perSecond) => perSecond.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A recurring EventBridge Scheduler schedule invoking the function with the schedule's input (the adapter passes
+    /// it to the function's path). A run the function is too busy for is dropped, not retried: the next one comes.
+    /// </summary>
+    private void Schedule(LambdaFunction function, Core.Schedule schedule)
+    {
+        var role = new Role(this, $"{function.Node.Id}ScheduleRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("scheduler.amazonaws.com", new ServicePrincipalOpts
+            {
+                Conditions = new Dictionary<string, object>
+                {
+                    ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Stack.Of(this).Account },
+                },
+            }),
+            Description = $"EventBridge Scheduler invoking MyBlog {function.Node.Id}",
+        });
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["lambda:InvokeFunction"], Resources = [function.FunctionArn] }));
+        _ = new CfnSchedule(this, $"{function.Node.Id}Schedule", new CfnScheduleProps
+        {
+            Description = $"MyBlog {schedule.Name}",
+            ScheduleExpression = $"rate({(int)schedule.Rate.TotalMinutes} minute{(schedule.Rate.TotalMinutes == 1 ? "" : "s")})",
+            FlexibleTimeWindow = new CfnSchedule.FlexibleTimeWindowProperty { Mode = "OFF" },
+            Target = new CfnSchedule.TargetProperty
+            {
+                Arn = function.FunctionArn,
+                RoleArn = role.RoleArn,
+                Input = schedule.Input,
+                RetryPolicy = new CfnSchedule.RetryPolicyProperty { MaximumRetryAttempts = 0 },
+            },
+        });
     }
 
     /// <summary>A stream subscription as an event source mapping, with the filters and limits LocalAws applies.</summary>

@@ -45,6 +45,7 @@ public sealed class MyBlogStack : Stack
         Output("ThumbnailsQueueUrl", functions.ThumbnailsQueue.QueueUrl, "S3 ObjectCreated on uploads/ lands here");
         Output("ThumbnailsDeadLetterQueueUrl", functions.ThumbnailsDeadLetterQueue.QueueUrl, "Messages received 5 times without success");
         Output("StreamFailuresQueueUrl", functions.StreamFailures.QueueUrl, "On-failure destination of the stream event sources");
+        Output("WelcomeSweepFunctionName", functions.WelcomeSweep.FunctionName, "Invoke it to redrive every owed welcome now (it runs every minute anyway)");
         Output("SmtpParameterName", settings.SmtpParameterName, "SSM SecureString: {\"UserName\": …, \"Password\": …} for SES SMTP");
         Output("AdminTokenParameterName", settings.AdminTokenParameterName, "SSM SecureString: the admin token");
         Output("SenderAddress", settings.SenderAddress, "Mail__FromAddress (verify it in SES)");

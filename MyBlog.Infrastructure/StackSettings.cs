@@ -15,6 +15,8 @@ namespace MyBlog.Infrastructure;
 /// <item><term>adminTokenParameterName</term><description>SSM SecureString with the admin token (default /myblog/admin-token)</description></item>
 /// <item><term>lambdaAdapterVersion, architecture</term><description>the Lambda Web Adapter layer version and x86_64 or arm64 (defaults 30, x86_64)</description></item>
 /// <item><term>extraUploadOrigins</term><description>comma-separated origins, besides the site's, whose pages may PUT photos to the uploads bucket (AWS mode adds the local edge's; default none)</description></item>
+/// <item><term>sesSendRate</term><description>the SES account's maximum send rate, messages per second, shared by every function that sends mail (default 14, a new account's)</description></item>
+/// <item><term>reserveMailConcurrency</term><description>reserve the mail functions' concurrency so their paces add up to sesSendRate (default true; false for an account whose concurrency quota is still the new-account 10)</description></item>
 /// <item><term>packagesDirectory</term><description>where the Lambda packages are built (default artifacts/lambda at the repository root)</description></item>
 /// </list>
 /// </summary>
@@ -29,6 +31,8 @@ public sealed partial record StackSettings(
     int LambdaAdapterVersion,
     string Architecture,
     IReadOnlyList<string> ExtraUploadOrigins,
+    double SesSendRate,
+    bool ReserveMailConcurrency,
     string PackagesDirectory,
     string RepositoryRoot)
 {
@@ -48,6 +52,8 @@ public sealed partial record StackSettings(
             LambdaAdapterVersion: int.TryParse(Get("lambdaAdapterVersion"), out var version) ? version : 30,
             Architecture: Get("architecture") ?? "x86_64",
             ExtraUploadOrigins: List("extraUploadOrigins"),
+            SesSendRate: double.TryParse(Get("sesSendRate"), System.Globalization.CultureInfo.InvariantCulture, out var rate) ? rate : 14,
+            ReserveMailConcurrency: !bool.TryParse(Get("reserveMailConcurrency"), out var reserve) || reserve,
             PackagesDirectory: Path.GetFullPath(Get("packagesDirectory") ?? Path.Combine(repositoryRoot, "artifacts", "lambda")),
             RepositoryRoot: repositoryRoot);
         settings.Validate();
@@ -92,6 +98,10 @@ public sealed partial record StackSettings(
         if (Architecture is not ("x86_64" or "arm64"))
         {
             errors.Add($"architecture is x86_64 or arm64, not '{Architecture}'.");
+        }
+        if (SesSendRate is < 1 or > 10_000 || double.IsNaN(SesSendRate))
+        {
+            errors.Add($"sesSendRate is the SES account's messages per second (1 to 10,000), not '{SesSendRate}'.");
         }
         if (LambdaAdapterVersion < 1)
         {

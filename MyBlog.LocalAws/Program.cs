@@ -1,6 +1,7 @@
 using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Extensions;
 using MyBlog.LocalAws.Queues;
+using MyBlog.LocalAws.Scheduler;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -11,5 +12,6 @@ app.MapDefaultEndpoints();
 app.MapFailuresApi();
 app.MapS3NotificationsApi();
 app.MapQueuesApi();
+app.MapSchedulesApi();
 
 app.Run();

@@ -11,6 +11,7 @@ app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
 app.MapWelcomeMailHandler();
+app.MapWelcomeSweepHandler();
 app.MapPublishHandler();
 app.MapThumbnailsHandler();
 

@@ -10,18 +10,30 @@ namespace MyBlog.Api.Apis;
 /// </summary>
 internal static class SubscriberPages
 {
-    public static ContentHttpResult Confirmed(ConfirmOutcome outcome) => outcome switch
+    public static ContentHttpResult Confirm(string id, string? token, ConfirmOutcome outcome) => outcome switch
     {
+        ConfirmOutcome.AwaitingConfirmation => Page(200, "Confirm your subscription", "One click and you're in: new posts will arrive in your inbox.",
+            Button($"/api/subscribers/{WebUtility.UrlEncode(id)}/confirm?token={WebUtility.UrlEncode(token ?? "")}", "Confirm my subscription")),
         ConfirmOutcome.Confirmed => Page(200, "You're subscribed", "Thanks for confirming! New posts will arrive in your inbox."),
         ConfirmOutcome.AlreadyConfirmed => Page(200, "Already confirmed", "Your subscription was already confirmed. Nothing more to do."),
         ConfirmOutcome.Unsubscribed => Page(409, "You have unsubscribed", "This address was unsubscribed, so there is nothing to confirm. Subscribe again on the site if you changed your mind."),
-        ConfirmOutcome.Expired => Page(410, "This link has expired", "Confirm links are valid for 7 days. Subscribe again on the site and we'll send you a fresh one."),
-        _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Check that you opened the whole link from the email, or subscribe again on the site."),
+        ConfirmOutcome.Expired => Page(410, "This link has expired", "Confirm links are valid for 7 days. We can send you a fresh one.",
+            Button($"/api/subscribers/{WebUtility.UrlEncode(id)}/resend?token={WebUtility.UrlEncode(token ?? "")}", "Send me a new link")),
+        _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Check that you opened the whole link from the newest email, or subscribe again on the site."),
+    };
+
+    public static ContentHttpResult Resent(ResendOutcome outcome) => outcome switch
+    {
+        ResendOutcome.Sent => Page(202, "Check your inbox", "A fresh welcome email with a new confirm link is on its way."),
+        ResendOutcome.TooSoon => Page(429, "Check your inbox", "We sent a welcome email to this address only a few minutes ago. Look for it (and in your spam folder), or try again in 10 minutes."),
+        ResendOutcome.AlreadyConfirmed => Page(200, "Already confirmed", "Your subscription was already confirmed. Nothing more to do."),
+        ResendOutcome.Unsubscribed => Page(409, "You have unsubscribed", "This address was unsubscribed. Subscribe again on the site if you changed your mind."),
+        _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Subscribe again on the site."),
     };
 
     public static ContentHttpResult AskToUnsubscribe(string id, string? token) => Page(200, "Unsubscribe?",
         "You'll stop getting emails from us.",
-        $"""<form method="post" action="/api/subscribers/{WebUtility.UrlEncode(id)}/unsubscribe?token={WebUtility.UrlEncode(token ?? "")}"><button type="submit">Unsubscribe</button></form>""");
+        Button($"/api/subscribers/{WebUtility.UrlEncode(id)}/unsubscribe?token={WebUtility.UrlEncode(token ?? "")}", "Unsubscribe"));
 
     public static ContentHttpResult Unsubscribed(UnsubscribeOutcome outcome) => outcome switch
     {
@@ -32,6 +44,10 @@ internal static class SubscriberPages
     public static string FormError(Dictionary<string, string[]> errors) => Html("Please check your subscription",
         string.Join("", errors.Values.SelectMany(v => v).Select(m => $"<p>{WebUtility.HtmlEncode(m)}</p>")),
         """<p><a href="/">Back to the site</a></p>""");
+
+    /// <summary>A one-button form: state changes only on a POST a person makes, never on opening a link.</summary>
+    private static string Button(string action, string label) =>
+        $"""<form method="post" action="{WebUtility.HtmlEncode(action)}"><button type="submit">{WebUtility.HtmlEncode(label)}</button></form>""";
 
     private static ContentHttpResult Page(int status, string title, string message, string extra = """<p><a href="/">Back to the site</a></p>""") =>
         TypedResults.Content(Html(title, $"<p>{WebUtility.HtmlEncode(message)}</p>", extra), "text/html; charset=utf-8", statusCode: status);

@@ -30,9 +30,20 @@ public static class SubscribersApi
             .RequireRateLimiting(RateLimitPolicy)
             .DisableAntiforgery();
 
-        api.MapGet("/{id}/confirm", ConfirmAsync)
+        api.MapGet("/{id}/confirm", ConfirmPageAsync)
+            .WithName("ConfirmPage")
+            .WithSummary("The confirm link from the welcome email: a page with a Confirm button. Opening it changes nothing, so link scanners cannot confirm anyone.");
+
+        api.MapPost("/{id}/confirm", ConfirmAsync)
             .WithName("ConfirmSubscription")
-            .WithSummary("The confirm link from the welcome email.");
+            .WithSummary("The Confirm button on the confirm page.")
+            .DisableAntiforgery();
+
+        api.MapPost("/{id}/resend", ResendAsync)
+            .WithName("ResendWelcome")
+            .WithSummary("From an expired confirm link: sends a fresh welcome email (at most one per address every 10 minutes).")
+            .RequireRateLimiting(RateLimitPolicy)
+            .DisableAntiforgery();
 
         api.MapGet("/{id}/unsubscribe", UnsubscribePage)
             .WithName("UnsubscribePage")
@@ -95,11 +106,14 @@ public static class SubscribersApi
             : TypedResults.Accepted((string?)null, new SubscribeAccepted("Thanks! Check your inbox for an email to confirm your subscription."));
     }
 
-    public static async Task<ContentHttpResult> ConfirmAsync(string id, string? token, SubscriberStore subscribers, CancellationToken ct)
-    {
-        var outcome = await subscribers.ConfirmAsync(id, token, ct);
-        return SubscriberPages.Confirmed(outcome);
-    }
+    public static async Task<ContentHttpResult> ConfirmPageAsync(string id, string? token, SubscriberStore subscribers, CancellationToken ct) =>
+        SubscriberPages.Confirm(id, token, await subscribers.CheckConfirmAsync(id, token, ct));
+
+    public static async Task<ContentHttpResult> ConfirmAsync(string id, string? token, SubscriberStore subscribers, CancellationToken ct) =>
+        SubscriberPages.Confirm(id, token, await subscribers.ConfirmAsync(id, token, ct));
+
+    public static async Task<ContentHttpResult> ResendAsync(string id, string? token, SubscriberStore subscribers, CancellationToken ct) =>
+        SubscriberPages.Resent(await subscribers.ResendWelcomeAsync(id, token, ct));
 
     public static ContentHttpResult UnsubscribePage(string id, string? token) => SubscriberPages.AskToUnsubscribe(id, token);
 

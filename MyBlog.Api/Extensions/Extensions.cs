@@ -16,6 +16,7 @@ internal static class Extensions
         builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
 
         builder.AddDynamoDbClient();
+        builder.AddValidatedOptions<WelcomeOptions>(WelcomeOptions.Section);
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<PostStore>();
         builder.Services.AddSingleton<PhotoStore>();

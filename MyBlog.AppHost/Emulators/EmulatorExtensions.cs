@@ -87,7 +87,8 @@ public static class EmulatorExtensions
                 context.Args.Add("--imapport=");
                 context.Args.Add("--pop3port=");
                 context.Args.Add("--db=");
-                context.Args.Add("--messagestokeep=1000");
+                // Enough for a newsletter benchmark's worth of mail; smtp4dev keeps them in memory.
+                context.Args.Add("--messagestokeep=20000");
                 context.Args.Add("--nousersettings");
             })
             .WithHttpHealthCheck("/api/Messages");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -5,48 +6,107 @@ using MyBlog.Core.Subscribers;
 
 namespace MyBlog.Core.Mail;
 
+/// <summary>Who is asking: the stream's fast attempt may try at once; the sweep waits for an attempt's backoff.</summary>
+public enum WelcomePath
+{
+    Stream,
+    Sweep,
+}
+
 public enum WelcomeOutcome
 {
     Sent,
-    /// <summary>Already sent, being sent by another delivery, unsubscribed, or no such subscriber.</summary>
-    NothingToDo,
+
+    /// <summary>Nothing to claim now: sent already, refused for good, held by another sender, or waiting its backoff.</summary>
+    NotClaimable,
+
+    /// <summary>The send failed in a way that may pass; the welcome stays owed and is retried.</summary>
+    RetryLater,
+
+    /// <summary>The server refused it for good; recorded on the subscriber and never retried.</summary>
+    Refused,
+}
+
+/// <param name="Failure">For <see cref="WelcomeOutcome.RetryLater"/>: how the send failed.</param>
+public sealed record WelcomeResult(WelcomeOutcome Outcome, MailFailure? Failure = null)
+{
+    /// <summary>The mail server is away or asking us to slow down: sending more now would only fail the same way.</summary>
+    public bool ServerUnavailable => Failure == MailFailure.Unavailable;
 }
 
 /// <summary>
-/// Decides whether a subscriber gets their welcome email, and sends it at most once: claim (conditional write),
-/// send, record. A failed send gives the claim back and throws, so the delivery is retried.
+/// Sends one owed welcome email, at most once per claim: claim (conditional write), send, record. Whatever goes
+/// wrong leaves the welcome owed — a failure that may pass is given back with a backoff, a holder that dies lets
+/// its lease expire — so the sweep sends it later; only a refusal for good (5xx) ends it unsent.
 /// </summary>
 public sealed class WelcomeMailer(
     SubscriberStore subscribers,
     IMailSender sender,
     IOptions<MyBlogOptions> site,
+    IOptions<WelcomeOptions> welcome,
     MailboxAddress from,
     ILogger<WelcomeMailer> logger)
 {
-    public async Task<WelcomeOutcome> SendAsync(string subscriberId, CancellationToken ct)
+    private static readonly ActivitySource Source = new("MyBlog.Mail");
+
+    public async Task<WelcomeResult> SendAsync(string subscriberId, WelcomePath path, CancellationToken ct)
     {
-        var claim = await subscribers.TryClaimWelcomeAsync(subscriberId, ct);
+        var claim = await subscribers.TryClaimWelcomeAsync(subscriberId, onlyIfDue: path == WelcomePath.Sweep, ct);
         if (claim is null)
         {
-            logger.LogInformation("No welcome email for subscriber {SubscriberId}: already sent, in flight or not pending", subscriberId);
-            return WelcomeOutcome.NothingToDo;
+            logger.LogDebug("No welcome to claim for subscriber {SubscriberId}: sent, refused, in flight or not yet due", subscriberId);
+            return new WelcomeResult(WelcomeOutcome.NotClaimable);
         }
 
+        // The sweep runs in a trace of its own; the send joins the trace of the subscribe request that owes it.
+        using var span = path == WelcomePath.Sweep ? StartUnderStoredTrace(claim.TraceParent) : null;
+        span?.SetTag("myblog.subscriber.id", subscriberId);
+        span?.SetTag("myblog.welcome.attempt", claim.Subscriber.WelcomeAttempts);
+
+        var message = WelcomeEmail.Create(site.Value, from, claim);
         try
         {
-            await sender.SendAsync(WelcomeEmail.Create(site.Value, from, claim), ct);
+            await sender.SendAsync(message, welcome.Value.StartBy(claim.ClaimedAt), ct);
         }
-        catch
+        catch (MailSendException ex) when (ex.IsPermanent)
         {
-            await subscribers.ReleaseWelcomeAsync(claim, CancellationToken.None);
+            await subscribers.MarkWelcomeFailedAsync(claim, ex.Message, CancellationToken.None);
+            logger.LogWarning("Welcome email for {SubscriberId} refused for good: {Reason}", subscriberId, ex.Message);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return new WelcomeResult(WelcomeOutcome.Refused);
+        }
+        catch (MailSendException ex)
+        {
+            await subscribers.RetryWelcomeLaterAsync(claim, ex.Message, CancellationToken.None);
+            logger.LogWarning("Welcome email for {SubscriberId} not sent ({Failure}), attempt {Attempt}; it stays owed: {Reason}",
+                subscriberId, ex.Failure, claim.Subscriber.WelcomeAttempts, ex.Message);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return new WelcomeResult(WelcomeOutcome.RetryLater, ex.Failure);
+        }
+        catch (Exception ex)
+        {
+            // Shutting down, or something unforeseen: give the claim back rather than wait out the lease.
+            await subscribers.RetryWelcomeLaterAsync(claim, ex.Message, CancellationToken.None);
             throw;
         }
 
-        if (!await subscribers.MarkWelcomeSentAsync(claim, ct))
+        // The server has the message: record that whatever the caller's token says, or it would be sent again.
+        if (!await subscribers.MarkWelcomeSentAsync(claim, CancellationToken.None))
         {
-            logger.LogWarning("Welcome email for {SubscriberId} was sent after its lease expired", subscriberId);
+            logger.LogWarning("Welcome email for {SubscriberId} was sent after its lease was taken over", subscriberId);
         }
         logger.LogInformation("Welcome email sent to subscriber {SubscriberId}", subscriberId);
-        return WelcomeOutcome.Sent;
+        return new WelcomeResult(WelcomeOutcome.Sent);
+    }
+
+    private static Activity? StartUnderStoredTrace(string? traceParent)
+    {
+        var sweep = Activity.Current;
+        if (!ActivityContext.TryParse(traceParent, null, isRemote: true, out var stored))
+        {
+            return Source.StartActivity("welcome-mail", ActivityKind.Consumer);
+        }
+        ActivityLink[]? links = sweep is null ? null : [new ActivityLink(sweep.Context)];
+        return Source.StartActivity("welcome-mail", ActivityKind.Consumer, stored, links: links);
     }
 }

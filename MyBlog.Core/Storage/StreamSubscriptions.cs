@@ -18,14 +18,21 @@ public sealed record StreamSubscription(
 
 public static class StreamSubscriptions
 {
-    /// <summary>A subscriber item was created: the only event that may lead to a welcome email.</summary>
+    /// <summary>
+    /// A subscriber became owed a welcome: created (with the welcome owed), or subscribing again (a change that adds
+    /// <c>welcomeDueAt</c>). Claims, retries and the send itself change an item that already had it, so they never
+    /// come back here: only a new debt is delivered, and exactly once per debt as far as the filter is concerned.
+    /// </summary>
     public const string NewSubscriberFilter =
-        """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SUBSCRIBER#"}]}}}}""";
+        """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SUBSCRIBER#"}]}},"NewImage":{"welcomeDueAt":{"N":[{"exists":true}]}}}}""";
+
+    public const string WelcomeOwedAgainFilter =
+        """{"eventName":["MODIFY"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SUBSCRIBER#"}]}},"NewImage":{"welcomeDueAt":{"N":[{"exists":true}]}},"OldImage":{"welcomeDueAt":{"N":[{"exists":false}]}}}}""";
 
     public static readonly StreamSubscription WelcomeMail = new(
         Name: "welcome-mail",
         Path: "/events/welcome-mail",
-        FilterPatterns: [NewSubscriberFilter],
+        FilterPatterns: [NewSubscriberFilter, WelcomeOwedAgainFilter],
         BatchSize: 10,
         // A welcome email should not wait for company: deliver as soon as a record arrives.
         MaximumBatchingWindow: TimeSpan.Zero,

@@ -8,17 +8,38 @@ public enum SubscriberStatus
 }
 
 /// <summary>A subscriber as stored (the PROFILE item under <c>SUBSCRIBER#{id}</c>).</summary>
+/// <param name="WelcomeOwed">A welcome email is owed and not yet sent (the subscriber is in the owed index).</param>
+/// <param name="WelcomeAttempts">Attempts at the welcome owed now (or last sent).</param>
+/// <param name="WelcomeFailure">Why the last welcome was refused for good (a 5xx from the mail server), if it was.</param>
 public sealed record Subscriber(
     string Id,
     string Email,
     string? Name,
     SubscriberStatus Status,
     DateTimeOffset SubscribedAt,
-    DateTimeOffset? WelcomeSentAt);
+    DateTimeOffset? WelcomeSentAt,
+    bool WelcomeOwed = false,
+    int WelcomeAttempts = 0,
+    string? WelcomeFailure = null);
 
-/// <summary>The outcome of following a confirm link.</summary>
+/// <summary>What a subscribe request did. The API answers the same for all three, so it reveals nobody.</summary>
+public enum SubscribeOutcome
+{
+    /// <summary>A new subscriber; a welcome is owed.</summary>
+    Added,
+
+    /// <summary>A known address that is not confirmed (unsubscribed, or its link expired or got lost): a fresh welcome is owed.</summary>
+    WelcomedAgain,
+
+    /// <summary>Confirmed already, a welcome already on its way, or the last one went out too recently.</summary>
+    Unchanged,
+}
+
+/// <summary>The state a confirm link finds (on the page) or leaves (after the button).</summary>
 public enum ConfirmOutcome
 {
+    /// <summary>The link is good and the subscription waits for the reader's click.</summary>
+    AwaitingConfirmation,
     Confirmed,
     AlreadyConfirmed,
     Expired,
@@ -29,6 +50,19 @@ public enum ConfirmOutcome
 /// <summary>The outcome of an unsubscribe request.</summary>
 public enum UnsubscribeOutcome
 {
+    Unsubscribed,
+    Invalid,
+}
+
+/// <summary>The outcome of asking for a new confirm link from an expired one.</summary>
+public enum ResendOutcome
+{
+    /// <summary>A new welcome is owed (or one was already on its way).</summary>
+    Sent,
+
+    /// <summary>A welcome went to this address less than the resend interval ago.</summary>
+    TooSoon,
+    AlreadyConfirmed,
     Unsubscribed,
     Invalid,
 }

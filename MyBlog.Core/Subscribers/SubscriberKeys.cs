@@ -13,6 +13,16 @@ public static class SubscriberKeys
     public const string PartitionPrefix = "SUBSCRIBER#";
     public const string ProfileSortKey = "PROFILE";
 
+    /// <summary>
+    /// The list index's partition for subscribers who are owed a welcome email (a sparse index: an item is in it only
+    /// while the welcome is owed), sorted by when it is next due.
+    /// </summary>
+    public const string WelcomeOwedList = "WELCOME#OWED";
+
+    /// <summary>A due time as the index's sort key: fixed-width UTC, so text order is time order.</summary>
+    public static string DueSortKey(DateTimeOffset due) =>
+        due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     public static string IdFor(EmailAddress email) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email.Value)))[..32];
 

@@ -7,7 +7,8 @@ namespace MyBlog.LocalAws.Delivery;
 /// Lambda event filtering (the EventBridge pattern syntax) for the rules MyBlog uses and their close relatives:
 /// exact values, <c>prefix</c>, <c>suffix</c>, <c>equals-ignore-case</c>, <c>exists</c> and <c>anything-but</c>.
 /// A pattern key must be present in the event and match; nested objects match recursively; an array lists
-/// alternatives. An unknown operator never matches, so a typo filters out rather than letting everything through.
+/// alternatives; <c>exists: false</c> matches wherever the path is absent, an absent parent included. An unknown
+/// operator never matches, so a typo filters out rather than letting everything through.
 /// </summary>
 public sealed class EventFilter
 {
@@ -27,7 +28,8 @@ public sealed class EventFilter
             var present = value is not null && value.ContainsKey(key);
             var ok = rule switch
             {
-                JsonObject nested => field is JsonObject obj && MatchObject(nested, obj),
+                // A missing object matches only rules that ask for absence (exists: false below it).
+                JsonObject nested => field is null or JsonObject && MatchObject(nested, field as JsonObject),
                 JsonArray alternatives => alternatives.Any(a => MatchAlternative(a, field, present)),
                 _ => false,
             };

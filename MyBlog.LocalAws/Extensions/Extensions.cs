@@ -5,6 +5,7 @@ using MyBlog.Core;
 using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Provisioning;
 using MyBlog.LocalAws.Queues;
+using MyBlog.LocalAws.Scheduler;
 using MyBlog.LocalAws.Streams;
 
 namespace MyBlog.LocalAws.Extensions;
@@ -22,14 +23,21 @@ internal static class Extensions
                 {
                     options.StreamMappings.AddRange(StreamSubscriptions.All.Select(ToMapping));
                 }
+                // One mapping's settings changed by name, e.g. LocalAws:Streams:welcome-mail:MaximumRetryAttempts.
+                foreach (var mapping in options.StreamMappings)
+                {
+                    builder.Configuration.GetSection($"LocalAws:Streams:{mapping.Name}").Bind(mapping);
+                }
             });
 
         builder.AddDynamoDbClient();
 
         // Polling GetRecords four times a second would bury the traces people look for; deliveries are traced instead.
+        // Nor would the schedule's runs, every few seconds; the sends a sweep makes join their subscribers' traces.
         builder.Services.Configure<HttpClientTraceInstrumentationOptions>(options =>
             options.FilterHttpRequestMessage = request =>
-                !(request.Headers.TryGetValues("X-Amz-Target", out var target) && target.First().StartsWith("DynamoDBStreams", StringComparison.Ordinal)));
+                !(request.Headers.TryGetValues("X-Amz-Target", out var target) && target.First().StartsWith("DynamoDBStreams", StringComparison.Ordinal))
+                && !Schedules.All.Any(s => request.RequestUri?.AbsolutePath == s.Path));
 
         builder.Services.AddSingleton<TableProvisioner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TableProvisioner>());
@@ -58,6 +66,9 @@ internal static class Extensions
         builder.Services.AddSingleton(sp => new LocalQueues(
             SqsEventSourceMappings.Configured(builder.Configuration), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<SqsEventSourceMappings>();
+
+        builder.Services.AddSingleton<LocalScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalScheduler>());
     }
 
     private static EventSourceMappingOptions ToMapping(StreamSubscription subscription) => new()

@@ -8,7 +8,7 @@ namespace MyBlog.Tests.Infrastructure;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class StackTemplateTests(SynthesizedStack stack)
 {
-    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "Publish", "Thumbnails"];
+    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "Thumbnails"];
 
     /// <summary>The uploads bucket's ARN as the template spells it without referring to the bucket.</summary>
     private const string UploadsBucketArn =
@@ -210,6 +210,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         }
         string PassThrough(string name) => stack.Function(name).Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]!.GetValue<string>();
         Assert.Equal(StreamSubscriptions.WelcomeMail.Path, PassThrough("WelcomeMail"));
+        Assert.Equal(Schedules.WelcomeSweep.Path, PassThrough("WelcomeSweep"));
         Assert.Equal(StreamSubscriptions.Publish.Path, PassThrough("Publish"));
         Assert.Equal(QueueSubscriptions.Thumbnails.Path, PassThrough("Thumbnails"));
         Assert.Null(stack.Function("Api").Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]);
@@ -219,7 +220,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void Each_function_has_its_own_role_with_no_wildcard_action_and_resources_scoped_to_this_stack()
     {
         var roles = OurFunctions.Select(f => SynthesizedStack.Ref(stack.Function(f).Properties["Role"])).ToList();
-        Assert.Equal(4, roles.Distinct().Count());
+        Assert.Equal(OurFunctions.Length, roles.Distinct().Count());
         foreach (var role in roles)
         {
             Assert.Null(stack.Resources[role]!["Properties"]!["ManagedPolicyArns"]); // not AWSLambdaBasicExecutionRole (every log group)
@@ -243,6 +244,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         static HashSet<string> Actions(IEnumerable<JsonObject> statements) => statements.SelectMany(s => Strings(s["Action"])).ToHashSet();
         var api = Actions(RoleStatements("Api"));
         var welcome = Actions(RoleStatements("WelcomeMail"));
+        var sweep = Actions(RoleStatements("WelcomeSweep"));
         var publish = Actions(RoleStatements("Publish"));
         var thumbnails = Actions(RoleStatements("Thumbnails"));
 
@@ -250,6 +252,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.DoesNotContain("cloudfront:CreateInvalidation", api);
         Assert.Contains("ssm:GetParameter", welcome);
         Assert.DoesNotContain(welcome, a => a.StartsWith("s3:", StringComparison.Ordinal));
+        Assert.DoesNotContain("dynamodb:Query", welcome); // the stream names its subscriber; only the sweep looks them up
+        Assert.Contains("dynamodb:Query", sweep);
+        Assert.Contains("ssm:GetParameter", sweep);
+        Assert.DoesNotContain(sweep, a => a.StartsWith("s3:", StringComparison.Ordinal) || a.StartsWith("dynamodb:GetRecords", StringComparison.Ordinal));
         Assert.Contains("cloudfront:CreateInvalidation", publish);
         Assert.DoesNotContain("ssm:GetParameter", publish);
         Assert.Contains("sqs:ReceiveMessage", thumbnails);
@@ -312,6 +318,47 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
+    public void The_welcome_sweep_runs_every_minute_from_EventBridge_Scheduler_with_a_role_that_may_invoke_it_alone()
+    {
+        var sweep = stack.Function("WelcomeSweep");
+        var (_, schedule) = stack.Single("AWS::Scheduler::Schedule");
+        Assert.Equal("rate(1 minute)", schedule["ScheduleExpression"]!.GetValue<string>());
+        Assert.Equal("OFF", schedule["FlexibleTimeWindow"]!["Mode"]!.GetValue<string>());
+        var target = schedule["Target"]!;
+        Assert.Equal(sweep.Id, SynthesizedStack.Ref(target["Arn"]));
+        Assert.Equal(Schedules.WelcomeSweep.Input, target["Input"]!.GetValue<string>());
+        Assert.Equal(0, target["RetryPolicy"]!["MaximumRetryAttempts"]!.GetValue<double>()); // the next minute's run comes anyway
+
+        var role = stack.Resources[SynthesizedStack.Ref(target["RoleArn"])]!["Properties"]!;
+        Assert.Contains("scheduler.amazonaws.com", role["AssumeRolePolicyDocument"]!.ToJsonString());
+        Assert.Contains("aws:SourceAccount", role["AssumeRolePolicyDocument"]!.ToJsonString());
+        var invoke = stack.OfType("AWS::IAM::Policy")
+            .Where(p => p.Properties["Roles"]!.AsArray().Any(r => SynthesizedStack.Ref(r) == SynthesizedStack.Ref(target["RoleArn"])))
+            .SelectMany(p => Statements(p.Properties)).Single();
+        Assert.Equal(["lambda:InvokeFunction"], Strings(invoke["Action"]));
+        Assert.Equal(sweep.Id, SynthesizedStack.Ref(invoke["Resource"]));
+    }
+
+    [Fact]
+    public void The_mail_functions_paces_add_up_to_the_SES_account_rate_under_their_reserved_concurrency()
+    {
+        double Rate(string name) => double.Parse(stack.Function(name).Properties["Environment"]!["Variables"]!["Mail__MaxSendRate"]!.GetValue<string>(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        double Reserved(string name) => stack.Function(name).Properties["ReservedConcurrentExecutions"]!.GetValue<double>();
+
+        Assert.Equal(14, Reserved("WelcomeMail") * Rate("WelcomeMail") + Reserved("WelcomeSweep") * Rate("WelcomeSweep"), precision: 2);
+        Assert.Equal(Functions.WelcomeMailConcurrency, Reserved("WelcomeMail"));
+        Assert.Equal(1, Reserved("WelcomeSweep"));
+        // Each stops starting sends with a whole send and a margin left before Lambda's timeout.
+        var sweep = stack.Function("WelcomeSweep").Properties;
+        Assert.Equal(180, sweep["Timeout"]!.GetValue<double>());
+        Assert.Equal("00:02:00", sweep["Environment"]!["Variables"]!["Mail__SweepBudget"]!.GetValue<string>());
+        Assert.Equal("00:00:25", stack.Function("WelcomeMail").Properties["Environment"]!["Variables"]!["Mail__BatchBudget"]!.GetValue<string>());
+        Assert.Equal(60, stack.Function("WelcomeMail").Properties["Timeout"]!.GetValue<double>());
+        Assert.Null(stack.Function("Api").Properties["ReservedConcurrentExecutions"]);
+    }
+
+    [Fact]
     public void Uploads_reach_the_thumbnails_function_through_a_queue_with_a_dead_letter_queue_and_partial_batch_responses()
     {
         var subscription = QueueSubscriptions.Thumbnails;
@@ -360,9 +407,9 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     {
         var alarms = stack.OfType("AWS::CloudWatch::Alarm").ToList();
         Assert.Equal(2, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
-        Assert.Equal(4, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "Errors"));
+        Assert.Equal(OurFunctions.Length, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "Errors"));
         var logGroups = stack.OfType("AWS::Logs::LogGroup").ToList();
-        Assert.Equal(4, logGroups.Count);
+        Assert.Equal(OurFunctions.Length, logGroups.Count);
         Assert.All(logGroups, g => Assert.Equal(30, g.Properties["RetentionInDays"]!.GetValue<double>()));
         foreach (var name in OurFunctions)
         {

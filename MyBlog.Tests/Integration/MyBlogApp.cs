@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
@@ -7,6 +10,9 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using MyBlog.Core;
+using MyBlog.Core.Subscribers;
+using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
 
@@ -14,11 +20,23 @@ namespace MyBlog.Tests.Integration;
 /// The whole local topology (emulators, LocalAws, Api, Workers, edge) booted once from the real AppHost and shared
 /// by every integration test. Tests use unique addresses so they never see each other's mail.
 /// </summary>
-public sealed class MyBlogApp : IAsyncLifetime
+public sealed partial class MyBlogApp : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan ThumbnailsVisibilityTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The welcome settings of the test topology: the production rules at a test's pace. Claims last 12 s (the
+    /// SMTP steps time out after 1.5 s, a whole send after 5 s), retries wait 0.5–3 s, the sweep runs every 2 s,
+    /// the stream gives a welcome record 2 retries before its on-failure destination, and one address may be
+    /// welcomed again after 5 s instead of 10 minutes.
+    /// </summary>
+    public static readonly TimeSpan WelcomeLease = TimeSpan.FromSeconds(12);
+    public static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(5);
+    public const int WelcomeStreamRetries = 2;
+
     private DistributedApplication? _app;
+    private IPEndPoint? _smtp;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started");
     public HttpClient Site { get; private set; } = null!;
@@ -26,19 +44,41 @@ public sealed class MyBlogApp : IAsyncLifetime
     public HttpClient LocalAws { get; private set; } = null!;
     public MailSink Mail { get; private set; } = null!;
 
+    /// <summary>Between the workers and the SMTP sink, passing everything until a test makes it fail.</summary>
+    public TcpFaultProxy SmtpProxy { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MyBlog_AppHost>(cts.Token);
         // Messages the thumbnail worker fails come back after 2 s instead of 6 minutes, so the dead-letter path is testable.
         var localAws = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "localaws");
-        builder.CreateResourceBuilder(localAws).WithEnvironment($"LocalAws__Queues__thumbnails__VisibilityTimeout", ThumbnailsVisibilityTimeout.ToString());
+        builder.CreateResourceBuilder(localAws)
+            .WithEnvironment($"LocalAws__Queues__thumbnails__VisibilityTimeout", ThumbnailsVisibilityTimeout.ToString())
+            .WithEnvironment("LocalAws__Schedules__welcome-sweep__Interval", "00:00:02")
+            .WithEnvironment("LocalAws__Streams__welcome-mail__MaximumRetryAttempts", WelcomeStreamRetries.ToString(CultureInfo.InvariantCulture));
+
+        SmtpProxy = new TcpFaultProxy(() => _smtp);
+        var workers = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "workers");
+        builder.CreateResourceBuilder(workers)
+            .WithEnvironment("Mail__Host", "127.0.0.1")
+            .WithEnvironment("Mail__Port", SmtpProxy.Port.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("Mail__Timeout", "00:00:01.500")
+            .WithEnvironment("Mail__SendTimeout", "00:00:05")
+            .WithEnvironment("Mail__BatchBudget", "00:00:10")
+            .WithEnvironment("Welcome__Lease", WelcomeLease.ToString())
+            .WithEnvironment("Welcome__RetryBackoff", "00:00:00.500")
+            .WithEnvironment("Welcome__MaxRetryBackoff", "00:00:03");
+        var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
+        builder.CreateResourceBuilder(api).WithEnvironment("Welcome__ResendInterval", ResendInterval.ToString());
         _app = await builder.BuildAsync(cts.Token);
         await _app.StartAsync(cts.Token);
         foreach (var resource in new[] { "dynamodb", "s3", "smtp4dev", "localaws", "workers", "api", "web" })
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
         }
+        var smtp = _app.GetEndpoint("smtp4dev", "smtp");
+        _smtp = new IPEndPoint(IPAddress.Loopback, smtp.Port);
         Site = _app.CreateHttpClient("web");
         Workers = _app.CreateHttpClient("workers");
         LocalAws = _app.CreateHttpClient("localaws");
@@ -51,6 +91,10 @@ public sealed class MyBlogApp : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+        if (SmtpProxy is not null)
+        {
+            await SmtpProxy.DisposeAsync();
         }
     }
 
@@ -72,6 +116,22 @@ public sealed class MyBlogApp : IAsyncLifetime
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
     }
+
+    /// <summary>The store on the topology's table, as the API and the workers use it.</summary>
+    public SubscriberStore Subscribers() => new(DynamoDb(), Microsoft.Extensions.Options.Options.Create(new MyBlogOptions()),
+        Microsoft.Extensions.Options.Options.Create(new WelcomeOptions()), TimeProvider.System);
+
+    public static string SubscriberId(string address)
+    {
+        EmailAddress.TryParse(address, out var email, out _);
+        return SubscriberKeys.IdFor(email!);
+    }
+
+    /// <summary>The confirm link in a welcome email's text.</summary>
+    public static Uri ConfirmLinkIn(string text) => new(ConfirmLink().Match(text).Value);
+
+    [GeneratedRegex(@"http://localhost:8080/api/subscribers/[0-9a-f]{32}/confirm\?token=[A-Za-z0-9_%-]+")]
+    private static partial Regex ConfirmLink();
 
     /// <summary>A unique address for one test, so parallel and repeated tests never share mail.</summary>
     public static string NewAddress(string label) => $"{label}-{Guid.NewGuid():N}@example.com";
@@ -161,6 +221,36 @@ public sealed class MailSink(HttpClient http)
             await Task.Delay(100);
         }
         throw new TimeoutException($"No mail to {address} within the timeout");
+    }
+
+    /// <summary>How many messages each of <paramref name="addresses"/> has (zero included), in one read of the sink.</summary>
+    public async Task<Dictionary<string, int>> CountsAsync(IEnumerable<string> addresses)
+    {
+        using var doc = JsonDocument.Parse(await http.GetStringAsync("/api/Messages?pageSize=5000"));
+        var counts = addresses.ToDictionary(a => a, _ => 0, StringComparer.OrdinalIgnoreCase);
+        foreach (var to in doc.RootElement.GetProperty("results").EnumerateArray().SelectMany(m => m.GetProperty("to").EnumerateArray()))
+        {
+            if (counts.ContainsKey(to.GetString()!))
+            {
+                counts[to.GetString()!]++;
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>Waits until every address has at least one message (or the timeout); returns the counts.</summary>
+    public async Task<Dictionary<string, int>> WaitForAllAsync(IReadOnlyCollection<string> addresses, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var counts = await CountsAsync(addresses);
+            if (counts.Values.All(c => c > 0) || DateTime.UtcNow > deadline)
+            {
+                return counts;
+            }
+            await Task.Delay(500);
+        }
     }
 
     public Task<string> RawAsync(string id) => http.GetStringAsync($"/api/Messages/{id}/raw");

@@ -43,16 +43,24 @@ public sealed partial class WelcomeMailTests(MyBlogApp app)
     }
 
     [Fact]
-    public async Task Confirm_link_confirms_once_and_a_forged_token_gets_a_clear_page()
+    public async Task Opening_the_confirm_link_only_shows_a_button_which_confirms_once_and_a_forged_token_gets_a_clear_page()
     {
         var address = MyBlogApp.NewAddress("confirm");
         await app.SubscribeAsync(new { email = address });
         var text = await app.Mail.PlainTextAsync((await app.Mail.WaitForAsync(address)).Id);
-        var confirm = new Uri(ConfirmLink().Match(text).Value);
+        var confirm = MyBlogApp.ConfirmLinkIn(text);
 
-        var first = await app.Site.GetAsync(confirm.PathAndQuery);
-        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Contains("You&#39;re subscribed", await first.Content.ReadAsStringAsync());
+        // A mail scanner following the link confirms nothing.
+        var page = await app.Site.GetAsync(confirm.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("Confirm my subscription</button>", html);
+        Assert.Equal(SubscriberStatus.Pending, (await app.Subscribers().FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None))!.Status);
+
+        var confirmed = await app.Site.PostAsync(FormAction(html), null);
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        Assert.Contains("You&#39;re subscribed", await confirmed.Content.ReadAsStringAsync());
+        Assert.Equal(SubscriberStatus.Confirmed, (await app.Subscribers().FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None))!.Status);
 
         var again = await app.Site.GetAsync(confirm.PathAndQuery);
         Assert.Contains("Already confirmed", await again.Content.ReadAsStringAsync());
@@ -61,9 +69,80 @@ public sealed partial class WelcomeMailTests(MyBlogApp app)
         Assert.Equal(HttpStatusCode.NotFound, forged.StatusCode);
         Assert.StartsWith("text/html", forged.Content.Headers.ContentType!.ToString());
         Assert.Contains("This link is not valid", await forged.Content.ReadAsStringAsync());
+        var forgedPost = await app.Site.PostAsync(confirm.AbsolutePath + "?token=forged", null);
+        Assert.Equal(HttpStatusCode.NotFound, forgedPost.StatusCode);
+    }
 
-        var subscriber = await Store().FindAsync(SubscriberId(address), CancellationToken.None);
-        Assert.Equal(SubscriberStatus.Confirmed, subscriber!.Status);
+    [Fact]
+    public async Task Subscribing_again_after_unsubscribing_sends_a_fresh_welcome_but_never_two_within_the_interval()
+    {
+        var address = MyBlogApp.NewAddress("again");
+        await app.SubscribeAsync(new { email = address });
+        var first = await app.Mail.PlainTextAsync((await app.Mail.WaitForAsync(address)).Id);
+        var unsubscribe = new Uri(UnsubscribeLink().Match(first).Value);
+        Assert.Equal(HttpStatusCode.OK, (await app.Site.PostAsync(unsubscribe.PathAndQuery, null)).StatusCode);
+        var armedAt = DateTime.UtcNow;
+
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubscribeAsync(new { email = address })).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Single(await app.Mail.ToAsync(address)); // the form cannot mail-bomb anyone
+
+        await Task.Delay(MyBlogApp.ResendInterval - (DateTime.UtcNow - armedAt) + TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubscribeAsync(new { email = address })).StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await app.Mail.ToAsync(address)).Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+        var messages = await app.Mail.ToAsync(address);
+        Assert.Equal(2, messages.Count);
+        Assert.Equal(SubscriberStatus.Pending, (await app.Subscribers().FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None))!.Status);
+
+        // The newest email's link works; the first one's tokens were replaced.
+        var texts = await Task.WhenAll(messages.Select(m => app.Mail.PlainTextAsync(m.Id)));
+        var links = texts.Select(t => MyBlogApp.ConfirmLinkIn(t).PathAndQuery).ToList();
+        var pages = await Task.WhenAll(links.Select(async l => await (await app.Site.GetAsync(l)).Content.ReadAsStringAsync()));
+        Assert.Single(pages, p => p.Contains("Confirm my subscription</button>", StringComparison.Ordinal));
+        Assert.Single(pages, p => p.Contains("This link is not valid", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_expired_confirm_link_offers_a_new_one_which_arrives()
+    {
+        var address = MyBlogApp.NewAddress("expired");
+        await app.SubscribeAsync(new { email = address });
+        var text = await app.Mail.PlainTextAsync((await app.Mail.WaitForAsync(address)).Id);
+        var confirm = MyBlogApp.ConfirmLinkIn(text);
+        var armedAt = DateTime.UtcNow;
+        using var dynamo = app.DynamoDb();
+        await dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = "myblog",
+            Key = new()
+            {
+                ["pk"] = new() { S = SubscriberKeys.PartitionKey(MyBlogApp.SubscriberId(address)) },
+                ["sk"] = new() { S = SubscriberKeys.ProfileSortKey },
+            },
+            UpdateExpression = "SET confirmTokenExpiresAt = :past",
+            ExpressionAttributeValues = new() { [":past"] = new() { N = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) } },
+        });
+
+        var page = await app.Site.GetAsync(confirm.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Gone, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("Send me a new link</button>", html);
+        Assert.Equal(HttpStatusCode.Gone, (await app.Site.PostAsync(confirm.PathAndQuery, null)).StatusCode); // confirms nothing
+
+        await Task.Delay(MyBlogApp.ResendInterval - (DateTime.UtcNow - armedAt) + TimeSpan.FromSeconds(1));
+        var resent = await app.Site.PostAsync(FormAction(html), null);
+        Assert.Equal(HttpStatusCode.Accepted, resent.StatusCode);
+        Assert.Contains("Check your inbox", await resent.Content.ReadAsStringAsync());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await app.Mail.ToAsync(address)).Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+        Assert.Equal(2, (await app.Mail.ToAsync(address)).Count);
     }
 
     [Fact]
@@ -79,7 +158,7 @@ public sealed partial class WelcomeMailTests(MyBlogApp app)
             new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var subscriber = await Store().FindAsync(SubscriberId(address), CancellationToken.None);
+        var subscriber = await app.Subscribers().FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None);
         Assert.Equal(SubscriberStatus.Unsubscribed, subscriber!.Status);
     }
 
@@ -90,16 +169,15 @@ public sealed partial class WelcomeMailTests(MyBlogApp app)
         await app.SubscribeAsync(new { email = address });
         var text = await app.Mail.PlainTextAsync((await app.Mail.WaitForAsync(address)).Id);
         var unsubscribe = new Uri(UnsubscribeLink().Match(text).Value);
-        var confirm = new Uri(ConfirmLink().Match(text).Value);
+        var confirm = MyBlogApp.ConfirmLinkIn(text);
 
         var page = await app.Site.GetStringAsync(unsubscribe.PathAndQuery);
         Assert.Contains("<form method=\"post\"", page);
-        Assert.Equal(SubscriberStatus.Pending, (await Store().FindAsync(SubscriberId(address), CancellationToken.None))!.Status);
+        Assert.Equal(SubscriberStatus.Pending, (await app.Subscribers().FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None))!.Status);
 
-        var action = WebUtility.HtmlDecode(Regex.Match(page, "action=\"([^\"]+)\"").Groups[1].Value);
-        var done = await app.Site.PostAsync(action, null);
+        var done = await app.Site.PostAsync(FormAction(page), null);
         Assert.Contains("You&#39;re unsubscribed", await done.Content.ReadAsStringAsync());
-        Assert.Equal(SubscriberStatus.Unsubscribed, (await Store().FindAsync(SubscriberId(address), CancellationToken.None))!.Status);
+        Assert.Equal(SubscriberStatus.Unsubscribed, (await app.Subscribers().FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None))!.Status);
 
         var confirmAfter = await app.Site.GetAsync(confirm.PathAndQuery);
         Assert.Contains("You have unsubscribed", await confirmAfter.Content.ReadAsStringAsync());
@@ -124,20 +202,12 @@ public sealed partial class WelcomeMailTests(MyBlogApp app)
         await app.Mail.WaitForAsync(address, TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Single(await app.Mail.ToAsync(address));
-        var subscriber = await Store().FindAsync(SubscriberId(address), CancellationToken.None);
+        var subscriber = await app.Subscribers().FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None);
         Assert.NotNull(subscriber!.WelcomeSentAt);
     }
 
-    private SubscriberStore Store() => new(app.DynamoDb(), Microsoft.Extensions.Options.Options.Create(new MyBlog.Core.MyBlogOptions()), TimeProvider.System);
+    private static string FormAction(string html) => WebUtility.HtmlDecode(Regex.Match(html, "action=\"([^\"]+)\"").Groups[1].Value);
 
-    private static string SubscriberId(string address)
-    {
-        EmailAddress.TryParse(address, out var email, out _);
-        return SubscriberKeys.IdFor(email!);
-    }
-
-    [GeneratedRegex(@"http://localhost:8080/api/subscribers/[0-9a-f]{32}/confirm\?token=[A-Za-z0-9_%-]+")]
-    private static partial Regex ConfirmLink();
 
     [GeneratedRegex(@"http://localhost:8080/api/subscribers/[0-9a-f]{32}/unsubscribe\?token=[A-Za-z0-9_%-]+")]
     private static partial Regex UnsubscribeLink();

@@ -11,15 +11,52 @@ public sealed class EventFilterTests
          "dynamodb":{"Keys":{"pk":{"S":"{{{pk}}}"},"sk":{"S":"PROFILE"}},"SequenceNumber":"1"}}
         """)!.AsObject();
 
-    private static readonly EventFilter NewSubscriber = new([StreamSubscriptions.NewSubscriberFilter]);
+    /// <summary>A subscriber record whose images do or do not carry the owed-welcome marker.</summary>
+    private static JsonObject Subscriber(string eventName, bool? oldOwed, bool? newOwed)
+    {
+        var record = Record(eventName, "SUBSCRIBER#abc");
+        JsonObject Image(bool owed) => owed
+            ? new JsonObject { ["status"] = new JsonObject { ["S"] = "pending" }, ["welcomeDueAt"] = new JsonObject { ["N"] = "1795000000000" } }
+            : new JsonObject { ["status"] = new JsonObject { ["S"] = "pending" } };
+        if (oldOwed is { } o)
+        {
+            record["dynamodb"]!["OldImage"] = Image(o);
+        }
+        if (newOwed is { } n)
+        {
+            record["dynamodb"]!["NewImage"] = Image(n);
+        }
+        return record;
+    }
+
+    private static readonly EventFilter WelcomeOwed = new(StreamSubscriptions.WelcomeMail.FilterPatterns);
 
     [Fact]
-    public void New_subscriber_filter_passes_subscriber_inserts_only()
+    public void Welcome_filter_passes_a_new_debt_only_a_new_subscriber_or_one_owed_a_welcome_again()
     {
-        Assert.True(NewSubscriber.Matches(Record("INSERT", "SUBSCRIBER#abc")));
-        Assert.False(NewSubscriber.Matches(Record("MODIFY", "SUBSCRIBER#abc")));
-        Assert.False(NewSubscriber.Matches(Record("REMOVE", "SUBSCRIBER#abc")));
-        Assert.False(NewSubscriber.Matches(Record("INSERT", "POST#abc")));
+        Assert.True(WelcomeOwed.Matches(Subscriber("INSERT", oldOwed: null, newOwed: true)));
+        Assert.True(WelcomeOwed.Matches(Subscriber("MODIFY", oldOwed: false, newOwed: true)));
+
+        // Claims, retries, the send and confirming or unsubscribing never come back to the mailer.
+        Assert.False(WelcomeOwed.Matches(Subscriber("MODIFY", oldOwed: true, newOwed: true)));
+        Assert.False(WelcomeOwed.Matches(Subscriber("MODIFY", oldOwed: true, newOwed: false)));
+        Assert.False(WelcomeOwed.Matches(Subscriber("MODIFY", oldOwed: false, newOwed: false)));
+        Assert.False(WelcomeOwed.Matches(Subscriber("INSERT", oldOwed: null, newOwed: false)));
+        Assert.False(WelcomeOwed.Matches(Subscriber("REMOVE", oldOwed: true, newOwed: null)));
+        var post = Record("INSERT", "POST#abc");
+        post["dynamodb"]!["NewImage"] = new JsonObject { ["welcomeDueAt"] = new JsonObject { ["N"] = "1" } };
+        Assert.False(WelcomeOwed.Matches(post));
+    }
+
+    [Fact]
+    public void Exists_false_matches_where_a_parent_of_the_path_is_missing_too()
+    {
+        var filter = new EventFilter(["""{"dynamodb":{"OldImage":{"welcomeDueAt":{"N":[{"exists":false}]}}}}"""]);
+        Assert.True(filter.Matches(Subscriber("INSERT", oldOwed: null, newOwed: true)));
+        Assert.True(filter.Matches(Subscriber("MODIFY", oldOwed: false, newOwed: true)));
+        Assert.False(filter.Matches(Subscriber("MODIFY", oldOwed: true, newOwed: true)));
+        var equalsUnderMissing = new EventFilter(["""{"dynamodb":{"OldImage":{"status":{"S":["published"]}}}}"""]);
+        Assert.False(equalsUnderMissing.Matches(Subscriber("INSERT", oldOwed: null, newOwed: true)));
     }
 
     [Fact]

@@ -8,7 +8,8 @@ public sealed class StackSettingsTests
     private static readonly StackSettings Valid = new(
         HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: null, CertificateArn: null,
         SenderAddress: "hello@example.com", SmtpParameterName: "/myblog/ses-smtp", AdminTokenParameterName: "/myblog/admin-token",
-        LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [], PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
+        LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [],
+        SesSendRate: 14, ReserveMailConcurrency: true, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
 
     [Fact]
     public void Valid_inputs_pass() => Valid.Validate();
@@ -26,6 +27,7 @@ public sealed class StackSettingsTests
         { Valid with { AdminTokenParameterName = "token" }, "adminTokenParameterName 'token'" },
         { Valid with { Architecture = "x64" }, "architecture is x86_64 or arm64" },
         { Valid with { LambdaAdapterVersion = 0 }, "lambdaAdapterVersion" },
+        { Valid with { SesSendRate = 0 }, "sesSendRate is the SES account's messages per second" },
         { Valid with { ExtraUploadOrigins = ["http://localhost:8080/admin/"] }, "extraUploadOrigins: 'http://localhost:8080/admin/' is not an origin" },
     };
 

@@ -12,7 +12,7 @@ public sealed class WelcomeEmailTests
 
     private static WelcomeClaim Claim(string? name = "Grace") => new(
         new Subscriber("0123456789abcdef0123456789abcdef", "grace@example.com", name, SubscriberStatus.Pending, DateTimeOffset.UtcNow, null),
-        LeaseUntil: 0, ConfirmToken: "confirm-token_1", UnsubscribeToken: "unsub-token_2");
+        ClaimedAt: DateTimeOffset.UtcNow, LeaseUntil: 0, ConfirmToken: "confirm-token_1", UnsubscribeToken: "unsub-token_2", TraceParent: null);
 
     [Fact]
     public void Has_one_click_unsubscribe_headers_per_RFC_8058()

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Instrumentation.AspNetCore;
 using MimeKit;
 using MyBlog.Core;
 using MyBlog.Core.Mail;
@@ -18,10 +19,13 @@ internal static class Extensions
     {
         builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
         builder.AddValidatedOptions<MailOptions>(MailOptions.Section);
+        builder.AddValidatedOptions<WelcomeOptions>(WelcomeOptions.Section);
+        builder.Services.AddSingleton<IValidateOptions<MailOptions>, MailOptionsFitTheLease>();
 
         builder.AddDynamoDbClient();
         builder.Services.AddProblemDefaults();
         builder.Services.AddSingleton<SubscriberStore>();
+        builder.Services.AddSingleton<MailPace>();
         builder.Services.AddSingleton<IMailSender, SmtpMailSender>();
         builder.Services.AddSingleton(sp =>
         {
@@ -29,6 +33,14 @@ internal static class Extensions
             return new MailboxAddress(mail.FromName, mail.FromAddress);
         });
         builder.Services.AddSingleton<WelcomeMailer>();
+        builder.Services.AddSingleton<WelcomeSweep>();
+        // The sweep runs every minute (every few seconds locally) and mostly finds nothing: its request is not
+        // traced. What it does send joins the trace of the subscribe request that owed it (WelcomeMailer).
+        builder.Services.Configure<AspNetCoreTraceInstrumentationOptions>(options =>
+        {
+            var traced = options.Filter;
+            options.Filter = context => !context.Request.Path.StartsWithSegments(Schedules.WelcomeSweep.Path) && (traced?.Invoke(context) ?? true);
+        });
 
         builder.AddValidatedOptions<PublishingOptions>(PublishingOptions.Section);
         builder.AddS3Client();

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MyBlog.Core.Subscribers;
 
 namespace MyBlog.Workers.Mail;
 
@@ -26,6 +28,42 @@ public sealed class MailOptions
     [Required]
     public string FromName { get; set; } = "MyBlog";
 
-    [Range(1, 300)]
-    public int TimeoutSeconds { get; set; } = 15;
+    /// <summary>Each SMTP step (connect, greeting, each command) may take this long before the server counts as away.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// One whole message, from connecting to the server's answer after the data, may take at most this long — so a
+    /// sender always finishes well inside its claim's lease (checked against Welcome:Lease at start).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Messages per second this process hands to the server, shared by every concurrent send (SES allows a fixed
+    /// rate per account, 14/s for a new one, and answers 454 past it). On AWS the account's rate is split between
+    /// the functions that send, each capped by reserved concurrency (see the stack).
+    /// </summary>
+    [Range(0.1, 10_000)]
+    public double MaxSendRate { get; set; } = 14;
+
+    /// <summary>
+    /// How long one invocation keeps starting new sends: the function's timeout less one whole send and a margin, so
+    /// a batch ends (and reports what it did not do) before Lambda would cut it off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:15:00")]
+    public TimeSpan BatchBudget { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>The same for a sweep, whose function runs longer (five minutes on AWS).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:15:00")]
+    public TimeSpan SweepBudget { get; set; } = TimeSpan.FromMinutes(4);
+}
+
+/// <summary>A whole send must fit in the second half of a welcome claim's lease (the first half is for starting it).</summary>
+public sealed class MailOptionsFitTheLease(IOptions<WelcomeOptions> welcome) : IValidateOptions<MailOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MailOptions options) =>
+        options.SendTimeout <= welcome.Value.Lease / 2
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Mail:SendTimeout ({options.SendTimeout}) must be at most half of Welcome:Lease ({welcome.Value.Lease}).");
 }

@@ -1,17 +1,24 @@
 using System.Diagnostics;
+using System.Net.Sockets;
+using MailKit;
 using MailKit.Net.Smtp;
+using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using MyBlog.Core.Mail;
 
 namespace MyBlog.Workers.Mail;
 
-/// <summary>Sends over SMTP with MailKit, one connection per message (a worker sends a handful per batch).</summary>
-public sealed class SmtpMailSender(IOptions<MailOptions> options) : IMailSender
+/// <summary>
+/// Sends over SMTP with MailKit, one connection per message, at the process's shared pace. Every failure is
+/// classified (<see cref="MailFailure"/>): the server away or throttling, a failure that may pass, or a refusal
+/// for good. Once the server has answered the data with 2xx the message is sent, whatever happens to QUIT.
+/// </summary>
+public sealed class SmtpMailSender(IOptions<MailOptions> options, MailPace pace, TimeProvider time, ILogger<SmtpMailSender> logger) : IMailSender
 {
     private static readonly ActivitySource Source = new("MyBlog.Mail");
 
-    public async Task SendAsync(MimeMessage message, CancellationToken ct)
+    public async Task SendAsync(MimeMessage message, DateTimeOffset startBy, CancellationToken ct)
     {
         var mail = options.Value;
         using var span = Source.StartActivity("smtp send", ActivityKind.Client);
@@ -19,13 +26,79 @@ public sealed class SmtpMailSender(IOptions<MailOptions> options) : IMailSender
         span?.SetTag("server.port", mail.Port);
         span?.SetTag("messaging.message.id", message.MessageId);
 
-        using var client = new SmtpClient { Timeout = mail.TimeoutSeconds * 1000 };
-        await client.ConnectAsync(mail.Host, mail.Port, mail.Security, ct);
-        if (!string.IsNullOrEmpty(mail.UserName))
+        await pace.WaitTurnAsync(ct);
+        using var whole = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        whole.CancelAfter(mail.SendTimeout);
+        using var client = new SmtpClient { Timeout = (int)mail.Timeout.TotalMilliseconds };
+
+        var transferring = false;
+        try
         {
-            await client.AuthenticateAsync(mail.UserName, mail.Password ?? "", ct);
+            await client.ConnectAsync(mail.Host, mail.Port, mail.Security, whole.Token);
+            if (!string.IsNullOrEmpty(mail.UserName))
+            {
+                await client.AuthenticateAsync(mail.UserName, mail.Password ?? "", whole.Token);
+            }
+            if (time.GetUtcNow() > startBy)
+            {
+                // Too late to start: the claim may be about to pass to another sender, who would send it too.
+                throw new MailSendException(MailFailure.Transient, "Not sent: the claim would expire before the message could be handed over.");
+            }
+            transferring = true;
+            await client.SendAsync(message, whole.Token);
         }
-        await client.SendAsync(message, ct);
-        await client.DisconnectAsync(quit: true, ct);
+        catch (MailSendException ex)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            var failure = Classify(ex, transferring);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            span?.SetTag("myblog.mail.failure", failure.ToString());
+            throw new MailSendException(failure, Describe(ex, whole.IsCancellationRequested, mail), ex);
+        }
+
+        try
+        {
+            await client.DisconnectAsync(quit: true, whole.Token);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // The server accepted the message before QUIT: it is sent. Failing here would send it again.
+            logger.LogDebug(ex, "SMTP QUIT failed after message {MessageId} was accepted", message.MessageId);
+        }
     }
+
+    /// <summary>
+    /// Refusals for good are about this recipient or this message (5xx to RCPT TO or DATA). Anything about the
+    /// server, the account or the credentials — unreachable, 421, SES's 454 throttling, a paused account, a wrong
+    /// password after a rotation — is the server being unavailable: retried, never held against the reader.
+    /// </summary>
+    public static MailFailure Classify(Exception ex, bool transferring) => ex switch
+    {
+        SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable or (SmtpStatusCode)454 } => MailFailure.Unavailable,
+        SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } => MailFailure.Unavailable,
+        SmtpCommandException c when (int)c.StatusCode >= 500 && c.ErrorCode == SmtpErrorCode.RecipientNotAccepted => MailFailure.Permanent,
+        SmtpCommandException c when (int)c.StatusCode >= 500 && c.ErrorCode == SmtpErrorCode.MessageNotAccepted =>
+            AboutTheAccount(c.Message) ? MailFailure.Unavailable : MailFailure.Permanent,
+        SmtpCommandException c when (int)c.StatusCode >= 500 => MailFailure.Unavailable,
+        SmtpCommandException => MailFailure.Transient,
+        AuthenticationException or SslHandshakeException or ServiceNotConnectedException or SocketException => MailFailure.Unavailable,
+        // A timeout, a dropped connection or a garbled answer: before the message, the server is away; during it,
+        // this message may or may not have arrived, and trying again is the only way to be sure it does.
+        _ => transferring ? MailFailure.Transient : MailFailure.Unavailable,
+    };
+
+    private static bool AboutTheAccount(string text) =>
+        new[] { "not verified", "paused", "suspend", "quota", "throttl", "sending rate", "credential" }
+            .Any(word => text.Contains(word, StringComparison.OrdinalIgnoreCase));
+
+    private static string Describe(Exception ex, bool timedOut, MailOptions mail) => ex switch
+    {
+        SmtpCommandException c => $"SMTP {(int)c.StatusCode}: {c.Message}",
+        OperationCanceledException when timedOut => $"The message was not sent within {mail.SendTimeout.TotalSeconds:0.#} s",
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
 }

@@ -2,6 +2,8 @@ using MyBlog.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/MyBlog.Benchmarks -- <benchmark> [arguments]
 //   subscribe [count]            subscribe → email visible, against a running AppHost
+//   welcome-faults [count] [black-hole-s] [refuse-s]
+//                                concurrent subscribes during an SMTP outage, on a topology it boots itself
 //   generate <dir> [count]       write the benchmark corpus (Markdown with front matter) for MyBlog and Hugo
 //   site-build <dir> <out>       full static build of the corpus with MyBlog's templates; wall time and peak memory
 //   publish-one <dir> <out>      publish one more post onto a built site: only changed pages rendered and written
@@ -12,6 +14,12 @@ switch (args.FirstOrDefault())
 {
     case "subscribe":
         await SubscribeLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100);
+        break;
+    case "welcome-faults":
+        await WelcomeFaults.RunAsync(
+            args.Length > 1 ? int.Parse(args[1]) : 1000,
+            TimeSpan.FromSeconds(args.Length > 2 ? int.Parse(args[2]) : 30),
+            TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 300));
         break;
     case "generate":
         Corpus.Write(args[1], args.Length > 2 ? int.Parse(args[2]) : 2000);
@@ -32,7 +40,7 @@ switch (args.FirstOrDefault())
         Thumbnails.Run(args[1], args[2]);
         break;
     default:
-        Console.Error.WriteLine("benchmarks: subscribe [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file>");
+        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file>");
         Environment.Exit(2);
         break;
 }

@@ -1,0 +1,25 @@
+namespace MyBlog.Core.Mail;
+
+/// <summary>How a send failed, which decides what happens next.</summary>
+public enum MailFailure
+{
+    /// <summary>
+    /// The server could not be reached, did not answer in time, or asked us to slow down (SES's <c>454 Throttling</c>):
+    /// the next message would fare the same, so a batch stops sending and everything owed is retried later.
+    /// </summary>
+    Unavailable,
+
+    /// <summary>This message failed for a reason that may pass (another 4xx, a connection lost mid-message).</summary>
+    Transient,
+
+    /// <summary>The server refused this recipient or this message for good (5xx): retrying cannot help.</summary>
+    Permanent,
+}
+
+/// <summary>A message that was not (known to be) accepted by the mail server, with what kind of failure it was.</summary>
+public sealed class MailSendException(MailFailure failure, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public MailFailure Failure { get; } = failure;
+
+    public bool IsPermanent => Failure == MailFailure.Permanent;
+}

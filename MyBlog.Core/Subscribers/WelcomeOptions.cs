@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MyBlog.Core.Subscribers;
+
+/// <summary>How welcome emails are claimed, retried and re-sent. Bound from the "Welcome" section.</summary>
+public sealed class WelcomeOptions
+{
+    public const string Section = "Welcome";
+
+    /// <summary>
+    /// How long a claim excludes every other sender. It must outlast a whole send: a sender hands its message over
+    /// in the first half of the lease or not at all, and the SMTP dialogue after that must fit in the second half.
+    /// A holder that dies (a Lambda timeout freezes it) loses nothing: the lease expires into a retry by the sweep.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:15:00")]
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The sweep's wait after a failed attempt, doubled per attempt up to <see cref="MaxRetryBackoff"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The longest wait between attempts. Short enough that everything owed goes out within about this long after
+    /// an outage ends, however long the outage was; the sweep's circuit breaker keeps a long outage cheap.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan MaxRetryBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>At most one welcome per address in this time, so the subscribe form cannot be used to mail-bomb anyone.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ResendInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The latest moment a claim taken at <paramref name="claimedAt"/> may still start handing its message over.</summary>
+    public DateTimeOffset StartBy(DateTimeOffset claimedAt) => claimedAt + Lease / 2;
+
+    public TimeSpan BackoffAfter(int attempts)
+    {
+        var exponential = RetryBackoff.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempts - 1, 0, 30));
+        var capped = Math.Min(exponential, MaxRetryBackoff.TotalMilliseconds);
+        // Jitter on the upper half, so a crowd that failed together does not come back together.
+        return TimeSpan.FromMilliseconds(capped / 2 + Random.Shared.NextDouble() * capped / 2);
+    }
+}
