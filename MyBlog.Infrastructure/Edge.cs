@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AWS.CertificateManager;
 using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
+using Amazon.CDK.AWS.IAM;
 using Constructs;
 using CfFunction = Amazon.CDK.AWS.CloudFront.Function;
 
@@ -21,11 +22,20 @@ public sealed class Edge : Construct
     public const string ContentSecurityPolicy =
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
 
-    /// <summary>"/posts/hello/" → "/posts/hello/index.html"; "/posts/hello" → 301 to "/posts/hello/" (as the local edge does).</summary>
+    /// <summary>
+    /// "/posts/hello/" → "/posts/hello/index.html"; "/posts/hello" → 301 to "/posts/hello/" (as the local edge does).
+    /// A path the site cannot have (an empty segment, as in "//host"; a segment starting with "." or "_"; a
+    /// backslash) is never redirected — "//host/" in a Location sends the reader to another site — but asked of the
+    /// bucket under a key it never has, which the distribution answers with the site's 404 page.
+    /// </summary>
     public const string DirectoryIndexFunction = """
         function handler(event) {
           var request = event.request;
           var uri = request.uri;
+          if (!/^(\/[^\/._\\][^\/\\]*)*\/?$/.test(uri)) {
+            request.uri = '/_/not-found';
+            return request;
+          }
           if (uri.endsWith('/')) {
             request.uri = uri + 'index.html';
           } else if (uri.lastIndexOf('.') < uri.lastIndexOf('/')) {
@@ -92,6 +102,17 @@ public sealed class Edge : Construct
             ],
         });
         SiteUrl = settings.DomainName is null ? $"https://{Distribution.DistributionDomainName}" : $"https://{settings.DomainName}";
+
+        // The publisher's own files (its manifest) share the site bucket but are not the site: CloudFront may not
+        // read them, however the path is spelled (a denied read becomes the site's 404 page).
+        buckets.Site.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "PublisherFilesAreNotTheSite",
+            Effect = Effect.DENY,
+            Principals = [new ServicePrincipal("cloudfront.amazonaws.com")],
+            Actions = ["s3:GetObject"],
+            Resources = [buckets.Site.ArnForObjects("_publisher/*")],
+        }));
 
         // The editor may also connect to the uploads bucket's accelerate endpoint, and only the editor.
         var editorHeaders = SecurityHeaders("EditorSecurityHeaders",

@@ -120,6 +120,16 @@ public sealed class Functions : Construct
             ["Publishing__BuildOnStart"] = "true",
         });
         AllowTable(Publish, table, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem");
+        // Its only writes to the table: its own lock on the site, and no other item (the leading key is fixed).
+        Publish.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+            Resources = [table.TableArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ForAllValues:StringEquals"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { MyBlogTable.PublisherLockPartitionKey } },
+            },
+        }));
         Allow(Publish, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], buckets.Site.ArnForObjects("*"));
         Allow(Publish, ["s3:ListBucket"], buckets.Site.BucketArn);
         Allow(Publish, ["cloudfront:CreateInvalidation"],

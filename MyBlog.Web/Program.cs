@@ -7,9 +7,10 @@ builder.AddEdge();
 var app = builder.Build();
 app.UseSecurityHeaders();
 app.UseRouting();
+app.UseOutputCache();
 
 app.MapDefaultEndpoints();
-app.MapReverseProxy();
+app.MapReverseProxy().CacheOutput(ApiCachePolicy.Name);
 app.MapInvalidationsApi();
 app.MapMethods("/{**path}", ["GET", "HEAD"], (HttpContext context, SiteEdge edge) => edge.HandleAsync(context));
 

@@ -36,8 +36,10 @@ export function decodeAwsChunked(body) {
   for (;;) {
     const lineEnd = body.indexOf("\r\n", offset);
     if (lineEnd < 0) throw new Error("aws-chunked body ends inside a chunk header");
-    const size = parseInt(body.toString("latin1", offset, lineEnd).split(";")[0], 16);
-    if (Number.isNaN(size)) throw new Error("aws-chunked chunk header has no size");
+    // Strictly hex digits: parseInt would take "-5" (and walk backwards for ever) or "1g" (as 1).
+    const sizeText = body.toString("latin1", offset, lineEnd).split(";")[0].trim();
+    if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw new Error(`aws-chunked chunk size '${sizeText.slice(0, 20)}' is not a hexadecimal number`);
+    const size = parseInt(sizeText, 16);
     offset = lineEnd + 2;
     if (size === 0) break;
     if (offset + size > body.length) throw new Error("aws-chunked body is shorter than its chunks declare");

@@ -23,13 +23,13 @@ public static class AdminPostsApi
         admin.MapGet("/posts", ListAsync).WithName("ListPosts").WithSummary("Drafts or published posts, newest first.");
         admin.MapGet("/posts/{slug}", GetAsync).WithName("GetPost").WithSummary("One post with its version as ETag.");
         admin.MapPut("/posts/{slug}", UpdateAsync).WithName("UpdatePost").WithSummary("Replace a post; needs If-Match or version.");
-        admin.MapDelete("/posts/{slug}", DeleteAsync).WithName("DeletePost").WithSummary("Delete a post (its page disappears).");
+        admin.MapDelete("/posts/{slug}", DeleteAsync).WithName("DeletePost").WithSummary("Delete a post (its page disappears); needs If-Match.");
         admin.MapPost("/posts/{slug}/publish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct) =>
                 SetStatusAsync(slug, PostStatus.Published, request, posts, ct))
-            .WithName("PublishPost").WithSummary("Publish: the static pages are generated from the stream.");
+            .WithName("PublishPost").WithSummary("Publish: the static pages are generated from the stream; needs If-Match.");
         admin.MapPost("/posts/{slug}/unpublish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct) =>
                 SetStatusAsync(slug, PostStatus.Draft, request, posts, ct))
-            .WithName("UnpublishPost").WithSummary("Unpublish: the page disappears and the lists update.");
+            .WithName("UnpublishPost").WithSummary("Unpublish: the page disappears and the lists update; needs If-Match.");
         admin.MapPost("/preview", PreviewAsync).WithName("PreviewMarkdown").WithSummary("Render Markdown exactly as the site will.");
         return app;
     }
@@ -106,8 +106,7 @@ public static class AdminPostsApi
         }
         if (expected is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status428PreconditionRequired, title: "Version required",
-                detail: "Send If-Match with the post's ETag (or \"version\" in the body) so a stale edit cannot overwrite a newer one.");
+            return VersionRequired("an edit");
         }
         if (!update.Input.TryValidate(out var valid, out var errors) || !await CoverIsReadyAsync(valid, photos, errors, ct))
         {
@@ -122,6 +121,10 @@ public static class AdminPostsApi
         if (!TryExpectedVersion(request, null, out var expected, out var versionProblem))
         {
             return versionProblem;
+        }
+        if (expected is null)
+        {
+            return VersionRequired("a delete");
         }
         var result = await posts.DeleteAsync(slug, expected, ct);
         return result.Outcome switch
@@ -138,6 +141,10 @@ public static class AdminPostsApi
         if (!TryExpectedVersion(request, null, out var expected, out var versionProblem))
         {
             return versionProblem;
+        }
+        if (expected is null)
+        {
+            return VersionRequired(status == PostStatus.Published ? "publishing" : "unpublishing");
         }
         return Written(await posts.SetStatusAsync(slug, status, expected, Activity.Current?.Id, ct), slug, request.HttpContext.Response);
     }
@@ -209,6 +216,11 @@ public static class AdminPostsApi
             detail: "If-Match takes the ETag the API returned, like \"v3\", and must agree with the body's version.");
         return false;
     }
+
+    /// <summary>Every change names the version it was made from, so a stale editor tab cannot undo or delete newer work.</summary>
+    private static ProblemHttpResult VersionRequired(string change) => TypedResults.Problem(
+        statusCode: StatusCodes.Status428PreconditionRequired, title: "Version required",
+        detail: $"Send If-Match with the post's ETag (or \"version\" in the body of an edit) so {change} cannot act on a newer version than the one you saw.");
 
     private static ProblemHttpResult NotFound(string slug) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Post not found", detail: $"There is no post '{slug}'.");

@@ -14,6 +14,7 @@ public static class PostsApi
     public const string CacheControl = "public, max-age=60, s-maxage=60, stale-while-revalidate=30";
     private static readonly HybridCacheEntryOptions ShortLived = new() { Expiration = TimeSpan.FromSeconds(10), LocalCacheExpiration = TimeSpan.FromSeconds(10) };
 
+
     public static IEndpointRouteBuilder MapPostsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/posts").WithTags("Posts");
@@ -23,7 +24,7 @@ public static class PostsApi
     }
 
     public static async Task<IResult> ListAsync(
-        HttpContext context, PostStore posts, HybridCache cache, CancellationToken ct, string? tag = null, string? cursor = null, int? limit = null)
+        HttpContext context, PostStore posts, PublishedTags tags, HybridCache cache, CancellationToken ct, string? tag = null, string? cursor = null, int? limit = null)
     {
         var normalizedTag = tag is null ? null : PostInput.NormalizeTag(tag);
         if (tag is not null && normalizedTag is null)
@@ -35,6 +36,10 @@ public static class PostsApi
             return TypedResults.Problem(statusCode: 400, title: "Invalid limit", detail: "limit is between 1 and 50.");
         }
         var size = limit ?? 10;
+        if (normalizedTag is not null && !await tags.ContainsAsync(normalizedTag, ct))
+        {
+            return Cacheable(context, JsonSerializer.SerializeToUtf8Bytes(new PostList<PublicPostSummary>([], null), RequestBody.Json));
+        }
         try
         {
             var body = await cache.GetOrCreateAsync($"posts:{normalizedTag}:{cursor}:{size}", async token =>

@@ -45,6 +45,18 @@ internal static class SubscriberPages
         string.Join("", errors.Values.SelectMany(v => v).Select(m => $"<p>{WebUtility.HtmlEncode(m)}</p>")),
         """<p><a href="/">Back to the site</a></p>""");
 
+    public const string StylesheetPath = "/api/subscribers/pages.css";
+
+    /// <summary>
+    /// The pages' look, as a stylesheet of its own: the site's Content-Security-Policy (style-src 'self') blocks
+    /// inline styles, here as on CloudFront.
+    /// </summary>
+    public const string Stylesheet = """
+        body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.6}
+        @media (prefers-color-scheme: dark){body{background:#0d1117;color:#e6edf3} a{color:#58a6ff}}
+        button{font:inherit;padding:.5rem 1rem;border-radius:.5rem;border:1px solid currentColor;cursor:pointer}
+        """;
+
     /// <summary>A one-button form: state changes only on a POST a person makes, never on opening a link.</summary>
     private static string Button(string action, string label) =>
         $"""<form method="post" action="{WebUtility.HtmlEncode(action)}"><button type="submit">{WebUtility.HtmlEncode(label)}</button></form>""";
@@ -58,9 +70,7 @@ internal static class SubscriberPages
         <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
         <title>{{WebUtility.HtmlEncode(title)}}</title>
-        <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.6}
-        @media (prefers-color-scheme: dark){body{background:#0d1117;color:#e6edf3} a{color:#58a6ff} }
-        button{font:inherit;padding:.5rem 1rem;border-radius:.5rem;border:1px solid currentColor;cursor:pointer}</style></head>
+        <link rel="stylesheet" href="{{StylesheetPath}}"></head>
         <body><main><h1>{{WebUtility.HtmlEncode(title)}}</h1>{{body}}{{extra}}</main></body>
         </html>
         """;

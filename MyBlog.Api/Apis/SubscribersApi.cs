@@ -30,6 +30,15 @@ public static class SubscribersApi
             .RequireRateLimiting(RateLimitPolicy)
             .DisableAntiforgery();
 
+        api.MapGet("/pages.css", () => TypedResults.Text(SubscriberPages.Stylesheet, "text/css; charset=utf-8"))
+            .WithName("SubscriberPagesStylesheet")
+            .WithSummary("The stylesheet of the confirm and unsubscribe pages.")
+            .AddEndpointFilter(async (context, next) =>
+            {
+                context.HttpContext.Response.Headers.CacheControl = "public, max-age=86400";
+                return await next(context);
+            });
+
         api.MapGet("/{id}/confirm", ConfirmPageAsync)
             .WithName("ConfirmPage")
             .WithSummary("The confirm link from the welcome email: a page with a Confirm button. Opening it changes nothing, so link scanners cannot confirm anyone.");

@@ -19,6 +19,7 @@ internal static class Extensions
         builder.AddValidatedOptions<WelcomeOptions>(WelcomeOptions.Section);
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<PostStore>();
+        builder.Services.AddSingleton<PublishedTags>();
         builder.Services.AddSingleton<PhotoStore>();
         // The API uses S3 only to presign photo uploads: in AWS mode through the uploads bucket's accelerate endpoint.
         builder.AddS3Client(transferAcceleration: builder.Configuration.GetValue<bool>("Photos:TransferAcceleration"));

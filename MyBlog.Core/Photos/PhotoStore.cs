@@ -55,25 +55,10 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
     /// <summary>The photos among <paramref name="ids"/> that exist (posts look up the photos they show).</summary>
     public async Task<Dictionary<string, Photo>> GetManyAsync(IEnumerable<string> ids, CancellationToken ct)
     {
-        var found = new Dictionary<string, Photo>();
-        foreach (var chunk in ids.Where(Photo.IsValidId).Distinct().Chunk(100))
-        {
-            var request = new Dictionary<string, KeysAndAttributes>
-            {
-                [options.Value.TableName] = new() { Keys = chunk.Select(Key).ToList(), ConsistentRead = true },
-            };
-            while (request.Count > 0)
-            {
-                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = request }, ct);
-                foreach (var item in response.Responses.GetValueOrDefault(options.Value.TableName) ?? [])
-                {
-                    var id = item[MyBlogTable.PartitionKey].S[PartitionPrefix.Length..];
-                    found[id] = FromItem(id, item);
-                }
-                request = response.UnprocessedKeys ?? [];
-            }
-        }
-        return found;
+        var items = await BatchReads.GetAllAsync(dynamo, options.Value.TableName, ids.Where(Photo.IsValidId).Distinct().Select(Key), ct);
+        return items.Select(item => item[MyBlogTable.PartitionKey].S[PartitionPrefix.Length..])
+            .Zip(items, (id, item) => FromItem(id, item))
+            .ToDictionary(p => p.Id);
     }
 
     /// <summary>
@@ -100,6 +85,31 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
                 [":bytes"] = N(originalBytes),
                 [":etag"] = new AttributeValue(sourceETag),
                 [":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+            },
+        }, ct);
+
+    /// <summary>
+    /// Takes the right to make this photo's variants from the original with <paramref name="sourceETag"/>, until
+    /// <paramref name="until"/>. Two uploads to one URL (a second PUT) raise two events; were both processed at once,
+    /// the immutable variant URLs could end up holding a mix of the two. The same original may be claimed again
+    /// (a redelivered event), and an expired claim (its holder died) may be taken over. False: another original is
+    /// being processed, or the photo is ready.
+    /// </summary>
+    public Task<bool> TryClaimProcessingAsync(string id, string sourceETag, DateTimeOffset until, CancellationToken ct) =>
+        TryUpdateAsync(new UpdateItemRequest
+        {
+            TableName = options.Value.TableName,
+            Key = Key(id),
+            UpdateExpression = "SET processingEtag = :etag, processingUntil = :until",
+            ConditionExpression = "attribute_exists(pk) AND #status <> :ready " +
+                                  "AND (attribute_not_exists(processingUntil) OR processingUntil < :now OR processingEtag = :etag)",
+            ExpressionAttributeNames = new() { ["#status"] = "status" },
+            ExpressionAttributeValues = new()
+            {
+                [":ready"] = new AttributeValue(PhotoStatus.Ready),
+                [":etag"] = new AttributeValue(sourceETag),
+                [":until"] = N(until.ToUnixTimeMilliseconds()),
+                [":now"] = N(time.GetUtcNow().ToUnixTimeMilliseconds()),
             },
         }, ct);
 

@@ -1,3 +1,5 @@
+using MyBlog.Core.Text;
+
 namespace MyBlog.Core.Posts;
 
 public enum PostStatus
@@ -85,10 +87,18 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
         {
             errors["title"] = ["A title cannot contain control characters or line breaks."];
         }
+        else if (XmlChars.FirstInvalid(title) is { } bad)
+        {
+            errors["title"] = [$"A title cannot contain {bad}: feeds and sitemaps cannot carry it."];
+        }
 
         if (Markdown is null)
         {
             errors["markdown"] = ["The post's Markdown is required (it may be empty text)."];
+        }
+        else if (XmlChars.FirstInvalid(Markdown) is { } bad)
+        {
+            errors["markdown"] = [$"The Markdown contains {bad}, a character feeds cannot carry; remove it."];
         }
         else if (System.Text.Encoding.UTF8.GetByteCount(Markdown) > MaxMarkdownBytes)
         {
@@ -98,7 +108,7 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
         var tags = new List<string>();
         foreach (var raw in Tags ?? [])
         {
-            var tag = NormalizeTag(raw);
+            var tag = XmlChars.FirstInvalid(raw) is null ? NormalizeTag(raw) : null;
             if (tag is null)
             {
                 errors["tags"] = [$"Tags are 1 to {MaxTagLength} letters, digits, spaces or hyphens."];
@@ -118,6 +128,10 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
         if (excerpt is { Length: > MaxExcerptLength })
         {
             errors["excerpt"] = [$"An excerpt can be at most {MaxExcerptLength} characters long."];
+        }
+        else if (XmlChars.FirstInvalid(excerpt) is { } bad)
+        {
+            errors["excerpt"] = [$"An excerpt cannot contain {bad}: feeds cannot carry it."];
         }
 
         var cover = string.IsNullOrWhiteSpace(CoverPhotoId) ? null : CoverPhotoId.Trim();

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Ganss.Xss;
 using Markdig;
+using Markdig.Extensions.GenericAttributes;
+using Markdig.Extensions.MediaLinks;
 using Markdig.Renderers;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
@@ -18,9 +20,7 @@ public static partial class PostContent
 {
     private const int WordsPerMinute = 230;
 
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
-        .UseAdvancedExtensions()
-        .Build();
+    private static readonly MarkdownPipeline Pipeline = CreatePipeline();
 
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
 
@@ -85,7 +85,29 @@ public static partial class PostContent
         return !scheme.Success || scheme.Groups[1].Value.ToLowerInvariant() is "http" or "https" or "mailto";
     }
 
-    public static string ToPlainText(string markdown) => Markdown.ToPlainText(markdown, Pipeline).Trim();
+    /// <summary>The text a reader sees, for excerpts and reading time: raw HTML an author wrote is left out, not shown as source.</summary>
+    public static string ToPlainText(string markdown)
+    {
+        var document = Markdown.Parse(markdown, Pipeline);
+        foreach (var html in document.Descendants().Where(n => n is HtmlBlock or HtmlInline).ToList())
+        {
+            switch (html)
+            {
+                case Block block:
+                    block.Parent?.Remove(block);
+                    break;
+                case Inline inline:
+                    inline.Remove();
+                    break;
+            }
+        }
+        using var writer = new StringWriter();
+        var renderer = new HtmlRenderer(writer) { EnableHtmlForBlock = false, EnableHtmlForInline = false, EnableHtmlEscape = false };
+        Pipeline.Setup(renderer);
+        renderer.Render(document);
+        writer.Flush();
+        return writer.ToString().Trim();
+    }
 
     /// <summary>Minutes to read at an adult's silent-reading pace; at least one.</summary>
     public static int ReadingMinutes(string markdown) => Describe(markdown, "x").ReadingMinutes;
@@ -110,6 +132,18 @@ public static partial class PostContent
         }
         var cut = text.LastIndexOf(' ', length);
         return (text[..(cut > length / 2 ? cut : length)].TrimEnd(',', '.', ';', ':') + "…", minutes);
+    }
+
+    /// <summary>
+    /// CommonMark with the advanced extensions, less the two that write HTML from what an author types without
+    /// escaping it: generic attributes (<c>{onerror=…}</c> after an image or link becomes an attribute) and media
+    /// links (an image of a video URL becomes an iframe).
+    /// </summary>
+    private static MarkdownPipeline CreatePipeline()
+    {
+        var builder = new MarkdownPipelineBuilder().UseAdvancedExtensions();
+        builder.Extensions.RemoveAll(e => e is GenericAttributesExtension or MediaLinkExtension);
+        return builder.Build();
     }
 
     private static HtmlSanitizer CreateSanitizer()

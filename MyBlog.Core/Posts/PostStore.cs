@@ -72,6 +72,12 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         return response.IsItemSet && response.Item.Count > 0 ? FromItem(response.Item) : null;
     }
 
+    /// <summary>The posts among <paramref name="slugs"/> that exist, read consistently (a rebuild reads thousands).</summary>
+    public async Task<Dictionary<string, Post>> GetManyAsync(IEnumerable<string> slugs, CancellationToken ct) =>
+        (await BatchReads.GetAllAsync(dynamo, Table, slugs.Where(Slug.IsValid).Distinct().Select(Key), ct))
+            .Select(FromItem)
+            .ToDictionary(p => p.Slug, StringComparer.Ordinal);
+
     /// <summary>Replaces title, Markdown, tags and excerpt if the stored version is <paramref name="expectedVersion"/>.</summary>
     public Task<PostWrite> UpdateAsync(string slug, ValidPost input, int expectedVersion, string? traceParent, CancellationToken ct) =>
         ChangeAsync(slug, expectedVersion, traceParent, current => current with
@@ -108,7 +114,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     public async Task<PostPage> ListAsync(PostStatus status, string? tag, string? cursor, int limit, CancellationToken ct)
     {
         var items = new List<PostSummary>();
-        var startKey = DecodeCursor(cursor);
+        var startKey = DecodeCursor(cursor, status);
         var leftOver = false;
         do
         {
@@ -160,6 +166,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         while (cursor is not null);
         return all;
     }
+
+    /// <summary>The tags of published posts (a tag filter for anything else has nothing to find).</summary>
+    public async Task<IReadOnlySet<string>> PublishedTagsAsync(CancellationToken ct) =>
+        (await AllPublishedAsync(ct)).SelectMany(p => p.Tags).ToHashSet(StringComparer.Ordinal);
 
     private Task<PostWrite> ChangeAsync(string slug, int? expectedVersion, string? traceParent, Func<Post, Post> change, CancellationToken ct) =>
         WriteIfVersionAsync(slug, expectedVersion, async current =>
@@ -284,26 +294,36 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(key));
     }
 
-    /// <summary>Reads a cursor this store wrote; anything else is a <see cref="FormatException"/>.</summary>
-    private static Dictionary<string, AttributeValue>? DecodeCursor(string? cursor)
+    /// <summary>
+    /// Reads a cursor this store wrote for this list; anything else is a <see cref="FormatException"/> (the client's
+    /// mistake, a 400) — including a well-formed key that points into another list or at no post, which DynamoDB
+    /// would refuse.
+    /// </summary>
+    private static Dictionary<string, AttributeValue>? DecodeCursor(string? cursor, PostStatus status)
     {
         if (string.IsNullOrEmpty(cursor))
         {
             return null;
         }
+        Dictionary<string, string>? key;
         try
         {
-            var key = JsonSerializer.Deserialize<Dictionary<string, string>>(Base64Url.DecodeFromChars(cursor));
-            if (key is null || key.Count != 4 || !key.Keys.Order().SequenceEqual(["gsi1pk", "gsi1sk", "pk", "sk"]))
-            {
-                throw new FormatException("The cursor is not one this API issued.");
-            }
-            return key.ToDictionary(kv => kv.Key, kv => S(kv.Value));
+            key = JsonSerializer.Deserialize<Dictionary<string, string>>(Base64Url.DecodeFromChars(cursor));
         }
         catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
         {
             throw new FormatException("The cursor is not one this API issued.", ex);
         }
+        if (key is null || key.Count != 4 || !key.Keys.Order().SequenceEqual(["gsi1pk", "gsi1sk", "pk", "sk"])
+            || key["gsi1pk"] != ListKey(status) || key["sk"] != SortKeyValue
+            || !key["pk"].StartsWith(PartitionPrefix, StringComparison.Ordinal) || !Slug.IsValid(key["pk"][PartitionPrefix.Length..])
+            || key["gsi1sk"].Split('#') is not [var date, var slug]
+            || slug != key["pk"][PartitionPrefix.Length..]
+            || !DateTimeOffset.TryParseExact(date, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        {
+            throw new FormatException("The cursor is not one this API issued.");
+        }
+        return key.ToDictionary(kv => kv.Key, kv => S(kv.Value));
     }
 
     private static AttributeValue S(string value) => new() { S = value };

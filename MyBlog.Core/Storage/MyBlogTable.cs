@@ -19,6 +19,9 @@ public static class MyBlogTable
     public const string ListSortKey = "gsi1sk";
     public static readonly StreamViewType StreamView = StreamViewType.NEW_AND_OLD_IMAGES;
 
+    /// <summary>The one item the publisher writes: its lock on the site (one publisher at a time).</summary>
+    public const string PublisherLockPartitionKey = "SITE#PUBLISHER";
+
     /// <summary>The attributes a list shows (see PostSummary), projected into <see cref="ListIndex"/>.</summary>
     public static readonly IReadOnlyList<string> ListAttributes =
         ["slug", "title", "summary", "tags", "status", "version", "createdAt", "updatedAt", "publishedAt", "readingMinutes"];

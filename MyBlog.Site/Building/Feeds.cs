@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using MyBlog.Core.Posts;
+using MyBlog.Core.Text;
 
 namespace MyBlog.Site.Building;
 
@@ -14,7 +15,7 @@ public static class Feeds
     {
         const string ns = "http://www.w3.org/2005/Atom";
         writer.WriteStartElement("feed", ns);
-        writer.WriteElementString("title", ns, site.Name);
+        writer.WriteElementString("title", ns, T(site.Name));
         writer.WriteElementString("id", ns, site.Absolute("/"));
         writer.WriteElementString("updated", ns, Rfc3339(newestFirst.FirstOrDefault()?.UpdatedAt ?? DateTimeOffset.UnixEpoch));
         Link(writer, ns, site.Absolute("/"), "alternate");
@@ -22,19 +23,19 @@ public static class Feeds
         foreach (var post in newestFirst.Take(FeedSize))
         {
             writer.WriteStartElement("entry", ns);
-            writer.WriteElementString("title", ns, post.Title);
+            writer.WriteElementString("title", ns, T(post.Title));
             writer.WriteElementString("id", ns, site.Absolute(post.Path));
             Link(writer, ns, site.Absolute(post.Path), "alternate");
             writer.WriteElementString("published", ns, Rfc3339(post.PublishedAt!.Value));
             writer.WriteElementString("updated", ns, Rfc3339(post.UpdatedAt));
             writer.WriteStartElement("author", ns);
-            writer.WriteElementString("name", ns, site.Name);
+            writer.WriteElementString("name", ns, T(site.Name));
             writer.WriteEndElement();
-            writer.WriteElementString("summary", ns, post.Summary);
+            writer.WriteElementString("summary", ns, T(post.Summary));
             foreach (var tag in post.Tags)
             {
                 writer.WriteStartElement("category", ns);
-                writer.WriteAttributeString("term", tag);
+                writer.WriteAttributeString("term", T(tag));
                 writer.WriteEndElement();
             }
             writer.WriteEndElement();
@@ -47,23 +48,23 @@ public static class Feeds
         writer.WriteStartElement("rss");
         writer.WriteAttributeString("version", "2.0");
         writer.WriteStartElement("channel");
-        writer.WriteElementString("title", site.Name);
+        writer.WriteElementString("title", T(site.Name));
         writer.WriteElementString("link", site.Absolute("/"));
-        writer.WriteElementString("description", $"New posts on {site.Name}");
+        writer.WriteElementString("description", T($"New posts on {site.Name}"));
         foreach (var post in newestFirst.Take(FeedSize))
         {
             writer.WriteStartElement("item");
-            writer.WriteElementString("title", post.Title);
+            writer.WriteElementString("title", T(post.Title));
             writer.WriteElementString("link", site.Absolute(post.Path));
             writer.WriteStartElement("guid");
             writer.WriteAttributeString("isPermaLink", "true");
             writer.WriteString(site.Absolute(post.Path));
             writer.WriteEndElement();
             writer.WriteElementString("pubDate", post.PublishedAt!.Value.ToString("r", CultureInfo.InvariantCulture));
-            writer.WriteElementString("description", post.Summary);
+            writer.WriteElementString("description", T(post.Summary));
             foreach (var tag in post.Tags)
             {
-                writer.WriteElementString("category", tag);
+                writer.WriteElementString("category", T(tag));
             }
             writer.WriteEndElement();
         }
@@ -90,6 +91,12 @@ public static class Feeds
 
     public static byte[] Robots(SiteInfo site) =>
         Encoding.UTF8.GetBytes($"User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /api/\n\nSitemap: {site.Absolute("/sitemap.xml")}\n");
+
+    /// <summary>
+    /// Text as XML can hold it. Input is refused at the API when it has characters XML cannot hold; this keeps any
+    /// that got in some other way (an older post, an import) from stopping every later feed.
+    /// </summary>
+    private static string T(string text) => XmlChars.Clean(text);
 
     private static void Link(XmlWriter writer, string ns, string href, string rel)
     {

@@ -19,6 +19,8 @@ public sealed record SiteAssets(string Css, string Js, IReadOnlyList<SitePage> F
 {
     public const string EditorPath = "/admin/";
 
+    public const string IconPath = "/favicon.svg";
+
     private static readonly (string Name, string ContentType)[] EditorFiles =
     [
         ("index.html", "text/html; charset=utf-8"),
@@ -32,7 +34,13 @@ public sealed record SiteAssets(string Css, string Js, IReadOnlyList<SitePage> F
         var js = Asset("subscribe.js", "text/javascript; charset=utf-8");
         // The editor's names are fixed (its page links them), so it revalidates like a page.
         var editor = EditorFiles.Select(f => new SitePage(EditorPath + (f.Name == "index.html" ? "" : f.Name), Read($"Editor/{f.Name}"), f.ContentType, SitePage.Revalidate));
-        return new SiteAssets(css.Path, js.Path, [css, js, .. editor]);
+        // Icons at the addresses browsers and feed readers ask for without a link (/favicon.ico), so none is a 404.
+        SitePage[] icons =
+        [
+            new(IconPath, Read("Assets/favicon.svg"), "image/svg+xml", SitePage.Revalidate),
+            new("/favicon.ico", Read("Assets/favicon.ico"), "image/x-icon", SitePage.Revalidate),
+        ];
+        return new SiteAssets(css.Path, js.Path, [css, js, .. icons, .. editor]);
     }
 
     private static SitePage Asset(string name, string contentType)

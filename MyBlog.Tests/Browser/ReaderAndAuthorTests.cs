@@ -23,7 +23,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     private async Task<string> PublishAsync(string title, string markdown)
     {
         var slug = (await app.AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title, markdown, tags = new[] { "browser" } })).GetProperty("slug").GetString()!;
-        await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish");
+        await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: "\"v1\"");
         return slug;
     }
 

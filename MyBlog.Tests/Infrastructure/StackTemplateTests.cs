@@ -317,6 +317,67 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(1, mappings.Single(m => m.Id.Contains("publish", StringComparison.OrdinalIgnoreCase)).Properties["MaximumBatchingWindowInSeconds"]!.GetValue<double>());
     }
 
+    /// <summary>The CloudFront Function run in Node (its JavaScript 2.0 runtime's subset) on one viewer request.</summary>
+    private static async Task<JsonNode> RunDirectoryIndexAsync(string uri)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"myblog-cf-{Guid.NewGuid():N}.js");
+        await File.WriteAllTextAsync(script, Edge.DirectoryIndexFunction +
+            "\nconsole.log(JSON.stringify(handler({ request: { uri: process.argv[2], querystring: { a: { value: '1' } } } })));\n");
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("node", [script, uri]) { RedirectStandardOutput = true };
+            using var node = System.Diagnostics.Process.Start(start)!;
+            var output = await node.StandardOutput.ReadToEndAsync();
+            await node.WaitForExitAsync();
+            return JsonNode.Parse(output)!;
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [Theory]
+    [InlineData("/", "/index.html", null)]
+    [InlineData("/posts/hello/", "/posts/hello/index.html", null)]
+    [InlineData("/assets/site.0123456789ab.css", "/assets/site.0123456789ab.css", null)]
+    [InlineData("/posts/hello", null, "/posts/hello/?a=1")]
+    [InlineData("/posts/%EC%95%88", null, "/posts/%EC%95%88/?a=1")]
+    [InlineData("//evil.example", "/_/not-found", null)]
+    [InlineData("//evil.example/", "/_/not-found", null)]
+    [InlineData("/\\evil.example", "/_/not-found", null)]
+    [InlineData("/_publisher/manifest.json", "/_/not-found", null)]
+    [InlineData("/posts//hello", "/_/not-found", null)]
+    [InlineData("/.env", "/_/not-found", null)]
+    public async Task The_CloudFront_function_resolves_directories_redirects_on_this_site_only_and_refuses_what_is_not_the_site(
+        string uri, string? forwardedAs, string? redirectedTo)
+    {
+        var result = await RunDirectoryIndexAsync(uri);
+        if (redirectedTo is null)
+        {
+            Assert.Equal(forwardedAs, result["uri"]!.GetValue<string>());
+        }
+        else
+        {
+            Assert.Equal(301, result["statusCode"]!.GetValue<int>());
+            Assert.Equal(redirectedTo, result["headers"]!["location"]!["value"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public void CloudFront_may_not_read_the_publisher_s_files_and_the_publisher_writes_only_its_lock_to_the_table()
+    {
+        var policy = stack.OfType("AWS::S3::BucketPolicy").Single(p => SynthesizedStack.Ref(p.Properties["Bucket"]) == BucketId("Site")).Properties;
+        var deny = Statements(policy).Single(s => s["Effect"]!.GetValue<string>() == "Deny" && s["Sid"]?.GetValue<string>() == "PublisherFilesAreNotTheSite");
+        Assert.Equal(["s3:GetObject"], Strings(deny["Action"]));
+        Assert.Contains("cloudfront.amazonaws.com", deny["Principal"]!.ToJsonString());
+        Assert.Contains("/_publisher/*", deny["Resource"]!.ToJsonString());
+
+        var writes = RoleStatements("Publish").Single(s => Strings(s["Action"]).Contains("dynamodb:PutItem"));
+        Assert.Equal(["dynamodb:PutItem", "dynamodb:DeleteItem"], Strings(writes["Action"]));
+        Assert.Equal($"{{\"ForAllValues:StringEquals\":{{\"dynamodb:LeadingKeys\":[\"{MyBlogTable.PublisherLockPartitionKey}\"]}}}}", writes["Condition"]!.ToJsonString());
+    }
+
     [Fact]
     public void The_welcome_sweep_runs_every_minute_from_EventBridge_Scheduler_with_a_role_that_may_invoke_it_alone()
     {

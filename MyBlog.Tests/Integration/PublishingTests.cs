@@ -36,7 +36,7 @@ public sealed class PublishingTests(MyBlogApp app)
         var slug = created.GetProperty("slug").GetString()!;
         var path = $"/posts/{slug}/";
 
-        var published = await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish");
+        var published = await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: "\"v1\"");
         var page = await EventuallyAsync(path, (s, b) => s == HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.OK, page.Status);
         Assert.Contains("<strong>version</strong>", page.Body);
@@ -49,12 +49,12 @@ public sealed class PublishingTests(MyBlogApp app)
         Assert.Contains(slug, (await EventuallyAsync("/sitemap.xml", (s, b) => b.Contains(slug))).Body);
 
         // The page is now cached at the edge; an edit must still show within seconds (invalidation).
-        await AdminAsync(HttpMethod.Put, $"/api/admin/posts/{slug}",
+        var edit = await AdminAsync(HttpMethod.Put, $"/api/admin/posts/{slug}",
             new { title, markdown = "Second *edit*", tags = new[] { "static-tests" } }, ifMatch: $"\"v{published.GetProperty("version").GetInt32()}\"");
         var edited = await EventuallyAsync(path, (s, b) => b.Contains("<em>edit</em>"));
         Assert.Contains("<em>edit</em>", edited.Body);
 
-        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/unpublish");
+        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/unpublish", ifMatch: $"\"v{edit.GetProperty("version").GetInt32()}\"");
         var gone = await EventuallyAsync(path, (s, b) => s == HttpStatusCode.NotFound);
         Assert.Equal(HttpStatusCode.NotFound, gone.Status);
         Assert.Contains("Page not found", gone.Body);
@@ -66,10 +66,10 @@ public sealed class PublishingTests(MyBlogApp app)
     {
         var created = await AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title = $"Doomed {Guid.NewGuid():N}", markdown = "bye" });
         var slug = created.GetProperty("slug").GetString()!;
-        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish");
+        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: "\"v1\"");
         Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync($"/posts/{slug}/", (s, b) => s == HttpStatusCode.OK)).Status);
 
-        await AdminAsync(HttpMethod.Delete, $"/api/admin/posts/{slug}");
+        await AdminAsync(HttpMethod.Delete, $"/api/admin/posts/{slug}", ifMatch: "\"v2\"");
 
         Assert.Equal(HttpStatusCode.NotFound, (await EventuallyAsync($"/posts/{slug}/", (s, b) => s == HttpStatusCode.NotFound)).Status);
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Amazon.DynamoDBv2;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -20,27 +19,25 @@ namespace MyBlog.Tests.Integration;
 [Collection(MyBlogAppCollection.Name)]
 public sealed partial class WelcomeDeliveryTests(MyBlogApp app) : IAsyncLifetime
 {
-    private readonly string _table = $"myblog-test-{Guid.NewGuid():N}";
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly WelcomeOptions _welcome = new();
     private readonly TestSmtpServer _smtp = new();
-    private IAmazonDynamoDB _dynamo = null!;
+    private IsolatedStorage _storage = null!;
     private SubscriberStore _store = null!;
     private WelcomeSweep _sweep = null!;
     private TcpFaultProxy _proxy = null!;
 
     public async Task InitializeAsync()
     {
-        _dynamo = app.DynamoDb();
-        await _dynamo.CreateTableAsync(MyBlogTable.CreateTableRequest(_table));
-        _store = new SubscriberStore(_dynamo, Options.Create(new MyBlogOptions { TableName = _table }), Options.Create(_welcome), _time);
+        _storage = await IsolatedStorage.CreateAsync(app);
+        _store = new SubscriberStore(_storage.Dynamo, _storage.Site, Options.Create(_welcome), _time);
         _proxy = new TcpFaultProxy(() => new IPEndPoint(IPAddress.Loopback, _smtp.Port));
         _sweep = new WelcomeSweep(_store, Mailer(), _time, NullLogger<WelcomeSweep>.Instance);
     }
 
     public async Task DisposeAsync()
     {
-        await _dynamo.DeleteTableAsync(_table);
+        await _storage.DisposeAsync();
         await _proxy.DisposeAsync();
         _smtp.Dispose();
     }

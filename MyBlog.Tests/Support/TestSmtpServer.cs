@@ -51,15 +51,16 @@ public sealed class TestSmtpServer : IDisposable
     public static SmtpResponse Reply(int code, string text) => new((SmtpReplyCode)code, text);
 
     /// <summary>MyBlog's SMTP sender pointed at a loopback port (this server's, or a fault proxy's in front of it).</summary>
-    public static SmtpMailSender SenderTo(int port, TimeProvider time, double rate = 1000)
+    /// <param name="stepTimeout">Each SMTP step's timeout: generous by default, so a busy test machine is not a silent server.</param>
+    public static SmtpMailSender SenderTo(int port, TimeProvider time, double rate = 1000, TimeSpan? stepTimeout = null)
     {
         var options = Options.Create(new MailOptions
         {
             Host = "127.0.0.1",
             Port = port,
             Security = SecureSocketOptions.None,
-            Timeout = TimeSpan.FromSeconds(1),
-            SendTimeout = TimeSpan.FromSeconds(4),
+            Timeout = stepTimeout ?? TimeSpan.FromSeconds(10),
+            SendTimeout = TimeSpan.FromSeconds(30),
             MaxSendRate = rate,
         });
         return new SmtpMailSender(options, new MailPace(options), time, NullLogger<SmtpMailSender>.Instance);

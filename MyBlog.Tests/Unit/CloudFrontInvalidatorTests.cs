@@ -55,4 +55,37 @@ public sealed class CloudFrontInvalidatorTests
     {
         Assert.Equal(encoded, CloudFrontInvalidator.EncodePath(path));
     }
+
+    /// <summary>Keeps what the invalidator would have sent to CloudFront.</summary>
+    private sealed class Recorder : HttpMessageHandler
+    {
+        public List<string> Bodies { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            Bodies.Add(await request.Content!.ReadAsStringAsync(ct));
+            return new HttpResponseMessage(System.Net.HttpStatusCode.Created);
+        }
+    }
+
+    [Theory]
+    [InlineData(3, new[] { "/a0/", "/a1/", "/a2/" })]
+    [InlineData(CloudFrontInvalidator.MaxExactPaths, null)]
+    [InlineData(5000, new[] { "/*" })]
+    public async Task A_publish_invalidates_its_exact_paths_and_a_rebuild_one_wildcard_within_CloudFront_s_limits(int count, string[]? expected)
+    {
+        var recorder = new Recorder();
+        var invalidator = new CloudFrontInvalidator(new HttpClient(recorder),
+            Microsoft.Extensions.Options.Options.Create(new PublishingOptions { DistributionId = "E2EXAMPLE" }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<CloudFrontInvalidator>.Instance)
+        { Credentials = () => Credentials };
+        var paths = Enumerable.Range(0, count).Select(i => $"/a{i}/").ToList();
+
+        await invalidator.InvalidateAsync(paths, CancellationToken.None);
+
+        XNamespace ns = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
+        var sent = XDocument.Parse(Assert.Single(recorder.Bodies)).Descendants(ns + "Path").Select(p => p.Value).ToList();
+        Assert.Equal(expected?.ToList() ?? paths, sent);
+        Assert.True(sent.Count <= CloudFrontInvalidator.MaxExactPaths);
+    }
 }

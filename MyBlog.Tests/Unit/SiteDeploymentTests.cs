@@ -36,7 +36,9 @@ public sealed class SiteDeploymentTests
         return new SitePublisher(
             new PostStore(dynamo, blog, TimeProvider.System), new PhotoStore(dynamo, blog, TimeProvider.System),
             new SiteBuilder(new SiteRenderer(), new SiteInfo("MyBlog", new Uri("https://blog.example.com/"), SiteAssets.Load())),
-            new SiteBucket(s3, Options.Create(new PublishingOptions())), new UnusedInvalidator(), NullLogger<SitePublisher>.Instance);
+            new SiteBucket(s3, Options.Create(new PublishingOptions())), new UnusedInvalidator(),
+            new PublishLock(dynamo, blog, Options.Create(new PublishingOptions()), TimeProvider.System),
+            Options.Create(new PublishingOptions()), NullLogger<SitePublisher>.Instance);
     }
 
     [Fact]

@@ -21,6 +21,7 @@ public static class EdgeExtensions
         });
         builder.AddS3Client();
         builder.Services.AddSingleton<EdgeCache>();
+        builder.Services.AddOutputCache(options => options.AddPolicy(ApiCachePolicy.Name, new ApiCachePolicy()));
         builder.Services.AddSingleton<SiteEdge>();
 
         var apiUrl = builder.Configuration["Edge:ApiUrl"] ?? "http://api";

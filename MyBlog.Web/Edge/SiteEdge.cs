@@ -21,6 +21,9 @@ public sealed class EdgeOptions
     /// <summary>Where the editor uploads photos (scheme, host and port of the presigned URLs), allowed in its CSP.</summary>
     public string? UploadOrigin { get; set; }
 
+    /// <summary>At most this many bytes of objects (and their compressed copies) in the cache; least recently used go first.</summary>
+    public long CacheBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>How long an object stays fresh when its Cache-Control says nothing (CloudFront's default TTL is a day).</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromDays(1);
 }
@@ -37,15 +40,16 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
     public async Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
-        if (path.StartsWith("/_", StringComparison.Ordinal) || path.Contains("..", StringComparison.Ordinal))
+        if (!IsSitePath(path))
         {
             await ServeNotFoundAsync(context);
             return;
         }
         // "/posts/hello" → "/posts/hello/", as the site links every page (the CloudFront Function does the same).
+        // The target is this site's own path, percent-encoded: never "//host", which a browser reads as another site.
         if (!path.EndsWith('/') && !Path.HasExtension(path))
         {
-            context.Response.Redirect(path + "/" + context.Request.QueryString, permanent: true);
+            context.Response.Redirect(new PathString(path + "/").ToUriComponent() + context.Request.QueryString, permanent: true);
             return;
         }
 
@@ -57,6 +61,29 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             return;
         }
         await ServeAsync(context, cached, StatusCodes.Status200OK);
+    }
+
+    /// <summary>
+    /// A path the site can have: one slash between segments, none empty, none starting with "." or "_" (the
+    /// publisher's own files live under <c>_publisher/</c>), no backslash, percent sign or control character.
+    /// Anything else is not a page of this site, however it is spelled.
+    /// </summary>
+    public static bool IsSitePath(string path)
+    {
+        if (path.Length == 0 || path[0] != '/' || path.Length > 1024)
+        {
+            return false;
+        }
+        var segments = path[1..].Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            if (segment.Length == 0 ? i != segments.Length - 1 : segment[0] is '.' or '_')
+            {
+                return false;
+            }
+        }
+        return !path.Any(c => c is '\\' or '%' || char.IsControl(c));
     }
 
     private async Task ServeNotFoundAsync(HttpContext context)

@@ -59,6 +59,7 @@ internal static class Extensions
         {
             builder.Services.AddHttpClient<IEdgeInvalidator, CloudFrontInvalidator>();
         }
+        builder.Services.AddSingleton<PublishLock>();
         builder.Services.AddSingleton<SitePublisher>();
         builder.Services.AddHttpClient<SiteDeployment>();
         if (builder.Configuration.GetValue("Publishing:BuildOnStart", defaultValue: true))

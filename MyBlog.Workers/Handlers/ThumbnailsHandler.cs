@@ -45,7 +45,7 @@ public static class ThumbnailsHandler
                 var key = S3ObjectEntity.DecodeKey(encodedKey);
                 try
                 {
-                    await processor.ProcessAsync(bucket, key, ct);
+                    await processor.ProcessAsync(bucket, key, ReceiveCount(message), ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
@@ -57,4 +57,8 @@ public static class ThumbnailsHandler
         }
         return BatchResponse.From(failures);
     }
+
+    private static int ReceiveCount(SqsMessage message) =>
+        message.Attributes?.TryGetValue("ApproximateReceiveCount", out var count) == true
+        && int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
 }

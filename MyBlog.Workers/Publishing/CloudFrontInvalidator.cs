@@ -27,11 +27,22 @@ public sealed class CloudFrontInvalidator(HttpClient http, IOptions<PublishingOp
     /// <summary>Overridable for tests; by default the SDK's credential chain (the Lambda role on AWS).</summary>
     public Func<ImmutableCredentials> Credentials { get; init; } = () => DefaultAWSCredentialsIdentityResolver.GetCredentials().GetCredentials();
 
+    /// <summary>
+    /// Past this many paths, one wildcard for the whole site instead. CloudFront allows 3,000 paths (or 15
+    /// wildcards) in flight per distribution and bills every path past the first 1,000 a month, while a wildcard
+    /// counts as one path: a rebuild of a large site is one cheap invalidation, a publish a handful of exact ones.
+    /// </summary>
+    public const int MaxExactPaths = 50;
+
     public async Task InvalidateAsync(IReadOnlyCollection<string> paths, CancellationToken ct)
     {
         if (paths.Count == 0)
         {
             return;
+        }
+        if (paths.Count > MaxExactPaths)
+        {
+            paths = ["/*"];
         }
         var distribution = options.Value.DistributionId
             ?? throw new InvalidOperationException("Publishing:DistributionId is not set.");

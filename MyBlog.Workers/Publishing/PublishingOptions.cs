@@ -20,6 +20,17 @@ public sealed class PublishingOptions
     /// </summary>
     public bool BuildOnStart { get; set; } = true;
 
+    /// <summary>
+    /// How long a publisher's hold on the site lasts if it is never released (its process died): longer than the
+    /// publish function's timeout, so a live publisher never loses it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    public TimeSpan LockLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a publish waits for another one to finish before it gives up (and the stream retries it).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:15:00")]
+    public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>On AWS: the CloudFront distribution to invalidate (from the stack's outputs). Takes precedence over EdgeUrl.</summary>
     public string? DistributionId { get; set; }
 }

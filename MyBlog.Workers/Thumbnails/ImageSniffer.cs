@@ -133,6 +133,34 @@ public static class ImageSniffer
         return Truncated;
     }
 
+    /// <summary>
+    /// The PNG without its text and colour-profile chunks (tEXt, zTXt, iTXt, iCCP). Three of them are compressed, and
+    /// a decoder inflates them whole: a few kilobytes can claim a gigabyte before a pixel is read. The photo's
+    /// metadata is dropped anyway, so they go before decoding. The data must have passed <see cref="Sniff"/>.
+    /// </summary>
+    public static byte[] PngWithoutMetadata(byte[] data)
+    {
+        using var kept = new MemoryStream(data.Length);
+        kept.Write(data, 0, PngSignature.Length);
+        var pos = PngSignature.Length;
+        while (pos + 12 <= data.Length)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(pos));
+            var type = data.AsSpan(pos + 4, 4);
+            var chunk = 12 + length;
+            if (!(type.SequenceEqual("tEXt"u8) || type.SequenceEqual("zTXt"u8) || type.SequenceEqual("iTXt"u8) || type.SequenceEqual("iCCP"u8)))
+            {
+                kept.Write(data, pos, chunk);
+            }
+            if (type.SequenceEqual("IEND"u8))
+            {
+                break;
+            }
+            pos += chunk;
+        }
+        return kept.ToArray();
+    }
+
     /// <summary>Walks PNG chunks to IEND; an APNG's acTL chunk gives its frame count.</summary>
     private static (int Frames, string? Problem) WalkPng(ReadOnlySpan<byte> data)
     {

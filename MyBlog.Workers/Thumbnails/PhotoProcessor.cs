@@ -3,6 +3,7 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core;
 using MyBlog.Core.Photos;
 using MyBlog.Workers.Events;
 
@@ -29,9 +30,18 @@ public enum PhotoOutcome
 /// cure (storage or the table unreachable) throw.
 /// </summary>
 public sealed class PhotoProcessor(
-    IAmazonS3 s3, PhotoStore photos, ThumbnailGenerator generator, IOptions<PhotosOptions> options, ILogger<PhotoProcessor> logger)
+    IAmazonS3 s3, PhotoStore photos, ThumbnailGenerator generator, IOptions<PhotosOptions> options, TimeProvider time,
+    ILogger<PhotoProcessor> logger)
 {
-    public async Task<PhotoOutcome> ProcessAsync(string bucket, string key, CancellationToken ct)
+    /// <summary>Another original of the same photo is being processed; the event is retried (and then finds the photo ready).</summary>
+    public sealed class BusyException(string id) : Exception($"Photo {id} is being processed from another upload.");
+
+    /// <param name="receiveCount">
+    /// How often the queue has delivered this event. The last delivery before the dead-letter queue records the
+    /// photo as failed instead of trying again: attempts that never finished (a Lambda timeout or a crash leaves
+    /// no word) would otherwise end in the dead-letter queue with the photo waiting for its upload forever.
+    /// </param>
+    public async Task<PhotoOutcome> ProcessAsync(string bucket, string key, int receiveCount, CancellationToken ct)
     {
         var id = Photo.IdFromOriginalKey(key);
         if (bucket != options.Value.UploadsBucket || id is null)
@@ -71,6 +81,15 @@ public sealed class PhotoProcessor(
             if (photo.Status == PhotoStatus.Failed && photo.SourceETag == etag)
             {
                 return PhotoOutcome.AlreadyProcessed;
+            }
+            if (receiveCount >= QueueSubscriptions.Thumbnails.MaxReceiveCount)
+            {
+                return await FailAsync(span, id, $"The photo could not be processed in {receiveCount - 1} attempts: it may be too large or too complex to decode.",
+                    etag, original.ContentLength, ct);
+            }
+            if (!await photos.TryClaimProcessingAsync(id, etag, time.GetUtcNow() + QueueSubscriptions.Thumbnails.FunctionTimeout * 2, ct))
+            {
+                throw new BusyException(id);
             }
             if (original.ContentLength > PhotoUploadRequest.MaxBytes)
             {

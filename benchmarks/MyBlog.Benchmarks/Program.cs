@@ -4,11 +4,13 @@ using MyBlog.Benchmarks;
 //   subscribe [count]            subscribe → email visible, against a running AppHost
 //   welcome-faults [count] [black-hole-s] [refuse-s]
 //                                concurrent subscribes during an SMTP outage, on a topology it boots itself
+//   site-rebuild [count]         the publish function's full rebuild of [count] posts on the emulators: time, peak memory
 //   generate <dir> [count]       write the benchmark corpus (Markdown with front matter) for MyBlog and Hugo
 //   site-build <dir> <out>       full static build of the corpus with MyBlog's templates; wall time and peak memory
 //   publish-one <dir> <out>      publish one more post onto a built site: only changed pages rendered and written
 //   upload <out> <s3-url>        copy a built site into the emulated site bucket, with the publisher's headers
 //   photo <file> [w h]           write the benchmark photo (JPEG with EXIF; 4000 × 3000 = 12 MP unless told)
+//   deep-photo <file>            write a 16-bit RGBA PNG of almost 50 MP with EXIF orientation 6 (then: thumbnails imagesharp <file>)
 //   thumbnails <engine> <file>   the eight variants of that photo: imagesharp (MyBlog) or libvips (NetVips)
 switch (args.FirstOrDefault())
 {
@@ -20,6 +22,12 @@ switch (args.FirstOrDefault())
             args.Length > 1 ? int.Parse(args[1]) : 1000,
             TimeSpan.FromSeconds(args.Length > 2 ? int.Parse(args[2]) : 30),
             TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 300));
+        break;
+    case "site-rebuild":
+        await SiteRebuild.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 5000);
+        break;
+    case "site-rebuild-child":
+        await SiteRebuild.ChildAsync(args[1], args[2], args[3]);
         break;
     case "generate":
         Corpus.Write(args[1], args.Length > 2 ? int.Parse(args[2]) : 2000);
@@ -36,11 +44,14 @@ switch (args.FirstOrDefault())
     case "photo":
         Thumbnails.WritePhoto(args[1], args.Length > 3 ? int.Parse(args[2]) : 4000, args.Length > 3 ? int.Parse(args[3]) : 3000);
         break;
+    case "deep-photo":
+        Thumbnails.WriteDeepPhoto(args[1]);
+        break;
     case "thumbnails":
         Thumbnails.Run(args[1], args[2]);
         break;
     default:
-        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file>");
+        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file>");
         Environment.Exit(2);
         break;
 }

@@ -47,6 +47,34 @@ public static class Thumbnails
         image.SaveAsJpeg(path, new JpegEncoder { Quality = 92 });
     }
 
+    /// <summary>
+    /// A deep-colour photo at the pixel limit: a 16-bit RGBA PNG of 8660 × 5770 (just under 50 megapixels) with EXIF
+    /// orientation 6, the worst a 1 GB thumbnail function is promised to take.
+    /// </summary>
+    public static void WriteDeepPhoto(string path, int width = 8660, int height = 5770)
+    {
+        using var image = new Image<Rgba64>(width, height);
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (var x = 0; x < row.Length; x++)
+                {
+                    row[x] = new Rgba64((ushort)(x * 7), (ushort)(y * 11), (ushort)((x ^ y) * 5), 65535);
+                }
+            }
+        });
+        var exif = new ExifProfile();
+        exif.SetValue(ExifTag.Orientation, (ushort)6);
+        image.Metadata.ExifProfile = exif;
+        image.SaveAsPng(path, new SixLabors.ImageSharp.Formats.Png.PngEncoder
+        {
+            BitDepth = SixLabors.ImageSharp.Formats.Png.PngBitDepth.Bit16,
+            ColorType = SixLabors.ImageSharp.Formats.Png.PngColorType.RgbWithAlpha,
+        });
+    }
+
     private static byte Clamp(double v) => (byte)Math.Clamp(v, 0, 255);
 
     public static void Run(string engine, string path)
