@@ -113,12 +113,18 @@ public sealed class Functions : Construct
         Schedule(WelcomeSweep, Schedules.WelcomeSweep);
 
         // --- publish ---
+        // Sized from the rebuild benchmark: a 5,000-post rebuild renders 5,500 pages in about 17 s on one local core
+        // and fits a 384 MB heap; 1 GB gives the function over half a vCPU (Lambda's CPU follows memory), so such a
+        // rebuild takes well under a minute, and three minutes leave room for a site several times larger. The
+        // publisher's hold on the site outlasts the timeout, so a live publisher never loses it.
+        var publishTimeout = Duration.Minutes(3);
         Publish = CreateWorker("Publish", StreamSubscriptions.Publish.Path, new Dictionary<string, string>(common)
         {
             ["Publishing__SiteBucket"] = buckets.Site.BucketName,
             ["Publishing__DistributionId"] = edge.Distribution.DistributionId,
             ["Publishing__BuildOnStart"] = "true",
-        });
+            ["Publishing__LockLease"] = TimeSpan.FromSeconds(publishTimeout.ToSeconds() + 60).ToString("c", CultureInfo.InvariantCulture),
+        }, memoryMb: 1024, timeout: publishTimeout);
         AllowTable(Publish, table, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem");
         // Its only writes to the table: its own lock on the site, and no other item (the leading key is fixed).
         Publish.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps

@@ -517,6 +517,13 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         // The package's asset key (its hash) is a property: a new package is an update, and an update is a rebuild.
         Assert.Equal(publish.Properties["Code"]!["S3Key"]!.GetValue<string>(), site["Package"]!.GetValue<string>());
         Assert.Equal(300, site["ServiceTimeout"]!.GetValue<double>());
+
+        // Sized for a large rebuild, and the publisher's hold on the site outlasts the function's timeout.
+        Assert.Equal(1024, publish.Properties["MemorySize"]!.GetValue<double>());
+        var timeout = publish.Properties["Timeout"]!.GetValue<double>();
+        Assert.True(timeout <= 300, "the deploy waits at most its ServiceTimeout for the rebuild");
+        var lease = TimeSpan.Parse(publish.Properties["Environment"]!["Variables"]!["Publishing__LockLease"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(lease.TotalSeconds > timeout);
         var dependsOn = Strings(stack.Resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "Custom::MyBlogSite").Value!["DependsOn"]).ToList();
         Assert.Contains(dependsOn, d => d.StartsWith("FunctionsPublishRoleDefaultPolicy", StringComparison.Ordinal));
 
