@@ -22,6 +22,11 @@ public sealed class Buckets : Construct
     public Bucket Uploads { get; }
     public Bucket Media { get; }
 
+    /// <summary>Access logs: every bucket's (S3 server access logs) and the distribution's, kept 90 days.</summary>
+    public Bucket Logs { get; }
+
+    public static readonly Duration LogsExpire = Duration.Days(90);
+
     /// <summary>
     /// The uploads bucket's name, known without referring to the bucket: the editor's CSP and the queue's policy name
     /// it, and the bucket refers to both (its CORS names the distribution, its notifications the queue), so a
@@ -35,6 +40,18 @@ public sealed class Buckets : Construct
     {
         var stack = Stack.Of(this);
         UploadsBucketName = $"myblog-uploads-{stack.Account}-{stack.Region}";
+        Logs = new Bucket(this, "Logs", new BucketProps
+        {
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            EnforceSSL = true,
+            MinimumTLSVersion = 1.2,
+            Encryption = BucketEncryption.S3_MANAGED,
+            // CloudFront delivers its standard logs with an object ACL (the awslogsdelivery account), so this one
+            // bucket keeps ACLs; everything else in it stays the bucket owner's.
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            RemovalPolicy = RemovalPolicy.RETAIN,
+            LifecycleRules = [new LifecycleRule { Id = "ExpireLogs", Expiration = LogsExpire }],
+        });
         Site = Private("Site");
         Media = Private("Media");
         Uploads = Private("Uploads", new BucketProps
@@ -110,6 +127,8 @@ public sealed class Buckets : Construct
 
     private Bucket Private(string id, BucketProps? extra = null) => new(this, id, new BucketProps
     {
+        ServerAccessLogsBucket = Logs,
+        ServerAccessLogsPrefix = $"s3/{id.ToLowerInvariant()}/",
         BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
         EnforceSSL = true,
         MinimumTLSVersion = 1.2,

@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.CertificateManager;
 using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.WAFv2;
 using Constructs;
 using CfFunction = Amazon.CDK.AWS.CloudFront.Function;
 
@@ -54,7 +55,7 @@ public sealed class Edge : Construct
     /// <summary>The site's origin, https://domain or https://dxxxx.cloudfront.net.</summary>
     public string SiteUrl { get; }
 
-    public Edge(Construct scope, string id, StackSettings settings, Buckets buckets) : base(scope, id)
+    public Edge(Construct scope, string id, StackSettings settings, Buckets buckets, NagAcceptances nag) : base(scope, id)
     {
         _buckets = buckets;
         _securityHeaders = SecurityHeaders("SecurityHeaders", ContentSecurityPolicy);
@@ -74,6 +75,12 @@ public sealed class Edge : Construct
             HttpVersion = HttpVersion.HTTP2_AND_3,
             PriceClass = PriceClass.PRICE_CLASS_ALL,
             DomainNames = settings.DomainName is null ? null : [settings.DomainName],
+            // Standard access logs, with the buckets' own, in the log bucket (kept 90 days).
+            EnableLogging = true,
+            LogBucket = buckets.Logs,
+            LogFilePrefix = "cloudfront/",
+            LogIncludesCookies = false,
+            WebAclId = settings.WebAcl ? RateLimits(this).AttrArn : null,
             Certificate = settings.CertificateArn is null ? null : Certificate.FromCertificateArn(this, "Certificate", settings.CertificateArn),
             DefaultBehavior = new BehaviorOptions
             {
@@ -102,6 +109,20 @@ public sealed class Edge : Construct
             ],
         });
         SiteUrl = settings.DomainName is null ? $"https://{Distribution.DistributionDomainName}" : $"https://{settings.DomainName}";
+        if (settings.DomainName is null)
+        {
+            nag.Accept(Distribution, "AwsSolutions-CFR4",
+                "Without a custom domain the site is served on CloudFront's own *.cloudfront.net certificate, whose viewer " +
+                "security policy CloudFront fixes; with domainName and certificateArn the stack sets TLSv1.2_2021.");
+        }
+        nag.Accept(Distribution, "AwsSolutions-CFR1",
+            "A public blog is for readers everywhere: there is no country it must not be served in.");
+        if (!settings.WebAcl)
+        {
+            nag.Accept(Distribution, "AwsSolutions-CFR2",
+                "AWS WAF is opt-in (-c webAcl=true, about $6 a month before requests): readers only read cached static " +
+                "files, and the API already limits each reader (by CloudFront's viewer address) and API Gateway throttles the rest.");
+        }
 
         // The publisher's own files (its manifest) share the site bucket but are not the site: CloudFront may not
         // read them, however the path is spelled (a denied read becomes the site's 404 page).
@@ -126,6 +147,53 @@ public sealed class Edge : Construct
             FunctionAssociations = [new FunctionAssociation { EventType = FunctionEventType.VIEWER_REQUEST, Function = directoryIndex }],
         });
     }
+
+    /// <summary>
+    /// AWS WAF in front of the distribution (opt-in): a rate-based rule that blocks any one address sending more than
+    /// 100 requests to /api/subscribers in five minutes — the subscribe form is the one route that sends email.
+    /// CloudFront's web ACLs live in us-east-1, so this needs the stack there.
+    /// </summary>
+    private static CfnWebACL RateLimits(Construct scope) => new(scope, "WebAcl", new CfnWebACLProps
+    {
+        Scope = "CLOUDFRONT",
+        DefaultAction = new CfnWebACL.DefaultActionProperty { Allow = new CfnWebACL.AllowActionProperty() },
+        VisibilityConfig = Visibility("MyBlog"),
+        Rules = new object[]
+        {
+            new CfnWebACL.RuleProperty
+            {
+                Name = "SubscribeRate",
+                Priority = 0,
+                Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
+                VisibilityConfig = Visibility("SubscribeRate"),
+                Statement = new CfnWebACL.StatementProperty
+                {
+                    RateBasedStatement = new CfnWebACL.RateBasedStatementProperty
+                    {
+                        Limit = 100,
+                        AggregateKeyType = "IP",
+                        ScopeDownStatement = new CfnWebACL.StatementProperty
+                        {
+                            ByteMatchStatement = new CfnWebACL.ByteMatchStatementProperty
+                            {
+                                FieldToMatch = new CfnWebACL.FieldToMatchProperty { UriPath = new Dictionary<string, object>() },
+                                PositionalConstraint = "STARTS_WITH",
+                                SearchString = "/api/subscribers",
+                                TextTransformations = new object[] { new CfnWebACL.TextTransformationProperty { Priority = 0, Type = "LOWERCASE" } },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    });
+
+    private static CfnWebACL.VisibilityConfigProperty Visibility(string metric) => new()
+    {
+        CloudWatchMetricsEnabled = true,
+        MetricName = metric,
+        SampledRequestsEnabled = true,
+    };
 
     /// <summary>/api/* to the HTTP API: nothing cached unless the API says so (Cache-Control), everything the API reads forwarded.</summary>
     public void AddApi(HttpApi api)

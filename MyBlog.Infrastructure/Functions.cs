@@ -27,6 +27,8 @@ public sealed class Functions : Construct
     public const string AdapterPort = "8080";
 
     private readonly StackSettings _settings;
+    private readonly NagAcceptances _nag;
+    private readonly TableV2 _table;
     private readonly Dictionary<string, AssetCode> _packages = [];
 
     public HttpApi HttpApi { get; }
@@ -46,9 +48,11 @@ public sealed class Functions : Construct
     /// <summary>Instances of the welcome stream function that may send at once (its reserved concurrency).</summary>
     public const int WelcomeMailConcurrency = 2;
 
-    public Functions(Construct scope, string id, StackSettings settings, TableV2 table, Buckets buckets, Edge edge) : base(scope, id)
+    public Functions(Construct scope, string id, StackSettings settings, TableV2 table, Buckets buckets, Edge edge, NagAcceptances nag) : base(scope, id)
     {
         _settings = settings;
+        _nag = nag;
+        _table = table;
         var stack = Stack.Of(this);
         var common = new Dictionary<string, string>
         {
@@ -63,15 +67,12 @@ public sealed class Functions : Construct
             ["Photos__TransferAcceleration"] = "true",
             ["Secrets__Admin__Token"] = settings.AdminTokenParameterName,
         });
-        AllowTable(Api, table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem");
+        AllowTable(Api, withListIndex: true, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem");
         // Presigned upload URLs are signed with the API's credentials: it may put originals, nothing else.
-        Allow(Api, ["s3:PutObject", "s3:PutObjectTagging"], buckets.Uploads.ArnForObjects($"{Core.Photos.Photo.OriginalsPrefix}*"));
+        AllowObjects(Api, ["s3:PutObject", "s3:PutObjectTagging"], buckets.Uploads, Core.Photos.Photo.OriginalsPrefix,
+            "Photo originals are named by an id made at upload time (uploads/{photoId}/original); the API signs uploads to that prefix of this stack's bucket and nothing else.");
         AllowParameter(Api, settings.AdminTokenParameterName);
-        HttpApi = new HttpApi(this, "HttpApi", new HttpApiProps
-        {
-            Description = "MyBlog public and admin API (CloudFront serves it under /api/)",
-            DefaultIntegration = new HttpLambdaIntegration("Api", Api),
-        });
+        HttpApi = CreateHttpApi(new HttpLambdaIntegration("Api", Api));
 
         // --- the stream's on-failure destination, shared by both stream subscriptions ---
         StreamFailures = new Queue(this, "StreamFailures", new QueueProps
@@ -99,7 +100,7 @@ public sealed class Functions : Construct
             // Stop starting sends with a whole send (30 s) and a margin left of the 60 s timeout.
             ["Mail__BatchBudget"] = "00:00:25",
         }, reservedConcurrency: settings.ReserveMailConcurrency ? WelcomeMailConcurrency : null);
-        AllowTable(WelcomeMail, table, "dynamodb:UpdateItem");
+        AllowTable(WelcomeMail, withListIndex: false, "dynamodb:UpdateItem");
         AllowParameter(WelcomeMail, settings.SmtpParameterName);
         Subscribe(WelcomeMail, table, StreamSubscriptions.WelcomeMail);
 
@@ -108,7 +109,7 @@ public sealed class Functions : Construct
             ["Mail__MaxSendRate"] = Rate(settings.SesSendRate / 2),
             ["Mail__SweepBudget"] = "00:02:00",
         }, timeout: Duration.Minutes(3), reservedConcurrency: settings.ReserveMailConcurrency ? 1 : null);
-        AllowTable(WelcomeSweep, table, "dynamodb:Query", "dynamodb:UpdateItem");
+        AllowTable(WelcomeSweep, withListIndex: true, "dynamodb:Query", "dynamodb:UpdateItem");
         AllowParameter(WelcomeSweep, settings.SmtpParameterName);
         Schedule(WelcomeSweep, Schedules.WelcomeSweep);
 
@@ -125,7 +126,7 @@ public sealed class Functions : Construct
             ["Publishing__BuildOnStart"] = "true",
             ["Publishing__LockLease"] = TimeSpan.FromSeconds(publishTimeout.ToSeconds() + 60).ToString("c", CultureInfo.InvariantCulture),
         }, memoryMb: 1024, timeout: publishTimeout);
-        AllowTable(Publish, table, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem");
+        AllowTable(Publish, withListIndex: true, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem");
         // Its only writes to the table: its own lock on the site, and no other item (the leading key is fixed).
         Publish.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -136,7 +137,8 @@ public sealed class Functions : Construct
                 ["ForAllValues:StringEquals"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { MyBlogTable.PublisherLockPartitionKey } },
             },
         }));
-        Allow(Publish, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], buckets.Site.ArnForObjects("*"));
+        AllowObjects(Publish, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], buckets.Site, "",
+            "The site bucket holds the site and nothing else, and the publisher writes all of it: every page's key is made from a post's slug or a tag at publish time.");
         Allow(Publish, ["s3:ListBucket"], buckets.Site.BucketArn);
         Allow(Publish, ["cloudfront:CreateInvalidation"],
             $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{edge.Distribution.DistributionId}");
@@ -176,14 +178,77 @@ public sealed class Functions : Construct
             ["Photos__UploadsBucket"] = buckets.Uploads.BucketName,
             ["Photos__MediaBucket"] = buckets.Media.BucketName,
         }, memoryMb: 1024, timeout: Duration.Seconds(thumbnails.FunctionTimeout.TotalSeconds));
-        AllowTable(Thumbnails, table, "dynamodb:GetItem", "dynamodb:UpdateItem");
-        Allow(Thumbnails, ["s3:GetObject", "s3:PutObjectTagging"], buckets.Uploads.ArnForObjects($"{thumbnails.KeyPrefix}*"));
-        Allow(Thumbnails, ["s3:PutObject"], buckets.Media.ArnForObjects("media/*"));
+        AllowTable(Thumbnails, withListIndex: false, "dynamodb:GetItem", "dynamodb:UpdateItem");
+        AllowObjects(Thumbnails, ["s3:GetObject", "s3:PutObjectTagging"], buckets.Uploads, thumbnails.KeyPrefix,
+            "The worker reads whichever original an upload event names, all under uploads/ of this stack's bucket, each named by a photo id made at upload time.");
+        AllowObjects(Thumbnails, ["s3:PutObject"], buckets.Media, "media/",
+            "Variants are written under media/{photoId}/ of this stack's media bucket, named by ids made at upload time.");
         Thumbnails.AddEventSource(new SqsEventSource(ThumbnailsQueue, new SqsEventSourceProps
         {
             BatchSize = thumbnails.BatchSize,
             ReportBatchItemFailures = true,
         }));
+        var queueMapping = Thumbnails.Node.Children.OfType<EventSourceMapping>().Single();
+        _nag.Accept(queueMapping, "Serverless-LambdaEventSourceMappingDestination",
+            "An SQS event source takes failed messages back to the queue, whose redrive policy moves them to the thumbnails dead-letter queue after 5 receives (alarmed); Lambda offers on-failure destinations for stream sources only.");
+
+        _nag.Accept(StreamFailures, "AwsSolutions-SQS3",
+            "This queue is itself the end of the line: the stream event sources' on-failure destination, kept 14 days and alarmed. What its records owed stays in the table (the welcome sweep delivers it).");
+        foreach (var endOfLine in new[] { StreamFailures, ThumbnailsDeadLetterQueue })
+        {
+            _nag.Accept(endOfLine, "Serverless-SQSRedrivePolicy",
+                "A dead-letter or on-failure queue is the end of the line: nothing receives from it, its messages are kept 14 days and an alarm fires on the first one.");
+        }
+        _nag.Accept(Api, "Serverless-LambdaDLQ", "API Gateway invokes the API synchronously and gets every failure as an HTTP answer; a dead-letter queue only receives failed asynchronous invocations.");
+        _nag.Accept(WelcomeMail, "Serverless-LambdaDLQ", "Its stream event source mapping has an on-failure destination (the StreamFailures queue), and the welcome sweep delivers whatever is still owed; a function dead-letter queue only covers asynchronous invocations.");
+        _nag.Accept(Publish, "Serverless-LambdaDLQ", "Its stream event source mapping has an on-failure destination (the StreamFailures queue); CloudFormation's deploy request, its one asynchronous caller, waits for the answer and fails the deploy without one.");
+        _nag.Accept(WelcomeSweep, "Serverless-LambdaDLQ", "A sweep that fails is run again by the next minute's schedule; what it owes lives in the table, so a failed invocation loses nothing a dead-letter queue could keep.");
+        _nag.Accept(Thumbnails, "Serverless-LambdaDLQ", "Its messages come from an SQS queue with a dead-letter queue after 5 receives; a function dead-letter queue only covers asynchronous invocations.");
+    }
+
+    /// <summary>
+    /// The HTTP API CloudFront forwards /api/* to: access logs as JSON to a log group kept a month, a default
+    /// throttle for the stage and a tighter one for the subscribe route (the one that sends email). The API itself
+    /// limits each reader; these cap what all readers together can make it do.
+    /// </summary>
+    private HttpApi CreateHttpApi(HttpLambdaIntegration integration)
+    {
+        var api = new HttpApi(this, "HttpApi", new HttpApiProps
+        {
+            Description = "MyBlog public and admin API (CloudFront serves it under /api/)",
+            DefaultIntegration = integration,
+        });
+        api.AddRoutes(new AddRoutesOptions { Path = SubscribeRoute.Path, Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST], Integration = integration });
+        var logs = new LogGroup(this, "HttpApiAccessLogs", new LogGroupProps { Retention = RetentionDays.ONE_MONTH, RemovalPolicy = RemovalPolicy.DESTROY });
+        var stage = (CfnStage)api.DefaultStage!.Node.DefaultChild!;
+        stage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
+        {
+            DestinationArn = logs.LogGroupArn,
+            Format = """{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","time":"$context.requestTime","method":"$context.httpMethod","path":"$context.path","status":"$context.status","latency":"$context.responseLatency","integrationError":"$context.integrationErrorMessage"}""",
+        };
+        stage.DefaultRouteSettings = new CfnStage.RouteSettingsProperty { ThrottlingRateLimit = DefaultRate, ThrottlingBurstLimit = DefaultBurst };
+        stage.RouteSettings = new Dictionary<string, object>
+        {
+            [SubscribeRoute.Key] = new Dictionary<string, object> { ["ThrottlingRateLimit"] = SubscribeRoute.Rate, ["ThrottlingBurstLimit"] = SubscribeRoute.Burst },
+        };
+        foreach (var route in api.Node.FindAll().OfType<CfnRoute>())
+        {
+            _nag.Accept(route, "AwsSolutions-APIG4",
+                "Posts and subscribing are public by design; admin routes are authorized by the API itself (a bearer token compared in constant time), and every request is refused unless it carries CloudFront's origin secret.");
+        }
+        return api;
+    }
+
+    /// <summary>The stage's throttle (requests a second, burst) for all routes, and the subscribe route's own.</summary>
+    public const double DefaultRate = 50;
+    public const double DefaultBurst = 100;
+
+    public static class SubscribeRoute
+    {
+        public const string Path = "/api/subscribers";
+        public const string Key = "POST /api/subscribers";
+        public const double Rate = 5;
+        public const double Burst = 20;
     }
 
     private LambdaFunction CreateWorker(string id, string passThroughPath, Dictionary<string, string> environment,
@@ -233,8 +298,13 @@ public sealed class Functions : Construct
             Layers = [LayerVersion.FromLayerVersionArn(this, $"{id}Adapter", _settings.LambdaAdapterLayerArn(Stack.Of(this).Region))],
             Environment = environment,
             ReservedConcurrentExecutions = reservedConcurrency,
+            Tracing = Tracing.ACTIVE,
             Description = $"MyBlog {id} ({assembly} on the Lambda Web Adapter)",
         });
+        // Active tracing: Lambda's own X-Ray segments (start-up and invocation times); the app's spans go to X-Ray too.
+        _nag.Accept(DefaultPolicy(function), "AwsSolutions-IAM5",
+            "X-Ray's write actions (PutTraceSegments, PutTelemetryRecords) take no resource-level permissions: AWS documents their resource as *.",
+            "Resource::*");
         return function;
     }
 
@@ -243,7 +313,14 @@ public sealed class Functions : Construct
     {
         if (!_packages.TryGetValue(package, out var code))
         {
-            _packages[package] = code = Code.FromAsset(Path.Combine(_settings.PackagesDirectory, package));
+            var directory = Path.Combine(_settings.PackagesDirectory, package);
+            if (!File.Exists(Path.Combine(directory, "bootstrap")))
+            {
+                // Said before the CDK looks for the asset (it would fail deep in jsii with a stack trace).
+                throw new ArgumentException(
+                    $"The Lambda packages are not built ({directory} has no bootstrap): run `dotnet run --project MyBlog.Infrastructure -- package` first.");
+            }
+            _packages[package] = code = Code.FromAsset(directory);
         }
         return code;
     }
@@ -251,8 +328,18 @@ public sealed class Functions : Construct
     private static void Allow(LambdaFunction function, string[] actions, params string[] resources) =>
         function.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = actions, Resources = resources }));
 
-    private static void AllowTable(LambdaFunction function, TableV2 table, params string[] actions) =>
-        Allow(function, actions, table.TableArn, $"{table.TableArn}/index/*");
+    /// <summary>The table (and, for functions that list, its one list index by name; never every index).</summary>
+    private void AllowTable(LambdaFunction function, bool withListIndex, params string[] actions) =>
+        Allow(function, actions, withListIndex ? [_table.TableArn, $"{_table.TableArn}/index/{MyBlogTable.ListIndex}"] : [_table.TableArn]);
+
+    /// <summary>Objects under <paramref name="prefix"/> of one bucket, accepted as the wildcard it is with <paramref name="reason"/>.</summary>
+    private void AllowObjects(LambdaFunction function, string[] actions, Amazon.CDK.AWS.S3.IBucket bucket, string prefix, string reason)
+    {
+        Allow(function, actions, bucket.ArnForObjects($"{prefix}*"));
+        _nag.Accept(DefaultPolicy(function), "AwsSolutions-IAM5", reason, $"Resource::{NagAcceptances.ArnOf(bucket)}/{prefix}*");
+    }
+
+    private static IConstruct DefaultPolicy(LambdaFunction function) => function.Role!.Node.FindChild("DefaultPolicy");
 
     private void AllowParameter(LambdaFunction function, string parameterName)
     {
@@ -302,6 +389,9 @@ public sealed class Functions : Construct
         // Stream reads without CDK's grant, which adds dynamodb:ListStreams on every resource.
         Allow(function, ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], streamArn);
         Allow(function, ["dynamodb:ListStreams"], $"{table.TableArn}/stream/*");
+        _nag.Accept(DefaultPolicy(function), "AwsSolutions-IAM5",
+            "dynamodb:ListStreams names this table's streams by the table/{name}/stream/* form, the narrowest IAM allows for it (the stream's label is made when the table is); every other stream read names the one stream ARN.",
+            $"Resource::{NagAcceptances.ArnOf(table)}/stream/*");
         _ = new EventSourceMapping(this, $"{subscription.Name}-stream", new EventSourceMappingProps
         {
             Target = function,

@@ -20,12 +20,13 @@ public sealed class MyBlogStack : Stack
 {
     public MyBlogStack(Construct scope, string id, StackSettings settings, IStackProps? props = null) : base(scope, id, props)
     {
+        var nag = new NagAcceptances();
         var buckets = new Buckets(this, "Buckets", settings);
         var table = CreateTable(settings);
 
-        var edge = new Edge(this, "Edge", settings, buckets);
+        var edge = new Edge(this, "Edge", settings, buckets, nag);
         buckets.AllowUploadsFrom(edge.SiteUrl, settings.ExtraUploadOrigins);
-        var functions = new Functions(this, "Functions", settings, table, buckets, edge);
+        var functions = new Functions(this, "Functions", settings, table, buckets, edge, nag);
         edge.AddApi(functions.HttpApi);
 
         var sender = new EmailIdentity(this, "Sender", new EmailIdentityProps { Identity = Identity.Email(settings.SenderAddress) });

@@ -17,6 +17,7 @@ namespace MyBlog.Infrastructure;
 /// <item><term>extraUploadOrigins</term><description>comma-separated origins, besides the site's, whose pages may PUT photos to the uploads bucket (AWS mode adds the local edge's; default none)</description></item>
 /// <item><term>sesSendRate</term><description>the SES account's maximum send rate, messages per second, shared by every function that sends mail (default 14, a new account's)</description></item>
 /// <item><term>reserveMailConcurrency</term><description>reserve the mail functions' concurrency so their paces add up to sesSendRate (default true; false for an account whose concurrency quota is still the new-account 10)</description></item>
+/// <item><term>webAcl</term><description>AWS WAF in front of CloudFront with a rate-based rule for the subscribe route (default false; needs homeRegion us-east-1)</description></item>
 /// <item><term>packagesDirectory</term><description>where the Lambda packages are built (default artifacts/lambda at the repository root)</description></item>
 /// </list>
 /// </summary>
@@ -33,6 +34,7 @@ public sealed partial record StackSettings(
     IReadOnlyList<string> ExtraUploadOrigins,
     double SesSendRate,
     bool ReserveMailConcurrency,
+    bool WebAcl,
     string PackagesDirectory,
     string RepositoryRoot)
 {
@@ -54,6 +56,7 @@ public sealed partial record StackSettings(
             ExtraUploadOrigins: List("extraUploadOrigins"),
             SesSendRate: double.TryParse(Get("sesSendRate"), System.Globalization.CultureInfo.InvariantCulture, out var rate) ? rate : 14,
             ReserveMailConcurrency: !bool.TryParse(Get("reserveMailConcurrency"), out var reserve) || reserve,
+            WebAcl: bool.TryParse(Get("webAcl"), out var webAcl) && webAcl,
             PackagesDirectory: Path.GetFullPath(Get("packagesDirectory") ?? Path.Combine(repositoryRoot, "artifacts", "lambda")),
             RepositoryRoot: repositoryRoot);
         settings.Validate();
@@ -102,6 +105,10 @@ public sealed partial record StackSettings(
         if (SesSendRate is < 1 or > 10_000 || double.IsNaN(SesSendRate))
         {
             errors.Add($"sesSendRate is the SES account's messages per second (1 to 10,000), not '{SesSendRate}'.");
+        }
+        if (WebAcl && HomeRegion != "us-east-1")
+        {
+            errors.Add("webAcl needs homeRegion us-east-1: CloudFront's web ACLs can only be created there.");
         }
         if (LambdaAdapterVersion < 1)
         {

@@ -40,16 +40,22 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
-    public void Every_bucket_is_private_TLS_only_encrypted_and_without_ACLs()
+    public void Every_bucket_is_private_TLS_only_encrypted_and_logged_and_only_the_log_bucket_takes_ACLs()
     {
         var buckets = stack.OfType("AWS::S3::Bucket").ToList();
-        Assert.Equal(3, buckets.Count);
+        Assert.Equal(4, buckets.Count);
+        var logs = BucketId("Logs");
         foreach (var (id, bucket) in buckets)
         {
             var block = bucket["PublicAccessBlockConfiguration"]!.AsObject();
             Assert.All(new[] { "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets" }, k => Assert.True(block[k]!.GetValue<bool>(), $"{id} {k}"));
             Assert.Equal("AES256", bucket["BucketEncryption"]!["ServerSideEncryptionConfiguration"]![0]!["ServerSideEncryptionByDefault"]!["SSEAlgorithm"]!.GetValue<string>());
-            Assert.Equal("BucketOwnerEnforced", bucket["OwnershipControls"]!["Rules"]![0]!["ObjectOwnership"]!.GetValue<string>());
+            // CloudFront delivers standard logs with an ACL: the log bucket alone keeps ACLs (its owner still owns every object).
+            Assert.Equal(id == logs ? "BucketOwnerPreferred" : "BucketOwnerEnforced", bucket["OwnershipControls"]!["Rules"]![0]!["ObjectOwnership"]!.GetValue<string>());
+            if (id != logs)
+            {
+                Assert.Equal(logs, SynthesizedStack.Ref(bucket["LoggingConfiguration"]!["DestinationBucketName"]));
+            }
 
             var policy = stack.Single("AWS::S3::BucketPolicy", p => SynthesizedStack.Ref(p["Bucket"]) == id).Properties;
             Assert.Contains(Statements(policy), s => s["Effect"]!.GetValue<string>() == "Deny"
@@ -233,7 +239,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
             {
                 Assert.Equal("Allow", statement["Effect"]!.GetValue<string>());
                 Assert.All(Strings(statement["Action"]), action => Assert.DoesNotContain("*", action));
-                Assert.All(Strings(statement["Resource"]), resource => Assert.NotEqual("*", resource));
+                if (Strings(statement["Resource"]).Contains("*"))
+                {
+                    Assert.All(Strings(statement["Action"]), action => Assert.StartsWith("xray:Put", action)); // X-Ray has no resource-level permissions
+                }
             }
         }
     }
@@ -365,6 +374,22 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
+    public void Access_logs_are_kept_90_days_and_the_API_is_throttled_tighter_for_subscribing()
+    {
+        var logs = Bucket(stack.Template, "Logs").Properties;
+        Assert.Equal(90, logs["LifecycleConfiguration"]!["Rules"]![0]!["ExpirationInDays"]!.GetValue<double>());
+        var distribution = stack.Single("AWS::CloudFront::Distribution").Properties["DistributionConfig"]!;
+        Assert.Equal("cloudfront/", distribution["Logging"]!["Prefix"]!.GetValue<string>());
+
+        var (_, stage) = stack.Single("AWS::ApiGatewayV2::Stage");
+        Assert.NotNull(stage["AccessLogSettings"]!["DestinationArn"]);
+        Assert.Equal(Functions.DefaultRate, stage["DefaultRouteSettings"]!["ThrottlingRateLimit"]!.GetValue<double>());
+        Assert.Equal(Functions.SubscribeRoute.Rate, stage["RouteSettings"]![Functions.SubscribeRoute.Key]!["ThrottlingRateLimit"]!.GetValue<double>());
+        Assert.Contains(stack.OfType("AWS::ApiGatewayV2::Route"), r => r.Properties["RouteKey"]!.GetValue<string>() == Functions.SubscribeRoute.Key);
+        Assert.All(OurFunctions, name => Assert.Equal("Active", stack.Function(name).Properties["TracingConfig"]!["Mode"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void CloudFront_may_not_read_the_publisher_s_files_and_the_publisher_writes_only_its_lock_to_the_table()
     {
         var policy = stack.OfType("AWS::S3::BucketPolicy").Single(p => SynthesizedStack.Ref(p.Properties["Bucket"]) == BucketId("Site")).Properties;
@@ -470,7 +495,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(2, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
         Assert.Equal(OurFunctions.Length, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "Errors"));
         var logGroups = stack.OfType("AWS::Logs::LogGroup").ToList();
-        Assert.Equal(OurFunctions.Length, logGroups.Count);
+        Assert.Equal(OurFunctions.Length + 1, logGroups.Count); // and the HTTP API's access logs
         Assert.All(logGroups, g => Assert.Equal(30, g.Properties["RetentionInDays"]!.GetValue<double>()));
         foreach (var name in OurFunctions)
         {
@@ -493,7 +518,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
-    public void No_policy_in_the_template_allows_every_action_or_every_resource()
+    public void No_policy_in_the_template_allows_every_action_or_every_resource_but_X_Ray_s_writes_which_have_no_other()
     {
         var statements = stack.OfType("AWS::IAM::Policy").SelectMany(p => Statements(p.Properties))
             .Concat(stack.OfType("AWS::S3::BucketPolicy").SelectMany(p => Statements(p.Properties)))
@@ -504,7 +529,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.All(statements, s =>
         {
             Assert.DoesNotContain("*", Strings(s["Action"]));
-            Assert.DoesNotContain("*", Strings(s["Resource"]));
+            if (Strings(s["Resource"]).Contains("*"))
+            {
+                Assert.All(Strings(s["Action"]), action => Assert.StartsWith("xray:Put", action));
+            }
         });
     }
 

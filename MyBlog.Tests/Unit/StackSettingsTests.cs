@@ -9,7 +9,7 @@ public sealed class StackSettingsTests
         HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: null, CertificateArn: null,
         SenderAddress: "hello@example.com", SmtpParameterName: "/myblog/ses-smtp", AdminTokenParameterName: "/myblog/admin-token",
         LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [],
-        SesSendRate: 14, ReserveMailConcurrency: true, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
+        SesSendRate: 14, ReserveMailConcurrency: true, WebAcl: false, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
 
     [Fact]
     public void Valid_inputs_pass() => Valid.Validate();
@@ -28,6 +28,7 @@ public sealed class StackSettingsTests
         { Valid with { Architecture = "x64" }, "architecture is x86_64 or arm64" },
         { Valid with { LambdaAdapterVersion = 0 }, "lambdaAdapterVersion" },
         { Valid with { SesSendRate = 0 }, "sesSendRate is the SES account's messages per second" },
+        { Valid with { WebAcl = true }, "webAcl needs homeRegion us-east-1" },
         { Valid with { ExtraUploadOrigins = ["http://localhost:8080/admin/"] }, "extraUploadOrigins: 'http://localhost:8080/admin/' is not an origin" },
     };
 

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MyBlog.Infrastructure;
+
+namespace MyBlog.Tests.Infrastructure;
+
+/// <summary>
+/// AWS's own rule packs — cdk-nag's AwsSolutions and Serverless, from npm (MyBlog.Infrastructure/nag) — over the
+/// synthesized template: every finding is fixed in the stack or accepted on its resource with a reason.
+/// </summary>
+[Collection(SynthesizedStackCollection.Name)]
+public sealed class CdkNagTests(SynthesizedStack stack)
+{
+    private static readonly string NagDirectory = Path.Combine(RepositoryRoot.Find(), "MyBlog.Infrastructure", "nag");
+    private static readonly SemaphoreSlim Installing = new(1, 1);
+
+    public sealed record Finding(string RuleId, string? FindingId, string Level, string LogicalId, string? ResourceType, string Message, bool Accepted, string? Reason);
+
+    /// <summary><c>dotnet test</c> installs what it needs: the pinned npm packages, once.</summary>
+    private static async Task EnsureInstalledAsync()
+    {
+        await Installing.WaitAsync();
+        try
+        {
+            if (!File.Exists(Path.Combine(NagDirectory, "node_modules", "cdk-nag", "package.json")))
+            {
+                var (code, output) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"]);
+                Assert.True(code == 0, $"npm ci failed: {output}");
+            }
+        }
+        finally
+        {
+            Installing.Release();
+        }
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string command, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(command, arguments) { WorkingDirectory = NagDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await errors);
+    }
+
+    private static async Task<List<Finding>> NagAsync(string templateJson)
+    {
+        await EnsureInstalledAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"myblog-template-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, templateJson);
+        try
+        {
+            var start = new ProcessStartInfo("node", ["run-nag.cjs", file]) { WorkingDirectory = NagDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+            using var node = Process.Start(start)!;
+            var output = node.StandardOutput.ReadToEndAsync();
+            var errors = node.StandardError.ReadToEndAsync();
+            await node.WaitForExitAsync();
+            Assert.True(node.ExitCode == 0, $"cdk-nag failed: {await errors}");
+            return JsonSerializer.Deserialize<List<Finding>>(await output, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    public static TheoryData<string> Variants => ["custom domain, two replica regions", "CloudFront's own domain, no replicas", "web ACL, us-east-1"];
+
+    private string Template(string variant) => variant switch
+    {
+        "custom domain, two replica regions" => stack.Template.ToJsonString(),
+        "CloudFront's own domain, no replicas" => stack.Synthesize(new() { ["senderAddress"] = "hello@example.com", ["homeRegion"] = "eu-west-1" }),
+        _ => stack.Synthesize(new() { ["senderAddress"] = "hello@example.com", ["homeRegion"] = "us-east-1", ["webAcl"] = "true", ["replicaRegions"] = "eu-west-1" }),
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task Every_finding_of_AWS_s_rule_packs_is_fixed_or_accepted_with_a_reason(string variant)
+    {
+        var findings = await NagAsync(Template(variant));
+
+        var open = findings.Where(f => !f.Accepted).Select(f => $"{f.RuleId} {f.FindingId} on {f.LogicalId}: {f.Message}").ToList();
+        Assert.True(open.Count == 0, $"{open.Count} finding(s) neither fixed nor accepted:\n" + string.Join('\n', open));
+        Assert.All(findings, f => Assert.True(f.Reason is { Length: > 60 }, $"{f.RuleId} on {f.LogicalId} is accepted without a real reason"));
+        Assert.DoesNotContain(findings, f => f.Message.StartsWith("Rule threw", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task What_the_stack_fixes_is_not_found_at_all()
+    {
+        var rules = (await NagAsync(stack.Template.ToJsonString())).Select(f => f.RuleId).ToHashSet();
+        foreach (var fixedRule in new[]
+        {
+            "AwsSolutions-S1", "AwsSolutions-CFR3", "AwsSolutions-CFR4", "AwsSolutions-APIG1", "Serverless-APIGWAccessLogging",
+            "Serverless-APIGWDefaultThrottling", "Serverless-LambdaTracing", "AwsSolutions-S10", "AwsSolutions-SQS4", "AwsSolutions-L1",
+        })
+        {
+            Assert.DoesNotContain(fixedRule, rules);
+        }
+    }
+
+    [Fact]
+    public async Task A_finding_nobody_accepted_is_reported_as_open()
+    {
+        const string template = """
+            {"Resources": {
+              "Plain": {"Type": "AWS::SQS::Queue", "Properties": {}},
+              "Accepted": {"Type": "AWS::SQS::Queue", "Properties": {},
+                "Metadata": {"cdk_nag": {"rules_to_suppress": [{"id": "AwsSolutions-SQS3", "reason": "A reason long enough to be one, about this queue."}]}}}
+            }}
+            """;
+        var findings = await NagAsync(template);
+        Assert.Contains(findings, f => f is { RuleId: "AwsSolutions-SQS3", LogicalId: "Plain", Accepted: false });
+        Assert.Contains(findings, f => f is { RuleId: "AwsSolutions-SQS3", LogicalId: "Accepted", Accepted: true });
+        Assert.Contains(findings, f => f is { RuleId: "AwsSolutions-SQS4", LogicalId: "Accepted", Accepted: false }); // only the rule named
+    }
+}
