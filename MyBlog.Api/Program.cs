@@ -8,7 +8,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 app.UseHeadAsGet();
 app.UseRouting();
-app.UseForwardedHeaders();
+app.UseViewerAddress();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRateLimiter();

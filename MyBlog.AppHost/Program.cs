@@ -70,11 +70,16 @@ workers.WithEnvironment("Publishing__EdgeUrl", web.GetEndpoint("http"));
 builder.Build().Run();
 
 // The edge: what CloudFront is on AWS, at a fixed address people and scripts can rely on; started once the API is
-// healthy and the workers are (which they are once the site has been built).
+// healthy and the workers are (which they are once the site has been built). Like CloudFront it proves itself to
+// the API with an origin secret (made anew each run) and tells it the reader's address; the API believes nobody else.
 static IResourceBuilder<ProjectResource> AddEdge(
-    IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource> workers) =>
-    builder.AddProject<Projects.MyBlog_Web>("web")
+    IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource> workers)
+{
+    var originSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    api.WithEnvironment("Edge__OriginSecret", originSecret);
+    return builder.AddProject<Projects.MyBlog_Web>("web")
         .WithReference(api)
+        .WithEnvironment("Edge__OriginSecret", originSecret)
         .WithEndpoint("http", endpoint =>
         {
             endpoint.Port = SitePort;
@@ -84,3 +89,4 @@ static IResourceBuilder<ProjectResource> AddEdge(
         .WaitFor(api)
         .WaitFor(workers)
         .WithHttpHealthCheck("/health");
+}

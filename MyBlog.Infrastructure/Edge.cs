@@ -48,6 +48,11 @@ public sealed class Edge : Construct
         """;
 
     private readonly Buckets _buckets;
+    private readonly StackSettings _settings;
+
+    /// <summary>The header CloudFront adds to every request it sends the API, and the reader's address it adds (MyBlog.Api ViewerAddress).</summary>
+    public const string OriginSecretHeader = "X-MyBlog-Origin";
+    public const string ViewerAddressHeader = "CloudFront-Viewer-Address";
     private readonly ResponseHeadersPolicy _securityHeaders;
 
     public Distribution Distribution { get; }
@@ -58,6 +63,7 @@ public sealed class Edge : Construct
     public Edge(Construct scope, string id, StackSettings settings, Buckets buckets, NagAcceptances nag) : base(scope, id)
     {
         _buckets = buckets;
+        _settings = settings;
         _securityHeaders = SecurityHeaders("SecurityHeaders", ContentSecurityPolicy);
         var directoryIndex = new CfFunction(this, "DirectoryIndex", new FunctionProps
         {
@@ -212,14 +218,31 @@ public sealed class Edge : Construct
             EnableAcceptEncodingGzip = true,
             EnableAcceptEncodingBrotli = true,
         });
-        Distribution.AddBehavior("/api/*", new HttpOrigin(apiDomain, new HttpOriginProps { ProtocolPolicy = OriginProtocolPolicy.HTTPS_ONLY }), new AddBehaviorOptions
+        // What the API reads: the query, Content-Type, If-Match and If-None-Match from the reader (Authorization is part
+        // of the cache key, so it is forwarded too), and the reader's address as CloudFront saw it. Not Host (API
+        // Gateway needs its own), and no header a reader could use to claim another address.
+        var toApi = new OriginRequestPolicy(this, "ApiRequests", new OriginRequestPolicyProps
+        {
+            Comment = "The query, the API's request headers and the reader's address",
+            QueryStringBehavior = OriginRequestQueryStringBehavior.All(),
+            HeaderBehavior = OriginRequestHeaderBehavior.AllowList("Content-Type", "If-Match", "If-None-Match", ViewerAddressHeader),
+            CookieBehavior = OriginRequestCookieBehavior.None(),
+        });
+        // CloudFront proves to the API that a request came through it: a secret it adds (replacing any a reader sent),
+        // kept in Parameter Store and resolved at deploy time; the API refuses requests without it, so the HTTP API's
+        // own execute-api address serves nobody.
+        var origin = new HttpOrigin(apiDomain, new HttpOriginProps
+        {
+            ProtocolPolicy = OriginProtocolPolicy.HTTPS_ONLY,
+            CustomHeaders = new Dictionary<string, string> { [OriginSecretHeader] = $"{{{{resolve:ssm:{_settings.OriginSecretParameterName}}}}}" },
+        });
+        Distribution.AddBehavior("/api/*", origin, new AddBehaviorOptions
         {
             ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             AllowedMethods = AllowedMethods.ALLOW_ALL,
             Compress = true,
             CachePolicy = honourOrigin,
-            // Authorization, If-Match, If-None-Match, Content-Type and the query reach the API; Host does not (API Gateway needs its own).
-            OriginRequestPolicy = OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            OriginRequestPolicy = toApi,
             ResponseHeadersPolicy = _securityHeaders,
         });
     }

@@ -36,6 +36,9 @@ public sealed class Functions : Construct
     public LambdaFunction WelcomeMail { get; }
     public LambdaFunction WelcomeSweep { get; }
     public LambdaFunction Publish { get; }
+
+    /// <summary>Answers CloudFormation's request on each deploy: the site rebuilt with the code just deployed.</summary>
+    public LambdaFunction SiteDeploy { get; }
     public LambdaFunction Thumbnails { get; }
     /// <summary>The site, rebuilt on each deploy (a custom resource served by the publish function).</summary>
     public CustomResource Site { get; }
@@ -43,7 +46,7 @@ public sealed class Functions : Construct
     public Queue ThumbnailsDeadLetterQueue { get; }
     public Queue StreamFailures { get; }
 
-    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, Thumbnails];
+    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeploy, Thumbnails];
 
     /// <summary>Instances of the welcome stream function that may send at once (its reserved concurrency).</summary>
     public const int WelcomeMailConcurrency = 2;
@@ -66,12 +69,14 @@ public sealed class Functions : Construct
             ["Photos__UploadsBucket"] = buckets.Uploads.BucketName,
             ["Photos__TransferAcceleration"] = "true",
             ["Secrets__Admin__Token"] = settings.AdminTokenParameterName,
+            ["Secrets__Edge__OriginSecret"] = settings.OriginSecretParameterName,
         });
         AllowTable(Api, withListIndex: true, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem");
         // Presigned upload URLs are signed with the API's credentials: it may put originals, nothing else.
         AllowObjects(Api, ["s3:PutObject", "s3:PutObjectTagging"], buckets.Uploads, Core.Photos.Photo.OriginalsPrefix,
             "Photo originals are named by an id made at upload time (uploads/{photoId}/original); the API signs uploads to that prefix of this stack's bucket and nothing else.");
         AllowParameter(Api, settings.AdminTokenParameterName);
+        AllowParameter(Api, settings.OriginSecretParameterName);
         HttpApi = CreateHttpApi(new HttpLambdaIntegration("Api", Api));
 
         // --- the stream's on-failure destination, shared by both stream subscriptions ---
@@ -94,7 +99,7 @@ public sealed class Functions : Construct
             ["Mail__FromAddress"] = settings.SenderAddress,
             ["Secrets__Mail"] = settings.SmtpParameterName,
         };
-        WelcomeMail = CreateWorker("WelcomeMail", StreamSubscriptions.WelcomeMail.Path, new Dictionary<string, string>(mail)
+        WelcomeMail = CreateWorker("WelcomeMail", EventHandlers.WelcomeMail, StreamSubscriptions.WelcomeMail.Path, new Dictionary<string, string>(mail)
         {
             ["Mail__MaxSendRate"] = Rate(settings.SesSendRate / 2 / WelcomeMailConcurrency),
             // Stop starting sends with a whole send (30 s) and a margin left of the 60 s timeout.
@@ -104,7 +109,7 @@ public sealed class Functions : Construct
         AllowParameter(WelcomeMail, settings.SmtpParameterName);
         Subscribe(WelcomeMail, table, StreamSubscriptions.WelcomeMail);
 
-        WelcomeSweep = CreateWorker("WelcomeSweep", Schedules.WelcomeSweep.Path, new Dictionary<string, string>(mail)
+        WelcomeSweep = CreateWorker("WelcomeSweep", EventHandlers.WelcomeSweep, Schedules.WelcomeSweep.Path, new Dictionary<string, string>(mail)
         {
             ["Mail__MaxSendRate"] = Rate(settings.SesSendRate / 2),
             ["Mail__SweepBudget"] = "00:02:00",
@@ -119,42 +124,35 @@ public sealed class Functions : Construct
         // rebuild takes well under a minute, and three minutes leave room for a site several times larger. The
         // publisher's hold on the site outlasts the timeout, so a live publisher never loses it.
         var publishTimeout = Duration.Minutes(3);
-        Publish = CreateWorker("Publish", StreamSubscriptions.Publish.Path, new Dictionary<string, string>(common)
+        var publishing = new Dictionary<string, string>(common)
         {
             ["Publishing__SiteBucket"] = buckets.Site.BucketName,
             ["Publishing__DistributionId"] = edge.Distribution.DistributionId,
-            ["Publishing__BuildOnStart"] = "true",
             ["Publishing__LockLease"] = TimeSpan.FromSeconds(publishTimeout.ToSeconds() + 60).ToString("c", CultureInfo.InvariantCulture),
-        }, memoryMb: 1024, timeout: publishTimeout);
-        AllowTable(Publish, withListIndex: true, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem");
-        // Its only writes to the table: its own lock on the site, and no other item (the leading key is fixed).
-        Publish.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Actions = ["dynamodb:PutItem", "dynamodb:DeleteItem"],
-            Resources = [table.TableArn],
-            Conditions = new Dictionary<string, object>
-            {
-                ["ForAllValues:StringEquals"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { MyBlogTable.PublisherLockPartitionKey } },
-            },
-        }));
-        AllowObjects(Publish, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], buckets.Site, "",
-            "The site bucket holds the site and nothing else, and the publisher writes all of it: every page's key is made from a post's slug or a tag at publish time.");
-        Allow(Publish, ["s3:ListBucket"], buckets.Site.BucketArn);
-        Allow(Publish, ["cloudfront:CreateInvalidation"],
-            $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{edge.Distribution.DistributionId}");
+        };
+        Publish = CreateWorker("Publish", EventHandlers.Publish, StreamSubscriptions.Publish.Path, new Dictionary<string, string>(publishing),
+            memoryMb: 1024, timeout: publishTimeout);
+        AllowPublishing(Publish, buckets, edge);
         Subscribe(Publish, table, StreamSubscriptions.Publish);
-        // Each deploy of a new workers package rebuilds the site (templates, editor) — by the publish function
-        // itself, answering CloudFormation (MyBlog.Workers SiteDeployment). The package's hash makes a new package an update.
+
+        // Each deploy of a new workers package rebuilds the site (templates, editor): a custom resource answered by a
+        // function of its own, on a path of its own (MyBlog.Workers SiteDeploymentHandler). The package's hash makes a
+        // new package an update.
+        SiteDeploy = CreateWorker("SiteDeploy", EventHandlers.SiteDeployment, Deployments.SitePath, new Dictionary<string, string>(publishing),
+            memoryMb: 1024, timeout: publishTimeout);
+        AllowPublishing(SiteDeploy, buckets, edge);
+        _nag.Accept(SiteDeploy, "Serverless-LambdaDLQ",
+            "Only CloudFormation invokes it, once per deploy, and waits for its answer at the response URL: a failure fails (and rolls back) the deploy, which a dead-letter queue could not do better.");
         Site = new CustomResource(this, "Site", new CustomResourceProps
         {
-            ServiceToken = Publish.FunctionArn,
+            ServiceToken = SiteDeploy.FunctionArn,
             ResourceType = "Custom::MyBlogSite",
             Properties = new Dictionary<string, object> { ["Package"] = PackageCode("workers").Bind(this).S3Location!.ObjectKey },
         });
         // Five minutes, not the default hour, should an answer never come (CloudFormation's ServiceTimeout; CDK 2.160 has no prop).
         ((CfnResource)Site.Node.DefaultChild!).AddPropertyOverride("ServiceTimeout", 300);
         // The rebuild writes the site and invalidates: the role's policy and the distribution must exist first.
-        Site.Node.AddDependency(Publish.Role!);
+        Site.Node.AddDependency(SiteDeploy.Role!);
 
         // --- thumbnails: S3 ObjectCreated on uploads/ → SQS (+ DLQ) → function ---
         var thumbnails = QueueSubscriptions.Thumbnails;
@@ -173,7 +171,7 @@ public sealed class Functions : Construct
         });
         buckets.NotifyOnUpload(ThumbnailsQueue, thumbnails.KeyPrefix);
 
-        Thumbnails = CreateWorker("Thumbnails", thumbnails.Path, new Dictionary<string, string>(common)
+        Thumbnails = CreateWorker("Thumbnails", EventHandlers.Thumbnails, thumbnails.Path, new Dictionary<string, string>(common)
         {
             ["Photos__UploadsBucket"] = buckets.Uploads.BucketName,
             ["Photos__MediaBucket"] = buckets.Media.BucketName,
@@ -251,14 +249,39 @@ public sealed class Functions : Construct
         public const double Burst = 20;
     }
 
-    private LambdaFunction CreateWorker(string id, string passThroughPath, Dictionary<string, string> environment,
+    /// <summary>The publisher's rights: read the posts and photos, hold its lock, write the site bucket, invalidate the distribution.</summary>
+    private void AllowPublishing(LambdaFunction function, Buckets buckets, Edge edge)
+    {
+        var stack = Stack.Of(this);
+        AllowTable(function, withListIndex: true, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem");
+        // Its only writes to the table: its own lock on the site, and no other item (the leading key is fixed).
+        function.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+            Resources = [_table.TableArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ForAllValues:StringEquals"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { MyBlogTable.PublisherLockPartitionKey } },
+            },
+        }));
+        AllowObjects(function, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], buckets.Site, "",
+            "The site bucket holds the site and nothing else, and the publisher writes all of it: every page's key is made from a post's slug or a tag at publish time.");
+        Allow(function, ["s3:ListBucket"], buckets.Site.BucketArn);
+        Allow(function, ["cloudfront:CreateInvalidation"],
+            $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{edge.Distribution.DistributionId}");
+    }
+
+    /// <param name="handler">The one Workers handler this function runs (Workers:Handler): it composes only what that uses.</param>
+    private LambdaFunction CreateWorker(string id, string handler, string passThroughPath, Dictionary<string, string> environment,
         int memoryMb = 512, Duration? timeout = null, int? reservedConcurrency = null)
     {
+        environment["Workers__Handler"] = handler;
         environment["AWS_LWA_PASS_THROUGH_PATH"] = passThroughPath;
         // The adapter hands the answer body to Lambda whatever its status; a 5xx must fail the invocation (and retry).
         environment["AWS_LWA_ERROR_STATUS_CODES"] = "500-599";
-        // Only the publish function renders the site at start; the others are ready as soon as they listen.
-        environment.TryAdd("Publishing__BuildOnStart", "false");
+        // None renders the site at start: the deploy's custom resource has rendered it before any event arrives, so
+        // every function is ready as soon as it listens (a cold start costs no bucket read).
+        environment["Publishing__BuildOnStart"] = "false";
         return Create(id, "workers", "MyBlog.Workers", memoryMb, timeout ?? Duration.Seconds(60), environment, reservedConcurrency);
     }
 
@@ -282,6 +305,15 @@ public sealed class Functions : Construct
             Resources = [logs.LogGroupArn],
         }));
 
+        // The app's spans go to X-Ray's OTLP endpoint (MyBlog.ServiceDefaults XRayTraces), as they go to the dashboard locally.
+        environment["Telemetry__XRayRegion"] = Stack.Of(this).Region;
+        // Each function is its own service in Transaction Search and the trace map (locally: the resource's name).
+        environment["OTEL_SERVICE_NAME"] = "myblog-" + string.Concat(id.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["xray:PutSpans", "xray:PutSpansForIndexing"],
+            Resources = ["*"],
+        }));
         environment["AWS_LWA_PORT"] = AdapterPort;
         environment["AWS_LWA_READINESS_CHECK_PATH"] = "/health";
         environment["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -303,7 +335,7 @@ public sealed class Functions : Construct
         });
         // Active tracing: Lambda's own X-Ray segments (start-up and invocation times); the app's spans go to X-Ray too.
         _nag.Accept(DefaultPolicy(function), "AwsSolutions-IAM5",
-            "X-Ray's write actions (PutTraceSegments, PutTelemetryRecords) take no resource-level permissions: AWS documents their resource as *.",
+            "X-Ray's write actions (PutTraceSegments, PutTelemetryRecords, PutSpans, PutSpansForIndexing) take no resource-level permissions: AWS documents their resource as *.",
             "Resource::*");
         return function;
     }

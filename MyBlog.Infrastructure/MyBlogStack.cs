@@ -33,6 +33,10 @@ public sealed class MyBlogStack : Stack
         _ = sender;
 
         new Monitoring(this, "Monitoring", functions);
+        if (settings.TransactionSearch)
+        {
+            EnableTransactionSearch();
+        }
 
         Output("SiteUrl", edge.SiteUrl, "The site (CloudFront)");
         Output("DistributionId", edge.Distribution.DistributionId, "For invalidations (Publishing__DistributionId)");
@@ -50,6 +54,32 @@ public sealed class MyBlogStack : Stack
         Output("SmtpParameterName", settings.SmtpParameterName, "SSM SecureString: {\"UserName\": …, \"Password\": …} for SES SMTP");
         Output("AdminTokenParameterName", settings.AdminTokenParameterName, "SSM SecureString: the admin token");
         Output("SenderAddress", settings.SenderAddress, "Mail__FromAddress (verify it in SES)");
+    }
+
+    /// <summary>
+    /// CloudWatch Transaction Search, which X-Ray's OTLP endpoint needs: spans stored in the aws/spans log group and
+    /// indexed (1%, the free share). It is one setting per account and region, so it is opt-in: on an account where
+    /// it is already on, creating it again would fail the deploy.
+    /// </summary>
+    private void EnableTransactionSearch()
+    {
+        var policy = new CfnResource(this, "TransactionSearchLogs", new CfnResourceProps
+        {
+            Type = "AWS::Logs::ResourcePolicy",
+            Properties = new Dictionary<string, object>
+            {
+                ["PolicyName"] = "MyBlogTransactionSearch",
+                ["PolicyDocument"] = Fn.Sub("""
+                    {"Version":"2012-10-17","Statement":[{"Sid":"TransactionSearchXRayAccess","Effect":"Allow","Principal":{"Service":"xray.amazonaws.com"},"Action":"logs:PutLogEvents","Resource":["arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:aws/spans:*","arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/application-signals/data:*"],"Condition":{"ArnLike":{"aws:SourceArn":"arn:${AWS::Partition}:xray:${AWS::Region}:${AWS::AccountId}:*"},"StringEquals":{"aws:SourceAccount":"${AWS::AccountId}"}}}]}
+                    """),
+            },
+        });
+        var search = new CfnResource(this, "TransactionSearch", new CfnResourceProps
+        {
+            Type = "AWS::XRay::TransactionSearchConfig",
+            Properties = new Dictionary<string, object> { ["IndexingPercentage"] = 1 },
+        });
+        search.AddDependency(policy);
     }
 
     private TableV2 CreateTable(StackSettings settings) => new(this, "Table", new TablePropsV2

@@ -12,12 +12,14 @@ namespace MyBlog.Infrastructure;
 /// <item><term>domainName, certificateArn</term><description>optional custom domain and its ACM certificate (in us-east-1)</description></item>
 /// <item><term>senderAddress</term><description>the SES identity welcome emails come from (required)</description></item>
 /// <item><term>smtpParameterName</term><description>SSM SecureString with the SES SMTP credentials as JSON (default /myblog/ses-smtp)</description></item>
+/// <item><term>originSecretParameterName</term><description>SSM String parameter with the secret CloudFront sends the API (default /myblog/origin-secret)</description></item>
 /// <item><term>adminTokenParameterName</term><description>SSM SecureString with the admin token (default /myblog/admin-token)</description></item>
 /// <item><term>lambdaAdapterVersion, architecture</term><description>the Lambda Web Adapter layer version and x86_64 or arm64 (defaults 30, x86_64)</description></item>
 /// <item><term>extraUploadOrigins</term><description>comma-separated origins, besides the site's, whose pages may PUT photos to the uploads bucket (AWS mode adds the local edge's; default none)</description></item>
 /// <item><term>sesSendRate</term><description>the SES account's maximum send rate, messages per second, shared by every function that sends mail (default 14, a new account's)</description></item>
 /// <item><term>reserveMailConcurrency</term><description>reserve the mail functions' concurrency so their paces add up to sesSendRate (default true; false for an account whose concurrency quota is still the new-account 10)</description></item>
 /// <item><term>webAcl</term><description>AWS WAF in front of CloudFront with a rate-based rule for the subscribe route (default false; needs homeRegion us-east-1)</description></item>
+/// <item><term>transactionSearch</term><description>turn on CloudWatch Transaction Search (X-Ray's OTLP endpoint needs it; one setting per account and region, default false)</description></item>
 /// <item><term>packagesDirectory</term><description>where the Lambda packages are built (default artifacts/lambda at the repository root)</description></item>
 /// </list>
 /// </summary>
@@ -29,12 +31,14 @@ public sealed partial record StackSettings(
     string SenderAddress,
     string SmtpParameterName,
     string AdminTokenParameterName,
+    string OriginSecretParameterName,
     int LambdaAdapterVersion,
     string Architecture,
     IReadOnlyList<string> ExtraUploadOrigins,
     double SesSendRate,
     bool ReserveMailConcurrency,
     bool WebAcl,
+    bool TransactionSearch,
     string PackagesDirectory,
     string RepositoryRoot)
 {
@@ -51,12 +55,14 @@ public sealed partial record StackSettings(
             SenderAddress: Get("senderAddress") ?? "",
             SmtpParameterName: Get("smtpParameterName") ?? "/myblog/ses-smtp",
             AdminTokenParameterName: Get("adminTokenParameterName") ?? "/myblog/admin-token",
+            OriginSecretParameterName: Get("originSecretParameterName") ?? "/myblog/origin-secret",
             LambdaAdapterVersion: int.TryParse(Get("lambdaAdapterVersion"), out var version) ? version : 30,
             Architecture: Get("architecture") ?? "x86_64",
             ExtraUploadOrigins: List("extraUploadOrigins"),
             SesSendRate: double.TryParse(Get("sesSendRate"), System.Globalization.CultureInfo.InvariantCulture, out var rate) ? rate : 14,
             ReserveMailConcurrency: !bool.TryParse(Get("reserveMailConcurrency"), out var reserve) || reserve,
             WebAcl: bool.TryParse(Get("webAcl"), out var webAcl) && webAcl,
+            TransactionSearch: bool.TryParse(Get("transactionSearch"), out var search) && search,
             PackagesDirectory: Path.GetFullPath(Get("packagesDirectory") ?? Path.Combine(repositoryRoot, "artifacts", "lambda")),
             RepositoryRoot: repositoryRoot);
         settings.Validate();
@@ -87,7 +93,7 @@ public sealed partial record StackSettings(
         {
             errors.Add("certificateArn must be an ACM certificate in us-east-1 (CloudFront only uses certificates there).");
         }
-        foreach (var (key, name) in new[] { ("smtpParameterName", SmtpParameterName), ("adminTokenParameterName", AdminTokenParameterName) })
+        foreach (var (key, name) in new[] { ("smtpParameterName", SmtpParameterName), ("adminTokenParameterName", AdminTokenParameterName), ("originSecretParameterName", OriginSecretParameterName) })
         {
             if (!name.StartsWith('/'))
             {

@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -25,7 +26,7 @@ public static class AwsClientExtensions
     public static TBuilder AddS3Client<TBuilder>(this TBuilder builder, bool transferAcceleration = false) where TBuilder : IHostApplicationBuilder
     {
         var section = builder.Configuration.GetSection("Aws");
-        builder.Services.AddSingleton<IAmazonS3>(_ => new AmazonS3Client(S3Config(section, transferAcceleration)));
+        builder.Services.TryAddSingleton<IAmazonS3>(_ => new AmazonS3Client(S3Config(section, transferAcceleration)));
         return builder;
     }
 

@@ -65,6 +65,7 @@ public static class Extensions
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
+        builder.AddXRayTraces();
 
         return builder;
     }

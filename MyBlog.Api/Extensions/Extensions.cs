@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using MyBlog.Api.Apis;
 using MyBlog.Core;
@@ -38,13 +37,8 @@ internal static class Extensions
             return Task.CompletedTask;
         }));
 
-        // The API sits behind the edge, which appends the address it saw to X-Forwarded-For as CloudFront does.
-        // Entries are consumed right to left while they come from a trusted (loopback) proxy, at most two hops.
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
-        {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            options.ForwardLimit = 2;
-        });
+        // Who the reader is comes from the edge's own header, proven by its origin secret (ViewerAddress).
+        builder.Services.AddOptions<EdgeOriginOptions>().BindConfiguration(EdgeOriginOptions.Section);
 
         builder.Services.AddRateLimiter(options =>
         {

@@ -1,10 +1,7 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
-using Amazon.Runtime.Internal.Auth;
-using Amazon.Util;
 
 namespace MyBlog.LocalAws.Streams;
 
@@ -45,25 +42,10 @@ public sealed class DynamoDbStreamsClient(HttpClient http, Uri endpoint, string 
     private async Task<JsonObject> SendAsync(string operation, JsonObject body, CancellationToken ct)
     {
         var payload = Encoding.UTF8.GetBytes(body.ToJsonString());
-        var target = $"DynamoDBStreams_20120810.{operation}";
-        var now = DateTime.UtcNow;
-        var amzDate = now.ToString(AWSSDKUtils.ISO8601BasicDateTimeFormat, CultureInfo.InvariantCulture);
-        var host = endpoint.IsDefaultPort ? endpoint.Host : $"{endpoint.Host}:{endpoint.Port}";
-        var payloadHash = AWSSDKUtils.ToHex(AWS4Signer.ComputeHash(payload), lowercase: true);
-
-        const string signedHeaders = "content-type;host;x-amz-date;x-amz-target";
-        var canonicalRequest = string.Join('\n',
-            "POST", "/", "",
-            $"content-type:{ContentType}", $"host:{host}", $"x-amz-date:{amzDate}", $"x-amz-target:{target}", "",
-            signedHeaders, payloadHash);
-        var signature = AWS4Signer.ComputeSignature(credentials, region, now, Service, signedHeaders, canonicalRequest);
-
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
-        request.Content = new ByteArrayContent(payload);
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(payload) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(ContentType);
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        request.Headers.TryAddWithoutValidation("Authorization", signature.ForAuthorizationHeader);
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", $"DynamoDBStreams_20120810.{operation}");
+        SigV4.Sign(request, payload, Service, region, credentials, DateTime.UtcNow);
 
         using var response = await http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);

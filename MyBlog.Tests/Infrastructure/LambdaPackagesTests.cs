@@ -55,6 +55,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
     {
         ["/myblog/ses-smtp"] = """{"UserName": "AKIAIOSFODNN7EXAMPLE", "Password": "BExampleSmtpPasswordDerivedFromTheSecretKey0"}""",
         ["/myblog/admin-token"] = "an-admin-token-long-enough-to-pass-validation-0123456789",
+        ["/myblog/origin-secret"] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     };
 
     [Fact]
@@ -103,6 +104,17 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         environment["AWS_SECRET_ACCESS_KEY"] = "example-secret-access-key";
         environment["AWS_SESSION_TOKEN"] = "example-session-token";
         environment["AWS_ENDPOINT_URL"] = parameterStore.Url;
+        var xray = new List<(string? Authorization, string? ContentType, byte[] Body)>();
+        using var xrayStandIn = new LocalHttpServer(async context =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            lock (xray)
+            {
+                xray.Add((context.Request.Headers["Authorization"], context.Request.ContentType, body.ToArray()));
+            }
+        });
+        environment["Telemetry__XRayEndpoint"] = xrayStandIn.Url + "v1/traces";
         environment["PATH"] = "/usr/bin:/bin";
 
         using var app = Start(packages.Path(package, "bootstrap"), environment, out var output);
@@ -119,6 +131,30 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
                 Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
                 Assert.Equal("[]", JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["batchItemFailures"]!.ToJsonString());
             }
+
+            if (function == "WelcomeMail")
+            {
+                // The welcome mailer composes only what it uses: the site's renderer and ImageSharp are never loaded.
+                var mapped = await File.ReadAllTextAsync($"/proc/{app.Id}/maps");
+                Assert.Contains("MyBlog.Workers.dll", mapped);
+                Assert.DoesNotContain("SixLabors.ImageSharp.dll", mapped);
+                Assert.DoesNotContain("MyBlog.Site.dll", mapped);
+                Assert.DoesNotContain("Markdig.dll", mapped);
+            }
+
+            // The spans go to X-Ray's OTLP endpoint, signed with the function's credentials for the xray service,
+            // before each answer (the second request's flush carries the first one's server span).
+            Assert.Equal("eu-west-1", environment["Telemetry__XRayRegion"]);
+            using (await http.GetAsync("/api/posts")) { }
+            using (await http.GetAsync("/api/posts")) { }
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline && !xray.ToList().Any(x => Contains(x.Body, "/api/posts")))
+            {
+                await Task.Delay(100);
+            }
+            var export = xray.ToList().First(x => Contains(x.Body, "/api/posts"));
+            Assert.Equal("application/x-protobuf", export.ContentType);
+            Assert.Matches(@"^AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEEXAMPLE00/\d{8}/eu-west-1/xray/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$", export.Authorization);
 
             // Every Secrets__* name was read, decrypted, once; nothing else in Parameter Store.
             var secrets = environment.Where(e => e.Key.StartsWith("Secrets__", StringComparison.Ordinal)).Select(e => e.Value).Order();
@@ -181,6 +217,8 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         }
         throw new Xunit.Sdk.XunitException($"/health did not answer 200 within 60 s:\n{output}");
     }
+
+    private static bool Contains(byte[] body, string text) => body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;
 
     /// <summary>A ReadyToRun image has a managed native header in its CLI header (ECMA-335 II.25.3.3, offset 64).</summary>
     private static bool IsReadyToRun(string assembly)

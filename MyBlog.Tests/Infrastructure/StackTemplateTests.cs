@@ -8,7 +8,7 @@ namespace MyBlog.Tests.Infrastructure;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class StackTemplateTests(SynthesizedStack stack)
 {
-    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "Thumbnails"];
+    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails"];
 
     /// <summary>The uploads bucket's ARN as the template spells it without referring to the bucket.</summary>
     private const string UploadsBucketArn =
@@ -147,7 +147,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var api = config["CacheBehaviors"]!.AsArray().Single(b => b!["PathPattern"]!.GetValue<string>() == "/api/*")!;
         Assert.Contains("POST", Strings(api["AllowedMethods"]));
         Assert.Contains("DELETE", Strings(api["AllowedMethods"]));
-        Assert.Equal("b689b0a8-53d0-40ab-baf2-68738e2966ac", api["OriginRequestPolicyId"]!.GetValue<string>()); // AllViewerExceptHostHeader
+        var toApi = stack.Resources[SynthesizedStack.Ref(api["OriginRequestPolicyId"])]!["Properties"]!["OriginRequestPolicyConfig"]!;
+        Assert.Equal("whitelist", toApi["HeadersConfig"]!["HeaderBehavior"]!.GetValue<string>());
+        Assert.Equal(["Content-Type", "If-Match", "If-None-Match", Edge.ViewerAddressHeader], Strings(toApi["HeadersConfig"]!["Headers"]));
+        Assert.Equal("all", toApi["QueryStringsConfig"]!["QueryStringBehavior"]!.GetValue<string>());
 
         var cache = stack.Resources[SynthesizedStack.Ref(api["CachePolicyId"])]!["Properties"]!["CachePolicyConfig"]!;
         Assert.Equal(0, cache["DefaultTTL"]!.GetValue<double>()); // nothing cached unless the API's Cache-Control says so
@@ -159,6 +162,12 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var origin = config["Origins"]!.AsArray().Single(o => o!["Id"]!.GetValue<string>() == api["TargetOriginId"]!.GetValue<string>())!;
         Assert.Equal("https-only", origin["CustomOriginConfig"]!["OriginProtocolPolicy"]!.GetValue<string>());
         Assert.Contains(stack.Single("AWS::ApiGatewayV2::Api").Id, origin["DomainName"]!.ToJsonString());
+
+        // CloudFront proves itself to the API with a secret from Parameter Store, resolved at deploy time, read by the API at start.
+        var secret = origin["OriginCustomHeaders"]!.AsArray().Single(h => h!["HeaderName"]!.GetValue<string>() == Edge.OriginSecretHeader)!;
+        Assert.Equal("{{resolve:ssm:/myblog/origin-secret}}", secret["HeaderValue"]!.GetValue<string>());
+        Assert.Equal("/myblog/origin-secret", stack.Function("Api").Properties["Environment"]!["Variables"]!["Secrets__Edge__OriginSecret"]!.GetValue<string>());
+        Assert.Contains(RoleStatements("Api"), s => Strings(s["Action"]).Contains("ssm:GetParameter") && s["Resource"]!.ToJsonString().Contains("parameter/myblog/origin-secret"));
     }
 
     [Fact]
@@ -219,6 +228,11 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(Schedules.WelcomeSweep.Path, PassThrough("WelcomeSweep"));
         Assert.Equal(StreamSubscriptions.Publish.Path, PassThrough("Publish"));
         Assert.Equal(QueueSubscriptions.Thumbnails.Path, PassThrough("Thumbnails"));
+        Assert.Equal(Deployments.SitePath, PassThrough("SiteDeploy"));
+        // Each worker function runs one handler and composes only what that handler uses.
+        string Handler(string name) => stack.Function(name).Properties["Environment"]!["Variables"]!["Workers__Handler"]!.GetValue<string>();
+        Assert.Equal(["welcome-mail", "welcome-sweep", "publish", "site-deployment", "thumbnails"],
+            new[] { "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails" }.Select(Handler));
         Assert.Null(stack.Function("Api").Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]);
     }
 
@@ -518,6 +532,29 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
+    public void Every_function_sends_its_spans_to_X_Ray_in_its_region_as_a_service_of_its_own_and_renders_nothing_at_start()
+    {
+        var environments = OurFunctions.Select(name => stack.Function(name).Properties["Environment"]!["Variables"]!).ToList();
+        Assert.All(environments, e => Assert.Equal("eu-west-1", e["Telemetry__XRayRegion"]!.GetValue<string>()));
+        var services = environments.Select(e => e["OTEL_SERVICE_NAME"]!.GetValue<string>()).ToList();
+        Assert.Equal(services.Distinct(), services);
+        Assert.Contains("myblog-api", services);
+        Assert.Contains("myblog-welcome-mail", services);
+        // The deploy renders the site; no cold start pays for a look at the bucket.
+        Assert.All(environments.Skip(1), e => Assert.Equal("false", e["Publishing__BuildOnStart"]!.GetValue<string>()));
+
+        // Transaction Search (which X-Ray's OTLP endpoint needs) is one setting per account and region: opt-in.
+        Assert.Empty(stack.OfType("AWS::XRay::TransactionSearchConfig"));
+        var searching = JsonNode.Parse(stack.Synthesize(new() { ["homeRegion"] = "eu-west-1", ["senderAddress"] = "hello@example.com", ["transactionSearch"] = "true" }))!.AsObject();
+        var (_, config) = Assert.Single(SynthesizedStack.OfType(searching, "AWS::XRay::TransactionSearchConfig"));
+        Assert.Equal(1, config["IndexingPercentage"]!.GetValue<double>());
+        var (_, logs) = Assert.Single(SynthesizedStack.OfType(searching, "AWS::Logs::ResourcePolicy"));
+        var document = JsonNode.Parse(logs["PolicyDocument"]!["Fn::Sub"]!.GetValue<string>())!;
+        Assert.Equal("xray.amazonaws.com", document["Statement"]![0]!["Principal"]!["Service"]!.GetValue<string>());
+        Assert.Contains(":log-group:aws/spans:*", document["Statement"]![0]!["Resource"]!.ToJsonString());
+    }
+
+    [Fact]
     public void No_policy_in_the_template_allows_every_action_or_every_resource_but_X_Ray_s_writes_which_have_no_other()
     {
         var statements = stack.OfType("AWS::IAM::Policy").SelectMany(p => Statements(p.Properties))
@@ -537,10 +574,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
-    public void Each_deploy_of_a_new_workers_package_has_the_publish_function_rebuild_the_site()
+    public void Each_deploy_of_a_new_workers_package_has_a_function_of_its_own_rebuild_the_site()
     {
         var (_, site) = stack.Single("Custom::MyBlogSite");
-        var publish = stack.Function("Publish");
+        var publish = stack.Function("SiteDeploy");
         Assert.Equal($"{{\"Fn::GetAtt\":[\"{publish.Id}\",\"Arn\"]}}", site["ServiceToken"]!.ToJsonString());
         // The package's asset key (its hash) is a property: a new package is an update, and an update is a rebuild.
         Assert.Equal(publish.Properties["Code"]!["S3Key"]!.GetValue<string>(), site["Package"]!.GetValue<string>());
@@ -553,7 +590,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var lease = TimeSpan.Parse(publish.Properties["Environment"]!["Variables"]!["Publishing__LockLease"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(lease.TotalSeconds > timeout);
         var dependsOn = Strings(stack.Resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "Custom::MyBlogSite").Value!["DependsOn"]).ToList();
-        Assert.Contains(dependsOn, d => d.StartsWith("FunctionsPublishRoleDefaultPolicy", StringComparison.Ordinal));
+        Assert.Contains(dependsOn, d => d.StartsWith("FunctionsSiteDeployRoleDefaultPolicy", StringComparison.Ordinal));
 
         // The editor is written by the publisher with the site: no CDK bucket deployment (a Python function with the
         // AWS CLI layer), no other custom resource.

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using System.Text.Json;
@@ -33,6 +35,9 @@ public sealed partial class MyBlogApp : IAsyncLifetime
     /// </summary>
     public static readonly TimeSpan WelcomeLease = TimeSpan.FromSeconds(12);
     public static readonly TimeSpan ResendInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>The edge's proof to the API in the test topology (the AppHost makes one per run; a test needs to know it).</summary>
+    public const string OriginSecret = "test-origin-secret-0123456789abcdef";
     public const int WelcomeStreamRetries = 2;
 
     private DistributedApplication? _app;
@@ -70,7 +75,11 @@ public sealed partial class MyBlogApp : IAsyncLifetime
             .WithEnvironment("Welcome__RetryBackoff", "00:00:00.500")
             .WithEnvironment("Welcome__MaxRetryBackoff", "00:00:03");
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
-        builder.CreateResourceBuilder(api).WithEnvironment("Welcome__ResendInterval", ResendInterval.ToString());
+        builder.CreateResourceBuilder(api)
+            .WithEnvironment("Welcome__ResendInterval", ResendInterval.ToString())
+            .WithEnvironment("Edge__OriginSecret", OriginSecret);
+        var web = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "web");
+        builder.CreateResourceBuilder(web).WithEnvironment("Edge__OriginSecret", OriginSecret);
         _app = await builder.BuildAsync(cts.Token);
         await _app.StartAsync(cts.Token);
         foreach (var resource in new[] { "dynamodb", "s3", "smtp4dev", "localaws", "workers", "api", "web" })
@@ -136,25 +145,46 @@ public sealed partial class MyBlogApp : IAsyncLifetime
     /// <summary>A unique address for one test, so parallel and repeated tests never share mail.</summary>
     public static string NewAddress(string label) => $"{label}-{Guid.NewGuid():N}@example.com";
 
-    /// <summary>
-    /// Posts a subscription as a distinct client: the API trusts X-Forwarded-For from the loopback edge, so each
-    /// test gets its own rate-limit bucket, exactly as distinct readers do.
-    /// </summary>
-    public async Task<HttpResponseMessage> SubscribeAsync(object body, string? clientIp = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(body) };
-        request.Headers.Add("X-Forwarded-For", clientIp ?? RandomClientIp());
-        return await Site.SendAsync(request);
-    }
+    private readonly ConcurrentDictionary<string, HttpClient> _readers = new();
 
-    public static string RandomClientIp() => $"198.51.{Random.Shared.Next(0, 255)}.{Random.Shared.Next(1, 255)}";
+    /// <summary>
+    /// The site as one reader at a loopback address of its own (any 127.x.y.z reaches the edge): the edge tells the
+    /// API the address it was connected from, as CloudFront does, so each address is a reader of its own for the
+    /// per-reader limits — and nothing a request says (X-Forwarded-For, say) can make it another.
+    /// </summary>
+    public HttpClient Reader(string address) => _readers.GetOrAdd(address, a => new HttpClient(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Parse(a), 0));
+                await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    })
+    { BaseAddress = Site.BaseAddress });
+
+    /// <summary>Posts a subscription as a reader of its own (a random loopback address unless one is given).</summary>
+    public Task<HttpResponseMessage> SubscribeAsync(object body, string? clientIp = null) =>
+        Reader(clientIp ?? RandomClientIp()).PostAsync("/api/subscribers", JsonContent.Create(body));
+
+    /// <summary>A loopback address for one reader.</summary>
+    public static string RandomClientIp() => $"127.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}";
 
     /// <summary>The AppHost's local admin-token parameter (MyBlog.AppHost/appsettings.json).</summary>
     public const string AdminToken = "local-admin-token-change-me";
 
-    /// <summary>A request to the admin API, from a distinct client unless <paramref name="clientIp"/> says otherwise.</summary>
+    /// <summary>A request to the admin API (send it with <see cref="Reader"/> to make it come from a reader of its own).</summary>
     public static HttpRequestMessage AdminRequest(
-        HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = AdminToken, string? clientIp = null)
+        HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = AdminToken)
     {
         var request = new HttpRequestMessage(method, path);
         if (body is not null)
@@ -169,7 +199,6 @@ public sealed partial class MyBlogApp : IAsyncLifetime
         {
             request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
         }
-        request.Headers.Add("X-Forwarded-For", clientIp ?? RandomClientIp());
         return request;
     }
 

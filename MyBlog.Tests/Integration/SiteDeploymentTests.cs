@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Threading.Channels;
 using MyBlog.Tests.Support;
 
+using MyBlog.Core;
+
 namespace MyBlog.Tests.Integration;
 
 /// <summary>
@@ -45,8 +47,11 @@ public sealed class SiteDeploymentTests(MyBlogApp app)
     }
 
     [Fact]
-    public async Task Anything_else_on_the_publish_path_is_still_a_stream_event_or_a_400()
+    public async Task The_deploy_request_has_a_path_of_its_own_and_the_publish_path_takes_stream_events_only()
     {
+        using var notAStreamEvent = await app.Workers.PostAsync(Deployments.SitePath, JsonContent.Create(new { Records = Array.Empty<object>() }));
+        Assert.Equal(HttpStatusCode.BadRequest, notAStreamEvent.StatusCode); // not a CloudFormation request
+
         using var empty = await app.Workers.PostAsync("/events/publish", JsonContent.Create(new { Records = Array.Empty<object>() }));
         Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
         Assert.Equal("[]", (await empty.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("batchItemFailures").GetRawText());
@@ -74,7 +79,7 @@ public sealed class SiteDeploymentTests(MyBlogApp app)
         {
             request["PhysicalResourceId"] = physicalResourceId;
         }
-        using var answer = await app.Workers.PostAsync("/events/publish", JsonContent.Create(request));
+        using var answer = await app.Workers.PostAsync(Deployments.SitePath, JsonContent.Create(request));
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
 
         var (path, contentType, body) = await cloudFormation.Puts.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));

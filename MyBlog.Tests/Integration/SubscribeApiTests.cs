@@ -2,21 +2,15 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Aspire.Hosting.Testing;
 
 namespace MyBlog.Tests.Integration;
 
 [Collection(MyBlogAppCollection.Name)]
 public sealed class SubscribeApiTests(MyBlogApp app)
 {
-    private async Task<HttpResponseMessage> PostRawAsync(string body, string contentType, string? clientIp = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers")
-        {
-            Content = new StringContent(body, Encoding.UTF8, contentType),
-        };
-        request.Headers.Add("X-Forwarded-For", clientIp ?? MyBlogApp.RandomClientIp());
-        return await app.Site.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostRawAsync(string body, string contentType, string? clientIp = null) =>
+        app.Reader(clientIp ?? MyBlogApp.RandomClientIp()).PostAsync("/api/subscribers", new StringContent(body, Encoding.UTF8, contentType));
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
     {
@@ -93,6 +87,53 @@ public sealed class SubscribeApiTests(MyBlogApp app)
         await ProblemAsync(limited);
         // Another reader is not affected.
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubscribeAsync(new { email = MyBlogApp.NewAddress("limit") })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_reader_cannot_pick_another_rate_limit_partition_by_naming_an_address()
+    {
+        var reader = app.Reader(MyBlogApp.RandomClientIp());
+        HttpResponseMessage last = null!;
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(new { email = MyBlogApp.NewAddress("spoof") }) };
+            request.Headers.Add("X-Forwarded-For", $"203.0.113.{i + 1}");
+            request.Headers.Add("CloudFront-Viewer-Address", $"198.51.100.{i + 1}:443");
+            request.Headers.Add("X-MyBlog-Origin", "a guess");
+            last = await reader.SendAsync(request);
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, last.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_API_refuses_whatever_does_not_come_through_the_edge_and_believes_the_edge_s_reader_address()
+    {
+        var api = app.App.CreateHttpClient("api");
+        using var direct = await api.PostAsync("/api/subscribers", JsonContent.Create(new { email = MyBlogApp.NewAddress("direct") }));
+        Assert.Equal(HttpStatusCode.Forbidden, direct.StatusCode);
+        await ProblemAsync(direct);
+        using var guessed = new HttpRequestMessage(HttpMethod.Get, "/api/posts");
+        guessed.Headers.Add("X-MyBlog-Origin", "not the secret");
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.SendAsync(guessed)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode); // the adapter's readiness probe is local
+
+        // As CloudFront sends them: the secret, and each reader's address — which alone picks the partition.
+        var secret = MyBlogApp.OriginSecret;
+        async Task<HttpStatusCode> AsCloudFrontAsync(string viewer)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(new { email = MyBlogApp.NewAddress("viewer") }) };
+            request.Headers.Add("X-MyBlog-Origin", secret);
+            request.Headers.Add("CloudFront-Viewer-Address", viewer);
+            request.Headers.Add("X-Forwarded-For", $"192.0.2.{Random.Shared.Next(1, 255)}");
+            return (await api.SendAsync(request)).StatusCode;
+        }
+        var one = $"2001:db8::{Random.Shared.Next(1, 65535):x}:51234";
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, await AsCloudFrontAsync(one));
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, await AsCloudFrontAsync(one));
+        Assert.Equal(HttpStatusCode.Accepted, await AsCloudFrontAsync($"203.0.113.{Random.Shared.Next(1, 255)}:40000"));
     }
 
     [Fact]

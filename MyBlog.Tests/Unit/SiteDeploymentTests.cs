@@ -81,16 +81,6 @@ public sealed class SiteDeploymentTests
         await Assert.ThrowsAsync<HttpRequestException>(() => deployment.RespondAsync(Request("Delete"), CancellationToken.None));
     }
 
-    [Theory]
-    [InlineData("""{"Records": []}""", false)]
-    [InlineData("""{"RequestType": "Create"}""", false)]
-    [InlineData("""{"RequestType": "Create", "ResponseURL": "https://x", "StackId": "s", "RequestId": "r", "LogicalResourceId": "Site"}""", true)]
-    public void Only_a_CloudFormation_request_is_read_as_one(string json, bool isRequest)
-    {
-        using var document = JsonDocument.Parse(json);
-        Assert.Equal(isRequest, CloudFormationRequest.TryParse(document.RootElement, new JsonSerializerOptions(JsonSerializerDefaults.Web)) is not null);
-    }
-
     private sealed class RecordingHandler(HttpStatusCode status) : HttpMessageHandler
     {
         public List<(HttpMethod Method, string Url, string? ContentType, string Body)> Requests { get; } = [];

@@ -1,4 +1,5 @@
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 
 namespace MyBlog.Web.Edge;
 
@@ -33,8 +34,6 @@ public static class EdgeExtensions
                         RouteId = "api",
                         ClusterId = "api",
                         Match = new RouteMatch { Path = "/api/{**rest}" },
-                        // As CloudFront does: append the viewer's address to any X-Forwarded-For it sent.
-                        Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Append" }],
                     },
                 ],
                 [
@@ -44,8 +43,28 @@ public static class EdgeExtensions
                         Destinations = new Dictionary<string, DestinationConfig> { ["api"] = new() { Address = apiUrl } },
                     },
                 ])
+            .AddTransforms(transforms => transforms.AddRequestTransform(context =>
+            {
+                // As CloudFront does: the reader's address in CloudFront-Viewer-Address and the origin secret, both
+                // replacing whatever the reader sent under those names.
+                var headers = context.ProxyRequest.Headers;
+                headers.Remove(ViewerAddressHeader);
+                headers.Remove(OriginSecretHeader);
+                var connection = context.HttpContext.Connection;
+                var address = connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip) : System.Net.IPAddress.None;
+                headers.TryAddWithoutValidation(ViewerAddressHeader, $"{address}:{connection.RemotePort}");
+                if (context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<EdgeOptions>>().Value.OriginSecret is { Length: > 0 } secret)
+                {
+                    headers.TryAddWithoutValidation(OriginSecretHeader, secret);
+                }
+                return ValueTask.CompletedTask;
+            }))
             .AddServiceDiscoveryDestinationResolver();
     }
+
+    /// <summary>The headers CloudFront sets for the API (MyBlog.Api ViewerAddress reads them).</summary>
+    public const string ViewerAddressHeader = "CloudFront-Viewer-Address";
+    public const string OriginSecretHeader = "X-MyBlog-Origin";
 
     public const string ContentSecurityPolicy =
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";

@@ -18,6 +18,9 @@ public sealed class EdgeOptions
     /// <summary>Photo variants, served under /media/ (CloudFront's second origin).</summary>
     public string MediaBucket { get; set; } = MyBlog.Core.MyBlogBuckets.Media;
 
+    /// <summary>Sent to the API with every request it forwards, as CloudFront's custom origin header is (see MyBlog.Api ViewerAddress).</summary>
+    public string? OriginSecret { get; set; }
+
     /// <summary>Where the editor uploads photos (scheme, host and port of the presigned URLs), allowed in its CSP.</summary>
     public string? UploadOrigin { get; set; }
 

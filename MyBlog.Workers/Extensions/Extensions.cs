@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using MimeKit;
@@ -7,6 +8,7 @@ using MyBlog.Core.Subscribers;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Site.Building;
+using MyBlog.Workers.Handlers;
 using MyBlog.Workers.Mail;
 using MyBlog.Workers.Publishing;
 using MyBlog.Workers.Thumbnails;
@@ -15,15 +17,60 @@ namespace MyBlog.Workers.Extensions;
 
 internal static class Extensions
 {
-    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    /// <summary>The services of the handlers this process serves (<see cref="WorkerHandlers"/>), and nothing else.</summary>
+    public static WorkerHandlers AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        var handlers = WorkerHandlers.From(builder.Configuration);
         builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
+        builder.AddDynamoDbClient();
+        builder.Services.AddProblemDefaults();
+
+        if (handlers.Serves(EventHandlers.WelcomeMail, EventHandlers.WelcomeSweep))
+        {
+            builder.AddMail();
+        }
+        if (handlers.Serves(EventHandlers.Publish, EventHandlers.SiteDeployment))
+        {
+            builder.AddPublishing(buildOnStart: handlers.Serves(EventHandlers.Publish)
+                && builder.Configuration.GetValue("Publishing:BuildOnStart", defaultValue: true));
+        }
+        if (handlers.Serves(EventHandlers.Thumbnails))
+        {
+            builder.AddThumbnails();
+        }
+        return handlers;
+    }
+
+    /// <summary>The endpoints of the handlers this process serves.</summary>
+    public static void MapHandlers(this IEndpointRouteBuilder app, WorkerHandlers handlers)
+    {
+        if (handlers.Serves(EventHandlers.WelcomeMail))
+        {
+            app.MapWelcomeMailHandler();
+        }
+        if (handlers.Serves(EventHandlers.WelcomeSweep))
+        {
+            app.MapWelcomeSweepHandler();
+        }
+        if (handlers.Serves(EventHandlers.Publish))
+        {
+            app.MapPublishHandler();
+        }
+        if (handlers.Serves(EventHandlers.SiteDeployment))
+        {
+            app.MapSiteDeploymentHandler();
+        }
+        if (handlers.Serves(EventHandlers.Thumbnails))
+        {
+            app.MapThumbnailsHandler();
+        }
+    }
+
+    private static void AddMail(this IHostApplicationBuilder builder)
+    {
         builder.AddValidatedOptions<MailOptions>(MailOptions.Section);
         builder.AddValidatedOptions<WelcomeOptions>(WelcomeOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<MailOptions>, MailOptionsFitTheLease>();
-
-        builder.AddDynamoDbClient();
-        builder.Services.AddProblemDefaults();
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<MailPace>();
         builder.Services.AddSingleton<IMailSender, SmtpMailSender>();
@@ -41,10 +88,14 @@ internal static class Extensions
             var traced = options.Filter;
             options.Filter = context => !context.Request.Path.StartsWithSegments(Schedules.WelcomeSweep.Path) && (traced?.Invoke(context) ?? true);
         });
+    }
 
+    private static void AddPublishing(this IHostApplicationBuilder builder, bool buildOnStart)
+    {
         builder.AddValidatedOptions<PublishingOptions>(PublishingOptions.Section);
         builder.AddS3Client();
         builder.Services.AddSingleton<PostStore>();
+        builder.Services.TryAddSingleton<PhotoStore>();
         builder.Services.AddSingleton(sp =>
         {
             var site = sp.GetRequiredService<IOptions<MyBlogOptions>>().Value;
@@ -62,15 +113,19 @@ internal static class Extensions
         builder.Services.AddSingleton<PublishLock>();
         builder.Services.AddSingleton<SitePublisher>();
         builder.Services.AddHttpClient<SiteDeployment>();
-        if (builder.Configuration.GetValue("Publishing:BuildOnStart", defaultValue: true))
+        if (buildOnStart)
         {
             builder.Services.AddSingleton<SiteBootstrapper>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteBootstrapper>());
             builder.Services.AddHealthChecks().AddCheck<SiteBootstrapper>("site");
         }
+    }
 
+    private static void AddThumbnails(this IHostApplicationBuilder builder)
+    {
         builder.AddValidatedOptions<PhotosOptions>(PhotosOptions.Section);
-        builder.Services.AddSingleton<PhotoStore>();
+        builder.AddS3Client();
+        builder.Services.TryAddSingleton<PhotoStore>();
         builder.Services.AddSingleton<ThumbnailGenerator>();
         builder.Services.AddSingleton<PhotoProcessor>();
     }

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 using MyBlog.Core;
 using MyBlog.Core.Posts;
 using MyBlog.Workers.Events;
@@ -11,30 +8,15 @@ namespace MyBlog.Workers.Handlers;
 /// <summary>
 /// <c>POST /events/publish</c>: stream records of posts that are or were published → one site update for the
 /// whole batch. If the update fails, the batch is reported from its first record and retried as a whole.
-/// On AWS the same function also receives the stack's CloudFormation requests (<see cref="SiteDeployment"/>):
-/// each deploy rebuilds the site.
 /// </summary>
 public static class PublishHandler
 {
     public static IEndpointRouteBuilder MapPublishHandler(this IEndpointRouteBuilder app)
     {
-        app.MapPost(StreamSubscriptions.Publish.Path, RouteAsync)
+        app.MapPost(StreamSubscriptions.Publish.Path, HandleAsync)
             .WithName("Publish")
-            .WithSummary("DynamoDB stream event (published posts changed) → static pages rewritten and invalidated; a CloudFormation request → the site rebuilt.");
+            .WithSummary("DynamoDB stream event (published posts changed) → static pages rewritten and invalidated.");
         return app;
-    }
-
-    private static async Task<IResult> RouteAsync(JsonElement body, IOptions<JsonOptions> json,
-        SitePublisher publisher, SiteDeployment deployment, ILogger<SitePublisher> logger, CancellationToken ct)
-    {
-        var options = json.Value.SerializerOptions;
-        if (CloudFormationRequest.TryParse(body, options) is { } request)
-        {
-            return Results.Ok(await deployment.RespondAsync(request, ct));
-        }
-        var streamEvent = body.Deserialize<DynamoDbStreamEvent>(options)
-            ?? throw new BadHttpRequestException("The body is not a DynamoDB stream event");
-        return Results.Ok(await HandleAsync(streamEvent, publisher, logger, ct));
     }
 
     public static async Task<BatchResponse> HandleAsync(

@@ -1,11 +1,8 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
-using Amazon.Runtime.Internal.Auth;
-using Amazon.Util;
 using Microsoft.Extensions.Options;
 
 namespace MyBlog.Workers.Publishing;
@@ -69,31 +66,9 @@ public sealed class CloudFrontInvalidator(HttpClient http, IOptions<PublishingOp
         var payload = Encoding.UTF8.GetBytes(body.Declaration + body.ToString(SaveOptions.DisableFormatting));
 
         var path = $"/{ApiVersion}/distribution/{Uri.EscapeDataString(distributionId)}/invalidation";
-        var amzDate = now.ToString(AWSSDKUtils.ISO8601BasicDateTimeFormat, CultureInfo.InvariantCulture);
-        var payloadHash = AWSSDKUtils.ToHex(AWS4Signer.ComputeHash(payload), lowercase: true);
-        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["content-type"] = "application/xml",
-            ["host"] = Endpoint.Host,
-            ["x-amz-content-sha256"] = payloadHash,
-            ["x-amz-date"] = amzDate,
-        };
-        if (credentials.UseToken)
-        {
-            headers["x-amz-security-token"] = credentials.Token;
-        }
-        var signedHeaders = string.Join(';', headers.Keys);
-        var canonicalRequest = string.Join('\n',
-            "POST", path, "", string.Concat(headers.Select(h => $"{h.Key}:{h.Value}\n")), signedHeaders, payloadHash);
-        var signature = AWS4Signer.ComputeSignature(credentials, Region, now, Service, signedHeaders, canonicalRequest);
-
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Endpoint, path)) { Content = new ByteArrayContent(payload) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/xml");
-        foreach (var (name, value) in headers.Where(h => h.Key is not ("content-type" or "host")))
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-        request.Headers.TryAddWithoutValidation("Authorization", signature.ForAuthorizationHeader);
+        SigV4.Sign(request, payload, Service, Region, credentials, now);
         return request;
     }
 

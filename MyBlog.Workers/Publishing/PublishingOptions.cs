@@ -16,7 +16,7 @@ public sealed class PublishingOptions
 
     /// <summary>
     /// Render the whole site at start when the bucket has never been published to (and report unhealthy until
-    /// then). On AWS only the publish function does; the welcome-mail and thumbnails functions set it false.
+    /// then). Locally the publisher does; on AWS no function does, the deploy's custom resource renders the site.
     /// </summary>
     public bool BuildOnStart { get; set; } = true;
 

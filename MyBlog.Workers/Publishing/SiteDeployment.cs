@@ -6,18 +6,11 @@ using System.Text.Json.Serialization;
 namespace MyBlog.Workers.Publishing;
 
 /// <summary>
-/// A CloudFormation custom resource request. The stack's <c>Site</c> resource names the publish function as its
-/// service token; Lambda hands the request to the Lambda Web Adapter, which POSTs it to the publish path.
+/// A CloudFormation custom resource request. The stack's <c>Site</c> resource names the site-deployment function
+/// as its service token; Lambda hands the request to the Lambda Web Adapter, which POSTs it to that function's path.
 /// </summary>
 public sealed record CloudFormationRequest(
-    string RequestType, string ResponseURL, string StackId, string RequestId, string LogicalResourceId, string? PhysicalResourceId)
-{
-    /// <summary>The request, if <paramref name="body"/> is one (it has a RequestType and a ResponseURL).</summary>
-    public static CloudFormationRequest? TryParse(JsonElement body, JsonSerializerOptions options) =>
-        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("RequestType", out _) && body.TryGetProperty("ResponseURL", out _)
-            ? body.Deserialize<CloudFormationRequest>(options)
-            : null;
-}
+    string RequestType, string ResponseURL, string StackId, string RequestId, string LogicalResourceId, string? PhysicalResourceId);
 
 /// <summary>What CloudFormation reads from the response URL.</summary>
 public sealed record CloudFormationResponse(

@@ -12,6 +12,7 @@ using MyBlog.Benchmarks;
 //   photo <file> [w h]           write the benchmark photo (JPEG with EXIF; 4000 × 3000 = 12 MP unless told)
 //   deep-photo <file>            write a 16-bit RGBA PNG of almost 50 MP with EXIF orientation 6 (then: thumbnails imagesharp <file>)
 //   thumbnails <engine> <file>   the eight variants of that photo: imagesharp (MyBlog) or libvips (NetVips)
+//   cold-start <runs> name=dir…  each function's bootstrap → ready → first 200, package folders side by side
 switch (args.FirstOrDefault())
 {
     case "subscribe":
@@ -50,8 +51,11 @@ switch (args.FirstOrDefault())
     case "thumbnails":
         Thumbnails.Run(args[1], args[2]);
         break;
+    case "cold-start":
+        await ColdStart.RunAsync(args[2..], int.Parse(args[1]));
+        break;
     default:
-        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file>");
+        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir…");
         Environment.Exit(2);
         break;
 }
