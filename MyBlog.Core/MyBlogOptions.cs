@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace MyBlog.Core;
 
@@ -19,3 +20,7 @@ public sealed class MyBlogOptions
 
     public Uri SiteUri => new(SiteUrl.TrimEnd('/') + "/");
 }
+
+/// <summary>The data annotations above, compiled (no reflection at start, as in the Native AOT API).</summary>
+[OptionsValidator]
+public sealed partial class MyBlogOptionsValidator : IValidateOptions<MyBlogOptions>;

@@ -2,10 +2,13 @@ using Amazon.CDK;
 using MyBlog.Infrastructure;
 
 // dotnet run --project MyBlog.Infrastructure [-- -c key=value ...]   synthesize to CDK_OUTDIR (set by the CDK CLI) or cdk.out
-// dotnet run --project MyBlog.Infrastructure -- package [rid]        build the Lambda packages the stack deploys (artifacts/lambda)
+// dotnet run --project MyBlog.Infrastructure -- package [rid] [--ready-to-run]
+//                                                                    build the Lambda packages the stack deploys (artifacts/lambda)
 if (args.FirstOrDefault() == "package")
 {
-    return await LambdaPackages.BuildAsync(RepositoryRoot.Find(), args.Skip(1).FirstOrDefault() ?? "linux-x64");
+    var options = args.Skip(1).ToList();
+    var readyToRun = options.Remove("--ready-to-run");
+    return await LambdaPackages.BuildAsync(RepositoryRoot.Find(), options.FirstOrDefault() ?? "linux-x64", readyToRunApi: readyToRun);
 }
 
 try

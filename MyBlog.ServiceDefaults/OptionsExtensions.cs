@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -5,10 +6,14 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class OptionsExtensions
 {
-    /// <summary>Typed options bound once from <paramref name="section"/>, validated by their data annotations at start-up.</summary>
-    public static OptionsBuilder<T> AddValidatedOptions<T>(this IHostApplicationBuilder builder, string section) where T : class =>
-        builder.Services.AddOptions<T>()
-            .BindConfiguration(section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+    /// <summary>
+    /// Options checked at start-up by <paramref name="validator"/>, the validator the options source generator writes
+    /// from their data annotations (<c>[OptionsValidator]</c>): no reflection, so it runs the same in a Native AOT
+    /// build. Bind at the call site with <c>BindConfiguration(section)</c>, where the binder generator sees the type.
+    /// </summary>
+    public static OptionsBuilder<T> ValidatedBy<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(this OptionsBuilder<T> options, IValidateOptions<T> validator) where T : class
+    {
+        options.Services.AddSingleton(validator);
+        return options.ValidateOnStart();
+    }
 }

@@ -12,9 +12,13 @@ public sealed class AdminOptions
 {
     public const string Section = "Admin";
 
-    [Required, MinLength(16)]
+    [Required, StringLength(4096, MinimumLength = 16)]
     public string Token { get; set; } = "";
 }
+
+/// <summary>The data annotations above, compiled (no reflection at start in the Native AOT build).</summary>
+[OptionsValidator]
+public sealed partial class AdminOptionsValidator : IValidateOptions<AdminOptions>;
 
 /// <summary>
 /// Guards <c>/api/admin/*</c>: <c>Authorization: Bearer &lt;token&gt;</c>, compared in constant time. Wrong or

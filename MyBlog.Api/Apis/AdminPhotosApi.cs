@@ -56,7 +56,7 @@ public static class AdminPhotosApi
     public static async Task<Results<Created<PhotoUploadTicket>, ValidationProblem, ProblemHttpResult>> CreateUploadAsync(
         HttpRequest request, PhotoStore photos, UploadUrlSigner signer, IOptions<PhotosOptions> options, TimeProvider time, CancellationToken ct)
     {
-        var (upload, problem) = await RequestBody.ReadJsonAsync<PhotoUploadRequest>(request, 4 * 1024, Example, ct);
+        var (upload, problem) = await RequestBody.ReadJsonAsync(request, 4 * 1024, Example, ApiJson.Default.PhotoUploadRequest, ct);
         if (problem is not null)
         {
             return problem;

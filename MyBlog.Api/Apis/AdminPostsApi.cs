@@ -37,7 +37,7 @@ public static class AdminPostsApi
     public static async Task<Results<Created<PostDto>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpRequest request, HttpResponse response, PostStore posts, PhotoStore photos, CancellationToken ct)
     {
-        var (input, problem) = await RequestBody.ReadJsonAsync<PostInput>(request, MaxBodyBytes, Example, ct);
+        var (input, problem) = await RequestBody.ReadJsonAsync(request, MaxBodyBytes, Example, ApiJson.Default.PostInput, ct);
         if (problem is not null)
         {
             return problem;
@@ -95,7 +95,7 @@ public static class AdminPostsApi
     public static async Task<Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         string slug, HttpRequest request, HttpResponse response, PostStore posts, PhotoStore photos, CancellationToken ct)
     {
-        var (update, problem) = await RequestBody.ReadJsonAsync<PostUpdate>(request, MaxBodyBytes, Example, ct);
+        var (update, problem) = await RequestBody.ReadJsonAsync(request, MaxBodyBytes, Example, ApiJson.Default.PostUpdate, ct);
         if (problem is not null)
         {
             return problem;
@@ -169,7 +169,7 @@ public static class AdminPostsApi
 
     public static async Task<Results<Ok<PreviewResponse>, ProblemHttpResult>> PreviewAsync(HttpRequest request, PhotoStore photos, CancellationToken ct)
     {
-        var (preview, problem) = await RequestBody.ReadJsonAsync<PreviewRequest>(request, MaxBodyBytes, """{"markdown": "# Hello"}""", ct);
+        var (preview, problem) = await RequestBody.ReadJsonAsync(request, MaxBodyBytes, """{"markdown": "# Hello"}""", ApiJson.Default.PreviewRequest, ct);
         if (problem is not null)
         {
             return problem;

@@ -1,18 +1,17 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
 using MyBlog.Core.Posts;
 
 namespace MyBlog.Api.Apis;
 
 /// <summary>
 /// The public read API: published posts only, cacheable by browsers and the CDN (Cache-Control with s-maxage,
-/// a strong ETag and 304), with a short-lived in-process cache (HybridCache) in front of DynamoDB.
+/// a strong ETag and 304), with a short-lived in-process cache in front of DynamoDB (<see cref="PostsCache"/>).
 /// </summary>
 public static class PostsApi
 {
     public const string CacheControl = "public, max-age=60, s-maxage=60, stale-while-revalidate=30";
-    private static readonly HybridCacheEntryOptions ShortLived = new() { Expiration = TimeSpan.FromSeconds(10), LocalCacheExpiration = TimeSpan.FromSeconds(10) };
 
 
     public static IEndpointRouteBuilder MapPostsApi(this IEndpointRouteBuilder app)
@@ -24,7 +23,7 @@ public static class PostsApi
     }
 
     public static async Task<IResult> ListAsync(
-        HttpContext context, PostStore posts, PublishedTags tags, HybridCache cache, CancellationToken ct, string? tag = null, string? cursor = null, int? limit = null)
+        HttpContext context, PostStore posts, PublishedTags tags, PostsCache cache, CancellationToken ct, string? tag = null, string? cursor = null, int? limit = null)
     {
         var normalizedTag = tag is null ? null : PostInput.NormalizeTag(tag);
         if (tag is not null && normalizedTag is null)
@@ -38,16 +37,16 @@ public static class PostsApi
         var size = limit ?? 10;
         if (normalizedTag is not null && !await tags.ContainsAsync(normalizedTag, ct))
         {
-            return Cacheable(context, JsonSerializer.SerializeToUtf8Bytes(new PostList<PublicPostSummary>([], null), RequestBody.Json));
+            return Cacheable(context, JsonSerializer.SerializeToUtf8Bytes(new PostList<PublicPostSummary>([], null), ApiJson.Default.PostListPublicPostSummary));
         }
         try
         {
-            var body = await cache.GetOrCreateAsync($"posts:{normalizedTag}:{cursor}:{size}", async token =>
+            var body = await cache.GetOrReadAsync($"posts:{normalizedTag}:{cursor}:{size}", async () =>
             {
-                var page = await posts.ListAsync(PostStatus.Published, normalizedTag, cursor, size, token);
+                var page = await posts.ListAsync(PostStatus.Published, normalizedTag, cursor, size, ct);
                 return JsonSerializer.SerializeToUtf8Bytes(
-                    new PostList<PublicPostSummary>(page.Items.Select(PublicPostSummary.From).ToList(), page.NextCursor), RequestBody.Json);
-            }, ShortLived, cancellationToken: ct);
+                    new PostList<PublicPostSummary>(page.Items.Select(PublicPostSummary.From).ToList(), page.NextCursor), ApiJson.Default.PostListPublicPostSummary);
+            });
             return Cacheable(context, body);
         }
         catch (FormatException ex)
@@ -56,13 +55,13 @@ public static class PostsApi
         }
     }
 
-    public static async Task<IResult> GetAsync(string slug, HttpContext context, PostStore posts, HybridCache cache, CancellationToken ct)
+    public static async Task<IResult> GetAsync(string slug, HttpContext context, PostStore posts, PostsCache cache, CancellationToken ct)
     {
-        var body = await cache.GetOrCreateAsync($"post:{slug}", async token =>
+        var body = await cache.GetOrReadAsync($"post:{slug}", async () =>
         {
-            var post = await posts.GetAsync(slug, token);
-            return post is { Status: PostStatus.Published } ? JsonSerializer.SerializeToUtf8Bytes(PublicPost.From(post), RequestBody.Json) : [];
-        }, ShortLived, cancellationToken: ct);
+            var post = await posts.GetAsync(slug, ct);
+            return post is { Status: PostStatus.Published } ? JsonSerializer.SerializeToUtf8Bytes(PublicPost.From(post), ApiJson.Default.PublicPost) : [];
+        });
         return body.Length == 0
             ? TypedResults.Problem(statusCode: 404, title: "Post not found", detail: $"There is no published post '{slug}'.")
             : Cacheable(context, body);
@@ -81,4 +80,29 @@ public static class PostsApi
         }
         return TypedResults.Bytes(body, "application/json; charset=utf-8");
     }
+}
+
+/// <summary>
+/// The public answers' bytes for ten seconds, bounded by size (keys carry what readers send, so an unbounded cache
+/// would be a way to exhaust the function's memory). On Lambda an instance serves one request at a time, so there is
+/// no stampede to hold back.
+/// </summary>
+public sealed class PostsCache : IDisposable
+{
+    public const long MaxBytes = 32 * 1024 * 1024;
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
+
+    public async Task<byte[]> GetOrReadAsync(string key, Func<Task<byte[]>> read)
+    {
+        if (_cache.TryGetValue(key, out byte[]? cached) && cached is not null)
+        {
+            return cached;
+        }
+        var body = await read();
+        _cache.Set(key, body, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = key.Length * 2 + body.Length });
+        return body;
+    }
+
+    public void Dispose() => _cache.Dispose();
 }

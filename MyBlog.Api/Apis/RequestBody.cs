@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MyBlog.Api.Apis;
@@ -9,8 +10,6 @@ namespace MyBlog.Api.Apis;
 /// </summary>
 internal static class RequestBody
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static ProblemHttpResult UnsupportedMediaType(string example) => TypedResults.Problem(
         statusCode: StatusCodes.Status415UnsupportedMediaType,
         title: "Unsupported media type",
@@ -44,7 +43,7 @@ internal static class RequestBody
 
     /// <summary>Reads and parses a JSON body; on failure, the problem to answer with.</summary>
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadJsonAsync<T>(
-        HttpRequest request, int maxBytes, string example, CancellationToken ct) where T : class
+        HttpRequest request, int maxBytes, string example, JsonTypeInfo<T> type, CancellationToken ct) where T : class
     {
         if (!request.HasJsonContentType())
         {
@@ -57,7 +56,7 @@ internal static class RequestBody
         }
         try
         {
-            var value = JsonSerializer.Deserialize<T>(body, Json);
+            var value = JsonSerializer.Deserialize(body, type);
             return value is null ? (null, Malformed("The body is empty.")) : (value, null);
         }
         catch (JsonException ex)

@@ -92,7 +92,7 @@ public static class SubscribersApi
         {
             try
             {
-                input = JsonSerializer.Deserialize<SubscribeRequest>(body, RequestBody.Json);
+                input = JsonSerializer.Deserialize(body, ApiJson.Default.SubscribeRequest);
             }
             catch (JsonException ex)
             {

@@ -12,24 +12,26 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
+        builder.Services.AddOptions<MyBlogOptions>().BindConfiguration(MyBlogOptions.Section).ValidatedBy(new MyBlogOptionsValidator());
 
         builder.AddDynamoDbClient();
-        builder.AddValidatedOptions<WelcomeOptions>(WelcomeOptions.Section);
+        builder.Services.AddOptions<WelcomeOptions>().BindConfiguration(WelcomeOptions.Section).ValidatedBy(new WelcomeOptionsValidator());
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<PostStore>();
         builder.Services.AddSingleton<PublishedTags>();
         builder.Services.AddSingleton<PhotoStore>();
         // The API uses S3 only to presign photo uploads: in AWS mode through the uploads bucket's accelerate endpoint.
         builder.AddS3Client(transferAcceleration: builder.Configuration.GetValue<bool>("Photos:TransferAcceleration"));
-        builder.AddValidatedOptions<PhotosOptions>(PhotosOptions.Section);
+        builder.Services.AddOptions<PhotosOptions>().BindConfiguration(PhotosOptions.Section);
         builder.Services.AddSingleton<UploadUrlSigner>();
-        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<PostsCache>();
 
-        builder.AddValidatedOptions<AdminOptions>(AdminOptions.Section);
+        builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidatedBy(new AdminOptionsValidator());
         builder.Services.AddSingleton<AdminAuth>();
 
         builder.Services.AddProblemDefaults();
+        // Bodies the results write (TypedResults.Ok and the like) use the generated JSON code first.
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
         // Readers reach the API through the edge (or CloudFront): the document names no host of its own.
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

@@ -291,7 +291,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             ["gsi1pk"] = ListKey(last.Status),
             ["gsi1sk"] = ListSortKey(last),
         };
-        return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(key));
+        return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(key, CoreJson.Default.DictionaryStringString));
     }
 
     /// <summary>
@@ -308,7 +308,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         Dictionary<string, string>? key;
         try
         {
-            key = JsonSerializer.Deserialize<Dictionary<string, string>>(Base64Url.DecodeFromChars(cursor));
+            key = JsonSerializer.Deserialize(Base64Url.DecodeFromChars(cursor), CoreJson.Default.DictionaryStringString);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
         {

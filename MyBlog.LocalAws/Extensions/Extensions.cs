@@ -14,7 +14,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
+        builder.Services.AddOptions<MyBlogOptions>().BindConfiguration(MyBlogOptions.Section).ValidatedBy(new MyBlogOptionsValidator());
         builder.Services.AddOptions<LocalAwsOptions>()
             .BindConfiguration(LocalAwsOptions.Section)
             .PostConfigure(options =>

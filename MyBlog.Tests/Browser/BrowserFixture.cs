@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Browser;
 
@@ -9,8 +10,6 @@ namespace MyBlog.Tests.Browser;
 public static class BrowserFixture
 {
     public static readonly string ChromiumPath = Environment.GetEnvironmentVariable("MYBLOG_CHROMIUM") ?? "/usr/bin/chromium";
-
-    private static readonly SemaphoreSlim InstallOnce = new(1, 1);
 
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
@@ -29,41 +28,14 @@ public static class BrowserFixture
         return (playwright, browser);
     }
 
-    /// <summary>
-    /// <c>dotnet test</c> installs what it needs: on Debian, as root, a missing Chromium comes from apt. Anywhere
-    /// else the message says what to install.
-    /// </summary>
+    /// <summary>A missing Chromium at the default path comes from Debian's package (DebianPackage); anywhere else the message says what to install.</summary>
     private static async Task EnsureChromiumAsync()
     {
-        await InstallOnce.WaitAsync();
-        try
+        if (File.Exists(ChromiumPath) || (ChromiumPath == "/usr/bin/chromium" && await DebianPackage.EnsureAsync(ChromiumPath, "chromium")))
         {
-            if (File.Exists(ChromiumPath))
-            {
-                return;
-            }
-            if (ChromiumPath == "/usr/bin/chromium" && File.Exists("/usr/bin/apt-get") && Environment.UserName == "root")
-            {
-                await RunAsync("apt-get", "update -qq");
-                await RunAsync("apt-get", "install -y -qq chromium");
-            }
-            if (!File.Exists(ChromiumPath))
-            {
-                throw new InvalidOperationException(
-                    $"Chromium not found at {ChromiumPath}. Install Debian's chromium package or set MYBLOG_CHROMIUM to a Chromium binary.");
-            }
+            return;
         }
-        finally
-        {
-            InstallOnce.Release();
-        }
-    }
-
-    private static async Task RunAsync(string command, string arguments)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo(command, arguments) { UseShellExecute = false };
-        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = System.Diagnostics.Process.Start(start)!;
-        await process.WaitForExitAsync();
+        throw new InvalidOperationException(
+            $"Chromium not found at {ChromiumPath}. Install Debian's chromium package or set MYBLOG_CHROMIUM to a Chromium binary.");
     }
 }

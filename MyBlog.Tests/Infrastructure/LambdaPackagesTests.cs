@@ -10,7 +10,7 @@ namespace MyBlog.Tests.Infrastructure;
 
 /// <summary>
 /// The real Lambda packages, built once with the documented command (<c>-- package</c>, i.e.
-/// <see cref="LambdaPackages.BuildAsync"/>) into a temporary folder: about a minute and a half on two cores.
+/// <see cref="LambdaPackages.BuildAsync"/>) into a temporary folder: about two and a half minutes on two cores.
 /// </summary>
 public sealed class BuiltPackages : IAsyncLifetime
 {
@@ -20,7 +20,12 @@ public sealed class BuiltPackages : IAsyncLifetime
 
     public string Path(string package, params string[] parts) => System.IO.Path.Combine([Root, package, .. parts]);
 
-    public async Task InitializeAsync() => ExitCode = await LambdaPackages.BuildAsync(RepositoryRoot.Find(), "linux-x64", Root, Log);
+    public async Task InitializeAsync()
+    {
+        // The API's native build links with clang: installed here as the browser tests install Chromium.
+        await DebianPackage.EnsureAsync("/usr/bin/clang", "clang");
+        ExitCode = await LambdaPackages.BuildAsync(RepositoryRoot.Find(), "linux-x64", Root, Log);
+    }
 
     public Task DisposeAsync()
     {
@@ -62,7 +67,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
     public void Each_package_is_a_self_contained_linux_build_with_an_executable_bootstrap()
     {
         Assert.True(packages.ExitCode == 0, packages.Log.ToString());
-        foreach (var (package, _, assembly) in LambdaPackages.All)
+        foreach (var (package, _, assembly, native) in LambdaPackages.All)
         {
             var bootstrap = packages.Path(package, "bootstrap");
             var mode = File.GetUnixFileMode(bootstrap);
@@ -72,13 +77,23 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
             Assert.DoesNotContain("\r", script, StringComparison.Ordinal);
             Assert.Contains($"exec ./{assembly} ", script, StringComparison.Ordinal);
 
+            Assert.True(File.Exists(packages.Path(package, assembly)), $"{package} has no executable");
+            Assert.Empty(Directory.GetFiles(packages.Path(package), "*.pdb").Concat(Directory.GetFiles(packages.Path(package), "*.dbg")));
+            if (native)
+            {
+                // Native AOT: one ELF executable with the runtime compiled in; no JIT, no managed assemblies.
+                Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(packages.Path(package, assembly))[..4]);
+                Assert.False(File.Exists(packages.Path(package, "libcoreclr.so")), $"{package} carries a JIT runtime");
+                Assert.Empty(Directory.GetFiles(packages.Path(package), "*.dll"));
+                continue;
+            }
+
             // Self-contained: the runtime travels with the app (provided.al2023 has no .NET), native linux-x64 host.
-            Assert.True(File.Exists(packages.Path(package, "libcoreclr.so")), $"{package} has no runtime");
-            Assert.True(File.Exists(packages.Path(package, assembly)), $"{package} has no app host");
             var runtimeConfig = JsonNode.Parse(File.ReadAllText(packages.Path(package, $"{assembly}.runtimeconfig.json")))!;
             Assert.NotNull(runtimeConfig["runtimeOptions"]!["includedFrameworks"]);
             // provided.al2023 has no ICU; without invariant mode the runtime would stop at start there.
             Assert.True(runtimeConfig["runtimeOptions"]!["configProperties"]!["System.Globalization.Invariant"]!.GetValue<bool>());
+            Assert.True(File.Exists(packages.Path(package, "libcoreclr.so")), $"{package} has no runtime");
             // ReadyToRun: precompiled code in the app's own assembly (its PE header carries a managed native header).
             Assert.True(IsReadyToRun(packages.Path(package, $"{assembly}.dll")), $"{assembly}.dll is not ReadyToRun");
         }
@@ -90,81 +105,216 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
     [InlineData("Thumbnails", "workers")]
     public async Task The_bootstrap_starts_the_function_on_the_adapter_port_with_the_template_environment(string function, string package)
     {
-        Assert.True(packages.ExitCode == 0, packages.Log.ToString());
-        var variables = stack.Function(function).Properties["Environment"]!["Variables"]!.AsObject();
-        var environment = variables.ToDictionary(v => v.Key, v => v.Value is JsonValue value
-            ? value.GetValue<string>()
-            : Deployed.GetValueOrDefault(v.Key) ?? throw new Xunit.Sdk.XunitException($"No deployed value for {v.Key} = {v.Value!.ToJsonString()}"));
-        using var parameterStore = new ParameterStoreStandIn(Parameters);
-        var port = LocalHttpServer.FreePort();
-        // Lambda's own variables, and the adapter's port: the template's 8080 may be taken on a developer's machine.
-        environment["AWS_LWA_PORT"] = port.ToString();
-        environment["AWS_REGION"] = "eu-west-1";
-        environment["AWS_ACCESS_KEY_ID"] = "ASIAEXAMPLEEXAMPLE00";
-        environment["AWS_SECRET_ACCESS_KEY"] = "example-secret-access-key";
-        environment["AWS_SESSION_TOKEN"] = "example-session-token";
-        environment["AWS_ENDPOINT_URL"] = parameterStore.Url;
-        var xray = new List<(string? Authorization, string? ContentType, byte[] Body)>();
-        using var xrayStandIn = new LocalHttpServer(async context =>
+        await using var app = await RunningFunction.StartAsync(stack, packages, function, package);
+        var (http, environment) = (app.Http, app.Environment);
+        Assert.Contains($"Now listening on: http://127.0.0.1:{environment["AWS_LWA_PORT"]}", app.Output, StringComparison.Ordinal);
+
+        if (environment.TryGetValue("AWS_LWA_PASS_THROUGH_PATH", out var passThrough))
         {
-            using var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            lock (xray)
-            {
-                xray.Add((context.Request.Headers["Authorization"], context.Request.ContentType, body.ToArray()));
-            }
-        });
-        environment["Telemetry__XRayEndpoint"] = xrayStandIn.Url + "v1/traces";
-        environment["PATH"] = "/usr/bin:/bin";
-
-        using var app = Start(packages.Path(package, "bootstrap"), environment, out var output);
-        try
-        {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-            await WaitHealthyAsync(http, app, output);
-            Assert.Contains($"Now listening on: http://127.0.0.1:{port}", output.ToString(), StringComparison.Ordinal);
-
-            if (environment.TryGetValue("AWS_LWA_PASS_THROUGH_PATH", out var passThrough))
-            {
-                // What the adapter does with a non-HTTP event: POST it to the pass-through path.
-                using var answer = await http.PostAsync(passThrough, new StringContent("""{"Records": []}""", Encoding.UTF8, "application/json"));
-                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-                Assert.Equal("[]", JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["batchItemFailures"]!.ToJsonString());
-            }
-
-            if (function == "WelcomeMail")
-            {
-                // The welcome mailer composes only what it uses: the site's renderer and ImageSharp are never loaded.
-                var mapped = await File.ReadAllTextAsync($"/proc/{app.Id}/maps");
-                Assert.Contains("MyBlog.Workers.dll", mapped);
-                Assert.DoesNotContain("SixLabors.ImageSharp.dll", mapped);
-                Assert.DoesNotContain("MyBlog.Site.dll", mapped);
-                Assert.DoesNotContain("Markdig.dll", mapped);
-            }
-
-            // The spans go to X-Ray's OTLP endpoint, signed with the function's credentials for the xray service,
-            // before each answer (the second request's flush carries the first one's server span).
-            Assert.Equal("eu-west-1", environment["Telemetry__XRayRegion"]);
-            using (await http.GetAsync("/api/posts")) { }
-            using (await http.GetAsync("/api/posts")) { }
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (DateTime.UtcNow < deadline && !xray.ToList().Any(x => Contains(x.Body, "/api/posts")))
-            {
-                await Task.Delay(100);
-            }
-            var export = xray.ToList().First(x => Contains(x.Body, "/api/posts"));
-            Assert.Equal("application/x-protobuf", export.ContentType);
-            Assert.Matches(@"^AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEEXAMPLE00/\d{8}/eu-west-1/xray/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$", export.Authorization);
-
-            // Every Secrets__* name was read, decrypted, once; nothing else in Parameter Store.
-            var secrets = environment.Where(e => e.Key.StartsWith("Secrets__", StringComparison.Ordinal)).Select(e => e.Value).Order();
-            Assert.Equal(secrets, parameterStore.Requests.Select(r => r.Name).Order());
-            Assert.All(parameterStore.Requests, r => Assert.True(r.WithDecryption));
+            // What the adapter does with a non-HTTP event: POST it to the pass-through path.
+            using var answer = await http.PostAsync(passThrough, new StringContent("""{"Records": []}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal("[]", JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["batchItemFailures"]!.ToJsonString());
         }
-        finally
+
+        if (function == "WelcomeMail")
         {
-            app.Kill(entireProcessTree: true);
-            await app.WaitForExitAsync();
+            // The welcome mailer composes only what it uses: the site's renderer and ImageSharp are never loaded.
+            var mapped = await File.ReadAllTextAsync($"/proc/{app.Process.Id}/maps");
+            Assert.Contains("MyBlog.Workers.dll", mapped);
+            Assert.DoesNotContain("SixLabors.ImageSharp.dll", mapped);
+            Assert.DoesNotContain("MyBlog.Site.dll", mapped);
+            Assert.DoesNotContain("Markdig.dll", mapped);
+        }
+
+        // The spans go to X-Ray's OTLP endpoint, signed with the function's credentials for the xray service,
+        // before each answer (the second request's flush carries the first one's server span).
+        Assert.Equal("eu-west-1", environment["Telemetry__XRayRegion"]);
+        using (await http.GetAsync("/api/posts")) { }
+        using (await http.GetAsync("/api/posts")) { }
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && !app.Aws.Spans.Any(x => Contains(x.Body, "/api/posts")))
+        {
+            await Task.Delay(100);
+        }
+        var export = app.Aws.Spans.First(x => Contains(x.Body, "/api/posts"));
+        Assert.Equal("application/x-protobuf", export.ContentType);
+        Assert.Matches(@"^AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEEXAMPLE00/\d{8}/eu-west-1/xray/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$", export.Authorization);
+        Assert.Contains(environment["OTEL_SERVICE_NAME"], Encoding.UTF8.GetString(export.Body), StringComparison.Ordinal);
+
+        // Every Secrets__* name was read, decrypted, once; nothing else in Parameter Store.
+        var secrets = environment.Where(e => e.Key.StartsWith("Secrets__", StringComparison.Ordinal)).Select(e => e.Value).Order();
+        Assert.Equal(secrets, app.Aws.ParameterRequests.Select(r => r.Name).Order());
+        Assert.All(app.Aws.ParameterRequests, r => Assert.True(r.WithDecryption));
+    }
+
+    /// <summary>
+    /// The native API has no reflection-based JSON, binding or validation: whatever the JIT build (which every other
+    /// test runs) does by reflection would fail here at run time. So each kind of answer goes through the package
+    /// once: reading and writing each body type, problems, validation problems, the rate limit, the OpenAPI
+    /// document and its reference page, and the origin secret.
+    /// </summary>
+    [Fact]
+    public async Task The_native_API_reads_and_writes_every_kind_of_body_it_has()
+    {
+        await using var app = await RunningFunction.StartAsync(stack, packages, "Api", "api");
+        var http = app.Http;
+        var secret = Parameters["/myblog/origin-secret"];
+        var token = Parameters["/myblog/admin-token"];
+
+        async Task<(HttpStatusCode Status, string? Type, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? json = null, bool admin = false, string viewer = "203.0.113.7")
+        {
+            using var request = new HttpRequestMessage(method, path);
+            request.Headers.Add("X-MyBlog-Origin", secret);
+            request.Headers.Add("CloudFront-Viewer-Address", $"{viewer}:443");
+            if (admin)
+            {
+                request.Headers.Authorization = new("Bearer", token);
+            }
+            if (json is not null)
+            {
+                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            }
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var type = response.Content.Headers.ContentType?.MediaType;
+            return (response.StatusCode, type, type?.EndsWith("json", StringComparison.Ordinal) == true && text.Length > 0 ? JsonNode.Parse(text) : null);
+        }
+
+        var list = await SendAsync(HttpMethod.Get, "/api/posts?limit=5");
+        Assert.Equal(HttpStatusCode.OK, list.Status);
+        Assert.Equal("""{"items":[],"nextCursor":null}""", list.Body!.ToJsonString());
+
+        var cursor = await SendAsync(HttpMethod.Get, "/api/posts?cursor=bm90LW91cnM");
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (cursor.Status, cursor.Type));
+        Assert.Equal("Invalid cursor", cursor.Body!["title"]!.GetValue<string>());
+
+        var missing = await SendAsync(HttpMethod.Get, "/api/posts/no-such-post");
+        Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (missing.Status, missing.Type));
+
+        var subscribed = await SendAsync(HttpMethod.Post, "/api/subscribers", """{"email": "ada@example.com", "name": "Ada"}""");
+        Assert.Equal(HttpStatusCode.Accepted, subscribed.Status);
+        Assert.StartsWith("Thanks!", subscribed.Body!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("PutItem", app.Aws.DynamoDbOperations);
+
+        var invalid = await SendAsync(HttpMethod.Post, "/api/subscribers", """{"email": "not an address"}""", viewer: "203.0.113.8");
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (invalid.Status, invalid.Type));
+        Assert.NotNull(invalid.Body!["errors"]!["email"]);
+
+        var malformed = await SendAsync(HttpMethod.Post, "/api/subscribers", """{"email": """, viewer: "203.0.113.8");
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.Status);
+        Assert.Equal("Malformed JSON", malformed.Body!["title"]!.GetValue<string>());
+
+        var limited = HttpStatusCode.OK;
+        for (var i = 0; i < 6 && limited != HttpStatusCode.TooManyRequests; i++)
+        {
+            limited = (await SendAsync(HttpMethod.Post, "/api/subscribers", """{"email": "bob@example.com"}""", viewer: "203.0.113.9")).Status;
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited);
+
+        var created = await SendAsync(HttpMethod.Post, "/api/admin/posts", """{"title": "Hello, world", "markdown": "# Hi\n\nThere.", "tags": ["news"]}""", admin: true);
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal("hello-world", created.Body!["slug"]!.GetValue<string>());
+        Assert.Equal("news", created.Body["tags"]![0]!.GetValue<string>());
+
+        var notCreated = await SendAsync(HttpMethod.Post, "/api/admin/posts", """{"title": ""}""", admin: true);
+        Assert.Equal(HttpStatusCode.BadRequest, notCreated.Status);
+        Assert.NotNull(notCreated.Body!["errors"]);
+
+        var drafts = await SendAsync(HttpMethod.Get, "/api/admin/posts?status=draft", admin: true);
+        Assert.Equal(HttpStatusCode.OK, drafts.Status);
+        Assert.Empty(drafts.Body!["items"]!.AsArray());
+
+        var preview = await SendAsync(HttpMethod.Post, "/api/admin/preview", """{"markdown": "# Hi"}""", admin: true);
+        Assert.Equal(HttpStatusCode.OK, preview.Status);
+        Assert.Contains("<h1", preview.Body!["html"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, preview.Body["readingMinutes"]!.GetValue<int>());
+
+        var upload = await SendAsync(HttpMethod.Post, "/api/admin/photos", """{"fileName": "beach.jpg", "contentType": "image/jpeg", "size": 2400000}""", admin: true);
+        Assert.True(upload.Status == HttpStatusCode.Created, $"{upload.Status}: {upload.Body}\n{app.Output}");
+        Assert.Equal("PUT", upload.Body!["method"]!.GetValue<string>());
+        Assert.Equal("image/jpeg", upload.Body["headers"]!["Content-Type"]!.GetValue<string>());
+
+        var unauthorized = await SendAsync(HttpMethod.Get, "/api/admin/posts");
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.Status);
+
+        var document = await SendAsync(HttpMethod.Get, "/api/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, document.Status);
+        Assert.NotNull(document.Body!["paths"]!["/api/subscribers"]);
+        var reference = await SendAsync(HttpMethod.Get, "/api/reference/index.html");
+        Assert.Equal(HttpStatusCode.OK, reference.Status);
+
+        // Without CloudFront's secret: refused, as problem+json.
+        using var direct = await http.GetAsync("/api/posts");
+        Assert.Equal(HttpStatusCode.Forbidden, direct.StatusCode);
+        Assert.Equal("application/problem+json", direct.Content.Headers.ContentType?.MediaType);
+
+        Assert.DoesNotContain("Exception", app.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A function's package started as Lambda starts it: its bootstrap, the environment the template gives the
+    /// function (with what CloudFormation fills in), Lambda's own variables, and the AWS stand-in as every endpoint.
+    /// </summary>
+    private sealed class RunningFunction : IAsyncDisposable
+    {
+        private readonly StringBuilder _output;
+
+        public required Process Process { get; init; }
+        public required HttpClient Http { get; init; }
+        public required Dictionary<string, string> Environment { get; init; }
+        public required AwsStandIn Aws { get; init; }
+
+        public string Output
+        {
+            get { lock (_output) { return _output.ToString(); } }
+        }
+
+        private RunningFunction(StringBuilder output) => _output = output;
+
+        public static async Task<RunningFunction> StartAsync(SynthesizedStack stack, BuiltPackages packages, string function, string package)
+        {
+            Assert.True(packages.ExitCode == 0, packages.Log.ToString());
+            var variables = stack.Function(function).Properties["Environment"]!["Variables"]!.AsObject();
+            var environment = variables.ToDictionary(v => v.Key, v => v.Value is JsonValue value
+                ? value.GetValue<string>()
+                : Deployed.GetValueOrDefault(v.Key) ?? throw new Xunit.Sdk.XunitException($"No deployed value for {v.Key} = {v.Value!.ToJsonString()}"));
+            var aws = new AwsStandIn(Parameters);
+            var port = LocalHttpServer.FreePort();
+            // Lambda's own variables, and the adapter's port: the template's 8080 may be taken on a developer's machine.
+            environment["AWS_LWA_PORT"] = port.ToString();
+            environment["AWS_REGION"] = "eu-west-1";
+            environment["AWS_ACCESS_KEY_ID"] = "ASIAEXAMPLEEXAMPLE00";
+            environment["AWS_SECRET_ACCESS_KEY"] = "example-secret-access-key";
+            environment["AWS_SESSION_TOKEN"] = "example-session-token";
+            // Per service (the SDK reads AWS_ENDPOINT_URL_<SERVICE>): S3 stays AWS's own, as its accelerate endpoint must.
+            environment["AWS_ENDPOINT_URL_SSM"] = aws.Url;
+            environment["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Url;
+            environment["Telemetry__XRayEndpoint"] = aws.XRayEndpoint;
+            environment["PATH"] = "/usr/bin:/bin";
+
+            var process = Start(packages.Path(package, "bootstrap"), environment, out var output);
+            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            var running = new RunningFunction(output) { Process = process, Http = http, Environment = environment, Aws = aws };
+            try
+            {
+                await WaitHealthyAsync(http, process, output);
+                return running;
+            }
+            catch
+            {
+                await running.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+            Process.Dispose();
+            Http.Dispose();
+            Aws.Dispose();
         }
     }
 
@@ -225,55 +375,5 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
     {
         using var reader = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(assembly));
         return reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
-    }
-
-    /// <summary>
-    /// SSM's GetParameter (JSON 1.1 protocol, <c>X-Amz-Target: AmazonSSM.GetParameter</c>) for the given parameters,
-    /// on 127.0.0.1; anything else is answered as SSM answers an unknown parameter.
-    /// </summary>
-    private sealed class ParameterStoreStandIn : IDisposable
-    {
-        private readonly IReadOnlyDictionary<string, string> _parameters;
-        private readonly List<(string Name, bool WithDecryption)> _requests = [];
-        private readonly LocalHttpServer _server;
-
-        public string Url => _server.Url;
-
-        public IReadOnlyList<(string Name, bool WithDecryption)> Requests
-        {
-            get { lock (_requests) { return [.. _requests]; } }
-        }
-
-        public ParameterStoreStandIn(IReadOnlyDictionary<string, string> parameters)
-        {
-            _parameters = parameters;
-            _server = new LocalHttpServer(AnswerAsync);
-        }
-
-        private async Task AnswerAsync(HttpListenerContext context)
-        {
-            using var body = new StreamReader(context.Request.InputStream);
-            var request = JsonNode.Parse(await body.ReadToEndAsync())!;
-            var name = request["Name"]?.GetValue<string>() ?? "";
-            var target = context.Request.Headers["X-Amz-Target"];
-            string answer;
-            if (target == "AmazonSSM.GetParameter" && _parameters.TryGetValue(name, out var value))
-            {
-                lock (_requests)
-                {
-                    _requests.Add((name, request["WithDecryption"]?.GetValue<bool>() == true));
-                }
-                answer = JsonSerializer.Serialize(new { Parameter = new { Name = name, Type = "SecureString", Value = value, Version = 1 } });
-            }
-            else
-            {
-                context.Response.StatusCode = 400;
-                answer = JsonSerializer.Serialize(new Dictionary<string, string> { ["__type"] = "ParameterNotFound", ["message"] = $"{target} {name}" });
-            }
-            context.Response.ContentType = "application/x-amz-json-1.1";
-            await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(answer));
-        }
-
-        public void Dispose() => _server.Dispose();
     }
 }

@@ -21,7 +21,7 @@ internal static class Extensions
     public static WorkerHandlers AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var handlers = WorkerHandlers.From(builder.Configuration);
-        builder.AddValidatedOptions<MyBlogOptions>(MyBlogOptions.Section);
+        builder.Services.AddOptions<MyBlogOptions>().BindConfiguration(MyBlogOptions.Section).ValidatedBy(new MyBlogOptionsValidator());
         builder.AddDynamoDbClient();
         builder.Services.AddProblemDefaults();
 
@@ -68,8 +68,8 @@ internal static class Extensions
 
     private static void AddMail(this IHostApplicationBuilder builder)
     {
-        builder.AddValidatedOptions<MailOptions>(MailOptions.Section);
-        builder.AddValidatedOptions<WelcomeOptions>(WelcomeOptions.Section);
+        builder.Services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section).ValidatedBy(new MailOptionsValidator());
+        builder.Services.AddOptions<WelcomeOptions>().BindConfiguration(WelcomeOptions.Section).ValidatedBy(new WelcomeOptionsValidator());
         builder.Services.AddSingleton<IValidateOptions<MailOptions>, MailOptionsFitTheLease>();
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<MailPace>();
@@ -92,7 +92,7 @@ internal static class Extensions
 
     private static void AddPublishing(this IHostApplicationBuilder builder, bool buildOnStart)
     {
-        builder.AddValidatedOptions<PublishingOptions>(PublishingOptions.Section);
+        builder.Services.AddOptions<PublishingOptions>().BindConfiguration(PublishingOptions.Section).ValidatedBy(new PublishingOptionsValidator());
         builder.AddS3Client();
         builder.Services.AddSingleton<PostStore>();
         builder.Services.TryAddSingleton<PhotoStore>();
@@ -123,7 +123,7 @@ internal static class Extensions
 
     private static void AddThumbnails(this IHostApplicationBuilder builder)
     {
-        builder.AddValidatedOptions<PhotosOptions>(PhotosOptions.Section);
+        builder.Services.AddOptions<PhotosOptions>().BindConfiguration(PhotosOptions.Section);
         builder.AddS3Client();
         builder.Services.TryAddSingleton<PhotoStore>();
         builder.Services.AddSingleton<ThumbnailGenerator>();

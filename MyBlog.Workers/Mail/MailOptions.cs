@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using MailKit.Security;
+using MyBlog.Core;
 using Microsoft.Extensions.Options;
 using MyBlog.Core.Subscribers;
 
@@ -29,14 +30,14 @@ public sealed class MailOptions
     public string FromName { get; set; } = "MyBlog";
 
     /// <summary>Each SMTP step (connect, greeting, each command) may take this long before the server counts as away.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    [TimeRange("00:00:00.100", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// One whole message, from connecting to the server's answer after the data, may take at most this long — so a
     /// sender always finishes well inside its claim's lease (checked against Welcome:Lease at start).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    [TimeRange("00:00:00.500", "00:10:00")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -51,11 +52,11 @@ public sealed class MailOptions
     /// How long one invocation keeps starting new sends: the function's timeout less one whole send and a margin, so
     /// a batch ends (and reports what it did not do) before Lambda would cut it off.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:15:00")]
+    [TimeRange("00:00:01", "00:15:00")]
     public TimeSpan BatchBudget { get; set; } = TimeSpan.FromSeconds(25);
 
     /// <summary>The same for a sweep, whose function runs longer (five minutes on AWS).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:15:00")]
+    [TimeRange("00:00:01", "00:15:00")]
     public TimeSpan SweepBudget { get; set; } = TimeSpan.FromMinutes(4);
 }
 
@@ -67,3 +68,7 @@ public sealed class MailOptionsFitTheLease(IOptions<WelcomeOptions> welcome) : I
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail($"Mail:SendTimeout ({options.SendTimeout}) must be at most half of Welcome:Lease ({welcome.Value.Lease}).");
 }
+
+/// <summary>The data annotations above, compiled.</summary>
+[OptionsValidator]
+public sealed partial class MailOptionsValidator : IValidateOptions<MailOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using MyBlog.Core;
 
 namespace MyBlog.Workers.Publishing;
@@ -24,13 +25,17 @@ public sealed class PublishingOptions
     /// How long a publisher's hold on the site lasts if it is never released (its process died): longer than the
     /// publish function's timeout, so a live publisher never loses it.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    [TimeRange("00:00:01", "00:30:00")]
     public TimeSpan LockLease { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How long a publish waits for another one to finish before it gives up (and the stream retries it).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:15:00")]
+    [TimeRange("00:00:00", "00:15:00")]
     public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>On AWS: the CloudFront distribution to invalidate (from the stack's outputs). Takes precedence over EdgeUrl.</summary>
     public string? DistributionId { get; set; }
 }
+
+/// <summary>The data annotations above, compiled.</summary>
+[OptionsValidator]
+public sealed partial class PublishingOptionsValidator : IValidateOptions<PublishingOptions>;

@@ -13,8 +13,8 @@ namespace MyBlog.Benchmarks;
 /// Each function's cold start, as Lambda runs it: the package's <c>bootstrap</c> started with the environment the
 /// synthesized template gives that function, timed to the adapter's readiness check (<c>/health</c> answering 200:
 /// what Lambda's init phase waits for) and to the answer to a first event (the first 200 a reader or an event
-/// source sees). The AWS endpoints are one local stand-in (Parameter Store's secrets, DynamoDB's empty answers,
-/// X-Ray's OTLP endpoint), so the time is the package's own. Several package folders (built differently) are
+/// source sees). The AWS endpoints are one local stand-in (the tests' AwsStandIn: Parameter Store's secrets,
+/// DynamoDB's empty answers, X-Ray's OTLP endpoint), so the time is the package's own. Several package folders (built differently) are
 /// measured side by side: whole processes, the variants alternating run by run, each run pinned to one core
 /// (Lambda gives a 1 GB function about 0.6 of one).
 /// </summary>
@@ -44,7 +44,11 @@ public static class ColdStart
     {
         var folders = variants.Select(v => v.Split('=', 2)).Select(p => (Name: p[0], Folder: Path.GetFullPath(p[1]))).ToList();
         var environments = Environments(folders[0].Folder);
-        using var aws = new AwsStandIn();
+        // Every secret the functions read: the SMTP credentials as their JSON object, the others a long random-looking string.
+        using var aws = new AwsStandIn(environments.Values.SelectMany(e => e).Where(e => e.Key.StartsWith("Secrets__", StringComparison.Ordinal))
+            .Select(e => e.Value).Distinct().ToDictionary(name => name, name => name.Contains("smtp", StringComparison.Ordinal)
+                ? """{"UserName": "AKIAIOSFODNN7EXAMPLE", "Password": "BExampleSmtpPasswordDerivedFromTheSecretKey0"}"""
+                : OriginSecret));
 
         Console.WriteLine("package sizes:");
         foreach (var (name, folder) in folders)
@@ -108,8 +112,9 @@ public static class ColdStart
             ["AWS_ACCESS_KEY_ID"] = "ASIAEXAMPLEEXAMPLE00",
             ["AWS_SECRET_ACCESS_KEY"] = "example-secret-access-key",
             ["AWS_SESSION_TOKEN"] = "example-session-token",
-            ["AWS_ENDPOINT_URL"] = aws.Url,
-            ["Telemetry__XRayEndpoint"] = aws.Url + "v1/traces",
+            ["AWS_ENDPOINT_URL_SSM"] = aws.Url,
+            ["AWS_ENDPOINT_URL_DYNAMODB"] = aws.Url,
+            ["Telemetry__XRayEndpoint"] = aws.XRayEndpoint,
             ["PATH"] = "/usr/bin:/bin",
         };
         var start = new ProcessStartInfo("taskset", ["-c", "0", bootstrap])
@@ -223,48 +228,4 @@ public static class ColdStart
         _ when key.EndsWith("Host", StringComparison.Ordinal) => "email-smtp.eu-west-1.amazonaws.com",
         _ => "myblog-deployed-name-1a2b3c4d5e6f",
     };
-
-    /// <summary>
-    /// AWS as a starting function meets it: Parameter Store answers each secret (the SMTP one as its JSON object),
-    /// DynamoDB answers every read with nothing, X-Ray's OTLP endpoint takes the spans.
-    /// </summary>
-    private sealed class AwsStandIn : IDisposable
-    {
-        private readonly LocalHttpServer _server;
-
-        public string Url => _server.Url;
-
-        public AwsStandIn() => _server = new LocalHttpServer(AnswerAsync);
-
-        private static async Task AnswerAsync(HttpListenerContext context)
-        {
-            using var reader = new StreamReader(context.Request.InputStream);
-            var body = await reader.ReadToEndAsync();
-            var target = context.Request.Headers["X-Amz-Target"] ?? "";
-            string answer;
-            if (target == "AmazonSSM.GetParameter")
-            {
-                var name = JsonNode.Parse(body)!["Name"]!.GetValue<string>();
-                var value = name.Contains("smtp", StringComparison.Ordinal)
-                    ? """{"UserName": "AKIAIOSFODNN7EXAMPLE", "Password": "BExampleSmtpPasswordDerivedFromTheSecretKey0"}"""
-                    : OriginSecret;
-                answer = JsonSerializer.Serialize(new { Parameter = new { Name = name, Type = "SecureString", Value = value, Version = 1 } });
-                context.Response.ContentType = "application/x-amz-json-1.1";
-            }
-            else if (target.StartsWith("DynamoDB_20120810.", StringComparison.Ordinal))
-            {
-                answer = target.EndsWith(".Query", StringComparison.Ordinal) || target.EndsWith(".Scan", StringComparison.Ordinal)
-                    ? """{"Count": 0, "Items": [], "ScannedCount": 0}"""
-                    : "{}";
-                context.Response.ContentType = "application/x-amz-json-1.0";
-            }
-            else
-            {
-                answer = "";
-            }
-            await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(answer));
-        }
-
-        public void Dispose() => _server.Dispose();
-    }
 }
