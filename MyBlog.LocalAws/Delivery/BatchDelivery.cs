@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MyBlog.Core.Events;
 
 namespace MyBlog.LocalAws.Delivery;
 
@@ -13,9 +14,9 @@ public sealed record BatchSource(string StreamArn, string ShardId);
 /// </summary>
 public sealed class BatchDelivery(FunctionInvoker invoker, OnFailureDestination destination, ILogger<BatchDelivery> logger)
 {
-    public static string? SequenceNumber(JsonObject record) => record["dynamodb"]?["SequenceNumber"]?.GetValue<string>();
+    public static string? SequenceNumber(JsonObject record) => DynamoDbStreamRecord.SequenceNumberOf(record);
 
-    public static string? TraceParent(JsonObject record) => record["dynamodb"]?["NewImage"]?["traceparent"]?["S"]?.GetValue<string>();
+    public static string? TraceParent(JsonObject record) => DynamoDbStreamRecord.TraceParentOf(record);
 
     public Task DeliverAsync(EventSourceMappingOptions mapping, BatchSource source, IReadOnlyList<JsonObject> records, CancellationToken ct) =>
         DeliverAsync(mapping, source, records, retries: 0, ct);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using MyBlog.Core.Events;
 
 namespace MyBlog.LocalAws.Delivery;
 
@@ -38,11 +39,11 @@ public sealed class FunctionInvoker(IHttpClientFactory httpClientFactory)
         Func<JsonObject, string?> traceParent, CancellationToken ct)
     {
         using var activity = StartDeliveryActivity(mapping, records, traceParent);
-        var body = new JsonObject { ["Records"] = new JsonArray(records.Select(r => (JsonNode)r.DeepClone()).ToArray()) };
+        var body = LambdaEvents.Envelope(records);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(mapping.FunctionTimeout);
-        JsonNode? answer;
+        BatchResponse? answer;
         try
         {
             using var response = await httpClientFactory.CreateClient(HttpClientName).PostAsJsonAsync(mapping.Path, body, timeout.Token);
@@ -51,7 +52,7 @@ public sealed class FunctionInvoker(IHttpClientFactory httpClientFactory)
                 return Fail(activity, $"The function answered HTTP {(int)response.StatusCode}");
             }
             var text = await response.Content.ReadAsStringAsync(timeout.Token);
-            answer = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text);
+            answer = LambdaEvents.ReadResponse(text);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -66,7 +67,7 @@ public sealed class FunctionInvoker(IHttpClientFactory httpClientFactory)
             return Fail(activity, "The function's answer is not JSON");
         }
 
-        if (answer?["batchItemFailures"] is not JsonArray failures || failures.Count == 0)
+        if (answer?.BatchItemFailures is not { Count: > 0 } failures)
         {
             return new InvokeResult.Success();
         }
@@ -75,7 +76,7 @@ public sealed class FunctionInvoker(IHttpClientFactory httpClientFactory)
         var indices = new List<int>();
         foreach (var failure in failures)
         {
-            var id = failure?["itemIdentifier"]?.GetValue<string>();
+            var id = failure?.ItemIdentifier;
             var index = string.IsNullOrEmpty(id) ? -1 : IndexOf(records, itemIdentifier, id);
             if (index < 0)
             {

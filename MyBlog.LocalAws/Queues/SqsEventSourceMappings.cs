@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MyBlog.Core;
+using MyBlog.Core.Events;
 using MyBlog.LocalAws.Delivery;
 
 namespace MyBlog.LocalAws.Queues;
@@ -42,7 +43,7 @@ public sealed class SqsEventSourceMappings(
                     continue;
                 }
                 var records = messages.Select(m => ToRecord(m, queue.Arn(region), region)).ToList();
-                var result = await invoker.InvokeAsync(mapping, records, r => r["messageId"]?.GetValue<string>(), _ => null, ct);
+                var result = await invoker.InvokeAsync(mapping, records, SqsMessage.MessageIdOf, _ => null, ct);
                 var failed = result switch
                 {
                     InvokeResult.Success => [],
@@ -75,22 +76,7 @@ public sealed class SqsEventSourceMappings(
     }
 
     /// <summary>One record of Lambda's SQS event.</summary>
-    public static JsonObject ToRecord(ReceivedMessage message, string queueArn, string region) => new()
-    {
-        ["messageId"] = message.MessageId,
-        ["receiptHandle"] = message.ReceiptHandle,
-        ["body"] = message.Body,
-        ["attributes"] = new JsonObject
-        {
-            ["ApproximateReceiveCount"] = message.ReceiveCount.ToString(CultureInfo.InvariantCulture),
-            ["SentTimestamp"] = message.SentAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-            ["SenderId"] = "AIDAIS3NOTIFICATIONS",
-            ["ApproximateFirstReceiveTimestamp"] = message.FirstReceivedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-        },
-        ["messageAttributes"] = new JsonObject(),
-        ["md5OfBody"] = message.Md5OfBody,
-        ["eventSource"] = "aws:sqs",
-        ["eventSourceARN"] = queueArn,
-        ["awsRegion"] = region,
-    };
+    public static JsonObject ToRecord(ReceivedMessage message, string queueArn, string region) => LambdaEvents.ToJson(SqsMessage.Received(
+        message.MessageId, message.ReceiptHandle, message.Body, message.Md5OfBody, message.ReceiveCount, message.SentAt,
+        message.FirstReceivedAt, "AIDAIS3NOTIFICATIONS", queueArn, region));
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Events;
 using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Provisioning;
 
@@ -104,11 +105,11 @@ public sealed class StreamEventSourceMappings(
         }
 
         var response = await streams.GetRecordsAsync(shard.Iterator, GetRecordsLimit, ct);
-        var records = response["Records"]?.AsArray() ?? [];
+        var records = response[LambdaEvents.Records]?.AsArray() ?? [];
         foreach (var node in records)
         {
             var record = node!.AsObject();
-            record["eventSourceARN"] = streamArn;
+            record[DynamoDbStreamRecord.EventSourceArnProperty] = streamArn;
             if (filter.Matches(record))
             {
                 shard.Pending.Add(record);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.S3.Model;
 using MyBlog.Core;
+using MyBlog.Core.Events;
 using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
@@ -15,24 +16,9 @@ namespace MyBlog.Tests.Integration;
 [Collection(MyBlogAppCollection.Name)]
 public sealed class ThumbnailsContractTests(MyBlogApp app)
 {
-    private static JsonObject Message(string body) => new()
-    {
-        ["messageId"] = Guid.NewGuid().ToString(),
-        ["receiptHandle"] = "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
-        ["body"] = body,
-        ["attributes"] = new JsonObject
-        {
-            ["ApproximateReceiveCount"] = "1",
-            ["SentTimestamp"] = "1795000000000",
-            ["SenderId"] = "AIDAIENQZJOLO23YVJ4VO",
-            ["ApproximateFirstReceiveTimestamp"] = "1795000000005",
-        },
-        ["messageAttributes"] = new JsonObject(),
-        ["md5OfBody"] = "e4e68fb7bd0e697a0ae8f1bb342846b3",
-        ["eventSource"] = "aws:sqs",
-        ["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:myblog-thumbnails",
-        ["awsRegion"] = "us-east-1",
-    };
+    private static SqsMessage Message(string body) => SqsMessage.Received(Guid.NewGuid().ToString(), "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
+        body, "e4e68fb7bd0e697a0ae8f1bb342846b3", receiveCount: 1, DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000),
+        DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_005), "AIDAIENQZJOLO23YVJ4VO", "arn:aws:sqs:us-east-1:123456789012:myblog-thumbnails", "us-east-1");
 
     /// <summary>An S3 event notification (eventVersion 2.1) for an already URL-encoded key.</summary>
     private static string S3Notification(string bucket, string encodedKey) => """
@@ -43,14 +29,12 @@ public sealed class ThumbnailsContractTests(MyBlogApp app)
           "object":{"key":"KEY","size":1024,"eTag":"d41d8cd98f00b204e9800998ecf8427e","sequencer":"0055AED6DCD90281E5"}}}]}
         """.Replace("BUCKET", bucket).Replace("KEY", encodedKey);
 
-    private async Task<string[]> PostAsync(params JsonObject[] messages)
+    private async Task<string[]> PostAsync(params SqsMessage[] messages)
     {
-        var response = await app.Workers.PostAsJsonAsync(QueueSubscriptions.Thumbnails.Path,
-            new JsonObject { ["Records"] = new JsonArray(messages.Select(m => (JsonNode)m.DeepClone()).ToArray()) });
+        var response = await app.Workers.PostAsync(QueueSubscriptions.Thumbnails.Path,
+            new StringContent(LambdaEvents.Serialize(new SqsEvent(messages)), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("batchItemFailures").EnumerateArray()
-            .Select(f => f.GetProperty("itemIdentifier").GetString()!).ToArray();
+        return LambdaEvents.ReadResponse(await response.Content.ReadAsStringAsync())!.BatchItemFailures!.Select(f => f.ItemIdentifier!).ToArray();
     }
 
     [Fact]
@@ -75,7 +59,7 @@ public sealed class ThumbnailsContractTests(MyBlogApp app)
 
         var failures = await PostAsync(photo, foreign, garbage, testEvent);
 
-        Assert.Equal([garbage["messageId"]!.GetValue<string>()], failures);
+        Assert.Equal([garbage.MessageId!], failures);
         var status = await app.AdminAsync(HttpMethod.Get, $"/api/admin/photos/{photoId}");
         Assert.Equal("ready", status.GetProperty("status").GetString());
         Assert.Equal((500, 400), (status.GetProperty("width").GetInt32(), status.GetProperty("height").GetInt32()));
@@ -87,6 +71,6 @@ public sealed class ThumbnailsContractTests(MyBlogApp app)
         var unknown = Message(S3Notification(MyBlogBuckets.Uploads, $"uploads/{Guid.NewGuid():N}/original"));
         var otherBucket = Message(S3Notification(MyBlogBuckets.Site, "index.html"));
         var failures = await PostAsync(unknown, otherBucket);
-        Assert.True(failures.Length == 0, string.Join(",", failures) + " unknown=" + unknown["messageId"] + " other=" + otherBucket["messageId"]);
+        Assert.True(failures.Length == 0, string.Join(",", failures) + " unknown=" + unknown.MessageId + " other=" + otherBucket.MessageId);
     }
 }

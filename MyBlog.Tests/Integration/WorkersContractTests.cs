@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
 using MyBlog.Core;
+using MyBlog.Core.Events;
 using MyBlog.Core.Subscribers;
 
 namespace MyBlog.Tests.Integration;
@@ -17,45 +18,22 @@ public sealed class WorkersContractTests(MyBlogApp app)
 {
     private static long _sequence = 4_000_000_000;
 
-    /// <summary>A record in AWS's documented shape (eventVersion 1.1, NEW_AND_OLD_IMAGES).</summary>
-    private static JsonObject StreamRecord(string eventName, string pk, string? email = null)
+    /// <summary>A record in AWS's documented shape (LambdaEventShapesTests holds the shared types to AWS's samples).</summary>
+    private static DynamoDbStreamRecord StreamRecord(string eventName, string pk, string? email = null)
     {
         var sequence = Interlocked.Increment(ref _sequence).ToString("D21");
-        var keys = new JsonObject { ["pk"] = new JsonObject { ["S"] = pk }, ["sk"] = new JsonObject { ["S"] = "PROFILE" } };
-        var image = (JsonObject)keys.DeepClone();
-        if (email is not null)
-        {
-            image["email"] = new JsonObject { ["S"] = email };
-            image["status"] = new JsonObject { ["S"] = "pending" };
-        }
-        return new JsonObject
-        {
-            ["eventID"] = Guid.NewGuid().ToString("N"),
-            ["eventName"] = eventName,
-            ["eventVersion"] = "1.1",
-            ["eventSource"] = "aws:dynamodb",
-            ["awsRegion"] = "us-east-1",
-            ["dynamodb"] = new JsonObject
-            {
-                ["ApproximateCreationDateTime"] = 1_795_000_000,
-                ["Keys"] = keys,
-                ["NewImage"] = image,
-                ["SequenceNumber"] = sequence,
-                ["SizeBytes"] = 112,
-                ["StreamViewType"] = "NEW_AND_OLD_IMAGES",
-            },
-            ["eventSourceARN"] = "arn:aws:dynamodb:us-east-1:123456789012:table/myblog/stream/2026-11-27T00:00:00.000",
-        };
+        var keys = StreamImage.Strings(("pk", pk), ("sk", "PROFILE"));
+        var image = email is null ? keys : StreamImage.Strings(("pk", pk), ("sk", "PROFILE"), ("email", email), ("status", "pending"));
+        return DynamoDbStreamRecord.Of(eventName, sequence, keys, image, oldImage: null,
+            "arn:aws:dynamodb:us-east-1:123456789012:table/myblog/stream/2026-11-27T00:00:00.000", "us-east-1");
     }
 
-    private async Task<string[]> PostAsync(params JsonObject[] records)
+    private async Task<string[]> PostAsync(params DynamoDbStreamRecord[] records)
     {
-        var response = await app.Workers.PostAsJsonAsync(StreamSubscriptions.WelcomeMail.Path,
-            new JsonObject { ["Records"] = new JsonArray(records.Select(r => (JsonNode)r.DeepClone()).ToArray()) });
+        var response = await app.Workers.PostAsync(StreamSubscriptions.WelcomeMail.Path,
+            new StringContent(LambdaEvents.Serialize(new DynamoDbStreamEvent(records)), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("batchItemFailures").EnumerateArray()
-            .Select(f => f.GetProperty("itemIdentifier").GetString()!).ToArray();
+        return LambdaEvents.ReadResponse(await response.Content.ReadAsStringAsync())!.BatchItemFailures!.Select(f => f.ItemIdentifier!).ToArray();
     }
 
     private static (string Id, string Pk) Keys(string address)
@@ -78,7 +56,7 @@ public sealed class WorkersContractTests(MyBlogApp app)
 
         var failures = await PostAsync(good, bad, modify);
 
-        Assert.Equal([bad["dynamodb"]!["SequenceNumber"]!.GetValue<string>()], failures);
+        Assert.Equal([bad.Dynamodb!.SequenceNumber!], failures);
     }
 
     [Fact]

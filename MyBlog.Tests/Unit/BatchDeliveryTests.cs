@@ -1,7 +1,9 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Events;
 using MyBlog.LocalAws.Delivery;
 
 namespace MyBlog.Tests.Unit;
@@ -25,7 +27,7 @@ public sealed class BatchDeliveryTests
     };
 
     private static List<JsonObject> Records(params string[] sequenceNumbers) => sequenceNumbers
-        .Select(s => new JsonObject { ["eventName"] = "INSERT", ["dynamodb"] = new JsonObject { ["SequenceNumber"] = s } })
+        .Select(s => LambdaEvents.ToJson(DynamoDbStreamRecord.Of("INSERT", s, StreamImage.Strings(("pk", s)), null, null, Source.StreamArn, "us-east-1")))
         .ToList();
 
     /// <summary>A function that answers each invocation by a rule over the sequence numbers it was given.</summary>
@@ -36,7 +38,7 @@ public sealed class BatchDeliveryTests
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
             var body = JsonNode.Parse(await request.Content!.ReadAsStringAsync(ct))!;
-            var sequences = body["Records"]!.AsArray().Select(r => r!["dynamodb"]!["SequenceNumber"]!.GetValue<string>()).ToArray();
+            var sequences = body[LambdaEvents.Records]!.AsArray().Select(r => DynamoDbStreamRecord.SequenceNumberOf(r!.AsObject())!).ToArray();
             Invocations.Add(sequences);
             var (status, text) = answer(sequences);
             return new HttpResponseMessage(status) { Content = new StringContent(text) };
@@ -55,7 +57,7 @@ public sealed class BatchDeliveryTests
     }
 
     private static string Failures(params string[] ids) =>
-        new JsonObject { ["batchItemFailures"] = new JsonArray(ids.Select(i => (JsonNode)new JsonObject { ["itemIdentifier"] = i }).ToArray()) }.ToJsonString();
+        JsonSerializer.Serialize(BatchResponse.From(ids), LambdaEventJson.Default.BatchResponse);
 
     [Fact]
     public async Task Partial_failure_retries_from_the_first_failed_record()

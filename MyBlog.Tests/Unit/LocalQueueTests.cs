@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
+using MyBlog.Core.Events;
 using MyBlog.LocalAws.Queues;
-using MyBlog.Workers.Events;
 
 namespace MyBlog.Tests.Unit;
 

@@ -1,4 +1,5 @@
 using MyBlog.Core;
+using MyBlog.Core.Events;
 using MyBlog.Core.Posts;
 using MyBlog.Workers.Events;
 using MyBlog.Workers.Publishing;

@@ -1,4 +1,5 @@
 using MyBlog.Core;
+using MyBlog.Core.Events;
 using MyBlog.Workers.Events;
 using MyBlog.Workers.Thumbnails;
 
@@ -45,7 +46,7 @@ public static class ThumbnailsHandler
                 var key = S3ObjectEntity.DecodeKey(encodedKey);
                 try
                 {
-                    await processor.ProcessAsync(bucket, key, ReceiveCount(message), ct);
+                    await processor.ProcessAsync(bucket, key, message.ReceiveCount, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
@@ -57,8 +58,4 @@ public static class ThumbnailsHandler
         }
         return BatchResponse.From(failures);
     }
-
-    private static int ReceiveCount(SqsMessage message) =>
-        message.Attributes?.TryGetValue("ApproximateReceiveCount", out var count) == true
-        && int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
+using MyBlog.Core.Events;
 using MyBlog.Core.Mail;
 using MyBlog.Core.Subscribers;
 using MyBlog.Workers.Events;

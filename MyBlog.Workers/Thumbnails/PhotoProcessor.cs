@@ -4,6 +4,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
+using MyBlog.Core.Events;
 using MyBlog.Core.Photos;
 using MyBlog.Workers.Events;
 
