@@ -26,5 +26,6 @@ app.MapSubscribersApi();
 app.MapPostsApi();
 app.MapAdminPostsApi();
 app.MapAdminPhotosApi();
+app.MapAdminNewsletterApi();
 
 app.Run();

@@ -41,9 +41,14 @@ var localAws = builder.AddProject<Projects.MyBlog_LocalAws>("localaws")
     .WithEnvironment("LocalAws__FailuresDirectory", Path.Combine(Path.GetTempPath(), "myblog-failures"))
     .WithHttpHealthCheck("/health");
 
+// The key newsletter unsubscribe links are signed with; its local value is in appsettings.json.
+var linkKey = builder.AddParameter("link-key", secret: true);
+
 var workers = builder.AddProject<Projects.MyBlog_Workers>("workers")
     .WithAwsEmulators(dynamoDb, s3)
     .WithSmtp(smtp)
+    .WithNewsletterQueue(localAws)
+    .WithEnvironment("Subscribers__LinkKey", linkKey)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
     .WaitFor(localAws)
     .WithHttpHealthCheck("/health");
@@ -57,6 +62,8 @@ var adminToken = builder.AddParameter("admin-token", secret: true);
 var api = builder.AddProject<Projects.MyBlog_Api>("api")
     .WithAwsEmulators(dynamoDb, s3)
     .WithEnvironment("Admin__Token", adminToken)
+    .WithNewsletterQueue(localAws)
+    .WithEnvironment("Subscribers__LinkKey", linkKey)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
     .WaitFor(localAws)
     .WithHttpHealthCheck("/health");

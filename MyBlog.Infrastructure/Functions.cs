@@ -7,6 +7,8 @@ using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.Scheduler;
+using Amazon.CDK.AWS.SNS;
+using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
@@ -16,8 +18,8 @@ using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 namespace MyBlog.Infrastructure;
 
 /// <summary>
-/// The functions: MyBlog.Api behind an HTTP API, and MyBlog.Workers once per handler (welcome mail, publish,
-/// thumbnails) — the same package, each with its own pass-through path, its own role holding only what that handler
+/// The functions: MyBlog.Api behind an HTTP API, and MyBlog.Workers once per handler (welcome mail and its sweep,
+/// publish, the site deployment, thumbnails, the newsletter's planner and sender, mail feedback) — the same package, each with its own pass-through path, its own role holding only what that handler
 /// touches, its own log group. All run the self-contained .NET build on provided.al2023: the package's
 /// <c>bootstrap</c> starts the app, and the Lambda Web Adapter layer (an extension on OS-only runtimes — no exec
 /// wrapper) waits for <c>/health</c>, proxies HTTP and POSTs other events to <c>AWS_LWA_PASS_THROUGH_PATH</c>.
@@ -46,10 +48,36 @@ public sealed class Functions : Construct
     public Queue ThumbnailsDeadLetterQueue { get; }
     public Queue StreamFailures { get; }
 
-    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeploy, Thumbnails];
+    /// <summary>Queues a post's recipients when its newsletter job is created (the post's first publication).</summary>
+    public LambdaFunction NewsletterPlan { get; }
+
+    /// <summary>Sends newsletter batches from the queue at its share of SES's rate.</summary>
+    public LambdaFunction NewsletterSend { get; }
+
+    /// <summary>Stops mail to addresses SES reports bounced or complained (through the feedback topic).</summary>
+    public LambdaFunction MailFeedback { get; }
+    public Queue NewsletterQueue { get; }
+    public Queue NewsletterDeadLetterQueue { get; }
+    public Queue MailFeedbackDeadLetterQueue { get; }
+
+    /// <summary>SES's bounce and complaint events (the configuration set's destination) → the feedback function.</summary>
+    public Topic MailFeedbackTopic { get; }
+
+    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeploy, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback];
 
     /// <summary>Instances of the welcome stream function that may send at once (its reserved concurrency).</summary>
     public const int WelcomeMailConcurrency = 2;
+
+    /// <summary>Instances of the newsletter sender that may send at once (its reserved concurrency).</summary>
+    public const int NewsletterConcurrency = 2;
+
+    /// <summary>
+    /// How SES's account rate is shared: a quarter for the welcome stream function's instances, a quarter for the
+    /// sweep, half for the newsletter's. Each process paces itself (Mail__MaxSendRate) and reserved concurrency caps
+    /// the processes, so together they stay under the account's rate; a 454 past it is retried anyway.
+    /// </summary>
+    public static (double WelcomePerInstance, double Sweep, double NewsletterPerInstance) MailPaces(double sesSendRate) =>
+        (sesSendRate / 4 / WelcomeMailConcurrency, sesSendRate / 4, sesSendRate / 2 / NewsletterConcurrency);
 
     public Functions(Construct scope, string id, StackSettings settings, TableV2 table, Buckets buckets, Edge edge, NagAcceptances nag) : base(scope, id)
     {
@@ -70,6 +98,7 @@ public sealed class Functions : Construct
             ["Photos__TransferAcceleration"] = "true",
             ["Secrets__Admin__Token"] = settings.AdminTokenParameterName,
             ["Secrets__Edge__OriginSecret"] = settings.OriginSecretParameterName,
+            ["Secrets__Subscribers__LinkKey"] = settings.LinkKeyParameterName,
         });
         AllowTable(Api, withListIndex: true, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem");
         // Presigned upload URLs are signed with the API's credentials: it may put originals, nothing else.
@@ -77,20 +106,18 @@ public sealed class Functions : Construct
             "Photo originals are named by an id made at upload time (uploads/{photoId}/original); the API signs uploads to that prefix of this stack's bucket and nothing else.");
         AllowParameter(Api, settings.AdminTokenParameterName);
         AllowParameter(Api, settings.OriginSecretParameterName);
+        AllowParameter(Api, settings.LinkKeyParameterName);
         HttpApi = CreateHttpApi(new HttpLambdaIntegration("Api", Api));
 
         // --- the stream's on-failure destination, shared by both stream subscriptions ---
-        StreamFailures = new Queue(this, "StreamFailures", new QueueProps
-        {
-            RetentionPeriod = Duration.Days(14),
-            EnforceSSL = true,
-            Encryption = QueueEncryption.SQS_MANAGED,
-        });
+        StreamFailures = EndOfLineQueue("StreamFailures");
+
+        // --- the newsletter queue: batches of recipients, planned from the stream, sent at the newsletter's pace ---
+        var newsletter = QueueSubscriptions.Newsletter;
+        (NewsletterQueue, NewsletterDeadLetterQueue) = QueueWithDeadLetters("Newsletter", newsletter);
 
         // --- welcome mail: the stream's fast attempt, and the sweep that delivers whatever is still owed ---
-        // SES allows a fixed rate per account. Each process paces itself (Mail__MaxSendRate); reserved concurrency
-        // caps how many processes send at once, so the paces add up to the account's rate: half for the stream
-        // function's (at most) two instances, half for the one sweep. A 454 past the rate is retried anyway.
+        // SES allows a fixed rate per account, shared by the mail functions (MailPaces).
         var mail = new Dictionary<string, string>(common)
         {
             ["Mail__Host"] = $"email-smtp.{stack.Region}.amazonaws.com",
@@ -101,7 +128,7 @@ public sealed class Functions : Construct
         };
         WelcomeMail = CreateWorker("WelcomeMail", EventHandlers.WelcomeMail, StreamSubscriptions.WelcomeMail.Path, new Dictionary<string, string>(mail)
         {
-            ["Mail__MaxSendRate"] = Rate(settings.SesSendRate / 2 / WelcomeMailConcurrency),
+            ["Mail__MaxSendRate"] = Rate(MailPaces(settings.SesSendRate).WelcomePerInstance),
             // Stop starting sends with a whole send (30 s) and a margin left of the 60 s timeout.
             ["Mail__BatchBudget"] = "00:00:25",
         }, reservedConcurrency: settings.ReserveMailConcurrency ? WelcomeMailConcurrency : null);
@@ -111,10 +138,13 @@ public sealed class Functions : Construct
 
         WelcomeSweep = CreateWorker("WelcomeSweep", EventHandlers.WelcomeSweep, Schedules.WelcomeSweep.Path, new Dictionary<string, string>(mail)
         {
-            ["Mail__MaxSendRate"] = Rate(settings.SesSendRate / 2),
+            ["Mail__MaxSendRate"] = Rate(MailPaces(settings.SesSendRate).Sweep),
             ["Mail__SweepBudget"] = "00:02:00",
+            ["Newsletter__QueueUrl"] = NewsletterQueue.QueueUrl,
         }, timeout: Duration.Minutes(3), reservedConcurrency: settings.ReserveMailConcurrency ? 1 : null);
-        AllowTable(WelcomeSweep, withListIndex: true, "dynamodb:Query", "dynamodb:UpdateItem");
+        // It also goes on planning a newsletter whose planner stopped: the planner's rights too.
+        AllowTable(WelcomeSweep, withListIndex: true, "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Scan");
+        NewsletterQueue.GrantSendMessages(WelcomeSweep);
         AllowParameter(WelcomeSweep, settings.SmtpParameterName);
         Schedule(WelcomeSweep, Schedules.WelcomeSweep);
 
@@ -156,20 +186,8 @@ public sealed class Functions : Construct
 
         // --- thumbnails: S3 ObjectCreated on uploads/ → SQS (+ DLQ) → function ---
         var thumbnails = QueueSubscriptions.Thumbnails;
-        ThumbnailsDeadLetterQueue = new Queue(this, "ThumbnailsDeadLetters", new QueueProps
-        {
-            RetentionPeriod = Duration.Days(14),
-            EnforceSSL = true,
-            Encryption = QueueEncryption.SQS_MANAGED,
-        });
-        ThumbnailsQueue = new Queue(this, "ThumbnailsQueue", new QueueProps
-        {
-            VisibilityTimeout = Duration.Seconds(thumbnails.VisibilityTimeout.TotalSeconds),
-            EnforceSSL = true,
-            Encryption = QueueEncryption.SQS_MANAGED,
-            DeadLetterQueue = new DeadLetterQueue { Queue = ThumbnailsDeadLetterQueue, MaxReceiveCount = thumbnails.MaxReceiveCount },
-        });
-        buckets.NotifyOnUpload(ThumbnailsQueue, thumbnails.KeyPrefix);
+        (ThumbnailsQueue, ThumbnailsDeadLetterQueue) = QueueWithDeadLetters("Thumbnails", thumbnails);
+        buckets.NotifyOnUpload(ThumbnailsQueue, thumbnails.KeyPrefix!);
 
         Thumbnails = CreateWorker("Thumbnails", EventHandlers.Thumbnails, thumbnails.Path, new Dictionary<string, string>(common)
         {
@@ -177,7 +195,7 @@ public sealed class Functions : Construct
             ["Photos__MediaBucket"] = buckets.Media.BucketName,
         }, memoryMb: 1024, timeout: Duration.Seconds(thumbnails.FunctionTimeout.TotalSeconds));
         AllowTable(Thumbnails, withListIndex: false, "dynamodb:GetItem", "dynamodb:UpdateItem");
-        AllowObjects(Thumbnails, ["s3:GetObject", "s3:PutObjectTagging"], buckets.Uploads, thumbnails.KeyPrefix,
+        AllowObjects(Thumbnails, ["s3:GetObject", "s3:PutObjectTagging"], buckets.Uploads, thumbnails.KeyPrefix!,
             "The worker reads whichever original an upload event names, all under uploads/ of this stack's bucket, each named by a photo id made at upload time.");
         AllowObjects(Thumbnails, ["s3:PutObject"], buckets.Media, "media/",
             "Variants are written under media/{photoId}/ of this stack's media bucket, named by ids made at upload time.");
@@ -190,9 +208,53 @@ public sealed class Functions : Construct
         _nag.Accept(queueMapping, "Serverless-LambdaEventSourceMappingDestination",
             "An SQS event source takes failed messages back to the queue, whose redrive policy moves them to the thumbnails dead-letter queue after 5 receives (alarmed); Lambda offers on-failure destinations for stream sources only.");
 
+        // --- the newsletter: plan (stream → queue), send (queue → SES at half the account's rate), feedback ---
+        NewsletterPlan = CreateWorker("NewsletterPlan", EventHandlers.NewsletterPlan, StreamSubscriptions.NewsletterPlan.Path, new Dictionary<string, string>(common)
+        {
+            ["Newsletter__QueueUrl"] = NewsletterQueue.QueueUrl,
+        }, timeout: Duration.Minutes(5));
+        // It reads the job, scans for confirmed subscribers (the table holds nothing a planner may not read), records its progress.
+        AllowTable(NewsletterPlan, withListIndex: false, "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem");
+        NewsletterQueue.GrantSendMessages(NewsletterPlan);
+        Subscribe(NewsletterPlan, table, StreamSubscriptions.NewsletterPlan);
+
+        NewsletterSend = CreateWorker("NewsletterSend", EventHandlers.NewsletterSend, newsletter.Path, new Dictionary<string, string>(mail)
+        {
+            ["Mail__MaxSendRate"] = Rate(MailPaces(settings.SesSendRate).NewsletterPerInstance),
+            ["Newsletter__QueueUrl"] = NewsletterQueue.QueueUrl,
+            ["Secrets__Subscribers__LinkKey"] = settings.LinkKeyParameterName,
+        }, timeout: Duration.Seconds(newsletter.FunctionTimeout.TotalSeconds),
+            reservedConcurrency: settings.ReserveMailConcurrency ? NewsletterConcurrency : null);
+        // Reads the post, its photos and each subscriber; claims and closes recipients (a transaction of updates).
+        AllowTable(NewsletterSend, withListIndex: false, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem");
+        AllowParameter(NewsletterSend, settings.SmtpParameterName);
+        AllowParameter(NewsletterSend, settings.LinkKeyParameterName);
+        NewsletterSend.AddEventSource(new SqsEventSource(NewsletterQueue, new SqsEventSourceProps
+        {
+            BatchSize = newsletter.BatchSize,
+            ReportBatchItemFailures = true,
+            MaxConcurrency = NewsletterConcurrency,
+        }));
+        _nag.Accept(NewsletterSend.Node.Children.OfType<EventSourceMapping>().Single(), "Serverless-LambdaEventSourceMappingDestination",
+            "An SQS event source takes failed messages back to the queue, whose redrive policy moves them to the newsletter dead-letter queue after 5 receives (alarmed); the recipients' markers make a redrive send nobody twice.");
+
+        Api.AddEnvironment("Newsletter__QueueUrl", NewsletterQueue.QueueUrl);
+        NewsletterQueue.GrantSendMessages(Api); // the author's test copy
+
+        MailFeedbackTopic = new Topic(this, "MailFeedbackTopic", new TopicProps { DisplayName = "MyBlog mail feedback", EnforceSSL = true });
+        MailFeedbackDeadLetterQueue = EndOfLineQueue("MailFeedbackDeadLetters");
+        MailFeedback = CreateWorker("MailFeedback", EventHandlers.MailFeedback, Notifications.MailFeedbackPath, new Dictionary<string, string>(common),
+            timeout: Duration.Seconds(30), deadLetterQueue: MailFeedbackDeadLetterQueue);
+        AllowTable(MailFeedback, withListIndex: false, "dynamodb:UpdateItem");
+        MailFeedbackTopic.AddSubscription(new LambdaSubscription(MailFeedback, new LambdaSubscriptionProps { DeadLetterQueue = MailFeedbackDeadLetterQueue }));
+        _nag.Accept(MailFeedbackTopic, "AwsSolutions-SNS2",
+            "SES publishes bounce and complaint events to this topic, and SES cannot publish to a topic encrypted with the AWS-managed SNS key; the events carry only the addresses SES already holds, and the topic accepts TLS only.");
+        _nag.Accept(MailFeedbackTopic, "Serverless-SNSRedrivePolicy",
+            "Its one subscription (the feedback function) has a dead-letter queue for deliveries SNS gives up on.");
+
         _nag.Accept(StreamFailures, "AwsSolutions-SQS3",
             "This queue is itself the end of the line: the stream event sources' on-failure destination, kept 14 days and alarmed. What its records owed stays in the table (the welcome sweep delivers it).");
-        foreach (var endOfLine in new[] { StreamFailures, ThumbnailsDeadLetterQueue })
+        foreach (var endOfLine in new[] { StreamFailures, ThumbnailsDeadLetterQueue, NewsletterDeadLetterQueue, MailFeedbackDeadLetterQueue })
         {
             _nag.Accept(endOfLine, "Serverless-SQSRedrivePolicy",
                 "A dead-letter or on-failure queue is the end of the line: nothing receives from it, its messages are kept 14 days and an alarm fires on the first one.");
@@ -202,6 +264,8 @@ public sealed class Functions : Construct
         _nag.Accept(Publish, "Serverless-LambdaDLQ", "Its stream event source mapping has an on-failure destination (the StreamFailures queue); CloudFormation's deploy request, its one asynchronous caller, waits for the answer and fails the deploy without one.");
         _nag.Accept(WelcomeSweep, "Serverless-LambdaDLQ", "A sweep that fails is run again by the next minute's schedule; what it owes lives in the table, so a failed invocation loses nothing a dead-letter queue could keep.");
         _nag.Accept(Thumbnails, "Serverless-LambdaDLQ", "Its messages come from an SQS queue with a dead-letter queue after 5 receives; a function dead-letter queue only covers asynchronous invocations.");
+        _nag.Accept(NewsletterSend, "Serverless-LambdaDLQ", "Its messages come from an SQS queue with a dead-letter queue after 5 receives; a function dead-letter queue only covers asynchronous invocations.");
+        _nag.Accept(NewsletterPlan, "Serverless-LambdaDLQ", "Its stream event source mapping has an on-failure destination (the StreamFailures queue), and the sweep resumes any newsletter whose planning stopped; a function dead-letter queue only covers asynchronous invocations.");
     }
 
     /// <summary>
@@ -273,7 +337,7 @@ public sealed class Functions : Construct
 
     /// <param name="handler">The one Workers handler this function runs (Workers:Handler): it composes only what that uses.</param>
     private LambdaFunction CreateWorker(string id, string handler, string passThroughPath, Dictionary<string, string> environment,
-        int memoryMb = 512, Duration? timeout = null, int? reservedConcurrency = null)
+        int memoryMb = 512, Duration? timeout = null, int? reservedConcurrency = null, IQueue? deadLetterQueue = null)
     {
         environment["Workers__Handler"] = handler;
         environment["AWS_LWA_PASS_THROUGH_PATH"] = passThroughPath;
@@ -282,11 +346,11 @@ public sealed class Functions : Construct
         // None renders the site at start: the deploy's custom resource has rendered it before any event arrives, so
         // every function is ready as soon as it listens (a cold start costs no bucket read).
         environment["Publishing__BuildOnStart"] = "false";
-        return Create(id, "workers", "MyBlog.Workers", memoryMb, timeout ?? Duration.Seconds(60), environment, reservedConcurrency);
+        return Create(id, "workers", "MyBlog.Workers", memoryMb, timeout ?? Duration.Seconds(60), environment, reservedConcurrency, deadLetterQueue);
     }
 
     private LambdaFunction Create(string id, string package, string assembly, int memoryMb, Duration timeout,
-        Dictionary<string, string> environment, int? reservedConcurrency = null)
+        Dictionary<string, string> environment, int? reservedConcurrency = null, IQueue? deadLetterQueue = null)
     {
         var logs = new LogGroup(this, $"{id}Logs", new LogGroupProps
         {
@@ -330,6 +394,7 @@ public sealed class Functions : Construct
             Layers = [LayerVersion.FromLayerVersionArn(this, $"{id}Adapter", _settings.LambdaAdapterLayerArn(Stack.Of(this).Region))],
             Environment = environment,
             ReservedConcurrentExecutions = reservedConcurrency,
+            DeadLetterQueue = deadLetterQueue,
             Tracing = Tracing.ACTIVE,
             Description = $"MyBlog {id} ({assembly} on the Lambda Web Adapter)",
         });
@@ -355,6 +420,28 @@ public sealed class Functions : Construct
             _packages[package] = code = Code.FromAsset(directory);
         }
         return code;
+    }
+
+    /// <summary>A queue nothing receives from: kept 14 days, alarmed on its first message (Monitoring).</summary>
+    private Queue EndOfLineQueue(string id) => new(this, id, new QueueProps
+    {
+        RetentionPeriod = Duration.Days(14),
+        EnforceSSL = true,
+        Encryption = QueueEncryption.SQS_MANAGED,
+    });
+
+    /// <summary>A subscription's queue with its settings, and its dead-letter queue after the maximum receive count.</summary>
+    private (Queue Queue, Queue DeadLetters) QueueWithDeadLetters(string name, QueueSubscription subscription)
+    {
+        var deadLetters = EndOfLineQueue($"{name}DeadLetters");
+        var queue = new Queue(this, $"{name}Queue", new QueueProps
+        {
+            VisibilityTimeout = Duration.Seconds(subscription.VisibilityTimeout.TotalSeconds),
+            EnforceSSL = true,
+            Encryption = QueueEncryption.SQS_MANAGED,
+            DeadLetterQueue = new DeadLetterQueue { Queue = deadLetters, MaxReceiveCount = subscription.MaxReceiveCount },
+        });
+        return (queue, deadLetters);
     }
 
     private static void Allow(LambdaFunction function, string[] actions, params string[] resources) =>

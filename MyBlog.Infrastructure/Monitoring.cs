@@ -11,7 +11,11 @@ public sealed class Monitoring : Construct
     public Monitoring(Construct scope, string id, Functions functions) : base(scope, id)
     {
         var every5Minutes = new MetricOptions { Period = Duration.Minutes(5), Statistic = "Maximum" };
-        foreach (var (name, queue) in new (string, Queue)[] { ("ThumbnailsDeadLetters", functions.ThumbnailsDeadLetterQueue), ("StreamFailures", functions.StreamFailures) })
+        foreach (var (name, queue) in new (string, Queue)[]
+        {
+            ("ThumbnailsDeadLetters", functions.ThumbnailsDeadLetterQueue), ("StreamFailures", functions.StreamFailures),
+            ("NewsletterDeadLetters", functions.NewsletterDeadLetterQueue), ("MailFeedbackDeadLetters", functions.MailFeedbackDeadLetterQueue),
+        })
         {
             AlarmOnAny($"{name}Depth", $"Messages are waiting in {name}: events that could not be processed.",
                 queue.MetricApproximateNumberOfMessagesVisible(every5Minutes));

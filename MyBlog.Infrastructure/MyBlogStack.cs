@@ -29,8 +29,33 @@ public sealed class MyBlogStack : Stack
         var functions = new Functions(this, "Functions", settings, table, buckets, edge, nag);
         edge.AddApi(functions.HttpApi);
 
-        var sender = new EmailIdentity(this, "Sender", new EmailIdentityProps { Identity = Identity.Email(settings.SenderAddress) });
-        _ = sender;
+        // Every message the sender sends goes through this configuration set (the identity's default), whose event
+        // destination publishes bounces and complaints to the feedback topic; SES's account-level suppression list
+        // stops repeat sends to such addresses as well.
+        var mailEvents = new ConfigurationSet(this, "MailEvents", new ConfigurationSetProps
+        {
+            SuppressionReasons = SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+        });
+        mailEvents.AddEventDestination("Feedback", new ConfigurationSetEventDestinationOptions
+        {
+            Destination = EventDestination.SnsTopic(functions.MailFeedbackTopic),
+            Events = [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+        });
+        functions.MailFeedbackTopic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal("ses.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [functions.MailFeedbackTopic.TopicArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Account },
+            },
+        }));
+        _ = new EmailIdentity(this, "Sender", new EmailIdentityProps
+        {
+            Identity = Identity.Email(settings.SenderAddress),
+            ConfigurationSet = mailEvents,
+        });
 
         new Monitoring(this, "Monitoring", functions);
         if (settings.TransactionSearch)
@@ -51,6 +76,9 @@ public sealed class MyBlogStack : Stack
         Output("ThumbnailsDeadLetterQueueUrl", functions.ThumbnailsDeadLetterQueue.QueueUrl, "Messages received 5 times without success");
         Output("StreamFailuresQueueUrl", functions.StreamFailures.QueueUrl, "On-failure destination of the stream event sources");
         Output("WelcomeSweepFunctionName", functions.WelcomeSweep.FunctionName, "Invoke it to redrive every owed welcome now (it runs every minute anyway)");
+        Output("NewsletterQueueUrl", functions.NewsletterQueue.QueueUrl, "Newsletter__QueueUrl: batches of newsletter recipients");
+        Output("NewsletterDeadLetterQueueUrl", functions.NewsletterDeadLetterQueue.QueueUrl, "Newsletter batches received 5 times without success (redrive them to the newsletter queue)");
+        Output("LinkKeyParameterName", settings.LinkKeyParameterName, "SSM SecureString: the key newsletter unsubscribe links are signed with");
         Output("SmtpParameterName", settings.SmtpParameterName, "SSM SecureString: {\"UserName\": …, \"Password\": …} for SES SMTP");
         Output("AdminTokenParameterName", settings.AdminTokenParameterName, "SSM SecureString: the admin token");
         Output("SenderAddress", settings.SenderAddress, "Mail__FromAddress (verify it in SES)");

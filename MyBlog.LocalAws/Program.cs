@@ -12,6 +12,7 @@ app.MapDefaultEndpoints();
 app.MapFailuresApi();
 app.MapS3NotificationsApi();
 app.MapQueuesApi();
+app.MapSqsApi();
 app.MapSchedulesApi();
 
 app.Run();

@@ -2,6 +2,7 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.SQS;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +11,7 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// AWS SDK clients configured from the "Aws" section. On AWS only the region matters; locally the AppHost sets
-/// <c>Aws:DynamoDbServiceUrl</c> and <c>Aws:S3ServiceUrl</c> to the emulators. Everything else keeps SDK defaults.
+/// <c>Aws:DynamoDbServiceUrl</c>, <c>Aws:S3ServiceUrl</c> and <c>Aws:SqsServiceUrl</c> to the emulators. Everything else keeps SDK defaults.
 /// </summary>
 public static class AwsClientExtensions
 {
@@ -27,6 +28,14 @@ public static class AwsClientExtensions
     {
         var section = builder.Configuration.GetSection("Aws");
         builder.Services.TryAddSingleton<IAmazonS3>(_ => new AmazonS3Client(S3Config(section, transferAcceleration)));
+        return builder;
+    }
+
+    /// <summary>SQS: on AWS the queue's own endpoint; locally LocalAws, which speaks SQS's JSON protocol for sending.</summary>
+    public static TBuilder AddSqsClient<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var section = builder.Configuration.GetSection("Aws");
+        builder.Services.TryAddSingleton<IAmazonSQS>(_ => new AmazonSQSClient(Configure(new AmazonSQSConfig(), section, section["SqsServiceUrl"])));
         return builder;
     }
 

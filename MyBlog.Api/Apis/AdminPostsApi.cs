@@ -24,9 +24,9 @@ public static class AdminPostsApi
         admin.MapGet("/posts/{slug}", GetAsync).WithName("GetPost").WithSummary("One post with its version as ETag.");
         admin.MapPut("/posts/{slug}", UpdateAsync).WithName("UpdatePost").WithSummary("Replace a post; needs If-Match or version.");
         admin.MapDelete("/posts/{slug}", DeleteAsync).WithName("DeletePost").WithSummary("Delete a post (its page disappears); needs If-Match.");
-        admin.MapPost("/posts/{slug}/publish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct) =>
-                SetStatusAsync(slug, PostStatus.Published, request, posts, ct))
-            .WithName("PublishPost").WithSummary("Publish: the static pages are generated from the stream; needs If-Match.");
+        admin.MapPost("/posts/{slug}/publish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct, bool? sendEmail) =>
+                SetStatusAsync(slug, PostStatus.Published, request, posts, ct, sendEmail))
+            .WithName("PublishPost").WithSummary("Publish: the static pages are generated from the stream; the first publication emails the post to the confirmed subscribers unless sendEmail=false; needs If-Match.");
         admin.MapPost("/posts/{slug}/unpublish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct) =>
                 SetStatusAsync(slug, PostStatus.Draft, request, posts, ct))
             .WithName("UnpublishPost").WithSummary("Unpublish: the page disappears and the lists update; needs If-Match.");
@@ -136,7 +136,7 @@ public static class AdminPostsApi
     }
 
     private static async Task<Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult>> SetStatusAsync(
-        string slug, PostStatus status, HttpRequest request, PostStore posts, CancellationToken ct)
+        string slug, PostStatus status, HttpRequest request, PostStore posts, CancellationToken ct, bool? sendEmail = null)
     {
         if (!TryExpectedVersion(request, null, out var expected, out var versionProblem))
         {
@@ -146,7 +146,7 @@ public static class AdminPostsApi
         {
             return VersionRequired(status == PostStatus.Published ? "publishing" : "unpublishing");
         }
-        return Written(await posts.SetStatusAsync(slug, status, expected, Activity.Current?.Id, ct), slug, request.HttpContext.Response);
+        return Written(await posts.SetStatusAsync(slug, status, expected, Activity.Current?.Id, ct, sendEmail), slug, request.HttpContext.Response);
     }
 
     /// <summary>A cover photo must exist and be ready: a page cannot show, or share, a photo that has no variants.</summary>

@@ -26,4 +26,6 @@ namespace MyBlog.Api.Apis;
 [JsonSerializable(typeof(PhotoUploadRequest))]
 [JsonSerializable(typeof(PhotoUploadTicket))]
 [JsonSerializable(typeof(PhotoDto))]
+[JsonSerializable(typeof(NewsletterDto))]
+[JsonSerializable(typeof(NewsletterTestQueued))]
 internal sealed partial class ApiJson : JsonSerializerContext;

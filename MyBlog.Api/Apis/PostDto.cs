@@ -6,12 +6,12 @@ namespace MyBlog.Api.Apis;
 public sealed record PostDto(
     string Slug, string Title, string Markdown, string Html, IReadOnlyList<string> Tags, string? Excerpt,
     string Status, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? PublishedAt,
-    int ReadingMinutes, string Url, string? CoverPhotoId)
+    int ReadingMinutes, string Url, string? CoverPhotoId, bool SendEmail)
 {
     public static PostDto From(Post post) => new(
         post.Slug, post.Title, post.Markdown, post.Html, post.Tags, post.Excerpt,
         post.Status.ToString().ToLowerInvariant(), post.Version, post.CreatedAt, post.UpdatedAt, post.PublishedAt,
-        post.ToSummary().ReadingMinutes, PostSummary.PathFor(post.Slug), post.CoverPhotoId);
+        post.ToSummary().ReadingMinutes, PostSummary.PathFor(post.Slug), post.CoverPhotoId, post.SendEmail);
 
     /// <summary>The version as an entity tag, for If-Match.</summary>
     public static string ETag(Post post) => $"\"v{post.Version}\"";
@@ -47,9 +47,10 @@ public sealed record PublicPost(string Slug, string Title, string Html, string E
 public sealed record PostList<T>(IReadOnlyList<T> Items, string? NextCursor);
 
 /// <summary>The body of PUT: the post's fields and, instead of If-Match, the version it was edited from.</summary>
-public sealed record PostUpdate(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt, int? Version, string? CoverPhotoId = null)
+public sealed record PostUpdate(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt, int? Version, string? CoverPhotoId = null,
+    bool? SendEmail = null)
 {
-    public PostInput Input => new(Title, Markdown, Tags, Excerpt, CoverPhotoId);
+    public PostInput Input => new(Title, Markdown, Tags, Excerpt, CoverPhotoId, SendEmail);
 }
 
 public sealed record PreviewRequest(string? Markdown);

@@ -126,9 +126,13 @@ public static class SubscribersApi
 
     public static ContentHttpResult UnsubscribePage(string id, string? token) => SubscriberPages.AskToUnsubscribe(id, token);
 
-    public static async Task<ContentHttpResult> UnsubscribeAsync(string id, string? token, SubscriberStore subscribers, CancellationToken ct)
+    /// <summary>The welcome email's link carries a stored token; a newsletter's carries a signed one (<see cref="SubscriberLinks"/>).</summary>
+    public static async Task<ContentHttpResult> UnsubscribeAsync(
+        string id, string? token, SubscriberStore subscribers, SubscriberLinks links, CancellationToken ct)
     {
-        var outcome = await subscribers.UnsubscribeAsync(id, token, ct);
+        var outcome = links.IsUnsubscribeToken(id, token)
+            ? await subscribers.UnsubscribeSignedAsync(id, ct)
+            : await subscribers.UnsubscribeAsync(id, token, ct);
         return SubscriberPages.Unsubscribed(outcome);
     }
 }

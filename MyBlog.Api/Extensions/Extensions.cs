@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using MyBlog.Api.Apis;
 using MyBlog.Core;
+using MyBlog.Core.Newsletter;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Core.Subscribers;
@@ -25,6 +26,11 @@ internal static class Extensions
         builder.Services.AddOptions<PhotosOptions>().BindConfiguration(PhotosOptions.Section);
         builder.Services.AddSingleton<UploadUrlSigner>();
         builder.Services.AddSingleton<PostsCache>();
+        builder.Services.AddSingleton<NewsletterStore>();
+        builder.AddSqsClient();
+        builder.Services.AddOptions<NewsletterQueueOptions>().BindConfiguration(NewsletterQueueOptions.Section);
+        builder.Services.AddOptions<SubscriberLinkOptions>().BindConfiguration(SubscriberLinkOptions.Section).ValidatedBy(new SubscriberLinkOptionsValidator());
+        builder.Services.AddSingleton<SubscriberLinks>();
 
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidatedBy(new AdminOptionsValidator());
         builder.Services.AddSingleton<AdminAuth>();

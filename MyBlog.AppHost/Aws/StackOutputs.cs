@@ -14,7 +14,7 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
     public static readonly IReadOnlyList<string> Required =
     [
         "SiteUrl", "DistributionId", "ApiUrl", "Region", "TableName", "SiteBucket", "UploadsBucket", "MediaBucket",
-        "SmtpParameterName", "AdminTokenParameterName", "SenderAddress",
+        "SmtpParameterName", "AdminTokenParameterName", "SenderAddress", "NewsletterQueueUrl", "LinkKeyParameterName",
     ];
 
     public string this[string name] => Values.TryGetValue(name, out var value)
@@ -42,12 +42,14 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
         ? Parse(File.ReadAllText(path))
         : throw new InvalidOperationException($"No stack outputs at {path}: the deploy did not finish.");
 
-    /// <summary>What MyBlog.Api needs: the table, the uploads bucket through Transfer Acceleration, the admin token's parameter.</summary>
+    /// <summary>What MyBlog.Api needs: the table, the uploads bucket through Transfer Acceleration, the newsletter queue, its secrets' parameters.</summary>
     public IReadOnlyDictionary<string, string> ForApi() => new Dictionary<string, string>(Common())
     {
         ["Photos__UploadsBucket"] = this["UploadsBucket"],
         ["Photos__TransferAcceleration"] = "true",
         ["Secrets__Admin__Token"] = this["AdminTokenParameterName"],
+        ["Secrets__Subscribers__LinkKey"] = this["LinkKeyParameterName"],
+        ["Newsletter__QueueUrl"] = this["NewsletterQueueUrl"],
     };
 
     /// <summary>What MyBlog.Workers needs: buckets, the distribution to invalidate, SES SMTP with its credentials' parameter.</summary>
@@ -64,6 +66,8 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
         ["Mail__Security"] = "StartTls",
         ["Mail__FromAddress"] = this["SenderAddress"],
         ["Secrets__Mail"] = this["SmtpParameterName"],
+        ["Secrets__Subscribers__LinkKey"] = this["LinkKeyParameterName"],
+        ["Newsletter__QueueUrl"] = this["NewsletterQueueUrl"],
     };
 
     /// <summary>What the local edge needs: the real site and media buckets.</summary>

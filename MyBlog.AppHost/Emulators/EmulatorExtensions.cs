@@ -1,3 +1,5 @@
+using MyBlog.Core;
+
 namespace MyBlog.AppHost.Emulators;
 
 /// <summary>
@@ -95,6 +97,19 @@ public static class EmulatorExtensions
     }
 
     /// <summary>Points a service's AWS SDK clients at the emulators.</summary>
+    /// <summary>
+    /// The newsletter queue: LocalAws speaks SQS's JSON protocol for sending, so the project's SQS client is pointed
+    /// at it, with the queue's URL as SQS would give it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithNewsletterQueue(this IResourceBuilder<ProjectResource> project, IResourceBuilder<ProjectResource> localAws)
+    {
+        var endpoint = localAws.GetEndpoint("http");
+        return project
+            .WithEnvironment("Aws__SqsServiceUrl", endpoint)
+            .WithEnvironment("Newsletter__QueueUrl", ReferenceExpression.Create($"{endpoint}/000000000000/myblog-{QueueSubscriptions.Newsletter.Name}"))
+            .WaitFor(localAws);
+    }
+
     public static IResourceBuilder<ProjectResource> WithAwsEmulators(
         this IResourceBuilder<ProjectResource> project,
         IResourceBuilder<ExecutableResource>? dynamoDb,

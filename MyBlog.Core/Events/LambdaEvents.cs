@@ -7,7 +7,8 @@ using System.Text.Json.Serialization;
 
 namespace MyBlog.Core.Events;
 
-// The events Lambda delivers to the workers — DynamoDB stream records, SQS messages, S3 notifications in SQS bodies —
+// The events Lambda delivers to the workers — DynamoDB stream records, SQS messages, S3 notifications in SQS bodies,
+// SNS notifications with SES's bounces and complaints —
 // and the partial-batch answer it reads back, in AWS's documented JSON shapes. Defined once: the workers read them,
 // LocalAws writes them as Lambda would, the tests build them.
 
@@ -162,6 +163,63 @@ public sealed record S3ObjectEntity(
     public static string DecodeKey(string key) => WebUtility.UrlDecode(key);
 }
 
+/// <summary>An SNS event: Lambda delivers one notification per record.</summary>
+public sealed record SnsEvent([property: JsonPropertyName(LambdaEvents.Records)] IReadOnlyList<SnsRecord>? Records);
+
+public sealed record SnsRecord(
+    [property: JsonPropertyName("EventSource")] string? EventSource,
+    [property: JsonPropertyName("EventVersion")] string? EventVersion,
+    [property: JsonPropertyName("EventSubscriptionArn")] string? EventSubscriptionArn,
+    [property: JsonPropertyName("Sns")] SnsMessage? Sns);
+
+public sealed record SnsMessage(
+    [property: JsonPropertyName("Type")] string? Type,
+    [property: JsonPropertyName("MessageId")] string? MessageId,
+    [property: JsonPropertyName("TopicArn")] string? TopicArn,
+    [property: JsonPropertyName("Subject")] string? Subject,
+    [property: JsonPropertyName("Message")] string? Message,
+    [property: JsonPropertyName("Timestamp")] string? Timestamp);
+
+/// <summary>
+/// What SES publishes about a sent message (the configuration set's event destination: <c>eventType</c>; an
+/// identity's feedback notifications: <c>notificationType</c>). Only bounces and complaints matter here.
+/// </summary>
+public sealed record SesNotification(
+    [property: JsonPropertyName("eventType")] string? EventType,
+    [property: JsonPropertyName("notificationType")] string? NotificationType,
+    [property: JsonPropertyName("bounce")] SesBounce? Bounce,
+    [property: JsonPropertyName("complaint")] SesComplaint? Complaint)
+{
+    [JsonIgnore]
+    public string? Kind => EventType ?? NotificationType;
+
+    /// <summary>The notification in an SNS message, or null when the message is not one.</summary>
+    public static SesNotification? TryParse(string? message)
+    {
+        try
+        {
+            return message is null ? null : JsonSerializer.Deserialize(message, LambdaEventJson.Default.SesNotification);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+public sealed record SesBounce(
+    [property: JsonPropertyName("bounceType")] string? BounceType,
+    [property: JsonPropertyName("bounceSubType")] string? BounceSubType,
+    [property: JsonPropertyName("bouncedRecipients")] IReadOnlyList<SesRecipient>? BouncedRecipients);
+
+public sealed record SesComplaint(
+    [property: JsonPropertyName("complaintFeedbackType")] string? ComplaintFeedbackType,
+    [property: JsonPropertyName("complainedRecipients")] IReadOnlyList<SesRecipient>? ComplainedRecipients);
+
+public sealed record SesRecipient(
+    [property: JsonPropertyName("emailAddress")] string? EmailAddress,
+    [property: JsonPropertyName("diagnosticCode")] string? DiagnosticCode = null);
+
 /// <summary>The partial-batch answer Lambda understands: the records to retry (streams: SequenceNumber; SQS: messageId).</summary>
 public sealed record BatchResponse([property: JsonPropertyName("batchItemFailures")] IReadOnlyList<BatchItemFailure>? BatchItemFailures)
 {
@@ -182,6 +240,8 @@ public static class LambdaEvents
 
     public static string Serialize(SqsEvent sqsEvent) => JsonSerializer.Serialize(sqsEvent, LambdaEventJson.Default.SqsEvent);
 
+    public static string Serialize(SnsEvent snsEvent) => JsonSerializer.Serialize(snsEvent, LambdaEventJson.Default.SnsEvent);
+
     /// <summary>A record as JSON (LocalAws's delivery code handles records as JSON, as its filters need).</summary>
     public static JsonObject ToJson(SqsMessage message) => JsonSerializer.SerializeToNode(message, LambdaEventJson.Default.SqsMessage)!.AsObject();
 
@@ -200,5 +260,7 @@ public static class LambdaEvents
 [JsonSerializable(typeof(DynamoDbStreamRecord))]
 [JsonSerializable(typeof(S3EventNotification))]
 [JsonSerializable(typeof(BatchResponse))]
+[JsonSerializable(typeof(SnsEvent))]
+[JsonSerializable(typeof(SesNotification))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class LambdaEventJson : JsonSerializerContext;

@@ -145,19 +145,7 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
         }, ct);
     }
 
-    /// <summary>A conditional update: false when its condition did not hold.</summary>
-    private async Task<bool> TryUpdateAsync(UpdateItemRequest request, CancellationToken ct)
-    {
-        try
-        {
-            await dynamo.UpdateItemAsync(request, ct);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
-    }
+    private Task<bool> TryUpdateAsync(UpdateItemRequest request, CancellationToken ct) => dynamo.TryUpdateItemAsync(request, ct);
 
     private static Photo FromItem(string id, Dictionary<string, AttributeValue> item)
     {

@@ -24,6 +24,9 @@ public sealed record Post(
     /// <summary>A photo shown above the post and used as its Open Graph image.</summary>
     public string? CoverPhotoId { get; init; }
 
+    /// <summary>Email the post to the confirmed subscribers when it is first published (the default), or not.</summary>
+    public bool SendEmail { get; init; } = true;
+
     /// <summary>The HTML with plain images; <see cref="PostContent.ToHtml"/> with the photos gives responsive ones.</summary>
     public string Html => PostContent.ToHtml(Markdown);
 
@@ -60,7 +63,8 @@ public sealed record PostSummary(
 }
 
 /// <summary>What an author sends to create or replace a post.</summary>
-public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt, string? CoverPhotoId = null)
+public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt, string? CoverPhotoId = null,
+    bool? SendEmail = null)
 {
     public const int MaxTitleLength = 200;
     public const int MaxExcerptLength = 500;
@@ -144,7 +148,7 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
         {
             return false;
         }
-        post = new ValidPost(title!, Markdown!, tags, excerpt) { CoverPhotoId = cover };
+        post = new ValidPost(title!, Markdown!, tags, excerpt) { CoverPhotoId = cover, SendEmail = SendEmail };
         return true;
     }
 
@@ -164,4 +168,7 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
 public sealed record ValidPost(string Title, string Markdown, IReadOnlyList<string> Tags, string? Excerpt)
 {
     public string? CoverPhotoId { get; init; }
+
+    /// <summary>Null: keep what the post says (a new post: send).</summary>
+    public bool? SendEmail { get; init; }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Newsletter;
 
 namespace MyBlog.Core.Posts;
 
@@ -42,7 +43,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         for (var n = 1; n <= MaxSlugAttempts; n++)
         {
             var post = new Post(Slug.WithSuffix(baseSlug, n), input.Title, input.Markdown, input.Tags, input.Excerpt,
-                PostStatus.Draft, Version: 1, now, now, PublishedAt: null) { CoverPhotoId = input.CoverPhotoId };
+                PostStatus.Draft, Version: 1, now, now, PublishedAt: null) { CoverPhotoId = input.CoverPhotoId, SendEmail = input.SendEmail ?? true };
             try
             {
                 await dynamo.PutItemAsync(new PutItemRequest
@@ -87,14 +88,53 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             Tags = input.Tags,
             Excerpt = input.Excerpt,
             CoverPhotoId = input.CoverPhotoId,
+            SendEmail = input.SendEmail ?? current.SendEmail,
         }, ct);
 
-    /// <summary>Publishes or unpublishes. The first publication date is kept when a post is published again.</summary>
-    public Task<PostWrite> SetStatusAsync(string slug, PostStatus status, int? expectedVersion, string? traceParent, CancellationToken ct) =>
-        ChangeAsync(slug, expectedVersion, traceParent, current => current with
+    /// <summary>
+    /// Publishes or unpublishes. The first publication date is kept when a post is published again. The first
+    /// publication of a post that is to be emailed creates its newsletter job in the same transaction, so the email
+    /// is owed exactly once: never again on a later publication, an edit or a redelivery.
+    /// </summary>
+    /// <param name="sendEmail">On publishing: email it or not (stored on the post); null keeps the post's choice.</param>
+    public Task<PostWrite> SetStatusAsync(string slug, PostStatus status, int? expectedVersion, string? traceParent, CancellationToken ct,
+        bool? sendEmail = null) =>
+        WriteIfVersionAsync(slug, expectedVersion, async current =>
         {
-            Status = status,
-            PublishedAt = status == PostStatus.Published ? current.PublishedAt ?? time.GetUtcNow() : current.PublishedAt,
+            var now = time.GetUtcNow();
+            var next = current with
+            {
+                Status = status,
+                PublishedAt = status == PostStatus.Published ? current.PublishedAt ?? now : current.PublishedAt,
+                SendEmail = status == PostStatus.Published ? sendEmail ?? current.SendEmail : current.SendEmail,
+                Version = current.Version + 1,
+                UpdatedAt = now,
+            };
+            var put = new Put
+            {
+                TableName = Table,
+                Item = ToItem(next, traceParent),
+                ConditionExpression = "version = :v",
+                ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
+            };
+            if (current.PublishedAt is null && status == PostStatus.Published && next.SendEmail)
+            {
+                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+                {
+                    TransactItems = [new TransactWriteItem { Put = put }, NewsletterStore.JobPut(Table, slug, now, traceParent)],
+                }, ct);
+            }
+            else
+            {
+                await dynamo.PutItemAsync(new PutItemRequest
+                {
+                    TableName = put.TableName,
+                    Item = put.Item,
+                    ConditionExpression = put.ConditionExpression,
+                    ExpressionAttributeValues = put.ExpressionAttributeValues,
+                }, ct);
+            }
+            return next;
         }, ct);
 
     public Task<PostWrite> DeleteAsync(string slug, int? expectedVersion, CancellationToken ct) =>
@@ -204,7 +244,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             return new PostWrite(WriteOutcome.Ok, await write(current));
         }
-        catch (ConditionalCheckFailedException)
+        catch (Exception ex) when (ex is ConditionalCheckFailedException or TransactionCanceledException)
         {
             return new PostWrite(WriteOutcome.VersionConflict, await GetAsync(slug, ct));
         }
@@ -245,6 +285,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             item["coverPhotoId"] = S(post.CoverPhotoId);
         }
+        item["sendEmail"] = new AttributeValue { BOOL = post.SendEmail };
         if (post.PublishedAt is { } published)
         {
             item["publishedAt"] = S(published.ToString("O", CultureInfo.InvariantCulture));
@@ -260,7 +301,11 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     {
         var s = SummaryFromItem(item);
         return new Post(s.Slug, s.Title, Str(item, "markdown") ?? "", s.Tags, Str(item, "excerpt"), s.Status, s.Version,
-            s.CreatedAt, s.UpdatedAt, s.PublishedAt) { CoverPhotoId = Str(item, "coverPhotoId") };
+            s.CreatedAt, s.UpdatedAt, s.PublishedAt)
+        {
+            CoverPhotoId = Str(item, "coverPhotoId"),
+            SendEmail = !item.TryGetValue("sendEmail", out var send) || send.BOOL != false,
+        };
     }
 
     public static PostSummary SummaryFromItem(IReadOnlyDictionary<string, AttributeValue> item)

@@ -11,3 +11,13 @@ public static class Deployments
     public const string SiteHandler = "site-deployment";
     public const string SitePath = "/events/site-deployment";
 }
+
+/// <summary>
+/// SES's bounce and complaint notifications, published to an SNS topic that invokes a function of its own, whose
+/// Lambda Web Adapter passes them to <see cref="MailFeedbackPath"/>.
+/// </summary>
+public static class Notifications
+{
+    public const string MailFeedbackHandler = "mail-feedback";
+    public const string MailFeedbackPath = "/events/mail-feedback";
+}

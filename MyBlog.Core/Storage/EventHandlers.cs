@@ -14,6 +14,10 @@ public static class EventHandlers
     public static readonly string Publish = StreamSubscriptions.Publish.Name;
     public static readonly string SiteDeployment = Deployments.SiteHandler;
     public static readonly string Thumbnails = QueueSubscriptions.Thumbnails.Name;
+    public static readonly string NewsletterPlan = StreamSubscriptions.NewsletterPlan.Name;
+    public static readonly string NewsletterSend = QueueSubscriptions.Newsletter.Name;
+    public static readonly string MailFeedback = Notifications.MailFeedbackHandler;
 
-    public static IReadOnlyList<string> All { get; } = [WelcomeMail, WelcomeSweep, Publish, SiteDeployment, Thumbnails];
+    public static IReadOnlyList<string> All { get; } =
+        [WelcomeMail, WelcomeSweep, Publish, SiteDeployment, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback];
 }

@@ -1,21 +1,21 @@
 namespace MyBlog.Core;
 
 /// <summary>
-/// A worker fed by an SQS queue that S3 event notifications land in, with the queue's and the Lambda event source
-/// mapping's settings. The CDK stack creates the notification, queue, dead-letter queue and mapping on AWS;
-/// MyBlog.LocalAws runs the same flow locally with the same numbers.
+/// A worker fed by an SQS queue — that S3 event notifications land in, or that MyBlog itself sends to — with the
+/// queue's and the Lambda event source mapping's settings. The CDK stack creates the queue, its dead-letter queue,
+/// the mapping (and the notification) on AWS; MyBlog.LocalAws runs the same flow locally with the same numbers.
 /// </summary>
 /// <param name="Name">The worker function's short name (and the queue's).</param>
 /// <param name="Path">The Workers endpoint the Lambda Web Adapter passes the event to (AWS_LWA_PASS_THROUGH_PATH).</param>
-/// <param name="Bucket">The bucket whose ObjectCreated events feed the queue.</param>
+/// <param name="Bucket">The bucket whose ObjectCreated events feed the queue; null for a queue MyBlog sends to.</param>
 /// <param name="KeyPrefix">Only objects under this prefix raise events.</param>
 /// <param name="VisibilityTimeout">How long a received message stays hidden; AWS asks for at least six times the function timeout.</param>
 /// <param name="MaxReceiveCount">Receives after which a message moves to the dead-letter queue.</param>
 public sealed record QueueSubscription(
     string Name,
     string Path,
-    string Bucket,
-    string KeyPrefix,
+    string? Bucket,
+    string? KeyPrefix,
     int BatchSize,
     TimeSpan MaximumBatchingWindow,
     TimeSpan FunctionTimeout,
@@ -36,5 +36,20 @@ public static class QueueSubscriptions
         VisibilityTimeout: TimeSpan.FromMinutes(6),
         MaxReceiveCount: 5);
 
-    public static IReadOnlyList<QueueSubscription> All { get; } = [Thumbnails];
+    /// <summary>
+    /// Newsletter batches (<see cref="Newsletter.NewsletterBatch"/>, 50 recipients each) → the sender. One message
+    /// per invocation: 50 emails at the function's share of SES's rate take seconds, and a failure retries only them.
+    /// </summary>
+    public static readonly QueueSubscription Newsletter = new(
+        Name: "newsletter",
+        Path: "/events/newsletter",
+        Bucket: null,
+        KeyPrefix: null,
+        BatchSize: 1,
+        MaximumBatchingWindow: TimeSpan.Zero,
+        FunctionTimeout: TimeSpan.FromMinutes(2),
+        VisibilityTimeout: TimeSpan.FromMinutes(12),
+        MaxReceiveCount: 5);
+
+    public static IReadOnlyList<QueueSubscription> All { get; } = [Thumbnails, Newsletter];
 }

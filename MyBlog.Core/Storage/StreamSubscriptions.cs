@@ -56,5 +56,18 @@ public static class StreamSubscriptions
         MaximumRetryAttempts: 10,
         BisectBatchOnFunctionError: false);
 
-    public static IReadOnlyList<StreamSubscription> All { get; } = [WelcomeMail, Publish];
+    /// <summary>A post's newsletter job was created (the post's first publication): queue its recipients, once.</summary>
+    public const string NewsletterJobFilter =
+        """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"NEWSLETTER#"}]},"sk":{"S":["JOB"]}}}}""";
+
+    public static readonly StreamSubscription NewsletterPlan = new(
+        Name: "newsletter-plan",
+        Path: "/events/newsletter-plan",
+        FilterPatterns: [NewsletterJobFilter],
+        BatchSize: 1,
+        MaximumBatchingWindow: TimeSpan.Zero,
+        MaximumRetryAttempts: 10,
+        BisectBatchOnFunctionError: false);
+
+    public static IReadOnlyList<StreamSubscription> All { get; } = [WelcomeMail, Publish, NewsletterPlan];
 }

@@ -20,7 +20,14 @@ public sealed record Subscriber(
     DateTimeOffset? WelcomeSentAt,
     bool WelcomeOwed = false,
     int WelcomeAttempts = 0,
-    string? WelcomeFailure = null);
+    string? WelcomeFailure = null)
+{
+    /// <summary>Why no mail goes to this address any more (a bounce, a complaint), if none does.</summary>
+    public string? MailBlocked { get; init; }
+
+    /// <summary>Whether a newsletter goes to this subscriber now.</summary>
+    public bool ReceivesNewsletter => Status == SubscriberStatus.Confirmed && MailBlocked is null;
+}
 
 /// <summary>What a subscribe request did. The API answers the same for all three, so it reveals nobody.</summary>
 public enum SubscribeOutcome

@@ -45,6 +45,8 @@ public sealed class SubscriberStore(
         public const string ConfirmedAt = "confirmedAt";
         public const string UnsubscribeTokenHash = "unsubscribeTokenHash";
         public const string UnsubscribedAt = "unsubscribedAt";
+        public const string MailBlocked = "mailBlocked";
+        public const string MailBlockedAt = "mailBlockedAt";
     }
 
     /// <summary>The attributes that make a welcome owed; removed together when it no longer is.</summary>
@@ -146,7 +148,7 @@ public sealed class SubscriberStore(
                     "SET #lease = :lease, #due = :lease, #lsk = :leaseKey, #attempts = if_not_exists(#attempts, :zero) + :one, " +
                     "#confirmHash = :confirmHash, #confirmExpires = :confirmExpires, #unsubHash = :unsubHash",
                 ConditionExpression =
-                    "attribute_exists(#due) AND #status = :pending AND (attribute_not_exists(#lease) OR #lease < :now)" +
+                    "attribute_exists(#due) AND #status = :pending AND (attribute_not_exists(#lease) OR #lease < :now) AND attribute_not_exists(#blocked)" +
                     (onlyIfDue ? " AND #due <= :now" : ""),
                 ExpressionAttributeNames = new()
                 {
@@ -158,6 +160,7 @@ public sealed class SubscriberStore(
                     ["#confirmExpires"] = Attr.ConfirmTokenExpiresAt,
                     ["#unsubHash"] = Attr.UnsubscribeTokenHash,
                     ["#status"] = Attr.Status,
+                    ["#blocked"] = Attr.MailBlocked,
                 },
                 ExpressionAttributeValues = new()
                 {
@@ -339,6 +342,11 @@ public sealed class SubscriberStore(
         {
             return UnsubscribeOutcome.Invalid;
         }
+        return await UnsubscribeItemAsync(id, item, ct);
+    }
+
+    private async Task<UnsubscribeOutcome> UnsubscribeItemAsync(string id, Dictionary<string, AttributeValue> item, CancellationToken ct)
+    {
         if (ParseStatus(Str(item, Attr.Status)) == SubscriberStatus.Unsubscribed)
         {
             return UnsubscribeOutcome.Unsubscribed;
@@ -477,26 +485,65 @@ public sealed class SubscriberStore(
     }
 
     /// <summary>A conditional update; false (and nothing changed) when the condition does not hold.</summary>
-    private async Task<bool> TryUpdateAsync(string id, string update, string condition,
-        Dictionary<string, string> names, Dictionary<string, AttributeValue> values, CancellationToken ct)
+    private Task<bool> TryUpdateAsync(string id, string update, string condition,
+        Dictionary<string, string> names, Dictionary<string, AttributeValue> values, CancellationToken ct) =>
+        dynamo.TryUpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Table,
+            Key = Key(id),
+            UpdateExpression = update,
+            ConditionExpression = condition,
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+        }, ct);
+
+    /// <summary>
+    /// One page of the subscribers a newsletter goes to — confirmed, and not blocked by a bounce or a complaint — and
+    /// where the next page starts (null after the last). A scan: the newsletter reads every subscriber once per post,
+    /// which an index would not make cheaper, and the planner resumes from the cursor if it is interrupted.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Ids, string? Cursor)> ConfirmedPageAsync(string? cursor, CancellationToken ct)
     {
-        try
+        var response = await dynamo.ScanAsync(new ScanRequest
         {
-            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            TableName = Table,
+            ConsistentRead = true,
+            Limit = 1000,
+            ProjectionExpression = "#pk",
+            FilterExpression = "begins_with(#pk, :prefix) AND #sk = :profile AND #status = :confirmed AND attribute_not_exists(#blocked)",
+            ExpressionAttributeNames = new()
             {
-                TableName = Table,
-                Key = Key(id),
-                UpdateExpression = update,
-                ConditionExpression = condition,
-                ExpressionAttributeNames = names,
-                ExpressionAttributeValues = values,
-            }, ct);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
+                ["#pk"] = MyBlogTable.PartitionKey,
+                ["#sk"] = MyBlogTable.SortKey,
+                ["#status"] = Attr.Status,
+                ["#blocked"] = Attr.MailBlocked,
+            },
+            ExpressionAttributeValues = new()
+            {
+                [":prefix"] = S(SubscriberKeys.PartitionPrefix),
+                [":profile"] = S(SubscriberKeys.ProfileSortKey),
+                [":confirmed"] = S(StatusText(SubscriberStatus.Confirmed)),
+            },
+            ExclusiveStartKey = cursor is null ? null : ScanCursor.Decode(cursor),
+        }, ct);
+        var ids = response.Items.Select(i => SubscriberKeys.IdFromPartitionKey(Str(i, MyBlogTable.PartitionKey))).OfType<string>().ToList();
+        return (ids, response.LastEvaluatedKey is { Count: > 0 } last ? ScanCursor.Encode(last) : null);
+    }
+
+    /// <summary>
+    /// Stops all mail to an address (a hard bounce, a complaint, a permanent refusal): no welcome, no newsletter,
+    /// whatever its status. False when the address is no subscriber's.
+    /// </summary>
+    public Task<bool> BlockMailAsync(EmailAddress email, string reason, CancellationToken ct) =>
+        TryUpdateAsync(SubscriberKeys.IdFor(email), $"SET #blocked = :reason, #blockedAt = :now REMOVE {RemoveOwed}", "attribute_exists(pk)",
+            new(OwedNames) { ["#blocked"] = Attr.MailBlocked, ["#blockedAt"] = Attr.MailBlockedAt },
+            new() { [":reason"] = S(Truncate(reason)), [":now"] = S(Iso(time.GetUtcNow())) }, ct);
+
+    /// <summary>Unsubscribes without a stored token: the caller checked a signed newsletter link (<see cref="SubscriberLinks"/>).</summary>
+    public async Task<UnsubscribeOutcome> UnsubscribeSignedAsync(string id, CancellationToken ct)
+    {
+        var item = await GetAsync(id, ct);
+        return item is null ? UnsubscribeOutcome.Invalid : await UnsubscribeItemAsync(id, item, ct);
     }
 
     private async Task<Dictionary<string, AttributeValue>?> GetAsync(string id, CancellationToken ct)
@@ -524,7 +571,10 @@ public sealed class SubscriberStore(
         DateTimeOffset.TryParse(Str(item, Attr.WelcomeSentAt), CultureInfo.InvariantCulture, out var sent) ? sent : null,
         WelcomeOwed: item.ContainsKey(Attr.WelcomeDueAt),
         WelcomeAttempts: item.TryGetValue(Attr.WelcomeAttempts, out var attempts) ? int.Parse(attempts.N, CultureInfo.InvariantCulture) : 0,
-        WelcomeFailure: Str(item, Attr.WelcomeFailure));
+        WelcomeFailure: Str(item, Attr.WelcomeFailure))
+    {
+        MailBlocked = Str(item, Attr.MailBlocked),
+    };
 
     private static string StatusText(SubscriberStatus status) => status.ToString().ToLowerInvariant();
 

@@ -40,7 +40,7 @@ public static class S3NotificationsApi
                 continue;
             }
             foreach (var subscription in QueueSubscriptions.All.Where(s =>
-                         s.Bucket == bucket && key.StartsWith(s.KeyPrefix, StringComparison.Ordinal) && eventName.StartsWith("ObjectCreated:", StringComparison.Ordinal)))
+                         s.Bucket == bucket && key.StartsWith(s.KeyPrefix ?? "", StringComparison.Ordinal) && eventName.StartsWith("ObjectCreated:", StringComparison.Ordinal)))
             {
                 var message = new JsonObject { ["Records"] = new JsonArray(ToAwsShape(record, region, key, bucket)) };
                 var id = queues[subscription.Name].Send(message.ToJsonString());

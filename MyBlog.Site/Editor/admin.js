@@ -59,7 +59,9 @@ async function refreshLists() {
 }
 
 function newPost() {
-  Object.assign(state, { slug: null, etag: null, status: null });
+  Object.assign(state, { slug: null, etag: null, status: null, publishedAt: null });
+  $("send-email").checked = true;
+  watchNewsletter(null);
   setCover(null);
   for (const id of ["title", "tags", "excerpt", "markdown"]) $(id).value = "";
   $("preview").replaceChildren();
@@ -76,7 +78,9 @@ async function open(slug) {
 }
 
 function show(post, etag) {
-  Object.assign(state, { slug: post.slug, etag, status: post.status });
+  Object.assign(state, { slug: post.slug, etag, status: post.status, publishedAt: post.publishedAt });
+  $("send-email").checked = post.sendEmail;
+  watchNewsletter(post.publishedAt ? post.slug : null);
   $("title").value = post.title;
   $("tags").value = post.tags.join(", ");
   $("excerpt").value = post.excerpt || "";
@@ -89,6 +93,8 @@ function show(post, etag) {
 
 function updateButtons() {
   $("publish").disabled = state.status === "published"; // a new draft is saved first, then published
+  // Only the first publication emails: once published, the choice is made.
+  $("send-email").disabled = Boolean(state.publishedAt);
   $("unpublish").disabled = state.status !== "published";
   $("delete").disabled = !state.slug;
 }
@@ -100,6 +106,7 @@ function fields() {
     tags: $("tags").value.split(",").map((t) => t.trim()).filter(Boolean),
     excerpt: $("excerpt").value || null,
     coverPhotoId: state.cover,
+    sendEmail: $("send-email").checked,
   };
 }
 
@@ -121,10 +128,42 @@ async function save() {
 async function setStatus(action) {
   if (!(await save())) return;
   try {
-    const { data, etag } = await api("POST", `/api/admin/posts/${encodeURIComponent(state.slug)}/${action}`, undefined, { "If-Match": state.etag });
+    const query = action === "publish" ? `?sendEmail=${$("send-email").checked}` : "";
+    const { data, etag } = await api("POST", `/api/admin/posts/${encodeURIComponent(state.slug)}/${action}${query}`, undefined, { "If-Match": state.etag });
     show(data, etag);
     await refreshLists();
     say(action === "publish" ? `Published — live at ${data.url} in a few seconds` : "Unpublished");
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+// The post's email to subscribers: its job's progress, read every two seconds until everyone has an outcome.
+let newsletterTimer;
+function watchNewsletter(slug) {
+  clearTimeout(newsletterTimer);
+  const line = $("newsletter");
+  if (!slug) { line.hidden = true; return; }
+  const poll = async () => {
+    try {
+      const { data } = await api("GET", `/api/admin/posts/${encodeURIComponent(slug)}/newsletter`);
+      line.hidden = false;
+      line.dataset.status = data.status;
+      line.textContent = `Email: ${data.status} — ${data.sent} sent, ${data.queued} queued, ${data.failed} failed` +
+        (data.skipped ? `, ${data.skipped} skipped` : "");
+      if (data.status !== "sent" && state.slug === slug) newsletterTimer = setTimeout(poll, 2000);
+    } catch (error) {
+      line.hidden = true; // 404: published without email (or before the newsletter existed)
+    }
+  };
+  poll();
+}
+
+async function sendTest() {
+  if (!(await save())) return;
+  try {
+    const { data } = await api("POST", `/api/admin/posts/${encodeURIComponent(state.slug)}/newsletter/test`);
+    say(data.message);
   } catch (error) {
     say(error.message, true);
   }
@@ -254,6 +293,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("editor").addEventListener("submit", (event) => { event.preventDefault(); save(); });
   $("new-post").addEventListener("click", newPost);
   $("publish").addEventListener("click", () => setStatus("publish"));
+  $("send-test").addEventListener("click", sendTest);
   $("unpublish").addEventListener("click", () => setStatus("unpublish"));
   $("delete").addEventListener("click", async () => {
     if (!state.slug || !confirm("Delete this post? Its page disappears from the site.")) return;

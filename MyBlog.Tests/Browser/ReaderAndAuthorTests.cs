@@ -23,7 +23,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     private async Task<string> PublishAsync(string title, string markdown)
     {
         var slug = (await app.AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title, markdown, tags = new[] { "browser" } })).GetProperty("slug").GetString()!;
-        await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: "\"v1\"");
+        await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish?sendEmail=false", ifMatch: "\"v1\"");
         return slug;
     }
 
@@ -94,8 +94,13 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_author_signs_in_writes_and_publishes_and_the_post_appears_on_the_site()
+    public async Task An_author_signs_in_writes_and_publishes_and_the_post_appears_on_the_site_and_in_the_subscribers_inboxes()
     {
+        // A confirmed reader, to receive the post.
+        var subscriber = MyBlogApp.NewAddress("editor-reader");
+        await app.SubscribeAsync(new { email = subscriber });
+        var welcome = await app.Mail.PlainTextAsync((await app.Mail.WaitForAsync(subscriber)).Id);
+        (await app.Site.PostAsync(MyBlogApp.ConfirmLinkIn(welcome).PathAndQuery, null)).EnsureSuccessStatusCode();
         var page = await SignInToEditorAsync();
 
         var title = $"Written in the editor {Guid.NewGuid():N}";
@@ -104,9 +109,14 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         await page.GetByLabel("Markdown").FillAsync("Hello from the **editor**.\n\n| a | b |\n|---|---|\n| 1 | 2 |");
         await Assertions.Expect(page.Locator("#preview strong")).ToHaveTextAsync("editor");
 
+        await Assertions.Expect(page.GetByLabel("Email to subscribers")).ToBeCheckedAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Published");
         await Assertions.Expect(page.Locator("#published")).ToContainTextAsync(title);
+        // The email's progress, as the author sees it, until every subscriber has an outcome; the choice is made.
+        await Assertions.Expect(page.Locator("#newsletter")).ToContainTextAsync("Email: sent", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByLabel("Email to subscribers")).ToBeDisabledAsync();
+        Assert.Contains(await app.Mail.ToAsync(subscriber), m => m.Subject == title);
 
         var reader = await _browser.NewPageAsync();
         var slug = title.ToLowerInvariant().Replace(' ', '-');
@@ -153,6 +163,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Use as cover" }).ClickAsync();
         await Assertions.Expect(page.Locator("#cover")).ToBeVisibleAsync();
 
+        await page.GetByLabel("Email to subscribers").UncheckAsync(); // about photos, not email
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Published");
 

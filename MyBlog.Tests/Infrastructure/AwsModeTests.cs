@@ -25,7 +25,9 @@ public sealed class AwsModeTests
             "MediaBucket": "myblog-bucketsmedia-3ghi",
             "SmtpParameterName": "/myblog/ses-smtp",
             "AdminTokenParameterName": "/myblog/admin-token",
-            "SenderAddress": "hello@example.com"
+            "SenderAddress": "hello@example.com",
+            "NewsletterQueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1ABC",
+            "LinkKeyParameterName": "/myblog/link-key"
           }
         }
         """;
@@ -72,6 +74,11 @@ public sealed class AwsModeTests
         Assert.Equal("email-smtp.eu-west-1.amazonaws.com", workers["Mail__Host"]);
         Assert.Equal("/myblog/ses-smtp", workers["Secrets__Mail"]);
         Assert.Equal("myblog-bucketsmedia-3ghi", workers["Photos__MediaBucket"]);
+        Assert.All(new[] { api, workers }, project =>
+        {
+            Assert.EndsWith("/MyBlog-FunctionsNewsletterQueue-1ABC", project["Newsletter__QueueUrl"], StringComparison.Ordinal);
+            Assert.Equal("/myblog/link-key", project["Secrets__Subscribers__LinkKey"]);
+        });
 
         var web = outputs.ForWeb();
         Assert.Equal("myblog-bucketssite-1abc", web["Edge__SiteBucket"]);

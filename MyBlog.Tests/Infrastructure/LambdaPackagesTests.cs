@@ -54,6 +54,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         ["Publishing__SiteBucket"] = "myblog-bucketssite-1a2b3c4d5e6f",
         ["Publishing__DistributionId"] = "E2QWRUHAPOMQZL",
         ["Mail__Host"] = "email-smtp.eu-west-1.amazonaws.com",
+        ["Newsletter__QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1A2B3C4D5E6F",
     };
 
     private static readonly Dictionary<string, string> Parameters = new()
@@ -61,6 +62,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         ["/myblog/ses-smtp"] = """{"UserName": "AKIAIOSFODNN7EXAMPLE", "Password": "BExampleSmtpPasswordDerivedFromTheSecretKey0"}""",
         ["/myblog/admin-token"] = "an-admin-token-long-enough-to-pass-validation-0123456789",
         ["/myblog/origin-secret"] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ["/myblog/link-key"] = "a-link-key-long-enough-to-pass-validation-0123456789",
     };
 
     [Fact]
@@ -103,6 +105,9 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
     [InlineData("Api", "api")]
     [InlineData("WelcomeMail", "workers")]
     [InlineData("Thumbnails", "workers")]
+    [InlineData("NewsletterPlan", "workers")]
+    [InlineData("NewsletterSend", "workers")]
+    [InlineData("MailFeedback", "workers")]
     public async Task The_bootstrap_starts_the_function_on_the_adapter_port_with_the_template_environment(string function, string package)
     {
         await using var app = await RunningFunction.StartAsync(stack, packages, function, package);

@@ -8,7 +8,7 @@ namespace MyBlog.Tests.Infrastructure;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class StackTemplateTests(SynthesizedStack stack)
 {
-    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails"];
+    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails", "NewsletterPlan", "NewsletterSend", "MailFeedback"];
 
     /// <summary>The uploads bucket's ARN as the template spells it without referring to the bucket.</summary>
     private const string UploadsBucketArn =
@@ -320,11 +320,17 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void Stream_subscriptions_run_in_the_home_region_with_LocalAws_filters_and_limits_and_an_on_failure_queue()
     {
         var mappings = stack.OfType("AWS::Lambda::EventSourceMapping").Where(m => m.Properties["StartingPosition"] is not null).ToList();
-        Assert.Equal(2, mappings.Count);
+        Assert.Equal(3, mappings.Count);
         var failures = stack.OfType("AWS::SQS::Queue").Single(q => q.Id.StartsWith("FunctionsStreamFailures", StringComparison.Ordinal)).Id;
+        var functions = new Dictionary<StreamSubscription, string>
+        {
+            [StreamSubscriptions.WelcomeMail] = "WelcomeMail",
+            [StreamSubscriptions.Publish] = "Publish",
+            [StreamSubscriptions.NewsletterPlan] = "NewsletterPlan",
+        };
         foreach (var subscription in StreamSubscriptions.All)
         {
-            var target = stack.Function(subscription == StreamSubscriptions.WelcomeMail ? "WelcomeMail" : "Publish").Id;
+            var target = stack.Function(functions[subscription]).Id;
             var (_, mapping) = mappings.Single(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == target);
             Assert.Equal(stack.Single("AWS::DynamoDB::GlobalTable").Id, SynthesizedStack.Ref(mapping["EventSourceArn"]));
             Assert.Equal("LATEST", mapping["StartingPosition"]!.GetValue<string>());
@@ -337,7 +343,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         }
         // Lambda counts the batching window in whole seconds: none for welcome mail, one for publishing.
         Assert.Null(mappings.Single(m => m.Id.Contains("welcome", StringComparison.OrdinalIgnoreCase)).Properties["MaximumBatchingWindowInSeconds"]);
-        Assert.Equal(1, mappings.Single(m => m.Id.Contains("publish", StringComparison.OrdinalIgnoreCase)).Properties["MaximumBatchingWindowInSeconds"]!.GetValue<double>());
+        Assert.Equal(1, mappings.Single(m => m.Id.Contains("publishstream", StringComparison.OrdinalIgnoreCase)).Properties["MaximumBatchingWindowInSeconds"]!.GetValue<double>());
     }
 
     /// <summary>The CloudFront Function run in Node (its JavaScript 2.0 runtime's subset) on one viewer request.</summary>
@@ -446,9 +452,16 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
             System.Globalization.CultureInfo.InvariantCulture);
         double Reserved(string name) => stack.Function(name).Properties["ReservedConcurrentExecutions"]!.GetValue<double>();
 
-        Assert.Equal(14, Reserved("WelcomeMail") * Rate("WelcomeMail") + Reserved("WelcomeSweep") * Rate("WelcomeSweep"), precision: 2);
+        Assert.Equal(14, Reserved("WelcomeMail") * Rate("WelcomeMail") + Reserved("WelcomeSweep") * Rate("WelcomeSweep")
+            + Reserved("NewsletterSend") * Rate("NewsletterSend"), precision: 2);
         Assert.Equal(Functions.WelcomeMailConcurrency, Reserved("WelcomeMail"));
         Assert.Equal(1, Reserved("WelcomeSweep"));
+        Assert.Equal(Functions.NewsletterConcurrency, Reserved("NewsletterSend"));
+        // Half the rate is the newsletter's, and its queue never hands out more batches than it may send at once.
+        Assert.Equal(7, Reserved("NewsletterSend") * Rate("NewsletterSend"), precision: 2);
+        var newsletterMapping = stack.OfType("AWS::Lambda::EventSourceMapping").Single(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == stack.Function("NewsletterSend").Id).Properties;
+        Assert.Equal(Functions.NewsletterConcurrency, newsletterMapping["ScalingConfig"]!["MaximumConcurrency"]!.GetValue<double>());
+        Assert.Equal(QueueSubscriptions.Newsletter.BatchSize, newsletterMapping["BatchSize"]!.GetValue<double>());
         // Each stops starting sends with a whole send and a margin left before Lambda's timeout.
         var sweep = stack.Function("WelcomeSweep").Properties;
         Assert.Equal(180, sweep["Timeout"]!.GetValue<double>());
@@ -493,6 +506,50 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
+    public void The_newsletter_plans_from_the_stream_sends_from_its_queue_and_SES_feedback_reaches_its_function()
+    {
+        // The queue: visibility six times the sender's timeout, a dead-letter queue after 5 receives.
+        var queues = stack.OfType("AWS::SQS::Queue").ToList();
+        var (queueId, queue) = queues.Single(q => q.Id.StartsWith("FunctionsNewsletterQueue", StringComparison.Ordinal));
+        var deadLetters = queues.Single(q => q.Id.StartsWith("FunctionsNewsletterDeadLetters", StringComparison.Ordinal)).Id;
+        Assert.Equal(QueueSubscriptions.Newsletter.VisibilityTimeout.TotalSeconds, queue["VisibilityTimeout"]!.GetValue<double>());
+        Assert.True(QueueSubscriptions.Newsletter.VisibilityTimeout >= 6 * QueueSubscriptions.Newsletter.FunctionTimeout);
+        Assert.Equal(deadLetters, SynthesizedStack.Ref(queue["RedrivePolicy"]!["deadLetterTargetArn"]));
+        Assert.Equal(QueueSubscriptions.Newsletter.MaxReceiveCount, queue["RedrivePolicy"]!["maxReceiveCount"]!.GetValue<double>());
+
+        // Who may send to it: the planner, the sweep (which resumes a stopped planner) and the API (the test copy).
+        var senders = new[] { "NewsletterPlan", "WelcomeSweep", "Api" };
+        foreach (var function in OurFunctions)
+        {
+            var sends = RoleStatements(function).Any(s => Strings(s["Action"]).Contains("sqs:SendMessage")
+                && Strings(s["Resource"]).Any(r => r.Contains(queueId, StringComparison.Ordinal)));
+            Assert.True(sends == senders.Contains(function), $"{function} {(sends ? "may" : "may not")} send newsletter batches");
+        }
+        var sender = stack.Function("NewsletterSend").Properties;
+        Assert.Equal("newsletter", sender["Environment"]!["Variables"]!["Workers__Handler"]!.GetValue<string>());
+        Assert.Equal("/myblog/link-key", sender["Environment"]!["Variables"]!["Secrets__Subscribers__LinkKey"]!.GetValue<string>());
+        Assert.Equal("/myblog/link-key", stack.Function("Api").Properties["Environment"]!["Variables"]!["Secrets__Subscribers__LinkKey"]!.GetValue<string>());
+        // The sender never scans, deletes or writes whole items; the planner never sends mail.
+        Assert.DoesNotContain(RoleStatements("NewsletterSend").SelectMany(st => Strings(st["Action"])), a => a is "dynamodb:Scan" or "dynamodb:PutItem" or "dynamodb:DeleteItem");
+        Assert.DoesNotContain(RoleStatements("NewsletterPlan").SelectMany(st => Strings(st["Action"])), a => a.StartsWith("ssm:", StringComparison.Ordinal));
+
+        // SES: the sender identity's default configuration set publishes bounces and complaints to the topic, which
+        // SES may publish to, and whose one subscription (the feedback function) has a dead-letter queue.
+        var (setId, set) = stack.Single("AWS::SES::ConfigurationSet");
+        Assert.Equal(["BOUNCE", "COMPLAINT"], Strings(set["SuppressionOptions"]!["SuppressedReasons"]));
+        Assert.Equal(setId, SynthesizedStack.Ref(stack.Single("AWS::SES::EmailIdentity").Properties["ConfigurationSetAttributes"]!["ConfigurationSetName"]));
+        var destination = stack.Single("AWS::SES::ConfigurationSetEventDestination").Properties["EventDestination"]!;
+        Assert.Equal(["bounce", "complaint"], Strings(destination["MatchingEventTypes"]).Order());
+        var topic = stack.Single("AWS::SNS::Topic").Id;
+        Assert.Equal(topic, SynthesizedStack.Ref(destination["SnsDestination"]!["TopicARN"]));
+        Assert.Contains(stack.OfType("AWS::SNS::TopicPolicy").SelectMany(p => Statements(p.Properties)),
+            st => st["Principal"]?["Service"]?.GetValue<string>() == "ses.amazonaws.com" && Strings(st["Action"]).Contains("sns:Publish"));
+        var (_, subscription) = stack.Single("AWS::SNS::Subscription");
+        Assert.Equal(stack.Function("MailFeedback").Id, SynthesizedStack.Ref(subscription["Endpoint"]));
+        Assert.NotNull(subscription["RedrivePolicy"]);
+    }
+
+    [Fact]
     public void SES_sends_as_the_sender_identity_over_SMTP_in_the_home_region()
     {
         Assert.Equal("hello@example.com", stack.Single("AWS::SES::EmailIdentity").Properties["EmailIdentity"]!.GetValue<string>());
@@ -506,7 +563,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void Alarms_watch_the_dead_letter_queues_and_every_function_and_logs_are_kept_a_month()
     {
         var alarms = stack.OfType("AWS::CloudWatch::Alarm").ToList();
-        Assert.Equal(2, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
+        Assert.Equal(4, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
         Assert.Equal(OurFunctions.Length, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "Errors"));
         var logGroups = stack.OfType("AWS::Logs::LogGroup").ToList();
         Assert.Equal(OurFunctions.Length + 1, logGroups.Count); // and the HTTP API's access logs

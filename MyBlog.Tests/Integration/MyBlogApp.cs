@@ -285,4 +285,6 @@ public sealed class MailSink(HttpClient http)
     public Task<string> RawAsync(string id) => http.GetStringAsync($"/api/Messages/{id}/raw");
 
     public Task<string> PlainTextAsync(string id) => http.GetStringAsync($"/api/Messages/{id}/plaintext");
+
+    public Task<string> HtmlAsync(string id) => http.GetStringAsync($"/api/Messages/{id}/html");
 }

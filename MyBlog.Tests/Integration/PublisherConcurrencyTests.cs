@@ -61,7 +61,7 @@ public sealed class PublisherConcurrencyTests(MyBlogApp app) : IAsyncLifetime
     {
         Assert.True(new PostInput(title, $"Text of {title}", ["race"], null).TryValidate(out var valid, out _));
         var post = await _posts.CreateAsync(valid, null, default);
-        return (await _posts.SetStatusAsync(post.Slug, PostStatus.Published, post.Version, null, default)).Post!;
+        return (await _posts.SetStatusAsync(post.Slug, PostStatus.Published, post.Version, null, default, sendEmail: false)).Post!;
     }
 
     private async Task<Dictionary<string, string>> ManifestAsync()

@@ -36,7 +36,7 @@ public sealed class PublishingTests(MyBlogApp app)
         var slug = created.GetProperty("slug").GetString()!;
         var path = $"/posts/{slug}/";
 
-        var published = await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: "\"v1\"");
+        var published = await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish?sendEmail=false", ifMatch: "\"v1\"");
         var page = await EventuallyAsync(path, (s, b) => s == HttpStatusCode.OK);
         Assert.Equal(HttpStatusCode.OK, page.Status);
         Assert.Contains("<strong>version</strong>", page.Body);
@@ -66,7 +66,7 @@ public sealed class PublishingTests(MyBlogApp app)
     {
         var created = await AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title = $"Doomed {Guid.NewGuid():N}", markdown = "bye" });
         var slug = created.GetProperty("slug").GetString()!;
-        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: "\"v1\"");
+        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish?sendEmail=false", ifMatch: "\"v1\"");
         Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync($"/posts/{slug}/", (s, b) => s == HttpStatusCode.OK)).Status);
 
         await AdminAsync(HttpMethod.Delete, $"/api/admin/posts/{slug}", ifMatch: "\"v2\"");

@@ -4,12 +4,14 @@ using OpenTelemetry.Instrumentation.AspNetCore;
 using MimeKit;
 using MyBlog.Core;
 using MyBlog.Core.Mail;
+using MyBlog.Core.Newsletter;
 using MyBlog.Core.Subscribers;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Site.Building;
 using MyBlog.Workers.Handlers;
 using MyBlog.Workers.Mail;
+using MyBlog.Workers.Newsletter;
 using MyBlog.Workers.Publishing;
 using MyBlog.Workers.Thumbnails;
 
@@ -25,7 +27,7 @@ internal static class Extensions
         builder.AddDynamoDbClient();
         builder.Services.AddProblemDefaults();
 
-        if (handlers.Serves(EventHandlers.WelcomeMail, EventHandlers.WelcomeSweep))
+        if (handlers.Serves(EventHandlers.WelcomeMail, EventHandlers.WelcomeSweep, EventHandlers.NewsletterSend))
         {
             builder.AddMail();
         }
@@ -37,6 +39,19 @@ internal static class Extensions
         if (handlers.Serves(EventHandlers.Thumbnails))
         {
             builder.AddThumbnails();
+        }
+        // The sweep is the second path for every mail debt: owed welcomes, and newsletters whose planner stopped.
+        if (handlers.Serves(EventHandlers.NewsletterPlan, EventHandlers.WelcomeSweep))
+        {
+            builder.AddNewsletterPlanning();
+        }
+        if (handlers.Serves(EventHandlers.NewsletterSend))
+        {
+            builder.AddNewsletterSending();
+        }
+        if (handlers.Serves(EventHandlers.MailFeedback))
+        {
+            builder.AddSubscribers();
         }
         return handlers;
     }
@@ -64,15 +79,52 @@ internal static class Extensions
         {
             app.MapThumbnailsHandler();
         }
+        if (handlers.Serves(EventHandlers.NewsletterPlan))
+        {
+            app.MapNewsletterPlanHandler();
+        }
+        if (handlers.Serves(EventHandlers.NewsletterSend))
+        {
+            app.MapNewsletterSendHandler();
+        }
+        if (handlers.Serves(EventHandlers.MailFeedback))
+        {
+            app.MapMailFeedbackHandler();
+        }
+    }
+
+    private static void AddSubscribers(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WelcomeOptions>().BindConfiguration(WelcomeOptions.Section).ValidatedBy(new WelcomeOptionsValidator());
+        builder.Services.TryAddSingleton<SubscriberStore>();
+    }
+
+    private static void AddNewsletterPlanning(this IHostApplicationBuilder builder)
+    {
+        builder.AddSubscribers();
+        builder.AddSqsClient();
+        builder.Services.AddOptions<NewsletterOptions>().BindConfiguration(NewsletterOptions.Section).ValidatedBy(new NewsletterOptionsValidator());
+        builder.Services.TryAddSingleton<NewsletterStore>();
+        builder.Services.AddSingleton<NewsletterPlanner>();
+    }
+
+    private static void AddNewsletterSending(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<NewsletterOptions>().BindConfiguration(NewsletterOptions.Section).ValidatedBy(new NewsletterOptionsValidator());
+        builder.Services.AddOptions<SubscriberLinkOptions>().BindConfiguration(SubscriberLinkOptions.Section).ValidatedBy(new SubscriberLinkOptionsValidator());
+        builder.Services.AddSingleton<SubscriberLinks>();
+        builder.Services.TryAddSingleton<NewsletterStore>();
+        builder.Services.TryAddSingleton<PostStore>();
+        builder.Services.TryAddSingleton<PhotoStore>();
+        builder.Services.AddSingleton<NewsletterSender>();
     }
 
     private static void AddMail(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section).ValidatedBy(new MailOptionsValidator());
-        builder.Services.AddOptions<WelcomeOptions>().BindConfiguration(WelcomeOptions.Section).ValidatedBy(new WelcomeOptionsValidator());
+        builder.AddSubscribers();
         builder.Services.AddSingleton<IValidateOptions<MailOptions>, MailOptionsFitTheLease>();
-        builder.Services.AddSingleton<SubscriberStore>();
-        builder.Services.AddSingleton<MailPace>();
+        builder.Services.TryAddSingleton<MailPace>();
         builder.Services.AddSingleton<IMailSender, SmtpMailSender>();
         builder.Services.AddSingleton(sp =>
         {
@@ -94,7 +146,7 @@ internal static class Extensions
     {
         builder.Services.AddOptions<PublishingOptions>().BindConfiguration(PublishingOptions.Section).ValidatedBy(new PublishingOptionsValidator());
         builder.AddS3Client();
-        builder.Services.AddSingleton<PostStore>();
+        builder.Services.TryAddSingleton<PostStore>();
         builder.Services.TryAddSingleton<PhotoStore>();
         builder.Services.AddSingleton(sp =>
         {

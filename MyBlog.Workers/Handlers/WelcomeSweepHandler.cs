@@ -1,14 +1,17 @@
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
 using MyBlog.Core.Mail;
+using MyBlog.Core.Newsletter;
 using MyBlog.Workers.Mail;
+using MyBlog.Workers.Newsletter;
 
 namespace MyBlog.Workers.Handlers;
 
 /// <summary>
 /// <c>POST /events/welcome-sweep</c>: the schedule's event (EventBridge Scheduler on AWS, LocalAws's timer
 /// locally) → every owed welcome that is due gets another attempt (<see cref="WelcomeSweep"/>). The body is the
-/// schedule's input and is not needed; the answer says what the sweep did.
+/// schedule's input and is not needed; the answer says what the sweep did. It also goes on with any newsletter whose
+/// planning stopped, the second path for that debt too.
 /// </summary>
 public static class WelcomeSweepHandler
 {
@@ -20,7 +23,21 @@ public static class WelcomeSweepHandler
         return app;
     }
 
-    public static Task<WelcomeSweepResult> HandleAsync(
-        WelcomeSweep sweep, IOptions<MailOptions> mail, TimeProvider time, IHostApplicationLifetime lifetime) =>
-        sweep.RunAsync(time.GetUtcNow() + mail.Value.SweepBudget, lifetime.ApplicationStopping);
+    public static async Task<WelcomeSweepResult> HandleAsync(
+        WelcomeSweep sweep, NewsletterStore jobs, NewsletterPlanner planner, IOptions<MailOptions> mail, TimeProvider time,
+        IHostApplicationLifetime lifetime, ILogger<NewsletterPlanner> logger)
+    {
+        var ct = lifetime.ApplicationStopping;
+        var result = await sweep.RunAsync(time.GetUtcNow() + mail.Value.SweepBudget, ct);
+        // A newsletter whose planner stopped (its stream retries spent, a crash) is planned on from where it stopped.
+        foreach (var slug in await jobs.StalledPlanningAsync(time.GetUtcNow() - StalledAfter, ct))
+        {
+            logger.LogWarning("Newsletter {Slug}: planning stalled; the sweep goes on with it", slug);
+            await planner.PlanAsync(slug, ct);
+        }
+        return result;
+    }
+
+    /// <summary>A planner normally finishes within seconds of the job's creation; after this long it has stopped.</summary>
+    private static readonly TimeSpan StalledAfter = TimeSpan.FromMinutes(2);
 }

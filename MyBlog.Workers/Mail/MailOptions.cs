@@ -26,6 +26,12 @@ public sealed class MailOptions
     [Required, EmailAddress]
     public string FromAddress { get; set; } = "hello@myblog.local";
 
+    /// <summary>
+    /// The SES configuration set every message names (<c>X-SES-CONFIGURATION-SET</c>), whose event destination
+    /// publishes bounces and complaints to the stack's topic. None locally.
+    /// </summary>
+    public string? ConfigurationSet { get; set; }
+
     [Required]
     public string FromName { get; set; } = "MyBlog";
 

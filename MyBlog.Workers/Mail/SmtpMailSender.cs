@@ -26,6 +26,10 @@ public sealed class SmtpMailSender(IOptions<MailOptions> options, MailPace pace,
         span?.SetTag("server.port", mail.Port);
         span?.SetTag("messaging.message.id", message.MessageId);
 
+        if (!string.IsNullOrEmpty(mail.ConfigurationSet))
+        {
+            message.Headers.Replace("X-SES-CONFIGURATION-SET", mail.ConfigurationSet);
+        }
         await pace.WaitTurnAsync(ct);
         using var whole = CancellationTokenSource.CreateLinkedTokenSource(ct);
         whole.CancelAfter(mail.SendTimeout);

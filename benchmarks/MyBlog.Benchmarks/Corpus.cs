@@ -18,6 +18,23 @@ public static class Corpus
 
     private static readonly string[] Tags = ["aws", "dotnet", "serverless", "writing", "photos", "performance", "design", "notes"];
 
+    /// <summary>A post body like the corpus's (about 1,000 words, a code block), without front matter.</summary>
+    public static string SampleMarkdown()
+    {
+        var random = new Random(20261129);
+        var text = new StringBuilder();
+        for (var section = 1; section <= 3; section++)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"## Section {section}").AppendLine();
+            for (var p = 0; p < 3; p++)
+            {
+                text.AppendLine(Paragraph(random, 105)).AppendLine();
+            }
+        }
+        text.AppendLine("```csharp").AppendLine("var count = await lines.CountAsync();").AppendLine("```");
+        return text.ToString();
+    }
+
     public static void Write(string directory, int count)
     {
         Directory.CreateDirectory(directory);

@@ -13,6 +13,7 @@ using MyBlog.Benchmarks;
 //   deep-photo <file>            write a 16-bit RGBA PNG of almost 50 MP with EXIF orientation 6 (then: thumbnails imagesharp <file>)
 //   thumbnails <engine> <file>   the eight variants of that photo: imagesharp (MyBlog) or libvips (NetVips)
 //   cold-start <runs> name=dir…  each function's bootstrap → ready → first 200, package folders side by side
+//   newsletter [count] [rate]    one publish to [count] confirmed subscribers at the sender's pace [rate]/s: lost, doubled, throughput, memory
 switch (args.FirstOrDefault())
 {
     case "subscribe":
@@ -51,11 +52,14 @@ switch (args.FirstOrDefault())
     case "thumbnails":
         Thumbnails.Run(args[1], args[2]);
         break;
+    case "newsletter":
+        await NewsletterFanOut.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 10_000, args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50);
+        break;
     case "cold-start":
         await ColdStart.RunAsync(args[2..], int.Parse(args[1]));
         break;
     default:
-        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir…");
+        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir… | newsletter [count] [rate]");
         Environment.Exit(2);
         break;
 }

@@ -48,7 +48,7 @@ public static partial class SiteRebuild
         {
             new PostInput(post.Title, post.Markdown, post.Tags.ToList(), null).TryValidate(out var valid, out _);
             var created = await store.CreateAsync(valid, null, ct);
-            await store.SetStatusAsync(created.Slug, PostStatus.Published, created.Version, null, ct);
+            await store.SetStatusAsync(created.Slug, PostStatus.Published, created.Version, null, ct, sendEmail: false);
         });
         Console.WriteLine($"seeded {count} published posts in {clock.Elapsed.TotalSeconds:0} s");
 

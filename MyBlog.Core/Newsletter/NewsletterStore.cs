@@ -1,0 +1,345 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Options;
+
+namespace MyBlog.Core.Newsletter;
+
+/// <summary>
+/// One message on the newsletter queue: a post and up to <see cref="NewsletterStore.BatchSize"/> recipients (by
+/// subscriber id), or a test copy for the author.
+/// </summary>
+public sealed record NewsletterBatch(
+    [property: JsonPropertyName("slug")] string Slug,
+    [property: JsonPropertyName("recipients")] IReadOnlyList<string>? Recipients,
+    [property: JsonPropertyName("test")] bool Test = false,
+    [property: JsonPropertyName("traceparent")] string? TraceParent = null)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, NewsletterJson.Default.NewsletterBatch);
+
+    /// <summary>The batch in a message body, or null when the body is not one.</summary>
+    public static NewsletterBatch? TryParse(string? body)
+    {
+        try
+        {
+            return body is null ? null : JsonSerializer.Deserialize(body, NewsletterJson.Default.NewsletterBatch) is { Slug.Length: > 0 } batch ? batch : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+[JsonSerializable(typeof(NewsletterBatch))]
+internal sealed partial class NewsletterJson : JsonSerializerContext;
+
+/// <summary>A send job's progress, as the editor and the admin API show it.</summary>
+/// <param name="Status"><c>planning</c> while recipients are being queued, <c>sending</c> until each has an outcome, then <c>sent</c>.</param>
+public sealed record NewsletterProgress(string Slug, string Status, int Recipients, int Sent, int Failed, int Skipped, DateTimeOffset CreatedAt)
+{
+    public int Queued => Math.Max(0, Recipients - Sent - Failed - Skipped);
+}
+
+/// <summary>The right to send one post to one subscriber, until <see cref="LeaseUntil"/> (ms since the epoch).</summary>
+public sealed record RecipientClaim(string Slug, string SubscriberId, DateTimeOffset ClaimedAt, long LeaseUntil);
+
+/// <summary>What a claim found: the right to send, a recipient already done with, or one another sender holds now.</summary>
+public abstract record ClaimResult
+{
+    public sealed record Claimed(RecipientClaim Claim) : ClaimResult;
+
+    /// <summary>Sent, failed or skipped already: nothing more to do for this recipient, ever.</summary>
+    public sealed record Finished : ClaimResult;
+
+    /// <summary>
+    /// Another sender holds an unexpired lease (a batch delivered twice at once, or a holder that may have died):
+    /// the batch must come back later, when that lease has ended one way or the other.
+    /// </summary>
+    public sealed record HeldElsewhere : ClaimResult;
+}
+
+/// <summary>
+/// Newsletter send jobs and their per-recipient delivery markers, in the single table under <c>NEWSLETTER#{slug}</c>.
+/// </summary>
+/// <remarks>
+/// The job is created in the same transaction that publishes the post for the first time (<see cref="JobPut"/>), so a
+/// published post never lacks its job and a job is never made twice; the stream's INSERT of the job starts the
+/// planner. While recipients are still being queued the job sits in the sparse planning index (<c>gsi1</c>), where
+/// the sweep finds a planner that stopped. Each recipient's marker is claimed with a lease before the send and
+/// closed with the outcome in the same transaction as the job's counter, so a redelivered batch mails nobody twice
+/// and the counters match the markers.
+/// </remarks>
+public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> options, TimeProvider time)
+{
+    public const string PartitionPrefix = "NEWSLETTER#";
+    public const string JobSortKey = "JOB";
+    public const string RecipientPrefix = "TO#";
+
+    /// <summary>The list index's partition of jobs whose recipients are still being queued (sparse).</summary>
+    public const string PlanningList = "NEWSLETTER#PLANNING";
+
+    /// <summary>Recipients per queue message: a few seconds of sending at SES's pace, far inside the function's timeout.</summary>
+    public const int BatchSize = 50;
+
+    internal static class Attr
+    {
+        public const string Slug = "slug";
+        public const string CreatedAt = "createdAt";
+        public const string TraceParent = "traceparent";
+        public const string PlanCursor = "planCursor";
+        public const string PlannedAt = "plannedAt";
+        public const string Recipients = "recipients";
+        public const string Sent = "sent";
+        public const string Failed = "failed";
+        public const string Skipped = "skipped";
+        public const string LeaseUntil = "leaseUntil";
+        public const string SentAt = "sentAt";
+        public const string FailedAt = "failedAt";
+        public const string Failure = "failure";
+        public const string SkippedAt = "skippedAt";
+    }
+
+    private string Table => options.Value.TableName;
+
+    public static string PartitionKey(string slug) => PartitionPrefix + slug;
+
+    /// <summary>The job's first write, for the transaction that first publishes the post: only if it does not exist.</summary>
+    public static TransactWriteItem JobPut(string table, string slug, DateTimeOffset now, string? traceParent)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [MyBlogTable.PartitionKey] = S(PartitionKey(slug)),
+            [MyBlogTable.SortKey] = S(JobSortKey),
+            [Attr.Slug] = S(slug),
+            [Attr.CreatedAt] = S(now.ToString("O", CultureInfo.InvariantCulture)),
+            [Attr.Recipients] = N(0),
+            [Attr.Sent] = N(0),
+            [Attr.Failed] = N(0),
+            [Attr.Skipped] = N(0),
+            [MyBlogTable.ListPartitionKey] = S(PlanningList),
+            [MyBlogTable.ListSortKey] = S(now.ToString("O", CultureInfo.InvariantCulture)),
+        };
+        if (traceParent is not null)
+        {
+            item[Attr.TraceParent] = S(traceParent);
+        }
+        return new TransactWriteItem
+        {
+            Put = new Put { TableName = table, Item = item, ConditionExpression = "attribute_not_exists(pk)" },
+        };
+    }
+
+    public async Task<NewsletterProgress?> GetProgressAsync(string slug, CancellationToken ct)
+    {
+        var item = await GetJobAsync(slug, ct);
+        if (item is null)
+        {
+            return null;
+        }
+        int Count(string name) => item.TryGetValue(name, out var v) ? int.Parse(v.N, CultureInfo.InvariantCulture) : 0;
+        var (recipients, sent, failed, skipped) = (Count(Attr.Recipients), Count(Attr.Sent), Count(Attr.Failed), Count(Attr.Skipped));
+        var status = !item.ContainsKey(Attr.PlannedAt) ? "planning" : sent + failed + skipped < recipients ? "sending" : "sent";
+        return new NewsletterProgress(slug, status, recipients, sent, failed, skipped,
+            DateTimeOffset.Parse(item[Attr.CreatedAt].S, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Where planning stands: not found (null), done, or the cursor to go on from (null: the start).</summary>
+    public async Task<(bool Planned, string? Cursor, string? TraceParent)?> GetPlanAsync(string slug, CancellationToken ct)
+    {
+        var item = await GetJobAsync(slug, ct);
+        return item is null
+            ? null
+            : (item.ContainsKey(Attr.PlannedAt), item.GetValueOrDefault(Attr.PlanCursor)?.S, item.GetValueOrDefault(Attr.TraceParent)?.S);
+    }
+
+    /// <summary>
+    /// Records that the recipients from <paramref name="fromCursor"/> to <paramref name="nextCursor"/> are queued
+    /// (null next: all of them; the job leaves the planning index). False when another planner recorded this page
+    /// first: it goes on from there, and this one stops (the batches it queued as well are harmless duplicates).
+    /// </summary>
+    public async Task<bool> RecordPlannedAsync(string slug, string? fromCursor, string? nextCursor, int recipients, CancellationToken ct)
+    {
+        var names = new Dictionary<string, string> { ["#cursor"] = Attr.PlanCursor, ["#recipients"] = Attr.Recipients, ["#planned"] = Attr.PlannedAt };
+        var values = new Dictionary<string, AttributeValue> { [":n"] = N(recipients) };
+        var condition = "attribute_not_exists(#planned) AND " + (fromCursor is null ? "attribute_not_exists(#cursor)" : "#cursor = :from");
+        if (fromCursor is not null)
+        {
+            values[":from"] = S(fromCursor);
+        }
+        string update;
+        if (nextCursor is null)
+        {
+            update = "ADD #recipients :n SET #planned = :now REMOVE #cursor, #lpk, #lsk";
+            names["#lpk"] = MyBlogTable.ListPartitionKey;
+            names["#lsk"] = MyBlogTable.ListSortKey;
+            values[":now"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            update = "ADD #recipients :n SET #cursor = :next";
+            values[":next"] = S(nextCursor);
+        }
+        return await dynamo.TryUpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Table,
+            Key = Key(slug, JobSortKey),
+            UpdateExpression = update,
+            ConditionExpression = condition,
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+        }, ct);
+    }
+
+    /// <summary>Jobs still planning that were created before <paramref name="before"/> (the sweep's work list).</summary>
+    public async Task<IReadOnlyList<string>> StalledPlanningAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = Table,
+            IndexName = MyBlogTable.ListIndex,
+            KeyConditionExpression = "#lpk = :planning AND #lsk < :before",
+            ExpressionAttributeNames = new() { ["#lpk"] = MyBlogTable.ListPartitionKey, ["#lsk"] = MyBlogTable.ListSortKey },
+            ExpressionAttributeValues = new()
+            {
+                [":planning"] = S(PlanningList),
+                [":before"] = S(before.ToString("O", CultureInfo.InvariantCulture)),
+            },
+            Limit = 100,
+        }, ct);
+        return response.Items.Select(i => i.GetValueOrDefault(Attr.Slug)?.S).OfType<string>().ToList();
+    }
+
+    /// <summary>
+    /// Takes the right to send <paramref name="slug"/> to <paramref name="subscriberId"/>: only if nobody has sent
+    /// it, failed it or skipped it, and nobody holds an unexpired lease.
+    /// </summary>
+    public async Task<ClaimResult> TryClaimAsync(string slug, string subscriberId, TimeSpan lease, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var until = now.Add(lease).ToUnixTimeMilliseconds();
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = Table,
+                Key = Key(slug, RecipientPrefix + subscriberId),
+                UpdateExpression = "SET #lease = :until",
+                ConditionExpression = "attribute_not_exists(#sent) AND attribute_not_exists(#failed) AND attribute_not_exists(#skipped) " +
+                    "AND (attribute_not_exists(#lease) OR #lease < :now)",
+                ExpressionAttributeNames = new()
+                {
+                    ["#lease"] = Attr.LeaseUntil,
+                    ["#sent"] = Attr.SentAt,
+                    ["#failed"] = Attr.FailedAt,
+                    ["#skipped"] = Attr.SkippedAt,
+                },
+                ExpressionAttributeValues = new() { [":until"] = N(until), [":now"] = N(now.ToUnixTimeMilliseconds()) },
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            }, ct);
+            return new ClaimResult.Claimed(new RecipientClaim(slug, subscriberId, now, until));
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            var old = ex.Item ?? [];
+            return old.ContainsKey(Attr.SentAt) || old.ContainsKey(Attr.FailedAt) || old.ContainsKey(Attr.SkippedAt)
+                ? new ClaimResult.Finished()
+                : new ClaimResult.HeldElsewhere();
+        }
+    }
+
+    /// <summary>The mail server took the message. False if the lease had been taken over (the message went anyway).</summary>
+    public Task<bool> MarkSentAsync(RecipientClaim claim, CancellationToken ct) => CloseAsync(claim, Attr.SentAt, Attr.Sent, null, ct);
+
+    /// <summary>The mail server refused this recipient for good.</summary>
+    public Task<bool> MarkFailedAsync(RecipientClaim claim, string reason, CancellationToken ct) => CloseAsync(claim, Attr.FailedAt, Attr.Failed, reason, ct);
+
+    /// <summary>No longer a reader of the newsletter (unsubscribed, bounced, complained) when its turn came.</summary>
+    public Task<bool> MarkSkippedAsync(RecipientClaim claim, string reason, CancellationToken ct) => CloseAsync(claim, Attr.SkippedAt, Attr.Skipped, reason, ct);
+
+    /// <summary>Gives the claim back after a failure that may pass, so the batch's redelivery can send it.</summary>
+    /// <returns>False when the lease had been taken over already: nothing of ours to give back.</returns>
+    public Task<bool> ReleaseAsync(RecipientClaim claim, CancellationToken ct) =>
+        dynamo.TryUpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Table,
+            Key = Key(claim.Slug, RecipientPrefix + claim.SubscriberId),
+            UpdateExpression = "REMOVE #lease",
+            ConditionExpression = "#lease = :mine",
+            ExpressionAttributeNames = new() { ["#lease"] = Attr.LeaseUntil },
+            ExpressionAttributeValues = new() { [":mine"] = N(claim.LeaseUntil) },
+        }, ct);
+
+    /// <summary>The outcome on the marker and the job's counter for it, in one transaction, under this claim's lease.</summary>
+    private async Task<bool> CloseAsync(RecipientClaim claim, string outcomeAttribute, string counter, string? reason, CancellationToken ct)
+    {
+        var names = new Dictionary<string, string> { ["#outcome"] = outcomeAttribute, ["#lease"] = Attr.LeaseUntil };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":now"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+            [":mine"] = N(claim.LeaseUntil),
+        };
+        var update = "SET #outcome = :now REMOVE #lease";
+        if (reason is not null)
+        {
+            update = "SET #outcome = :now, #failure = :reason REMOVE #lease";
+            names["#failure"] = Attr.Failure;
+            values[":reason"] = S(reason.Length <= 500 ? reason : reason[..500]);
+        }
+        try
+        {
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems =
+                [
+                    new TransactWriteItem
+                    {
+                        Update = new Update
+                        {
+                            TableName = Table,
+                            Key = Key(claim.Slug, RecipientPrefix + claim.SubscriberId),
+                            UpdateExpression = update,
+                            ConditionExpression = "#lease = :mine",
+                            ExpressionAttributeNames = names,
+                            ExpressionAttributeValues = values,
+                        },
+                    },
+                    new TransactWriteItem
+                    {
+                        Update = new Update
+                        {
+                            TableName = Table,
+                            Key = Key(claim.Slug, JobSortKey),
+                            UpdateExpression = "ADD #count :one",
+                            ExpressionAttributeNames = new() { ["#count"] = counter },
+                            ExpressionAttributeValues = new() { [":one"] = N(1) },
+                        },
+                    },
+                ],
+            }, ct);
+            return true;
+        }
+        catch (TransactionCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<Dictionary<string, AttributeValue>?> GetJobAsync(string slug, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(slug, JobSortKey), ConsistentRead = true }, ct);
+        return response.IsItemSet && response.Item.Count > 0 ? response.Item : null;
+    }
+
+    private static Dictionary<string, AttributeValue> Key(string slug, string sortKey) => new()
+    {
+        [MyBlogTable.PartitionKey] = S(PartitionKey(slug)),
+        [MyBlogTable.SortKey] = S(sortKey),
+    };
+
+    private static AttributeValue S(string value) => new() { S = value };
+
+    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+}

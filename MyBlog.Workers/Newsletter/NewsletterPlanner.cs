@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Options;
+using MyBlog.Core.Newsletter;
+using MyBlog.Core.Subscribers;
+
+namespace MyBlog.Workers.Newsletter;
+
+/// <summary>
+/// Turns a send job into queue messages: the confirmed subscribers, a page at a time, in batches of
+/// <see cref="NewsletterStore.BatchSize"/>, ten messages per SQS request. Each page is recorded on the job after its
+/// messages are queued, so a planner that stops (a timeout, a crash) is resumed from the last recorded page by the
+/// stream's retry or the sweep; what it queued twice is sent once (the recipients' markers).
+/// </summary>
+public sealed class NewsletterPlanner(
+    NewsletterStore jobs, SubscriberStore subscribers, IAmazonSQS sqs, IOptions<NewsletterOptions> options, ILogger<NewsletterPlanner> logger)
+{
+    private static readonly ActivitySource Source = new("MyBlog.Newsletter");
+
+    /// <returns>The recipients this call queued.</returns>
+    public async Task<int> PlanAsync(string slug, CancellationToken ct)
+    {
+        var plan = await jobs.GetPlanAsync(slug, ct);
+        if (plan is not { Planned: false } state)
+        {
+            return 0;
+        }
+        using var span = Source.StartActivity("newsletter.plan", ActivityKind.Internal,
+            ActivityContext.TryParse(state.TraceParent, null, isRemote: true, out var parent) ? parent : default);
+        span?.SetTag("myblog.post.slug", slug);
+        var cursor = state.Cursor;
+        var queued = 0;
+        while (true)
+        {
+            var (ids, next) = await subscribers.ConfirmedPageAsync(cursor, ct);
+            await EnqueueAsync(slug, ids, state.TraceParent, ct);
+            if (!await jobs.RecordPlannedAsync(slug, cursor, next, ids.Count, ct))
+            {
+                logger.LogInformation("Newsletter {Slug}: another planner recorded this page first; it goes on", slug);
+                return queued;
+            }
+            queued += ids.Count;
+            if (next is null)
+            {
+                span?.SetTag("myblog.newsletter.recipients", queued);
+                logger.LogInformation("Newsletter {Slug}: {Count} recipient(s) queued", slug, queued);
+                return queued;
+            }
+            cursor = next;
+        }
+    }
+
+    private Task EnqueueAsync(string slug, IReadOnlyList<string> ids, string? traceParent, CancellationToken ct) =>
+        SendAsync(ids.Chunk(NewsletterStore.BatchSize).Select(batch => new NewsletterBatch(slug, batch, TraceParent: traceParent)).ToList(), ct);
+
+    private async Task SendAsync(IReadOnlyList<NewsletterBatch> batches, CancellationToken ct)
+    {
+        foreach (var request in batches.Chunk(10))
+        {
+            var response = await sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            {
+                QueueUrl = options.Value.QueueUrl,
+                Entries = request.Select((batch, i) => new SendMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.ToJson())).ToList(),
+            }, ct);
+            if (response.Failed is { Count: > 0 } failed)
+            {
+                // Retried as a whole by the caller's retry: queuing a batch twice sends nobody twice.
+                throw new InvalidOperationException($"SQS refused {failed.Count} newsletter batch(es): {failed[0].Code} {failed[0].Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using MyBlog.Core;
+using MyBlog.Core.Mail;
+using MyBlog.Core.Newsletter;
+using MyBlog.Core.Photos;
+using MyBlog.Core.Posts;
+using MyBlog.Core.Subscribers;
+
+namespace MyBlog.Workers.Newsletter;
+
+/// <summary>What became of one batch: done (every recipient has an outcome or belongs to another sender), or to retry.</summary>
+public enum BatchOutcome
+{
+    Done,
+
+    /// <summary>Some sends failed in a way that may pass: the batch comes back (SQS redelivers it) for them alone.</summary>
+    RetryLater,
+}
+
+/// <summary>
+/// Sends one batch of a newsletter: for each recipient, claim (a lease on its marker), check they still read the
+/// newsletter, send at the shared pace, record the outcome with the job's counter. A redelivered batch finds its
+/// sent recipients closed and mails nobody twice; a refusal for good marks the recipient failed and stops all mail
+/// to the address (a bounce); a failure that may pass gives the recipient back for the redelivery, and a mail
+/// server that is away stops the batch at once (the rest would only time out one by one). A recipient another
+/// sender holds makes the batch come back too: should that holder die, the redelivery sends it.
+/// </summary>
+public sealed class NewsletterSender(
+    NewsletterStore jobs,
+    SubscriberStore subscribers,
+    SubscriberLinks links,
+    PostStore posts,
+    PhotoStore photos,
+    IMailSender sender,
+    MailboxAddress from,
+    IOptions<MyBlogOptions> site,
+    IOptions<NewsletterOptions> options,
+    TimeProvider time,
+    ILogger<NewsletterSender> logger)
+{
+    private static readonly ActivitySource Source = new("MyBlog.Newsletter");
+
+    public async Task<BatchOutcome> SendAsync(NewsletterBatch batch, CancellationToken ct)
+    {
+        using var span = Source.StartActivity("newsletter.send", ActivityKind.Consumer,
+            ActivityContext.TryParse(batch.TraceParent, null, isRemote: true, out var parent) ? parent : default);
+        span?.SetTag("myblog.post.slug", batch.Slug);
+        var post = await posts.GetAsync(batch.Slug, ct);
+        var images = post is null ? [] : await photos.GetReadyImagesAsync(post.PhotoIds(), ct);
+        if (batch.Test)
+        {
+            return await SendTestAsync(post, images, ct);
+        }
+
+        var lease = options.Value.Lease;
+        var retry = false;
+        foreach (var subscriberId in batch.Recipients ?? [])
+        {
+            RecipientClaim claim;
+            switch (await jobs.TryClaimAsync(batch.Slug, subscriberId, lease, ct))
+            {
+                case ClaimResult.Claimed claimed:
+                    claim = claimed.Claim;
+                    break;
+                case ClaimResult.HeldElsewhere:
+                    // Its holder may yet die without a word: the batch comes back once the lease has ended, and the
+                    // recipient is sent then unless the holder has recorded it.
+                    retry = true;
+                    continue;
+                default:
+                    continue;
+            }
+            var subscriber = await subscribers.FindAsync(subscriberId, ct);
+            if (post is not { Status: PostStatus.Published } || subscriber is not { ReceivesNewsletter: true })
+            {
+                var why = post is not { Status: PostStatus.Published } ? "the post is no longer published"
+                    : subscriber is null ? "no such subscriber"
+                    : subscriber.MailBlocked is { } blocked ? $"mail is blocked: {blocked}"
+                    : $"the subscriber is {subscriber.Status.ToString().ToLowerInvariant()}";
+                await jobs.MarkSkippedAsync(claim, why, CancellationToken.None);
+                continue;
+            }
+
+            var unsubscribe = WelcomeEmail.UnsubscribeUrl(site.Value, subscriberId, links.UnsubscribeToken(subscriberId));
+            var message = NewsletterEmail.Create(site.Value, from, post, images, new NewsletterRecipient(subscriber.Email, subscriber.Name, unsubscribe));
+            try
+            {
+                await sender.SendAsync(message, claim.ClaimedAt + lease / 2, ct);
+            }
+            catch (MailSendException ex) when (ex.IsPermanent)
+            {
+                await jobs.MarkFailedAsync(claim, ex.Message, CancellationToken.None);
+                if (EmailAddress.TryParse(subscriber.Email, out var address, out _))
+                {
+                    await subscribers.BlockMailAsync(address, $"bounced: {ex.Message}", CancellationToken.None);
+                }
+                logger.LogWarning("Newsletter {Slug} to {SubscriberId} refused for good; no more mail goes there: {Reason}", batch.Slug, subscriberId, ex.Message);
+                continue;
+            }
+            catch (MailSendException ex)
+            {
+                await jobs.ReleaseAsync(claim, CancellationToken.None);
+                logger.LogWarning("Newsletter {Slug} to {SubscriberId} not sent ({Failure}); the batch comes back for it: {Reason}",
+                    batch.Slug, subscriberId, ex.Failure, ex.Message);
+                retry = true;
+                if (ex.Failure == MailFailure.Unavailable)
+                {
+                    break;
+                }
+                continue;
+            }
+            catch
+            {
+                await jobs.ReleaseAsync(claim, CancellationToken.None);
+                throw;
+            }
+            // The server has it: record that whatever the caller's token says, or it would be sent again.
+            if (!await jobs.MarkSentAsync(claim, CancellationToken.None))
+            {
+                logger.LogWarning("Newsletter {Slug} to {SubscriberId} was sent after its lease was taken over", batch.Slug, subscriberId);
+            }
+        }
+        return retry ? BatchOutcome.RetryLater : BatchOutcome.Done;
+    }
+
+    /// <summary>The author's copy, to the sender's own address (an SES identity, so it arrives even in SES's sandbox).</summary>
+    private async Task<BatchOutcome> SendTestAsync(Post? post, IReadOnlyDictionary<string, PhotoImage> images, CancellationToken ct)
+    {
+        if (post is null)
+        {
+            return BatchOutcome.Done;
+        }
+        var message = NewsletterEmail.Create(site.Value, from, post, images,
+            new NewsletterRecipient(from.Address, from.Name, new Uri(site.Value.SiteUri, "admin/")));
+        message.Subject = "[Test] " + message.Subject;
+        try
+        {
+            await sender.SendAsync(message, time.GetUtcNow() + options.Value.Lease / 2, ct);
+            return BatchOutcome.Done;
+        }
+        catch (MailSendException ex) when (!ex.IsPermanent)
+        {
+            return BatchOutcome.RetryLater;
+        }
+    }
+}
