@@ -69,7 +69,7 @@ public sealed class Functions : Construct
     public const int WelcomeMailConcurrency = 2;
 
     /// <summary>Instances of the newsletter sender that may send at once (its reserved concurrency).</summary>
-    public const int NewsletterConcurrency = 2;
+    public static readonly int NewsletterConcurrency = QueueSubscriptions.Newsletter.MaximumConcurrency!.Value;
 
     /// <summary>
     /// How SES's account rate is shared: a quarter for the welcome stream function's instances, a quarter for the

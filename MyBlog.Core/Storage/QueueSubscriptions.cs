@@ -11,6 +11,7 @@ namespace MyBlog.Core;
 /// <param name="KeyPrefix">Only objects under this prefix raise events.</param>
 /// <param name="VisibilityTimeout">How long a received message stays hidden; AWS asks for at least six times the function timeout.</param>
 /// <param name="MaxReceiveCount">Receives after which a message moves to the dead-letter queue.</param>
+/// <param name="MaximumConcurrency">Batches in flight at once (the mapping's maximum concurrency); null: Lambda's own scaling on AWS, one at a time locally.</param>
 public sealed record QueueSubscription(
     string Name,
     string Path,
@@ -20,7 +21,8 @@ public sealed record QueueSubscription(
     TimeSpan MaximumBatchingWindow,
     TimeSpan FunctionTimeout,
     TimeSpan VisibilityTimeout,
-    int MaxReceiveCount);
+    int MaxReceiveCount,
+    int? MaximumConcurrency = null);
 
 public static class QueueSubscriptions
 {
@@ -49,7 +51,9 @@ public static class QueueSubscriptions
         MaximumBatchingWindow: TimeSpan.Zero,
         FunctionTimeout: TimeSpan.FromMinutes(2),
         VisibilityTimeout: TimeSpan.FromMinutes(12),
-        MaxReceiveCount: 5);
+        MaxReceiveCount: 5,
+        // Two senders at once, each at its share of SES's rate (reserved concurrency on AWS, the same cap here).
+        MaximumConcurrency: 2);
 
     public static IReadOnlyList<QueueSubscription> All { get; } = [Thumbnails, Newsletter];
 }

@@ -24,8 +24,10 @@ public sealed class SqsEventSourceMappings(
             : s)
         .ToList();
 
+    /// <summary>Each subscription's pollers: as many as batches it may have in flight (its maximum concurrency, else one).</summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(queues.Subscriptions.Select(s => RunAsync(s, queues[s.Name], stoppingToken)));
+        Task.WhenAll(queues.Subscriptions.SelectMany(s =>
+            Enumerable.Range(0, s.MaximumConcurrency ?? 1).Select(_ => RunAsync(s, queues[s.Name], stoppingToken))));
 
     private async Task RunAsync(QueueSubscription subscription, LocalQueue queue, CancellationToken ct)
     {

@@ -19,6 +19,13 @@ public sealed class NewsletterOptions
     /// </summary>
     [TimeRange("00:00:02", "00:15:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Recipients of one batch sent at once. A send spends most of its time waiting on the mail server (a connection,
+    /// a TLS handshake, the dialogue), so one at a time would send far below the pace; the pace caps the rate anyway.
+    /// </summary>
+    [Range(1, 16)]
+    public int Parallelism { get; set; } = 4;
 }
 
 /// <summary>The data annotations above, compiled.</summary>

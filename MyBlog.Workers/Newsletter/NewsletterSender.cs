@@ -54,75 +54,101 @@ public sealed class NewsletterSender(
             return await SendTestAsync(post, images, ct);
         }
 
-        var lease = options.Value.Lease;
-        var retry = false;
-        foreach (var subscriberId in batch.Recipients ?? [])
-        {
-            RecipientClaim claim;
-            switch (await jobs.TryClaimAsync(batch.Slug, subscriberId, lease, ct))
+        // A few recipients at once: each send waits on the mail server for most of its time, and the process's
+        // one pace (MailPace) keeps the rate whatever the parallelism.
+        var retry = 0;
+        var unavailable = 0;
+        await Parallel.ForEachAsync(batch.Recipients ?? [],
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = ct },
+            async (subscriberId, token) =>
             {
-                case ClaimResult.Claimed claimed:
-                    claim = claimed.Claim;
-                    break;
-                case ClaimResult.HeldElsewhere:
-                    // Its holder may yet die without a word: the batch comes back once the lease has ended, and the
-                    // recipient is sent then unless the holder has recorded it.
-                    retry = true;
-                    continue;
-                default:
-                    continue;
-            }
-            var subscriber = await subscribers.FindAsync(subscriberId, ct);
-            if (post is not { Status: PostStatus.Published } || subscriber is not { ReceivesNewsletter: true })
-            {
-                var why = post is not { Status: PostStatus.Published } ? "the post is no longer published"
-                    : subscriber is null ? "no such subscriber"
-                    : subscriber.MailBlocked is { } blocked ? $"mail is blocked: {blocked}"
-                    : $"the subscriber is {subscriber.Status.ToString().ToLowerInvariant()}";
-                await jobs.MarkSkippedAsync(claim, why, CancellationToken.None);
-                continue;
-            }
+                if (Volatile.Read(ref unavailable) == 1)
+                {
+                    Interlocked.Exchange(ref retry, 1); // the server is away: the rest would only time out one by one
+                    return;
+                }
+                switch (await SendOneAsync(batch.Slug, subscriberId, post, images, token))
+                {
+                    case RecipientOutcome.RetryLater:
+                        Interlocked.Exchange(ref retry, 1);
+                        break;
+                    case RecipientOutcome.ServerUnavailable:
+                        Interlocked.Exchange(ref retry, 1);
+                        Interlocked.Exchange(ref unavailable, 1);
+                        break;
+                }
+            });
+        return retry == 1 ? BatchOutcome.RetryLater : BatchOutcome.Done;
+    }
 
-            var unsubscribe = WelcomeEmail.UnsubscribeUrl(site.Value, subscriberId, links.UnsubscribeToken(subscriberId));
-            var message = NewsletterEmail.Create(site.Value, from, post, images, new NewsletterRecipient(subscriber.Email, subscriber.Name, unsubscribe));
-            try
-            {
-                await sender.SendAsync(message, claim.ClaimedAt + lease / 2, ct);
-            }
-            catch (MailSendException ex) when (ex.IsPermanent)
-            {
-                await jobs.MarkFailedAsync(claim, ex.Message, CancellationToken.None);
-                if (EmailAddress.TryParse(subscriber.Email, out var address, out _))
-                {
-                    await subscribers.BlockMailAsync(address, $"bounced: {ex.Message}", CancellationToken.None);
-                }
-                logger.LogWarning("Newsletter {Slug} to {SubscriberId} refused for good; no more mail goes there: {Reason}", batch.Slug, subscriberId, ex.Message);
-                continue;
-            }
-            catch (MailSendException ex)
-            {
-                await jobs.ReleaseAsync(claim, CancellationToken.None);
-                logger.LogWarning("Newsletter {Slug} to {SubscriberId} not sent ({Failure}); the batch comes back for it: {Reason}",
-                    batch.Slug, subscriberId, ex.Failure, ex.Message);
-                retry = true;
-                if (ex.Failure == MailFailure.Unavailable)
-                {
-                    break;
-                }
-                continue;
-            }
-            catch
-            {
-                await jobs.ReleaseAsync(claim, CancellationToken.None);
-                throw;
-            }
-            // The server has it: record that whatever the caller's token says, or it would be sent again.
-            if (!await jobs.MarkSentAsync(claim, CancellationToken.None))
-            {
-                logger.LogWarning("Newsletter {Slug} to {SubscriberId} was sent after its lease was taken over", batch.Slug, subscriberId);
-            }
+    private enum RecipientOutcome
+    {
+        Done,
+        RetryLater,
+        ServerUnavailable,
+    }
+
+    private async Task<RecipientOutcome> SendOneAsync(string slug, string subscriberId, Post? post, IReadOnlyDictionary<string, PhotoImage> images, CancellationToken ct)
+    {
+        var lease = options.Value.Lease;
+        RecipientClaim claim;
+        switch (await jobs.TryClaimAsync(slug, subscriberId, lease, ct))
+        {
+            case ClaimResult.Claimed claimed:
+                claim = claimed.Claim;
+                break;
+            case ClaimResult.HeldElsewhere:
+                // Its holder may yet die without a word: the batch comes back once the lease has ended, and the
+                // recipient is sent then unless the holder has recorded it.
+                return RecipientOutcome.RetryLater;
+            default:
+                return RecipientOutcome.Done;
         }
-        return retry ? BatchOutcome.RetryLater : BatchOutcome.Done;
+        var subscriber = await subscribers.FindAsync(subscriberId, ct);
+        if (post is not { Status: PostStatus.Published } || subscriber is not { ReceivesNewsletter: true })
+        {
+            var why = post is not { Status: PostStatus.Published } ? "the post is no longer published"
+                : subscriber is null ? "no such subscriber"
+                : subscriber.MailBlocked is { } blocked ? $"mail is blocked: {blocked}"
+                : $"the subscriber is {subscriber.Status.ToString().ToLowerInvariant()}";
+            await jobs.MarkSkippedAsync(claim, why, CancellationToken.None);
+            return RecipientOutcome.Done;
+        }
+
+        var unsubscribe = WelcomeEmail.UnsubscribeUrl(site.Value, subscriberId, links.UnsubscribeToken(subscriberId));
+        var message = NewsletterEmail.Create(site.Value, from, post, images, new NewsletterRecipient(subscriber.Email, subscriber.Name, unsubscribe));
+        try
+        {
+            await sender.SendAsync(message, claim.ClaimedAt + lease / 2, ct);
+        }
+        catch (MailSendException ex) when (ex.IsPermanent)
+        {
+            await jobs.MarkFailedAsync(claim, ex.Message, CancellationToken.None);
+            if (EmailAddress.TryParse(subscriber.Email, out var address, out _))
+            {
+                await subscribers.BlockMailAsync(address, $"bounced: {ex.Message}", CancellationToken.None);
+            }
+            logger.LogWarning("Newsletter {Slug} to {SubscriberId} refused for good; no more mail goes there: {Reason}", slug, subscriberId, ex.Message);
+            return RecipientOutcome.Done;
+        }
+        catch (MailSendException ex)
+        {
+            await jobs.ReleaseAsync(claim, CancellationToken.None);
+            logger.LogWarning("Newsletter {Slug} to {SubscriberId} not sent ({Failure}); the batch comes back for it: {Reason}",
+                slug, subscriberId, ex.Failure, ex.Message);
+            return ex.Failure == MailFailure.Unavailable ? RecipientOutcome.ServerUnavailable : RecipientOutcome.RetryLater;
+        }
+        catch
+        {
+            await jobs.ReleaseAsync(claim, CancellationToken.None);
+            throw;
+        }
+        // The server has it: record that whatever the caller's token says, or it would be sent again.
+        if (!await jobs.MarkSentAsync(claim, CancellationToken.None))
+        {
+            logger.LogWarning("Newsletter {Slug} to {SubscriberId} was sent after its lease was taken over", slug, subscriberId);
+        }
+        return RecipientOutcome.Done;
     }
 
     /// <summary>The author's copy, to the sender's own address (an SES identity, so it arrives even in SES's sandbox).</summary>
