@@ -27,11 +27,14 @@ if (builder.Configuration.IsAwsMode())
     return;
 }
 
+// A fresh, empty blog on every run, unless Local:Persist=true keeps the data between runs (LocalData).
+var data = LocalData.From(builder);
+
 // Local stand-ins for AWS: installed on first run, then DynamoDB Local, the S3 emulator and the SMTP sink.
 var setup = builder.AddEmulatorSetup("emulators-setup");
-var dynamoDb = builder.AddDynamoDbLocal("dynamodb").WaitForCompletion(setup);
+var dynamoDb = builder.AddDynamoDbLocal("dynamodb", data).WaitForCompletion(setup);
 // The editor uploads from the site's origin, reached as localhost or 127.0.0.1.
-var s3 = builder.AddS3Emulator("s3", MyBlogBuckets.All, corsOrigins: [siteUrl, $"http://127.0.0.1:{SitePort}"]).WaitForCompletion(setup);
+var s3 = builder.AddS3Emulator("s3", MyBlogBuckets.All, corsOrigins: [siteUrl, $"http://127.0.0.1:{SitePort}"], data).WaitForCompletion(setup);
 var smtp = builder.AddSmtpSink("smtp4dev", MailUiPort).WaitForCompletion(setup);
 
 // The AWS glue without an emulator (table provisioning, stream → Lambda and S3 → SQS → Lambda delivery).
@@ -39,6 +42,7 @@ var localAws = builder.AddProject<Projects.MyBlog_LocalAws>("localaws")
     .WithAwsEmulators(dynamoDb, s3)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
     .WithEnvironment("LocalAws__FailuresDirectory", Path.Combine(Path.GetTempPath(), "myblog-failures"))
+    .WithLocalState(data)
     .WithHttpHealthCheck("/health");
 
 // The key newsletter unsubscribe links are signed with; its local value is in appsettings.json.
@@ -63,6 +67,7 @@ var api = builder.AddProject<Projects.MyBlog_Api>("api")
     .WithAwsEmulators(dynamoDb, s3)
     .WithEnvironment("Admin__Token", adminToken)
     .WithNewsletterQueue(localAws)
+    .WithPublishScheduler(localAws)
     .WithEnvironment("Subscribers__LinkKey", linkKey)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
     .WaitFor(localAws)

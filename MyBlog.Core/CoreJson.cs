@@ -7,4 +7,5 @@ namespace MyBlog.Core;
 /// Native AOT binary, where reflection-based serialization is off.
 /// </summary>
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class CoreJson : JsonSerializerContext;

@@ -13,6 +13,7 @@ using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
 using MyBlog.Core;
+using MyBlog.Core.Photos;
 using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 
 namespace MyBlog.Infrastructure;
@@ -56,6 +57,9 @@ public sealed class Functions : Construct
 
     /// <summary>Stops mail to addresses SES reports bounced or complained (through the feedback topic).</summary>
     public LambdaFunction MailFeedback { get; }
+
+    /// <summary>Publishes scheduled posts: each post's one-time schedule at its time, and a run every minute.</summary>
+    public LambdaFunction PublishDue { get; }
     public Queue NewsletterQueue { get; }
     public Queue NewsletterDeadLetterQueue { get; }
     public Queue MailFeedbackDeadLetterQueue { get; }
@@ -63,7 +67,7 @@ public sealed class Functions : Construct
     /// <summary>SES's bounce and complaint events (the configuration set's destination) → the feedback function.</summary>
     public Topic MailFeedbackTopic { get; }
 
-    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeploy, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback];
+    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeploy, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback, PublishDue];
 
     /// <summary>Instances of the welcome stream function that may send at once (its reserved concurrency).</summary>
     public const int WelcomeMailConcurrency = 2;
@@ -252,6 +256,34 @@ public sealed class Functions : Construct
         _nag.Accept(MailFeedbackTopic, "Serverless-SNSRedrivePolicy",
             "Its one subscription (the feedback function) has a dead-letter queue for deliveries SNS gives up on.");
 
+        // --- scheduled publishing: one-time schedules the API makes per post, and the recurring catch-all run ---
+        PublishDue = CreateWorker("PublishDue", EventHandlers.PublishDue, Schedules.PublishDue.Path, new Dictionary<string, string>(common),
+            timeout: Duration.Seconds(60));
+        // Reads the post and the due schedule items; publishes as the API does (the post, its schedule item, and on
+        // a first publication the newsletter job, in one transaction).
+        AllowTable(PublishDue, withListIndex: true, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem");
+        var schedulerRole = Schedule(PublishDue, Schedules.PublishDue);
+        var schedulePrefix = SchedulePrefix(stack.StackName);
+        Api.AddEnvironment("Scheduling__TargetArn", PublishDue.FunctionArn);
+        Api.AddEnvironment("Scheduling__RoleArn", schedulerRole.RoleArn);
+        Api.AddEnvironment("Scheduling__NamePrefix", schedulePrefix);
+        var postSchedules = $"arn:{stack.Partition}:scheduler:{stack.Region}:{stack.Account}:schedule/default/{schedulePrefix}-publish-*";
+        Allow(Api, ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"], postSchedules);
+        Api.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["iam:PassRole"],
+            Resources = [schedulerRole.RoleArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["iam:PassedToService"] = "scheduler.amazonaws.com" },
+            },
+        }));
+        _nag.Accept(DefaultPolicy(Api), "AwsSolutions-IAM5",
+            "A scheduled post's one-time schedule is named when the author schedules it ({stack}-publish-{hash of the slug}); the API may manage those schedules of this stack in the default group and no other.",
+            $"Resource::arn:<AWS::Partition>:scheduler:{NagText(stack.Region, "AWS::Region")}:{NagText(stack.Account, "AWS::AccountId")}:schedule/default/{schedulePrefix}-publish-*");
+        _nag.Accept(PublishDue, "Serverless-LambdaDLQ",
+            "A run that fails is retried by its schedule and, whatever happens, the next minute's run publishes whatever is due: a due post lives in the table until it is published, so a failed invocation loses nothing a dead-letter queue could keep.");
+
         _nag.Accept(StreamFailures, "AwsSolutions-SQS3",
             "This queue is itself the end of the line: the stream event sources' on-failure destination, kept 14 days and alarmed. What its records owed stays in the table (the welcome sweep delivers it).");
         foreach (var endOfLine in new[] { StreamFailures, ThumbnailsDeadLetterQueue, NewsletterDeadLetterQueue, MailFeedbackDeadLetterQueue })
@@ -313,7 +345,7 @@ public sealed class Functions : Construct
         public const double Burst = 20;
     }
 
-    /// <summary>The publisher's rights: read the posts and photos, hold its lock, write the site bucket, invalidate the distribution.</summary>
+    /// <summary>The publisher's rights: read the posts and photos, hold its lock, note the photos it waits for, write the site bucket, invalidate the distribution.</summary>
     private void AllowPublishing(LambdaFunction function, Buckets buckets, Edge edge)
     {
         var stack = Stack.Of(this);
@@ -326,6 +358,16 @@ public sealed class Functions : Construct
             Conditions = new Dictionary<string, object>
             {
                 ["ForAllValues:StringEquals"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { MyBlogTable.PublisherLockPartitionKey } },
+            },
+        }));
+        // And a note on a photo that a published page shows before it is ready (its awaitingPosts), nothing else.
+        function.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["dynamodb:UpdateItem"],
+            Resources = [_table.TableArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ForAllValues:StringLike"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { PhotoStore.PartitionPrefix + "*" } },
             },
         }));
         AllowObjects(function, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], buckets.Site, "",
@@ -472,7 +514,8 @@ public sealed class Functions : Construct
     /// A recurring EventBridge Scheduler schedule invoking the function with the schedule's input (the adapter passes
     /// it to the function's path). A run the function is too busy for is dropped, not retried: the next one comes.
     /// </summary>
-    private void Schedule(LambdaFunction function, Core.Schedule schedule)
+    /// <returns>The role EventBridge Scheduler takes to invoke the function (one-time schedules use it too).</returns>
+    private Role Schedule(LambdaFunction function, Core.Schedule schedule)
     {
         var role = new Role(this, $"{function.Node.Id}ScheduleRole", new RoleProps
         {
@@ -499,7 +542,17 @@ public sealed class Functions : Construct
                 RetryPolicy = new CfnSchedule.RetryPolicyProperty { MaximumRetryAttempts = 0 },
             },
         });
+        return role;
     }
+
+    /// <summary>
+    /// What the stack's one-time schedules are named from: the stack's name, so two blogs in one account do not
+    /// share them, short enough that "{prefix}-publish-{32 hex}" fits Scheduler's 64 characters.
+    /// </summary>
+    /// <summary>A stack property as cdk-nag prints it in a finding: its value, or the pseudo parameter it stands for.</summary>
+    private static string NagText(string value, string pseudoParameter) => Token.IsUnresolved(value) ? $"<{pseudoParameter}>" : value;
+
+    public static string SchedulePrefix(string stackName) => stackName.Length <= 20 ? stackName : stackName[..20];
 
     /// <summary>A stream subscription as an event source mapping, with the filters and limits LocalAws applies.</summary>
     private void Subscribe(LambdaFunction function, TableV2 table, StreamSubscription subscription)

@@ -14,5 +14,6 @@ app.MapS3NotificationsApi();
 app.MapQueuesApi();
 app.MapSqsApi();
 app.MapSchedulesApi();
+app.MapSchedulerApi();
 
 app.Run();

@@ -20,7 +20,8 @@ const corsOrigins = (process.env.S3_CORS_ORIGINS ?? "http://localhost:8080").spl
 const eventsUrl = process.env.S3_EVENTS_URL;
 const eventsBuckets = new Set((process.env.S3_EVENTS_BUCKETS ?? "").split(",").map((b) => b.trim()).filter(Boolean));
 
-// DynamoDB Local runs in memory; with S3_RESET=true the buckets start empty too, so the two never disagree.
+// A fresh run's DynamoDB Local is in memory; S3_RESET=true empties the buckets too, so the two never disagree
+// (with the local data kept, Local:Persist, both keep theirs).
 if (process.env.S3_RESET === "true") rmSync(directory, { recursive: true, force: true });
 
 const escapeXml = (s) => s.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c]);

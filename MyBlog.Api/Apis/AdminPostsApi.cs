@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
+using MyBlog.Api.Scheduling;
 
 namespace MyBlog.Api.Apis;
 
@@ -24,9 +25,10 @@ public static class AdminPostsApi
         admin.MapGet("/posts/{slug}", GetAsync).WithName("GetPost").WithSummary("One post with its version as ETag.");
         admin.MapPut("/posts/{slug}", UpdateAsync).WithName("UpdatePost").WithSummary("Replace a post; needs If-Match or version.");
         admin.MapDelete("/posts/{slug}", DeleteAsync).WithName("DeletePost").WithSummary("Delete a post (its page disappears); needs If-Match.");
-        admin.MapPost("/posts/{slug}/publish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct, bool? sendEmail) =>
-                SetStatusAsync(slug, PostStatus.Published, request, posts, ct, sendEmail))
-            .WithName("PublishPost").WithSummary("Publish: the static pages are generated from the stream; the first publication emails the post to the confirmed subscribers unless sendEmail=false; needs If-Match.");
+        admin.MapPost("/posts/{slug}/publish", PublishAsync)
+            .WithName("PublishPost").WithSummary("Publish now, or at a time ({\"at\": \"2026-12-01T09:00:00+09:00\"}: 202, scheduled; a time past publishes now): the static pages are generated from the stream; the first publication emails the post to the confirmed subscribers unless sendEmail is false; needs If-Match.");
+        admin.MapDelete("/posts/{slug}/schedule", CancelScheduleAsync)
+            .WithName("CancelSchedule").WithSummary("Cancel a scheduled publication; the post stays a draft; needs If-Match.");
         admin.MapPost("/posts/{slug}/unpublish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct) =>
                 SetStatusAsync(slug, PostStatus.Draft, request, posts, ct))
             .WithName("UnpublishPost").WithSummary("Unpublish: the page disappears and the lists update; needs If-Match.");
@@ -71,7 +73,10 @@ public static class AdminPostsApi
         try
         {
             var page = await posts.ListAsync(wanted.Value, null, cursor, limit ?? 50, ct);
-            return TypedResults.Ok(new PostList<PostSummaryDto>(page.Items.Select(PostSummaryDto.From).ToList(), page.NextCursor));
+            // Drafts show when they are scheduled (a handful of schedule items, read in one query).
+            var scheduled = wanted == PostStatus.Draft ? await posts.ScheduledAsync(ct) : [];
+            return TypedResults.Ok(new PostList<PostSummaryDto>(
+                page.Items.Select(p => PostSummaryDto.From(p, scheduled.TryGetValue(p.Slug, out var at) ? at : null)).ToList(), page.NextCursor));
         }
         catch (FormatException ex)
         {
@@ -133,6 +138,129 @@ public static class AdminPostsApi
             WriteOutcome.NotFound => NotFound(slug),
             _ => Conflict(result.Post),
         };
+    }
+
+    private const string PublishExample = """{"at": "2026-12-01T09:00:00+09:00", "sendEmail": true}""";
+
+    /// <summary>
+    /// Publish now (no body, or no <c>at</c>), or schedule: the post is published by itself at <c>at</c>, exactly as
+    /// this would publish it then. Scheduling again moves the schedule; a time already past publishes now.
+    /// </summary>
+    public static async Task<Results<Ok<PostDto>, Accepted<PostDto>, ValidationProblem, ProblemHttpResult>> PublishAsync(
+        string slug, HttpRequest request, HttpResponse response, PostStore posts, PublishScheduler scheduler, TimeProvider time,
+        ILogger<PublishScheduler> logger, CancellationToken ct, bool? sendEmail = null)
+    {
+        PublishRequest? body = null;
+        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            (body, var problem) = await RequestBody.ReadJsonAsync(request, 4096, PublishExample, ApiJson.Default.PublishRequest, ct);
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+        if (!TryExpectedVersion(request, null, out var expected, out var versionProblem))
+        {
+            return versionProblem;
+        }
+        if (expected is null)
+        {
+            return VersionRequired("publishing");
+        }
+        var send = body?.SendEmail ?? sendEmail;
+        var now = time.GetUtcNow();
+        if (body?.At is not { } text)
+        {
+            return Widen(await SetStatusAsync(slug, PostStatus.Published, request, posts, ct, send));
+        }
+        if (!PublishRequest.TryParseAt(text, out var at))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["at"] = ["A time with its offset from UTC, like 2026-12-01T09:00:00+09:00 or 2026-12-01T00:00:00Z."],
+            }, title: "The schedule is not valid");
+        }
+        if (at > now + PublishSchedule.MaxAhead)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["at"] = [$"A post can be scheduled at most {PublishSchedule.MaxAhead.TotalDays:0} days ahead."],
+            }, title: "The schedule is not valid");
+        }
+        if (at <= now)
+        {
+            // A time already past: publish now, as the schedule would have.
+            return Widen(await SetStatusAsync(slug, PostStatus.Published, request, posts, ct, send));
+        }
+        if (await posts.GetAsync(slug, ct) is { Status: PostStatus.Published })
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already published",
+                detail: $"The post '{slug}' is published; only a draft can be scheduled. Unpublish it first to schedule it again.");
+        }
+        var result = await posts.ScheduleAsync(slug, at, expected.Value, send, Activity.Current?.Id, ct);
+        if (result.Outcome != WriteOutcome.Ok)
+        {
+            return result.Outcome == WriteOutcome.NotFound ? NotFound(slug) : Conflict(result.Post);
+        }
+        try
+        {
+            await scheduler.ScheduleAsync(slug, result.Post!.ScheduledAt!.Value, ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            // The schedule item is written: the recurring publish-due run publishes it within its interval.
+            logger.LogWarning(ex, "The one-time schedule of {Slug} could not be made; the recurring run will publish it", slug);
+        }
+        response.Headers.ETag = PostDto.ETag(result.Post!);
+        return TypedResults.Accepted($"/api/admin/posts/{Uri.EscapeDataString(slug)}", PostDto.From(result.Post!));
+    }
+
+    private static Results<Ok<PostDto>, Accepted<PostDto>, ValidationProblem, ProblemHttpResult> Widen(
+        Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult> result) => result.Result switch
+        {
+            Ok<PostDto> ok => ok,
+            ValidationProblem invalid => invalid,
+            ProblemHttpResult problem => problem,
+            var other => throw new InvalidOperationException($"Unexpected result {other}"),
+        };
+
+    public static async Task<Results<Ok<PostDto>, ProblemHttpResult>> CancelScheduleAsync(
+        string slug, HttpRequest request, HttpResponse response, PostStore posts, PublishScheduler scheduler, ILogger<PublishScheduler> logger,
+        CancellationToken ct)
+    {
+        if (!TryExpectedVersion(request, null, out var expected, out var versionProblem))
+        {
+            return versionProblem;
+        }
+        if (expected is null)
+        {
+            return VersionRequired("cancelling a schedule");
+        }
+        var post = await posts.GetAsync(slug, ct);
+        if (post is null)
+        {
+            return NotFound(slug);
+        }
+        if (post.ScheduledAt is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not scheduled", detail: $"The post '{slug}' has no schedule to cancel.");
+        }
+        var result = await posts.CancelScheduleAsync(slug, expected.Value, Activity.Current?.Id, ct);
+        if (result.Outcome != WriteOutcome.Ok)
+        {
+            return result.Outcome == WriteOutcome.NotFound ? NotFound(slug) : Conflict(result.Post);
+        }
+        try
+        {
+            await scheduler.CancelAsync(slug, ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            // Harmless if it fires: the post no longer names that time, so the run publishes nothing.
+            logger.LogWarning(ex, "The one-time schedule of {Slug} could not be deleted; when it fires it will find nothing to do", slug);
+        }
+        response.Headers.ETag = PostDto.ETag(result.Post!);
+        return TypedResults.Ok(PostDto.From(result.Post!));
     }
 
     private static async Task<Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult>> SetStatusAsync(

@@ -18,6 +18,7 @@ namespace MyBlog.Api.Apis;
 [JsonSerializable(typeof(PostInput))]
 [JsonSerializable(typeof(PostUpdate))]
 [JsonSerializable(typeof(PreviewRequest))]
+[JsonSerializable(typeof(PublishRequest))]
 [JsonSerializable(typeof(PreviewResponse))]
 [JsonSerializable(typeof(PostDto))]
 [JsonSerializable(typeof(PostList<PostSummaryDto>))]

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using MyBlog.Api.Apis;
+using MyBlog.Api.Scheduling;
 using MyBlog.Core;
 using MyBlog.Core.Newsletter;
 using MyBlog.Core.Photos;
@@ -31,6 +32,8 @@ internal static class Extensions
         builder.Services.AddOptions<NewsletterQueueOptions>().BindConfiguration(NewsletterQueueOptions.Section);
         builder.Services.AddOptions<SubscriberLinkOptions>().BindConfiguration(SubscriberLinkOptions.Section).ValidatedBy(new SubscriberLinkOptionsValidator());
         builder.Services.AddSingleton<SubscriberLinks>();
+        builder.Services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section);
+        builder.Services.AddHttpClient<PublishScheduler>();
 
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidatedBy(new AdminOptionsValidator());
         builder.Services.AddSingleton<AdminAuth>();

@@ -19,9 +19,13 @@ public static class EmulatorExtensions
     public static IResourceBuilder<ExecutableResource> AddEmulatorSetup(this IDistributedApplicationBuilder builder, string name) =>
         builder.AddExecutable(name, "node", EmulatorsDirectory(builder), "setup.mjs");
 
-    /// <summary>DynamoDB Local 1.25.1 in memory; one shared database whatever the caller's credentials or region.</summary>
-    public static IResourceBuilder<ExecutableResource> AddDynamoDbLocal(this IDistributedApplicationBuilder builder, string name)
+    /// <summary>
+    /// DynamoDB Local 1.25.1, one shared database whatever the caller's credentials or region: in memory, or in the
+    /// persisted data folder when <paramref name="data"/> keeps it.
+    /// </summary>
+    public static IResourceBuilder<ExecutableResource> AddDynamoDbLocal(this IDistributedApplicationBuilder builder, string name, LocalData data)
     {
+        var databaseDirectory = data.Persist ? data.Folder("dynamodb") : null;
         var dynamo = builder.AddExecutable(name, "java", Path.Combine(EmulatorsDirectory(builder), "dynamodb"))
             .WithHttpEndpoint(name: "http");
         var endpoint = dynamo.GetEndpoint("http");
@@ -31,7 +35,15 @@ public static class EmulatorExtensions
                 context.Args.Add("-Djava.library.path=./DynamoDBLocal_lib");
                 context.Args.Add("-jar");
                 context.Args.Add("DynamoDBLocal.jar");
-                context.Args.Add("-inMemory");
+                if (databaseDirectory is null)
+                {
+                    context.Args.Add("-inMemory");
+                }
+                else
+                {
+                    context.Args.Add("-dbPath");
+                    context.Args.Add(databaseDirectory);
+                }
                 context.Args.Add("-sharedDb");
                 context.Args.Add("-disableTelemetry");
                 context.Args.Add("-port");
@@ -43,16 +55,16 @@ public static class EmulatorExtensions
 
     /// <summary>
     /// s3rver 3.7.1 behind the SDK-compatibility front in emulators/s3.mjs, with the buckets created at start —
-    /// empty, like the in-memory DynamoDB Local beside it.
+    /// empty, like the in-memory DynamoDB Local beside it, unless <paramref name="data"/> keeps them.
     /// </summary>
     public static IResourceBuilder<ExecutableResource> AddS3Emulator(
-        this IDistributedApplicationBuilder builder, string name, IEnumerable<string> buckets, IEnumerable<string> corsOrigins)
+        this IDistributedApplicationBuilder builder, string name, IEnumerable<string> buckets, IEnumerable<string> corsOrigins, LocalData data)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "myblog-s3", builder.Environment.EnvironmentName);
+        var directory = data.Persist ? data.Folder("s3") : Path.Combine(Path.GetTempPath(), "myblog-s3", builder.Environment.EnvironmentName);
         return builder.AddExecutable(name, "node", EmulatorsDirectory(builder), "s3.mjs")
             .WithHttpEndpoint(name: "http", env: "PORT")
             .WithEnvironment("S3_DIRECTORY", directory)
-            .WithEnvironment("S3_RESET", "true")
+            .WithEnvironment("S3_RESET", data.Persist ? "false" : "true")
             .WithEnvironment("S3_BUCKETS", string.Join(',', buckets))
             .WithEnvironment("S3_CORS_ORIGINS", string.Join(',', corsOrigins))
             .WithHttpHealthCheck("/_emulator/health");
@@ -96,7 +108,13 @@ public static class EmulatorExtensions
             .WithHttpHealthCheck("/api/Messages");
     }
 
-    /// <summary>Points a service's AWS SDK clients at the emulators.</summary>
+    /// <summary>
+    /// LocalAws keeps what AWS would keep between runs beside the persisted data: where each stream mapping has read
+    /// to (as Lambda keeps a mapping's position), so a restart neither replays nor skips the table's changes.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithLocalState(this IResourceBuilder<ProjectResource> localAws, LocalData data) =>
+        data.Persist ? localAws.WithEnvironment("LocalAws__StateDirectory", data.Folder("localaws")) : localAws;
+
     /// <summary>
     /// The newsletter queue: LocalAws speaks SQS's JSON protocol for sending, so the project's SQS client is pointed
     /// at it, with the queue's URL as SQS would give it.
@@ -110,6 +128,16 @@ public static class EmulatorExtensions
             .WaitFor(localAws);
     }
 
+    /// <summary>
+    /// EventBridge Scheduler for posts' one-time schedules: LocalAws speaks the part of its API MyBlog uses, and runs
+    /// the target function (named by its ARN) at the time.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithPublishScheduler(this IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource> localAws) =>
+        api.WithEnvironment("Scheduling__ServiceUrl", localAws.GetEndpoint("http"))
+            .WithEnvironment("Scheduling__TargetArn", $"arn:aws:lambda:{LocalRegion}:000000000000:function:{Schedules.PublishDue.Name}")
+            .WithEnvironment("Scheduling__RoleArn", "arn:aws:iam::000000000000:role/myblog-local-scheduler");
+
+    /// <summary>Points a service's AWS SDK clients at the emulators.</summary>
     public static IResourceBuilder<ProjectResource> WithAwsEmulators(
         this IResourceBuilder<ProjectResource> project,
         IResourceBuilder<ExecutableResource>? dynamoDb,

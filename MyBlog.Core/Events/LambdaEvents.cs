@@ -65,6 +65,16 @@ public static class StreamImage
             ? s.GetString()
             : null;
 
+    /// <summary>A string set attribute's members (empty when absent or of another type).</summary>
+    public static IReadOnlyList<string> GetStringSet(this IReadOnlyDictionary<string, JsonElement>? image, string name) =>
+        image is not null
+        && image.TryGetValue(name, out var value)
+        && value.ValueKind == JsonValueKind.Object
+        && value.TryGetProperty("SS", out var set)
+        && set.ValueKind == JsonValueKind.Array
+            ? [.. set.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
+            : [];
+
     /// <summary>The W3C trace context the API stored on the item, so the worker's spans join the reader's trace.</summary>
     public static ActivityContext? TraceContext(this IReadOnlyDictionary<string, JsonElement>? image) =>
         ActivityContext.TryParse(image.GetString(TraceParent), null, isRemote: true, out var context) ? context : null;

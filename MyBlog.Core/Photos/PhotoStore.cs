@@ -113,6 +113,29 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
             },
         }, ct);
 
+    /// <summary>The published posts that showed this photo before it was ready (<see cref="TryAwaitReadyAsync"/>).</summary>
+    public const string AwaitingPostsAttribute = "awaitingPosts";
+
+    /// <summary>
+    /// Notes that the published post <paramref name="slug"/> shows this photo before it is ready, so the photo's
+    /// becoming ready re-renders that page: the stream record of that change carries the list. False when the photo
+    /// is ready already (the caller renders the page again now) or does not exist.
+    /// </summary>
+    public Task<bool> TryAwaitReadyAsync(string id, string slug, CancellationToken ct) =>
+        TryUpdateAsync(new UpdateItemRequest
+        {
+            TableName = options.Value.TableName,
+            Key = Key(id),
+            UpdateExpression = "ADD #awaiting :slug",
+            ConditionExpression = "attribute_exists(pk) AND #status <> :ready",
+            ExpressionAttributeNames = new() { ["#status"] = "status", ["#awaiting"] = AwaitingPostsAttribute },
+            ExpressionAttributeValues = new()
+            {
+                [":ready"] = new AttributeValue(PhotoStatus.Ready),
+                [":slug"] = new AttributeValue { SS = [slug] },
+            },
+        }, ct);
+
     /// <summary>Records why a photo cannot be used; never overwrites a ready photo.</summary>
     public Task<bool> MarkFailedAsync(string id, string reason, string? sourceETag, long? originalBytes, CancellationToken ct)
     {

@@ -27,6 +27,9 @@ public sealed record Post(
     /// <summary>Email the post to the confirmed subscribers when it is first published (the default), or not.</summary>
     public bool SendEmail { get; init; } = true;
 
+    /// <summary>When a draft is to be published by itself (<see cref="PublishSchedule"/>); null: not scheduled.</summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+
     /// <summary>The HTML with plain images; <see cref="PostContent.ToHtml"/> with the photos gives responsive ones.</summary>
     public string Html => PostContent.ToHtml(Markdown);
 

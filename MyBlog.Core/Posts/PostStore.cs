@@ -102,51 +102,168 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         WriteIfVersionAsync(slug, expectedVersion, async current =>
         {
             var now = time.GetUtcNow();
+            var publishing = status == PostStatus.Published;
             var next = current with
             {
                 Status = status,
-                PublishedAt = status == PostStatus.Published ? current.PublishedAt ?? now : current.PublishedAt,
-                SendEmail = status == PostStatus.Published ? sendEmail ?? current.SendEmail : current.SendEmail,
+                PublishedAt = publishing ? current.PublishedAt ?? now : current.PublishedAt,
+                SendEmail = publishing ? sendEmail ?? current.SendEmail : current.SendEmail,
+                // Published, by hand or by its schedule: the schedule is spent.
+                ScheduledAt = publishing ? null : current.ScheduledAt,
                 Version = current.Version + 1,
                 UpdatedAt = now,
             };
-            var put = new Put
+            var writes = new List<TransactWriteItem> { new() { Put = VersionedPut(next, current.Version, traceParent) } };
+            if (publishing && current.ScheduledAt is not null)
             {
-                TableName = Table,
-                Item = ToItem(next, traceParent),
-                ConditionExpression = "version = :v",
-                ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
-            };
-            if (current.PublishedAt is null && status == PostStatus.Published && next.SendEmail)
-            {
-                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
-                {
-                    TransactItems = [new TransactWriteItem { Put = put }, NewsletterStore.JobPut(Table, slug, now, traceParent)],
-                }, ct);
+                writes.Add(new TransactWriteItem { Delete = new Delete { TableName = Table, Key = ScheduleKey(slug) } });
             }
-            else
+            if (current.PublishedAt is null && publishing && next.SendEmail)
             {
-                await dynamo.PutItemAsync(new PutItemRequest
-                {
-                    TableName = put.TableName,
-                    Item = put.Item,
-                    ConditionExpression = put.ConditionExpression,
-                    ExpressionAttributeValues = put.ExpressionAttributeValues,
-                }, ct);
+                writes.Add(NewsletterStore.JobPut(Table, slug, now, traceParent));
             }
+            await WriteAllAsync(writes, ct);
             return next;
         }, ct);
+
+    /// <summary>
+    /// Schedules a draft to publish itself at <paramref name="at"/> (replacing any earlier schedule of it), with
+    /// the email choice it will be published with.
+    /// </summary>
+    public Task<PostWrite> ScheduleAsync(string slug, DateTimeOffset at, int expectedVersion, bool? sendEmail, string? traceParent, CancellationToken ct) =>
+        WriteIfVersionAsync(slug, expectedVersion, async current =>
+        {
+            at = PublishSchedule.Normalize(at);
+            var next = current with
+            {
+                ScheduledAt = at,
+                SendEmail = sendEmail ?? current.SendEmail,
+                Version = current.Version + 1,
+                UpdatedAt = time.GetUtcNow(),
+            };
+            var schedule = ScheduleKey(slug);
+            schedule["slug"] = S(slug);
+            schedule["at"] = S(PublishSchedule.Stamp(at));
+            schedule[MyBlogTable.ListPartitionKey] = S(PublishSchedule.ListKey);
+            schedule[MyBlogTable.ListSortKey] = S(PublishSchedule.SortKey(at, slug));
+            if (traceParent is not null)
+            {
+                schedule["traceparent"] = S(traceParent);
+            }
+            await WriteAllAsync(
+            [
+                new TransactWriteItem { Put = VersionedPut(next, current.Version, traceParent, mustBeDraft: true) },
+                new TransactWriteItem { Put = new Put { TableName = Table, Item = schedule } },
+            ], ct);
+            return next;
+        }, ct);
+
+    /// <summary>Cancels a post's schedule; it stays a draft.</summary>
+    public Task<PostWrite> CancelScheduleAsync(string slug, int expectedVersion, string? traceParent, CancellationToken ct) =>
+        WriteIfVersionAsync(slug, expectedVersion, async current =>
+        {
+            var next = current with { ScheduledAt = null, Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
+            await WriteAllAsync(
+            [
+                new TransactWriteItem { Put = VersionedPut(next, current.Version, traceParent) },
+                new TransactWriteItem { Delete = new Delete { TableName = Table, Key = ScheduleKey(slug) } },
+            ], ct);
+            return next;
+        }, ct);
+
+    /// <summary>Every scheduled post and its time, from the schedule items (the index; an editor's list).</summary>
+    public async Task<Dictionary<string, DateTimeOffset>> ScheduledAsync(CancellationToken ct) =>
+        (await DueAsync(DateTimeOffset.MaxValue, ct)).ToDictionary(d => d.Slug,
+            d => DateTimeOffset.Parse(d.At, CultureInfo.InvariantCulture), StringComparer.Ordinal);
+
+    /// <summary>The scheduled posts whose time has come, soonest first: (slug, time) from the schedule items.</summary>
+    public async Task<IReadOnlyList<(string Slug, string At)>> DueAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var due = new List<(string, string)>();
+        Dictionary<string, AttributeValue>? startKey = null;
+        do
+        {
+            var response = await dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = Table,
+                IndexName = MyBlogTable.ListIndex,
+                KeyConditionExpression = "gsi1pk = :scheduled AND gsi1sk < :bound",
+                ExpressionAttributeValues = new()
+                {
+                    [":scheduled"] = S(PublishSchedule.ListKey),
+                    [":bound"] = S(PublishSchedule.DueBound(now)),
+                },
+                ExclusiveStartKey = startKey,
+            }, ct);
+            foreach (var item in response.Items ?? [])
+            {
+                if (item[MyBlogTable.ListSortKey].S.Split('#', 2) is [var at, var slug])
+                {
+                    due.Add((slug, at));
+                }
+            }
+            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (startKey is not null);
+        return due;
+    }
+
+    /// <summary>
+    /// Publishes a scheduled post whose time <paramref name="at"/> has come, exactly as the author's publish does
+    /// (the post's email choice included). Nothing happens when the post was published, moved or cancelled since
+    /// the schedule was read; a post deleted meanwhile has its schedule item removed. True when it was published.
+    /// </summary>
+    public async Task<bool> PublishDueAsync(string slug, string at, string? traceParent, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var current = await GetAsync(slug, ct);
+            if (current is null)
+            {
+                await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = Table, Key = ScheduleKey(slug) }, ct);
+                return false;
+            }
+            if (current.ScheduledAt is not { } scheduled || PublishSchedule.Stamp(scheduled) != at)
+            {
+                return false;
+            }
+            var result = await SetStatusAsync(slug, PostStatus.Published, current.Version, traceParent, ct);
+            if (result.Outcome == WriteOutcome.Ok)
+            {
+                return true;
+            }
+            // An edit landed between the read and the write: read it again and publish that version.
+        }
+        throw new InvalidOperationException($"The post '{slug}' kept changing while its schedule was publishing it; the next run tries again.");
+    }
 
     public Task<PostWrite> DeleteAsync(string slug, int? expectedVersion, CancellationToken ct) =>
         WriteIfVersionAsync(slug, expectedVersion, async current =>
         {
-            await dynamo.DeleteItemAsync(new DeleteItemRequest
+            var delete = new Delete
             {
                 TableName = Table,
                 Key = Key(slug),
                 ConditionExpression = "version = :v",
                 ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
-            }, ct);
+            };
+            if (current.ScheduledAt is null)
+            {
+                await dynamo.DeleteItemAsync(new DeleteItemRequest
+                {
+                    TableName = delete.TableName,
+                    Key = delete.Key,
+                    ConditionExpression = delete.ConditionExpression,
+                    ExpressionAttributeValues = delete.ExpressionAttributeValues,
+                }, ct);
+                return current;
+            }
+            // A scheduled post takes its schedule with it.
+            await WriteAllAsync(
+            [
+                new TransactWriteItem { Delete = delete },
+                new TransactWriteItem { Delete = new Delete { TableName = Table, Key = ScheduleKey(slug) } },
+            ], ct);
             return current;
         }, ct);
 
@@ -215,13 +332,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         WriteIfVersionAsync(slug, expectedVersion, async current =>
         {
             var next = change(current) with { Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
-            await dynamo.PutItemAsync(new PutItemRequest
-            {
-                TableName = Table,
-                Item = ToItem(next, traceParent),
-                ConditionExpression = "version = :v",
-                ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
-            }, ct);
+            await WriteAllAsync([new TransactWriteItem { Put = VersionedPut(next, current.Version, traceParent) }], ct);
             return next;
         }, ct);
 
@@ -249,6 +360,42 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             return new PostWrite(WriteOutcome.VersionConflict, await GetAsync(slug, ct));
         }
     }
+
+    /// <summary>The post's item, on condition that it is still at <paramref name="version"/> (and a draft, if asked).</summary>
+    private Put VersionedPut(Post next, int version, string? traceParent, bool mustBeDraft = false) => new()
+    {
+        TableName = Table,
+        Item = ToItem(next, traceParent),
+        ConditionExpression = mustBeDraft ? "version = :v AND #status = :draft" : "version = :v",
+        ExpressionAttributeNames = mustBeDraft ? new() { ["#status"] = "status" } : null,
+        ExpressionAttributeValues = mustBeDraft
+            ? new() { [":v"] = N(version), [":draft"] = S("draft") }
+            : new() { [":v"] = N(version) },
+    };
+
+    /// <summary>One write as a plain conditional put (the common case), several as one transaction.</summary>
+    private async Task WriteAllAsync(IReadOnlyList<TransactWriteItem> writes, CancellationToken ct)
+    {
+        if (writes is [{ Put: { } put }])
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = put.TableName,
+                Item = put.Item,
+                ConditionExpression = put.ConditionExpression,
+                ExpressionAttributeNames = put.ExpressionAttributeNames,
+                ExpressionAttributeValues = put.ExpressionAttributeValues,
+            }, ct);
+            return;
+        }
+        await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [.. writes] }, ct);
+    }
+
+    private static Dictionary<string, AttributeValue> ScheduleKey(string slug) => new()
+    {
+        [MyBlogTable.PartitionKey] = S(PartitionPrefix + slug),
+        [MyBlogTable.SortKey] = S(PublishSchedule.SortKeyValue),
+    };
 
     public static string ListKey(PostStatus status) => "POSTS#" + status.ToString().ToLowerInvariant();
 
@@ -286,6 +433,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             item["coverPhotoId"] = S(post.CoverPhotoId);
         }
         item["sendEmail"] = new AttributeValue { BOOL = post.SendEmail };
+        if (post.ScheduledAt is { } scheduled)
+        {
+            item["scheduledAt"] = S(PublishSchedule.Stamp(scheduled));
+        }
         if (post.PublishedAt is { } published)
         {
             item["publishedAt"] = S(published.ToString("O", CultureInfo.InvariantCulture));
@@ -305,6 +456,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             CoverPhotoId = Str(item, "coverPhotoId"),
             SendEmail = !item.TryGetValue("sendEmail", out var send) || send.BOOL != false,
+            ScheduledAt = Str(item, "scheduledAt") is { } scheduled ? DateTimeOffset.Parse(scheduled, CultureInfo.InvariantCulture) : null,
         };
     }
 

@@ -17,7 +17,8 @@ public static class EventHandlers
     public static readonly string NewsletterPlan = StreamSubscriptions.NewsletterPlan.Name;
     public static readonly string NewsletterSend = QueueSubscriptions.Newsletter.Name;
     public static readonly string MailFeedback = Notifications.MailFeedbackHandler;
+    public static readonly string PublishDue = Schedules.PublishDue.Name;
 
     public static IReadOnlyList<string> All { get; } =
-        [WelcomeMail, WelcomeSweep, Publish, SiteDeployment, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback];
+        [WelcomeMail, WelcomeSweep, Publish, SiteDeployment, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback, PublishDue];
 }

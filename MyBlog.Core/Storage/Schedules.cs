@@ -18,5 +18,11 @@ public static class Schedules
     /// <summary>Every owed welcome that the stream's fast path did not deliver gets another attempt once it is due.</summary>
     public static readonly Schedule WelcomeSweep = new("welcome-sweep", "/events/welcome-sweep", TimeSpan.FromMinutes(1));
 
-    public static IReadOnlyList<Schedule> All { get; } = [WelcomeSweep];
+    /// <summary>
+    /// Scheduled posts that are due are published (the catch-all behind each post's one-time schedule, which
+    /// invokes the same path at the post's time).
+    /// </summary>
+    public static readonly Schedule PublishDue = new("publish-due", "/events/publish-due", TimeSpan.FromMinutes(1));
+
+    public static IReadOnlyList<Schedule> All { get; } = [WelcomeSweep, PublishDue];
 }

@@ -46,10 +46,17 @@ public static class StreamSubscriptions
     public const string UnpublishedPostFilter =
         """{"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"POST#"}]}},"OldImage":{"status":{"S":["published"]}}}}""";
 
+    /// <summary>
+    /// A photo became ready: the published pages that showed it before (its <c>awaitingPosts</c>) are rendered again
+    /// with its variants.
+    /// </summary>
+    public const string PhotoReadyFilter =
+        """{"eventName":["MODIFY"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"PHOTO#"}]}},"NewImage":{"status":{"S":["ready"]}},"OldImage":{"status":{"S":[{"anything-but":["ready"]}]}}}}""";
+
     public static readonly StreamSubscription Publish = new(
         Name: "publish",
         Path: "/events/publish",
-        FilterPatterns: [PublishedPostFilter, UnpublishedPostFilter],
+        FilterPatterns: [PublishedPostFilter, UnpublishedPostFilter, PhotoReadyFilter],
         BatchSize: 100,
         // A burst of edits is published as one site update. Lambda counts the window in whole seconds.
         MaximumBatchingWindow: TimeSpan.FromSeconds(1),

@@ -41,5 +41,11 @@ public sealed class LocalAwsOptions
     /// <summary>Where failed batches are written, one JSON file each (the local on-failure destination).</summary>
     public string? FailuresDirectory { get; set; }
 
+    /// <summary>
+    /// Where LocalAws keeps what must outlive a restart when the local data does (the stream mappings' positions);
+    /// none: everything starts afresh, as the in-memory table does.
+    /// </summary>
+    public string? StateDirectory { get; set; }
+
     public List<EventSourceMappingOptions> StreamMappings { get; set; } = [];
 }

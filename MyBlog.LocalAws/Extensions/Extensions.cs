@@ -61,6 +61,7 @@ internal static class Extensions
         builder.Services.AddSingleton<FunctionInvoker>();
         builder.Services.AddSingleton<OnFailureDestination>();
         builder.Services.AddSingleton<BatchDelivery>();
+        builder.Services.AddSingleton<StreamCheckpoints>();
         builder.Services.AddHostedService<StreamEventSourceMappings>();
 
         builder.Services.AddSingleton(sp => new LocalQueues(
@@ -69,6 +70,8 @@ internal static class Extensions
 
         builder.Services.AddSingleton<LocalScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalScheduler>());
+        builder.Services.AddSingleton<OneTimeSchedules>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OneTimeSchedules>());
     }
 
     private static EventSourceMappingOptions ToMapping(StreamSubscription subscription) => new()

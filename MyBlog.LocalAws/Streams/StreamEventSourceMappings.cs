@@ -15,6 +15,7 @@ public sealed class StreamEventSourceMappings(
     TableProvisioner provisioner,
     DynamoDbStreamsClient streams,
     BatchDelivery delivery,
+    StreamCheckpoints checkpoints,
     IOptions<LocalAwsOptions> options,
     ILogger<StreamEventSourceMappings> logger) : BackgroundService
 {
@@ -40,7 +41,7 @@ public sealed class StreamEventSourceMappings(
             {
                 if (DateTime.UtcNow - lastDescribe > DescribeInterval)
                 {
-                    await DiscoverShardsAsync(streamArn, shards, ct);
+                    await DiscoverShardsAsync(mapping, streamArn, shards, ct);
                     lastDescribe = DateTime.UtcNow;
                 }
 
@@ -73,7 +74,7 @@ public sealed class StreamEventSourceMappings(
         }
     }
 
-    private async Task DiscoverShardsAsync(string streamArn, Dictionary<string, ShardState> shards, CancellationToken ct)
+    private async Task DiscoverShardsAsync(EventSourceMappingOptions mapping, string streamArn, Dictionary<string, ShardState> shards, CancellationToken ct)
     {
         string? startAfter = null;
         do
@@ -84,7 +85,10 @@ public sealed class StreamEventSourceMappings(
                 var id = shard!["ShardId"]!.GetValue<string>();
                 if (!shards.ContainsKey(id))
                 {
-                    shards[id] = new ShardState(id, shard["ParentShardId"]?.GetValue<string>());
+                    shards[id] = new ShardState(id, shard["ParentShardId"]?.GetValue<string>())
+                    {
+                        Checkpoint = checkpoints.Get(streamArn, mapping.Name, id),
+                    };
                 }
             }
             startAfter = description?["LastEvaluatedShardId"]?.GetValue<string>();
@@ -106,6 +110,7 @@ public sealed class StreamEventSourceMappings(
 
         var response = await streams.GetRecordsAsync(shard.Iterator, GetRecordsLimit, ct);
         var records = response[LambdaEvents.Records]?.AsArray() ?? [];
+        var filteredOut = false;
         foreach (var node in records)
         {
             var record = node!.AsObject();
@@ -119,6 +124,7 @@ public sealed class StreamEventSourceMappings(
             {
                 // Lambda drops records its filter rejects; they never reach the function.
                 shard.Checkpoint = BatchDelivery.SequenceNumber(record) ?? shard.Checkpoint;
+                filteredOut = true;
             }
         }
 
@@ -134,6 +140,11 @@ public sealed class StreamEventSourceMappings(
             shard.Pending.RemoveRange(0, batch.Count);
             shard.Checkpoint = BatchDelivery.SequenceNumber(batch[^1]) ?? shard.Checkpoint;
             shard.FirstPendingAt = shard.Pending.Count > 0 ? DateTime.UtcNow : null;
+            checkpoints.Set(streamArn, mapping.Name, shard.Id, shard.Checkpoint);
+        }
+        if (filteredOut && shard.Pending.Count == 0)
+        {
+            checkpoints.Set(streamArn, mapping.Name, shard.Id, shard.Checkpoint);
         }
         return records.Count > 0;
     }

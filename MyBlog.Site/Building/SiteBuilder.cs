@@ -37,31 +37,17 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
     public async Task<List<SitePage>> ListPagesAsync(IReadOnlyList<PostSummary> newestFirst)
     {
         var pages = new List<SitePage>(site.Assets.Files);
-        var oldestFirst = newestFirst.Reverse().ToList();
-        var archivePages = (oldestFirst.Count + PageSize - 1) / PageSize;
-
-        // Home: the newest posts; "older" leads to the archive page holding the next one.
-        var olderFromHome = newestFirst.Count > PageSize ? ArchivePath(PageOf(oldestFirst.Count - PageSize - 1)) : null;
-        pages.Add(await ListAsync("/", site.Name, null, newestFirst.Take(PageSize).ToList(), olderFromHome, null,
-            $"The latest posts on {site.Name}."));
-
-        for (var number = 1; number <= archivePages; number++)
-        {
-            var slice = oldestFirst.Skip((number - 1) * PageSize).Take(PageSize).Reverse().ToList();
-            // No "of N" in the heading: the page count changes with every tenth post and would rewrite every page.
-            pages.Add(await ListAsync(ArchivePath(number), $"Page {number}", $"Posts, page {number}", slice,
-                number > 1 ? ArchivePath(number - 1) : null,
-                number < archivePages ? ArchivePath(number + 1) : "/",
-                $"Posts on {site.Name}, page {number}."));
-        }
+        await AddSeriesAsync(pages, "/", newestFirst, site.Name, null, $"The latest posts on {site.Name}.",
+            number => ($"Page {number}", $"Posts, page {number}", $"Posts on {site.Name}, page {number}."));
 
         var tags = newestFirst.SelectMany(p => p.Tags.Select(t => (Tag: t, Post: p)))
             .GroupBy(x => x.Tag, x => x.Post)
             .OrderBy(g => g.Key, StringComparer.Ordinal);
         foreach (var tag in tags)
         {
-            pages.Add(await ListAsync(SiteInfo.TagPath(tag.Key), $"#{tag.Key}", $"Posts tagged #{tag.Key}", tag.ToList(), null, null,
-                $"Posts on {site.Name} tagged {tag.Key}."));
+            await AddSeriesAsync(pages, SiteInfo.TagPath(tag.Key), tag.ToList(), $"#{tag.Key}", $"Posts tagged #{tag.Key}",
+                $"Posts on {site.Name} tagged {tag.Key}.",
+                number => ($"#{tag.Key}, page {number}", $"Posts tagged #{tag.Key}, page {number}", $"Posts on {site.Name} tagged {tag.Key}, page {number}."));
         }
 
         pages.Add(new SitePage("/feed.xml", Feeds.Atom(site, newestFirst), "application/atom+xml; charset=utf-8", SitePage.Revalidate));
@@ -76,9 +62,43 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
         return pages;
     }
 
-    public static string ArchivePath(int number) => $"/page/{number}/";
+    public static string ArchivePath(int number) => PagePath("/", number);
+
+    /// <summary>Page <paramref name="number"/> of the series under <paramref name="basePath"/> (the site's, or a tag's).</summary>
+    public static string PagePath(string basePath, int number) => $"{basePath}page/{number}/";
 
     private static int PageOf(int oldestFirstIndex) => oldestFirstIndex / PageSize + 1;
+
+    /// <summary>
+    /// A list and its numbered pages: the first page at <paramref name="basePath"/> shows the newest posts, and
+    /// page n under it holds posts (n−1)·10+1 to n·10 counted from the oldest — so a new post changes the first page
+    /// and the newest numbered page only, whether the series is the whole site or one tag with hundreds of posts.
+    /// </summary>
+    private async Task AddSeriesAsync(List<SitePage> pages, string basePath, IReadOnlyList<PostSummary> newestFirst,
+        string title, string? heading, string description, Func<int, (string Title, string Heading, string Description)> page)
+    {
+        var oldestFirst = newestFirst.Reverse().ToList();
+        var numbered = (oldestFirst.Count + PageSize - 1) / PageSize;
+
+        // The first page: the newest posts; "older" leads to the numbered page holding the next one.
+        var olderFromFirst = newestFirst.Count > PageSize ? PagePath(basePath, PageOf(oldestFirst.Count - PageSize - 1)) : null;
+        pages.Add(await ListAsync(basePath, title, heading, newestFirst.Take(PageSize).ToList(), olderFromFirst, null, description));
+        if (olderFromFirst is null && basePath != "/")
+        {
+            return; // a tag that fits on one page needs no numbered pages
+        }
+
+        for (var number = 1; number <= numbered; number++)
+        {
+            var slice = oldestFirst.Skip((number - 1) * PageSize).Take(PageSize).Reverse().ToList();
+            var (pageTitle, pageHeading, pageDescription) = page(number);
+            // No "of N" in the heading: the page count changes with every tenth post and would rewrite every page.
+            pages.Add(await ListAsync(PagePath(basePath, number), pageTitle, pageHeading, slice,
+                number > 1 ? PagePath(basePath, number - 1) : null,
+                number < numbered ? PagePath(basePath, number + 1) : basePath,
+                pageDescription));
+        }
+    }
 
     private async Task<SitePage> ListAsync(string path, string title, string? heading, IReadOnlyList<PostSummary> posts,
         string? older, string? newer, string description) => new(path,

@@ -53,15 +53,22 @@ async function refreshLists() {
       if (post.slug === state.slug) link.setAttribute("aria-current", "true");
       link.addEventListener("click", (event) => { event.preventDefault(); open(post.slug); });
       item.append(link);
+      if (post.scheduledAt) {
+        const when = document.createElement("small");
+        when.className = "scheduled";
+        when.textContent = ` ⏰ ${new Date(post.scheduledAt).toLocaleString()}`;
+        item.append(when);
+      }
       return item;
     }));
   }
 }
 
 function newPost() {
-  Object.assign(state, { slug: null, etag: null, status: null, publishedAt: null });
+  Object.assign(state, { slug: null, etag: null, status: null, publishedAt: null, scheduledAt: null });
   $("send-email").checked = true;
   watchNewsletter(null);
+  watchSchedule(null);
   setCover(null);
   for (const id of ["title", "tags", "excerpt", "markdown"]) $(id).value = "";
   $("preview").replaceChildren();
@@ -78,9 +85,10 @@ async function open(slug) {
 }
 
 function show(post, etag) {
-  Object.assign(state, { slug: post.slug, etag, status: post.status, publishedAt: post.publishedAt });
+  Object.assign(state, { slug: post.slug, etag, status: post.status, publishedAt: post.publishedAt, scheduledAt: post.scheduledAt });
   $("send-email").checked = post.sendEmail;
   watchNewsletter(post.publishedAt ? post.slug : null);
+  watchSchedule(post.scheduledAt ? post.slug : null);
   $("title").value = post.title;
   $("tags").value = post.tags.join(", ");
   $("excerpt").value = post.excerpt || "";
@@ -96,6 +104,12 @@ function updateButtons() {
   // Only the first publication emails: once published, the choice is made.
   $("send-email").disabled = Boolean(state.publishedAt);
   $("unpublish").disabled = state.status !== "published";
+  $("schedule").disabled = state.status === "published";
+  $("schedule-at").disabled = state.status === "published";
+  $("cancel-schedule").hidden = !state.scheduledAt;
+  const line = $("scheduled");
+  line.hidden = !state.scheduledAt;
+  line.textContent = state.scheduledAt ? `Scheduled for ${new Date(state.scheduledAt).toLocaleString()}` : "";
   $("delete").disabled = !state.slug;
 }
 
@@ -136,6 +150,58 @@ async function setStatus(action) {
   } catch (error) {
     say(error.message, true);
   }
+}
+
+// Publishing later: the time is the author's local time, sent with its offset (as UTC).
+async function schedule() {
+  const value = $("schedule-at").value;
+  if (!value) { say("Choose when to publish first.", true); return; }
+  if (!(await save())) return;
+  try {
+    const at = new Date(value).toISOString();
+    const { data, etag } = await api("POST", `/api/admin/posts/${encodeURIComponent(state.slug)}/publish`,
+      { at, sendEmail: $("send-email").checked }, { "If-Match": state.etag });
+    show(data, etag);
+    await refreshLists();
+    say(data.status === "published" ? `Published — live at ${data.url} in a few seconds` : `Scheduled for ${new Date(data.scheduledAt).toLocaleString()}`);
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+async function cancelSchedule() {
+  try {
+    const { data, etag } = await api("DELETE", `/api/admin/posts/${encodeURIComponent(state.slug)}/schedule`, undefined, { "If-Match": state.etag });
+    show(data, etag);
+    await refreshLists();
+    say("Schedule cancelled; the post stays a draft");
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+// A scheduled post open in the editor: once its time has come, see it published (every five seconds until then).
+let scheduleTimer;
+function watchSchedule(slug) {
+  clearTimeout(scheduleTimer);
+  if (!slug) return;
+  const poll = async () => {
+    if (state.slug !== slug) return;
+    try {
+      const { data, etag } = await api("GET", `/api/admin/posts/${encodeURIComponent(slug)}`);
+      if (state.slug !== slug) return;
+      if (data.status === "published") {
+        show(data, etag);
+        await refreshLists();
+        say(`Published on schedule — live at ${data.url}`);
+        return;
+      }
+    } catch (error) {
+      // Away for a moment (or deleted elsewhere): keep the editor as it is.
+    }
+    scheduleTimer = setTimeout(poll, 5000);
+  };
+  scheduleTimer = setTimeout(poll, Math.max(1000, new Date(state.scheduledAt) - Date.now()));
 }
 
 // The post's email to subscribers: its job's progress, read every two seconds until everyone has an outcome.
@@ -294,6 +360,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("new-post").addEventListener("click", newPost);
   $("publish").addEventListener("click", () => setStatus("publish"));
   $("send-test").addEventListener("click", sendTest);
+  $("schedule").addEventListener("click", schedule);
+  $("cancel-schedule").addEventListener("click", cancelSchedule);
   $("unpublish").addEventListener("click", () => setStatus("unpublish"));
   $("delete").addEventListener("click", async () => {
     if (!state.slug || !confirm("Delete this post? Its page disappears from the site.")) return;

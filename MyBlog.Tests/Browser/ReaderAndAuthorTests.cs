@@ -127,6 +127,42 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_author_schedules_a_post_in_the_editor_and_it_publishes_itself_on_time()
+    {
+        // An author in Seoul: the editor takes their local time and sends the instant.
+        await using var context = await _browser.NewContextAsync(new() { TimezoneId = "Asia/Seoul" });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(Site + "/admin/");
+        await page.GetByLabel("Admin token").FillAsync(MyBlogApp.AdminToken);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        var title = $"Scheduled in the editor {Guid.NewGuid():N}";
+        await page.GetByLabel("Title").FillAsync(title);
+        await page.GetByLabel("Markdown").FillAsync("Out *on time*.");
+        await page.GetByLabel("Email to subscribers").UncheckAsync();
+        var at = DateTimeOffset.UtcNow.AddSeconds(20);
+        await page.GetByLabel("Publish at").FillAsync(at.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd'T'HH:mm:ss"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Schedule", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("#scheduled")).ToContainTextAsync("Scheduled for");
+        await Assertions.Expect(page.Locator("#drafts")).ToContainTextAsync(title);
+        await Assertions.Expect(page.Locator("#drafts .scheduled")).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel schedule" })).ToBeVisibleAsync();
+        var slug = title.ToLowerInvariant().Replace(' ', '-');
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await app.Site.GetAsync($"/posts/{slug}/")).StatusCode);
+        var post = await app.AdminAsync(HttpMethod.Get, $"/api/admin/posts/{slug}");
+        Assert.InRange(post.GetProperty("scheduledAt").GetDateTimeOffset() - at, TimeSpan.FromSeconds(-1), TimeSpan.FromSeconds(1));
+
+        // At its time the post publishes itself; the editor, left open, sees it.
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Published on schedule", new() { Timeout = 45_000 });
+        await Assertions.Expect(page.Locator("#published")).ToContainTextAsync(title);
+        var reader = await _browser.NewPageAsync();
+        await GotoWhenPublishedAsync(reader, $"/posts/{slug}/");
+        Assert.Equal(title, await reader.Locator("article h1").InnerTextAsync());
+        Assert.True(DateTimeOffset.UtcNow - at < TimeSpan.FromSeconds(15 + 15), "published too late");
+    }
+
+    [Fact]
     public async Task An_author_drops_a_photo_into_the_editor_makes_it_the_cover_and_the_page_shows_it_through_the_edge()
     {
         var page = await SignInToEditorAsync();

@@ -55,6 +55,8 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         ["Publishing__DistributionId"] = "E2QWRUHAPOMQZL",
         ["Mail__Host"] = "email-smtp.eu-west-1.amazonaws.com",
         ["Newsletter__QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1A2B3C4D5E6F",
+        ["Scheduling__TargetArn"] = "arn:aws:lambda:eu-west-1:123456789012:function:MyBlog-FunctionsPublishDue-1A2B3C4D5E6F",
+        ["Scheduling__RoleArn"] = "arn:aws:iam::123456789012:role/MyBlog-FunctionsPublishDueScheduleRole-1A2B3C4D5E6F",
     };
 
     private static readonly Dictionary<string, string> Parameters = new()

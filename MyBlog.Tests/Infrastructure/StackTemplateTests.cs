@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MyBlog.Core;
+using MyBlog.Core.Posts;
 using MyBlog.Infrastructure;
 
 namespace MyBlog.Tests.Infrastructure;
@@ -8,7 +9,7 @@ namespace MyBlog.Tests.Infrastructure;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class StackTemplateTests(SynthesizedStack stack)
 {
-    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails", "NewsletterPlan", "NewsletterSend", "MailFeedback"];
+    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails", "NewsletterPlan", "NewsletterSend", "MailFeedback", "PublishDue"];
 
     /// <summary>The uploads bucket's ARN as the template spells it without referring to the bucket.</summary>
     private const string UploadsBucketArn =
@@ -427,7 +428,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void The_welcome_sweep_runs_every_minute_from_EventBridge_Scheduler_with_a_role_that_may_invoke_it_alone()
     {
         var sweep = stack.Function("WelcomeSweep");
-        var (_, schedule) = stack.Single("AWS::Scheduler::Schedule");
+        var (_, schedule) = stack.Single("AWS::Scheduler::Schedule", s => s["Target"]!["Input"]!.GetValue<string>() == Schedules.WelcomeSweep.Input);
         Assert.Equal("rate(1 minute)", schedule["ScheduleExpression"]!.GetValue<string>());
         Assert.Equal("OFF", schedule["FlexibleTimeWindow"]!["Mode"]!.GetValue<string>());
         var target = schedule["Target"]!;
@@ -443,6 +444,33 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
             .SelectMany(p => Statements(p.Properties)).Single();
         Assert.Equal(["lambda:InvokeFunction"], Strings(invoke["Action"]));
         Assert.Equal(sweep.Id, SynthesizedStack.Ref(invoke["Resource"]));
+    }
+
+    [Fact]
+    public void Scheduled_posts_are_published_by_their_one_time_schedules_and_a_run_every_minute()
+    {
+        var publishDue = stack.Function("PublishDue");
+        var (_, recurring) = stack.Single("AWS::Scheduler::Schedule", s => s["Target"]!["Input"]!.GetValue<string>() == Schedules.PublishDue.Input);
+        Assert.Equal("rate(1 minute)", recurring["ScheduleExpression"]!.GetValue<string>());
+        Assert.Equal(publishDue.Id, SynthesizedStack.Ref(recurring["Target"]!["Arn"]));
+        Assert.Equal(Schedules.PublishDue.Path, publishDue.Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]!.GetValue<string>());
+
+        // The API makes each post's one-time schedule: it knows the target and the role, and may pass that role
+        // to EventBridge Scheduler only, and manage only this stack's post schedules.
+        var api = stack.Function("Api");
+        var variables = api.Properties["Environment"]!["Variables"]!;
+        Assert.Equal(publishDue.Id, SynthesizedStack.Ref(variables["Scheduling__TargetArn"]));
+        var schedulerRole = SynthesizedStack.Ref(recurring["Target"]!["RoleArn"]);
+        Assert.Equal(schedulerRole, SynthesizedStack.Ref(variables["Scheduling__RoleArn"]));
+        var prefix = variables["Scheduling__NamePrefix"]!.GetValue<string>();
+        Assert.True(PublishSchedule.ScheduleName(prefix, new string('가', 88)).Length <= 64);
+        var statements = RoleStatements("Api").ToList();
+        var manage = statements.Single(st => Strings(st["Action"]).Contains("scheduler:CreateSchedule"));
+        Assert.Equal(["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:UpdateSchedule"], Strings(manage["Action"]).Order());
+        Assert.EndsWith($":schedule/default/{prefix}-publish-*", manage["Resource"]!.ToJsonString().TrimEnd('"', ']', '}'));
+        var pass = statements.Single(st => Strings(st["Action"]).Contains("iam:PassRole"));
+        Assert.Equal(schedulerRole, SynthesizedStack.Ref(pass["Resource"]));
+        Assert.Contains("scheduler.amazonaws.com", pass["Condition"]!.ToJsonString());
     }
 
     [Fact]

@@ -61,6 +61,55 @@ public sealed class PhotoUploadTests(MyBlogApp app)
     }
 
     [Fact]
+    public async Task A_page_published_before_its_photo_is_ready_is_rendered_again_when_it_is()
+    {
+        // The author puts the photo in the post and publishes before the upload has finished.
+        var bytes = TestImages.CameraJpeg(800, 600);
+        var ticketResponse = await RequestUploadAsync(new { fileName = "late.jpg", contentType = "image/jpeg", size = bytes.Length });
+        var ticket = JsonDocument.Parse(await ticketResponse.Content.ReadAsStringAsync()).RootElement;
+        var photoId = ticket.GetProperty("photoId").GetString()!;
+        var created = await app.AdminAsync(HttpMethod.Post, "/api/admin/posts",
+            new { title = $"Late photo {Guid.NewGuid():N}", markdown = $"Before.\n\n![The harbour](/media/{photoId}/800.jpg)\n\nAfter." });
+        var slug = created.GetProperty("slug").GetString()!;
+        await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish?sendEmail=false", ifMatch: "\"v1\"");
+        var plain = await PageAsync(slug, (status, body) => status == HttpStatusCode.OK);
+        Assert.DoesNotContain("<picture", plain);
+
+        using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
+        foreach (var header in ticket.GetProperty("headers").EnumerateObject())
+        {
+            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
+            {
+                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
+            }
+        }
+        using var plainClient = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await plainClient.SendAsync(put)).StatusCode);
+        Assert.Equal("ready", (await WaitForProcessedAsync(photoId)).GetProperty("status").GetString());
+
+        // Nobody touches the post: the photo's becoming ready publishes its page again, with the variants.
+        var responsive = await PageAsync(slug, (status, body) => body.Contains("<picture", StringComparison.Ordinal));
+        Assert.Contains("<picture", responsive);
+        Assert.Contains($"/media/{photoId}/640.webp", responsive);
+    }
+
+    /// <summary>The post's page at the edge once <paramref name="condition"/> holds (or after 20 s, as it is then).</summary>
+    private async Task<string> PageAsync(string slug, Func<HttpStatusCode, string, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            using var response = await app.Site.GetAsync($"/posts/{slug}/");
+            var body = await response.Content.ReadAsStringAsync();
+            if (condition(response.StatusCode, body) || DateTime.UtcNow > deadline)
+            {
+                return body;
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
     public async Task A_presigned_PUT_uploads_the_original_with_its_trace_context()
     {
         var response = await RequestUploadAsync(new { fileName = "beach at noon.jpg", contentType = "image/jpeg", size = 1234 });

@@ -50,6 +50,45 @@ public sealed class SiteBuilderTests
     }
 
     [Fact]
+    public async Task Tag_pages_are_paginated_like_the_archive()
+    {
+        await using var renderer = new SiteRenderer();
+        var builder = new SiteBuilder(renderer, Site);
+        // 250 posts tagged "news", every third also "code" (84 posts); one post alone in "rare".
+        List<PostSummary> Posts(int count) => Enumerable.Range(1, count).Reverse()
+            .Select(i => Summary(i, i % 3 == 0 ? ["news", "code"] : i == 7 ? ["news", "rare"] : ["news"])).ToList();
+
+        var before = (await builder.ListPagesAsync(Posts(250))).ToDictionary(p => p.Path);
+        var after = (await builder.ListPagesAsync(Posts(251))).ToDictionary(p => p.Path);
+
+        Assert.Equal(25, before.Keys.Count(k => k.StartsWith("/tags/news/page/", StringComparison.Ordinal)));
+        Assert.Equal(9, before.Keys.Count(k => k.StartsWith("/tags/code/page/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(before.Keys, k => k.StartsWith("/tags/rare/page/", StringComparison.Ordinal));
+        var first = Html(before["/tags/news/"]);
+        Assert.Equal(10, Count(first, "<h2><a href=\"/posts/"));
+        Assert.Contains("post-250/", first);
+        Assert.Contains("href=\"/tags/news/page/24/\"", first); // older: the page holding post 240
+        var oldest = Html(before["/tags/news/page/1/"]);
+        Assert.Contains("post-1/", oldest);
+        Assert.Contains("post-10/", oldest);
+        Assert.DoesNotContain("post-11/", oldest);
+        Assert.Contains("href=\"/tags/news/page/2/\"", oldest);
+
+        // Post 251 is tagged "news" only: the "news" first and newest pages change, no older one, nothing of "code".
+        var changed = after.Where(p => !before.TryGetValue(p.Key, out var old) || old.Hash != p.Value.Hash).Select(p => p.Key).ToHashSet();
+        Assert.Contains("/tags/news/", changed);
+        Assert.Contains("/tags/news/page/26/", changed);
+        Assert.DoesNotContain("/tags/news/page/24/", changed);
+        Assert.DoesNotContain("/tags/news/page/1/", changed);
+        Assert.DoesNotContain(changed, k => k.StartsWith("/tags/code/", StringComparison.Ordinal));
+        Assert.True(changed.Count <= 10, $"changed: {string.Join(", ", changed)}");
+    }
+
+    private static string Html(SitePage page) => System.Text.Encoding.UTF8.GetString(page.Body);
+
+    private static int Count(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    [Fact]
     public async Task Pages_escape_what_authors_type_and_keep_non_latin_text_readable()
     {
         await using var renderer = new SiteRenderer();

@@ -53,6 +53,10 @@ internal static class Extensions
         {
             builder.AddSubscribers();
         }
+        if (handlers.Serves(EventHandlers.PublishDue))
+        {
+            builder.Services.TryAddSingleton<PostStore>();
+        }
         return handlers;
     }
 
@@ -86,6 +90,10 @@ internal static class Extensions
         if (handlers.Serves(EventHandlers.NewsletterSend))
         {
             app.MapNewsletterSendHandler();
+        }
+        if (handlers.Serves(EventHandlers.PublishDue))
+        {
+            app.MapPublishDueHandler();
         }
         if (handlers.Serves(EventHandlers.MailFeedback))
         {

@@ -1,5 +1,6 @@
 using MyBlog.Core;
 using MyBlog.Core.Events;
+using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Workers.Events;
 using MyBlog.Workers.Publishing;
@@ -7,8 +8,8 @@ using MyBlog.Workers.Publishing;
 namespace MyBlog.Workers.Handlers;
 
 /// <summary>
-/// <c>POST /events/publish</c>: stream records of posts that are or were published → one site update for the
-/// whole batch. If the update fails, the batch is reported from its first record and retried as a whole.
+/// <c>POST /events/publish</c>: stream records of posts that are or were published, and of photos that became ready
+/// while published posts showed them → one site update for the whole batch. If the update fails, the batch is reported from its first record and retried as a whole.
 /// </summary>
 public static class PublishHandler
 {
@@ -28,6 +29,9 @@ public static class PublishHandler
             .Select(r => r.Dynamodb?.Keys.GetString(MyBlogTable.PartitionKey))
             .Where(pk => pk is not null && pk.StartsWith(PostStore.PartitionPrefix, StringComparison.Ordinal))
             .Select(pk => pk![PostStore.PartitionPrefix.Length..])
+            .Concat(records
+                .Where(r => r.Dynamodb?.Keys.GetString(MyBlogTable.PartitionKey)?.StartsWith(PhotoStore.PartitionPrefix, StringComparison.Ordinal) == true)
+                .SelectMany(r => r.Dynamodb!.NewImage.GetStringSet(PhotoStore.AwaitingPostsAttribute)))
             .Where(Slug.IsValid)
             .Distinct()
             .ToList();

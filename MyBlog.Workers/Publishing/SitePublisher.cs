@@ -105,26 +105,56 @@ public sealed class SitePublisher(
 
     /// <summary>
     /// The pages of <paramref name="toRender"/>, with the photos they show read at once. A post whose page cannot be
-    /// rendered is skipped and keeps its previous page: one post never stops the rest of the site.
+    /// rendered is skipped and keeps its previous page: one post never stops the rest of the site. A page that shows
+    /// a photo before it is ready gets a plain image, and the photo notes the post so that its becoming ready
+    /// renders the page again; a photo that became ready meanwhile has the page rendered again here.
     /// </summary>
     private async Task<List<SitePage>> RenderAsync(IEnumerable<Post> toRender, Run run, CancellationToken ct)
     {
         var batch = toRender.ToList();
         var ready = await photos.GetReadyImagesAsync(batch.SelectMany(p => p.PhotoIds()).Distinct(), ct);
-        var pages = new List<SitePage>(batch.Count);
+        var pages = new Dictionary<string, SitePage>(batch.Count, StringComparer.Ordinal);
+        var again = new List<Post>();
         foreach (var post in batch)
         {
-            try
+            if (await RenderAsync(post, ready, run) is { } page)
             {
-                pages.Add(await builder.PostPageAsync(post, photos: post.PhotoIds().Any() ? ready : null));
+                pages[post.Slug] = page;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            foreach (var waiting in post.PhotoIds().Where(id => !ready.ContainsKey(id)))
             {
-                logger.LogError(ex, "The page of post {Slug} could not be rendered; it keeps its previous version", post.Slug);
-                run.Produced.Add(SitePage.KeyFor(PostSummary.PathFor(post.Slug)));
+                if (!await photos.TryAwaitReadyAsync(waiting, post.Slug, ct) && !again.Contains(post))
+                {
+                    again.Add(post); // ready by now, or gone: render with what there is
+                }
             }
         }
-        return pages;
+        if (again.Count > 0)
+        {
+            var nowReady = await photos.GetReadyImagesAsync(again.SelectMany(p => p.PhotoIds()).Distinct(), ct);
+            foreach (var post in again)
+            {
+                if (await RenderAsync(post, nowReady, run) is { } page)
+                {
+                    pages[post.Slug] = page;
+                }
+            }
+        }
+        return [.. pages.Values];
+    }
+
+    private async Task<SitePage?> RenderAsync(Post post, IReadOnlyDictionary<string, PhotoImage> ready, Run run)
+    {
+        try
+        {
+            return await builder.PostPageAsync(post, photos: post.PhotoIds().Any() ? ready : null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "The page of post {Slug} could not be rendered; it keeps its previous version", post.Slug);
+            run.Produced.Add(SitePage.KeyFor(PostSummary.PathFor(post.Slug)));
+            return null;
+        }
     }
 
     /// <summary>What one publish has produced and written so far (keys and content hashes only: the pages are let go).</summary>

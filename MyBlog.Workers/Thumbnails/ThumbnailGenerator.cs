@@ -20,8 +20,9 @@ public sealed record ThumbnailResult(ImageKind? Kind, int Width, int Height, IRe
 
 /// <summary>
 /// Turns an uploaded photo into the images readers get: the real type sniffed from the bytes, structure and limits
-/// checked before any pixel is decoded, the camera's orientation applied, every piece of metadata (EXIF with its GPS
-/// position, XMP, IPTC, ICC) dropped, then widths 320, 640, 1280 and 1920 — never upscaled; a photo narrower than
+/// checked before any pixel is decoded, the camera's orientation applied, a wide-gamut photo's colours converted to
+/// sRGB (<see cref="SrgbConversion"/>), every piece of metadata (EXIF with its GPS position, XMP, IPTC, ICC) dropped,
+/// then widths 320, 640, 1280 and 1920 — never upscaled; a photo narrower than
 /// 1920 also gets its own width as the largest — as WebP and JPEG.
 /// </summary>
 public sealed class ThumbnailGenerator
@@ -125,6 +126,7 @@ public sealed class ThumbnailGenerator
                 image.Frames.RemoveFrame(1);
             }
             image.Mutate(x => x.AutoOrient());
+            var toSrgb = SrgbConversion.For(image.Metadata.IccProfile);
             StripMetadata(image);
             if (sniff.Kind != ImageKind.Jpeg)
             {
@@ -145,6 +147,12 @@ public sealed class ThumbnailGenerator
                     var smaller = image.Clone(x => x.Resize(target, targetHeight, KnownResamplers.Bicubic));
                     image.Dispose();
                     image = smaller;
+                }
+                if (toSrgb is not null)
+                {
+                    // Once, on the largest variant (at most 1920 wide): the smaller ones are resampled from it.
+                    toSrgb.Apply(image);
+                    toSrgb = null;
                 }
                 variants.Add(Encode(image, "webp", "image/webp", Webp));
                 variants.Add(Encode(image, "jpg", "image/jpeg", Jpeg));
