@@ -26,6 +26,7 @@ app.MapSubscribersApi();
 app.MapPostsApi();
 app.MapAdminPostsApi();
 app.MapAdminPhotosApi();
+app.MapAdminImportsApi();
 app.MapAdminNewsletterApi();
 
 app.Run();

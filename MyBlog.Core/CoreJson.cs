@@ -8,4 +8,5 @@ namespace MyBlog.Core;
 /// </summary>
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(List<Imports.ImportFileResult>))]
 internal sealed partial class CoreJson : JsonSerializerContext;

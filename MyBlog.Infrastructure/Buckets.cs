@@ -67,6 +67,8 @@ public sealed class Buckets : Construct
                     TagFilters = new Dictionary<string, object> { [Photo.StatusTagKey] = Photo.UnprocessedTagValue },
                     Expiration = UnprocessedOriginalsExpire,
                 },
+                // The import worker deletes an archive once imported; one never imported (the author left) goes too.
+                new LifecycleRule { Id = "ExpireImportArchives", Prefix = Core.Imports.ImportJob.ArchivesPrefix, Expiration = Duration.Days(7) },
                 new LifecycleRule { Id = "AbortIncompleteUploads", AbortIncompleteMultipartUploadAfter = Duration.Days(1) },
             ],
         });
@@ -90,6 +92,8 @@ public sealed class Buckets : Construct
     /// through CDK's notifications custom resource (whose handler may rewrite the notifications of any bucket). S3
     /// checks it may send to the queue when it saves the configuration, so the bucket waits for the queue's policy.
     /// </summary>
+    private readonly List<object> _uploadNotifications = [];
+
     public void NotifyOnUpload(Queue queue, string prefix)
     {
         queue.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
@@ -103,25 +107,21 @@ public sealed class Buckets : Construct
                 ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Stack.Of(this).Account },
             },
         }));
-        var bucket = (CfnBucket)Uploads.Node.DefaultChild!;
-        bucket.NotificationConfiguration = new CfnBucket.NotificationConfigurationProperty
+        // Each call adds its prefix's queue to the bucket's one notification configuration.
+        _uploadNotifications.Add(new CfnBucket.QueueConfigurationProperty
         {
-            QueueConfigurations = new object[]
+            Event = "s3:ObjectCreated:*",
+            Queue = queue.QueueArn,
+            Filter = new CfnBucket.NotificationFilterProperty
             {
-                new CfnBucket.QueueConfigurationProperty
+                S3Key = new CfnBucket.S3KeyFilterProperty
                 {
-                    Event = "s3:ObjectCreated:*",
-                    Queue = queue.QueueArn,
-                    Filter = new CfnBucket.NotificationFilterProperty
-                    {
-                        S3Key = new CfnBucket.S3KeyFilterProperty
-                        {
-                            Rules = new object[] { new CfnBucket.FilterRuleProperty { Name = "prefix", Value = prefix } },
-                        },
-                    },
+                    Rules = new object[] { new CfnBucket.FilterRuleProperty { Name = "prefix", Value = prefix } },
                 },
             },
-        };
+        });
+        var bucket = (CfnBucket)Uploads.Node.DefaultChild!;
+        bucket.NotificationConfiguration = new CfnBucket.NotificationConfigurationProperty { QueueConfigurations = _uploadNotifications.ToArray() };
         Uploads.Node.AddDependency(queue); // the queue and its policy
     }
 

@@ -47,6 +47,11 @@ public sealed class Functions : Construct
     public CustomResource Site { get; }
     public Queue ThumbnailsQueue { get; }
     public Queue ThumbnailsDeadLetterQueue { get; }
+
+    /// <summary>Imports an uploaded blog archive: S3 ObjectCreated on imports/ → queue (+ DLQ) → function.</summary>
+    public LambdaFunction Import { get; }
+    public Queue ImportsQueue { get; }
+    public Queue ImportsDeadLetterQueue { get; }
     public Queue StreamFailures { get; }
 
     /// <summary>Queues a post's recipients when its newsletter job is created (the post's first publication).</summary>
@@ -67,7 +72,7 @@ public sealed class Functions : Construct
     /// <summary>SES's bounce and complaint events (the configuration set's destination) → the feedback function.</summary>
     public Topic MailFeedbackTopic { get; }
 
-    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeploy, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback, PublishDue];
+    public IEnumerable<LambdaFunction> All => [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeploy, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback, PublishDue, Import];
 
     /// <summary>Instances of the welcome stream function that may send at once (its reserved concurrency).</summary>
     public const int WelcomeMailConcurrency = 2;
@@ -212,6 +217,34 @@ public sealed class Functions : Construct
         _nag.Accept(queueMapping, "Serverless-LambdaEventSourceMappingDestination",
             "An SQS event source takes failed messages back to the queue, whose redrive policy moves them to the thumbnails dead-letter queue after 5 receives (alarmed); Lambda offers on-failure destinations for stream sources only.");
 
+        // --- imports: S3 ObjectCreated on imports/ → SQS (+ DLQ) → function ---
+        var imports = QueueSubscriptions.Imports;
+        (ImportsQueue, ImportsDeadLetterQueue) = QueueWithDeadLetters("Imports", imports);
+        buckets.NotifyOnUpload(ImportsQueue, imports.KeyPrefix!);
+        // A thousand posts with their images take minutes: Lambda's full 15, and the archive (≤ 200 MB) on its disk.
+        Import = CreateWorker("Import", EventHandlers.Imports, imports.Path, new Dictionary<string, string>(common)
+        {
+            ["Photos__UploadsBucket"] = buckets.Uploads.BucketName,
+        }, memoryMb: 1024, timeout: Duration.Seconds(imports.FunctionTimeout.TotalSeconds));
+        ((CfnFunction)Import.Node.DefaultChild!).EphemeralStorage = new CfnFunction.EphemeralStorageProperty { Size = 1024 };
+        // It writes posts (with their schedule items), photos and its own record, all through the table's key.
+        AllowTable(Import, withListIndex: false, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem");
+        AllowObjects(Import, ["s3:GetObject", "s3:DeleteObject"], buckets.Uploads, imports.KeyPrefix!,
+            "The worker reads (and then deletes) whichever archive an upload event names, all under imports/ of this stack's bucket, each named by an import id made at upload time.");
+        AllowObjects(Import, ["s3:PutObject", "s3:PutObjectTagging"], buckets.Uploads, Core.Photos.Photo.OriginalsPrefix,
+            "An archive's images become photos as the editor's uploads do: originals under uploads/{photoId}/, named by a hash of their bytes.");
+        Import.AddEventSource(new SqsEventSource(ImportsQueue, new SqsEventSourceProps
+        {
+            BatchSize = imports.BatchSize,
+            ReportBatchItemFailures = true,
+        }));
+        _nag.Accept(Import.Node.Children.OfType<EventSourceMapping>().Single(), "Serverless-LambdaEventSourceMappingDestination",
+            "An SQS event source takes failed messages back to the queue, whose redrive policy moves them to the imports dead-letter queue after 3 receives (alarmed); Lambda offers on-failure destinations for stream sources only.");
+        _nag.Accept(Import, "Serverless-LambdaDLQ", "Its messages come from an SQS queue with a dead-letter queue after 3 receives; a function dead-letter queue only covers asynchronous invocations.");
+        // The editor's archive upload: presigned by the API, for imports/ only.
+        AllowObjects(Api, ["s3:PutObject"], buckets.Uploads, imports.KeyPrefix!,
+            "Archives are named by an id made when the author declares one (imports/{importId}/archive.zip); the API signs uploads to that prefix of this stack's bucket and nothing else.");
+
         // --- the newsletter: plan (stream → queue), send (queue → SES at half the account's rate), feedback ---
         NewsletterPlan = CreateWorker("NewsletterPlan", EventHandlers.NewsletterPlan, StreamSubscriptions.NewsletterPlan.Path, new Dictionary<string, string>(common)
         {
@@ -286,7 +319,7 @@ public sealed class Functions : Construct
 
         _nag.Accept(StreamFailures, "AwsSolutions-SQS3",
             "This queue is itself the end of the line: the stream event sources' on-failure destination, kept 14 days and alarmed. What its records owed stays in the table (the welcome sweep delivers it).");
-        foreach (var endOfLine in new[] { StreamFailures, ThumbnailsDeadLetterQueue, NewsletterDeadLetterQueue, MailFeedbackDeadLetterQueue })
+        foreach (var endOfLine in new[] { StreamFailures, ThumbnailsDeadLetterQueue, NewsletterDeadLetterQueue, MailFeedbackDeadLetterQueue, ImportsDeadLetterQueue })
         {
             _nag.Accept(endOfLine, "Serverless-SQSRedrivePolicy",
                 "A dead-letter or on-failure queue is the end of the line: nothing receives from it, its messages are kept 14 days and an alarm fires on the first one.");

@@ -15,6 +15,7 @@ public sealed class Monitoring : Construct
         {
             ("ThumbnailsDeadLetters", functions.ThumbnailsDeadLetterQueue), ("StreamFailures", functions.StreamFailures),
             ("NewsletterDeadLetters", functions.NewsletterDeadLetterQueue), ("MailFeedbackDeadLetters", functions.MailFeedbackDeadLetterQueue),
+            ("ImportsDeadLetters", functions.ImportsDeadLetterQueue),
         })
         {
             AlarmOnAny($"{name}Depth", $"Messages are waiting in {name}: events that could not be processed.",

@@ -74,6 +74,7 @@ public sealed class MyBlogStack : Stack
         Output("MediaBucket", buckets.Media.BucketName, "Photos__MediaBucket, Edge__MediaBucket");
         Output("ThumbnailsQueueUrl", functions.ThumbnailsQueue.QueueUrl, "S3 ObjectCreated on uploads/ lands here");
         Output("ThumbnailsDeadLetterQueueUrl", functions.ThumbnailsDeadLetterQueue.QueueUrl, "Messages received 5 times without success");
+        Output("ImportsDeadLetterQueueUrl", functions.ImportsDeadLetterQueue.QueueUrl, "Archive imports received 3 times without success");
         Output("StreamFailuresQueueUrl", functions.StreamFailures.QueueUrl, "On-failure destination of the stream event sources");
         Output("WelcomeSweepFunctionName", functions.WelcomeSweep.FunctionName, "Invoke it to redrive every owed welcome now (it runs every minute anyway)");
         Output("NewsletterQueueUrl", functions.NewsletterQueue.QueueUrl, "Newsletter__QueueUrl: batches of newsletter recipients");

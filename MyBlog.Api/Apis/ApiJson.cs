@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MyBlog.Core.Imports;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Core.Subscribers;
@@ -25,6 +26,9 @@ namespace MyBlog.Api.Apis;
 [JsonSerializable(typeof(PostList<PublicPostSummary>))]
 [JsonSerializable(typeof(PublicPost))]
 [JsonSerializable(typeof(PhotoUploadRequest))]
+[JsonSerializable(typeof(ImportUploadRequest))]
+[JsonSerializable(typeof(ImportTicket))]
+[JsonSerializable(typeof(ImportDto))]
 [JsonSerializable(typeof(PhotoUploadTicket))]
 [JsonSerializable(typeof(PhotoDto))]
 [JsonSerializable(typeof(NewsletterDto))]

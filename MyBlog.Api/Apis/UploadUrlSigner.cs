@@ -24,25 +24,36 @@ public sealed class UploadUrlSigner
 
     public async Task<PhotoUploadTicket> SignAsync(Photo photo, string? traceParent, DateTimeOffset expires)
     {
+        // Tagged unprocessed: the uploads bucket's lifecycle rule deletes originals that keep this tag (never processed).
+        var (url, headers) = await SignPutAsync(Photo.OriginalKey(photo.Id), photo.ContentType, traceParent, expires, Photo.UnprocessedTagging);
+        return new PhotoUploadTicket(photo.Id, url, "PUT", headers, expires);
+    }
+
+    /// <summary>A presigned PUT of <paramref name="key"/> in the uploads bucket, and the headers the browser must send with it.</summary>
+    public async Task<(string Url, Dictionary<string, string> Headers)> SignPutAsync(
+        string key, string contentType, string? traceParent, DateTimeOffset expires, string? tagging = null)
+    {
         var presign = new GetPreSignedUrlRequest
         {
             BucketName = _options.UploadsBucket,
-            Key = Photo.OriginalKey(photo.Id),
+            Key = key,
             Verb = HttpVerb.PUT,
             Expires = expires.UtcDateTime,
-            ContentType = photo.ContentType,
+            ContentType = contentType,
             // The emulator speaks plain HTTP; on AWS it is HTTPS.
             Protocol = _s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
         };
-        // Tagged unprocessed: the uploads bucket's lifecycle rule deletes originals that keep this tag (never processed).
-        presign.Headers["x-amz-tagging"] = Photo.UnprocessedTagging;
-        var headers = new Dictionary<string, string> { ["Content-Type"] = photo.ContentType, ["x-amz-tagging"] = Photo.UnprocessedTagging };
+        var headers = new Dictionary<string, string> { ["Content-Type"] = contentType };
+        if (tagging is not null)
+        {
+            presign.Headers["x-amz-tagging"] = tagging;
+            headers["x-amz-tagging"] = tagging;
+        }
         if (traceParent is not null)
         {
             presign.Metadata.Add("traceparent", traceParent);
             headers["x-amz-meta-traceparent"] = traceParent;
         }
-        var url = await _s3.GetPreSignedURLAsync(presign);
-        return new PhotoUploadTicket(photo.Id, url, "PUT", headers, expires);
+        return (await _s3.GetPreSignedURLAsync(presign), headers);
     }
 }

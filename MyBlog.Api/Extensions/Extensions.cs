@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using MyBlog.Api.Apis;
 using MyBlog.Api.Scheduling;
 using MyBlog.Core;
+using MyBlog.Core.Imports;
 using MyBlog.Core.Newsletter;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
@@ -26,6 +27,7 @@ internal static class Extensions
         builder.AddS3Client(transferAcceleration: builder.Configuration.GetValue<bool>("Photos:TransferAcceleration"));
         builder.Services.AddOptions<PhotosOptions>().BindConfiguration(PhotosOptions.Section);
         builder.Services.AddSingleton<UploadUrlSigner>();
+        builder.Services.AddSingleton<ImportStore>();
         builder.Services.AddSingleton<PostsCache>();
         builder.Services.AddSingleton<NewsletterStore>();
         builder.AddSqsClient();

@@ -13,8 +13,44 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
 
     public async Task<Photo> CreateAsync(PhotoUploadRequest upload, string? traceParent, CancellationToken ct)
     {
-        var photo = new Photo(Guid.NewGuid().ToString("N"), upload.FileName!.Trim(), upload.ContentType!.ToLowerInvariant(),
-            upload.Size!.Value, PhotoStatus.AwaitingUpload, null, time.GetUtcNow());
+        var photo = New(Guid.NewGuid().ToString("N"), upload);
+        await dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = options.Value.TableName,
+            Item = ToItem(photo, traceParent),
+            ConditionExpression = "attribute_not_exists(pk)",
+        }, ct);
+        return photo;
+    }
+
+    /// <summary>
+    /// The photo <paramref name="id"/>, recorded now if it is not yet (an import names its photos by a hash of their
+    /// bytes, so the same image imported twice is one photo). Created: whether this call recorded it.
+    /// </summary>
+    public async Task<(Photo Photo, bool Created)> EnsureAsync(string id, PhotoUploadRequest upload, CancellationToken ct)
+    {
+        var photo = New(id, upload);
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = options.Value.TableName,
+                Item = ToItem(photo, null),
+                ConditionExpression = "attribute_not_exists(pk)",
+            }, ct);
+            return (photo, true);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return (await GetAsync(id, ct) ?? photo, false);
+        }
+    }
+
+    private Photo New(string id, PhotoUploadRequest upload) => new(id, upload.FileName!.Trim(), upload.ContentType!.ToLowerInvariant(),
+        upload.Size!.Value, PhotoStatus.AwaitingUpload, null, time.GetUtcNow());
+
+    private static Dictionary<string, AttributeValue> ToItem(Photo photo, string? traceParent)
+    {
         var item = Key(photo.Id);
         item["fileName"] = new AttributeValue(photo.FileName);
         item["contentType"] = new AttributeValue(photo.ContentType);
@@ -25,13 +61,7 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
         {
             item["traceparent"] = new AttributeValue(traceParent);
         }
-        await dynamo.PutItemAsync(new PutItemRequest
-        {
-            TableName = options.Value.TableName,
-            Item = item,
-            ConditionExpression = "attribute_not_exists(pk)",
-        }, ct);
-        return photo;
+        return item;
     }
 
     public async Task<Photo?> GetAsync(string id, CancellationToken ct)

@@ -30,6 +30,9 @@ public sealed record Post(
     /// <summary>When a draft is to be published by itself (<see cref="PublishSchedule"/>); null: not scheduled.</summary>
     public DateTimeOffset? ScheduledAt { get; init; }
 
+    /// <summary>What the archive said when this post was last imported (<see cref="Imports.ImportedPost.Hash"/>); null for a post written here.</summary>
+    public string? ImportHash { get; init; }
+
     /// <summary>The HTML with plain images; <see cref="PostContent.ToHtml"/> with the photos gives responsive ones.</summary>
     public string Html => PostContent.ToHtml(Markdown);
 

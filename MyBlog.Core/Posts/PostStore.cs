@@ -5,6 +5,7 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Imports;
 using MyBlog.Core.Newsletter;
 
 namespace MyBlog.Core.Posts;
@@ -170,6 +171,59 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             ], ct);
             return next;
         }, ct);
+
+    /// <summary>
+    /// Writes a post from an imported archive under its slug, with its original dates: a new post, or the archive's
+    /// version over what an earlier import (or the author since) made of it, or nothing at all when the archive says
+    /// what it said last time (<see cref="ImportedPost.Hash"/>). An imported post is never emailed — subscribers'
+    /// inboxes are for new posts — and a published one reaches the site through the stream like any other.
+    /// </summary>
+    public async Task<ImportWrite> ImportAsync(ImportedPost imported, string? traceParent, CancellationToken ct)
+    {
+        var hash = imported.Hash;
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await GetAsync(imported.Slug, ct);
+            if (current?.ImportHash == hash)
+            {
+                return ImportWrite.Unchanged;
+            }
+            var content = imported.Content;
+            var publishing = !imported.Draft;
+            var next = new Post(imported.Slug, content.Title, content.Markdown, content.Tags, content.Excerpt,
+                publishing ? PostStatus.Published : PostStatus.Draft, (current?.Version ?? 0) + 1,
+                current?.CreatedAt ?? imported.Date, imported.Updated, publishing ? imported.Date : current?.PublishedAt)
+            {
+                CoverPhotoId = content.CoverPhotoId,
+                // A draft the author publishes later is a new post for the subscribers; what was published is not.
+                SendEmail = !publishing && (current?.SendEmail ?? true),
+                ScheduledAt = publishing ? null : current?.ScheduledAt,
+                ImportHash = hash,
+            };
+            var writes = new List<TransactWriteItem>
+            {
+                new()
+                {
+                    Put = current is null
+                        ? new Put { TableName = Table, Item = ToItem(next, traceParent), ConditionExpression = "attribute_not_exists(pk)" }
+                        : VersionedPut(next, current.Version, traceParent),
+                },
+            };
+            if (publishing && current?.ScheduledAt is not null)
+            {
+                writes.Add(new TransactWriteItem { Delete = new Delete { TableName = Table, Key = ScheduleKey(imported.Slug) } });
+            }
+            try
+            {
+                await WriteAllAsync(writes, ct);
+                return current is null ? ImportWrite.Imported : ImportWrite.Updated;
+            }
+            catch (Exception ex) when (ex is ConditionalCheckFailedException or TransactionCanceledException && attempt < 3)
+            {
+                // The author (or another import) changed it meanwhile: read it again.
+            }
+        }
+    }
 
     /// <summary>Every scheduled post and its time, from the schedule items (the index; an editor's list).</summary>
     public async Task<Dictionary<string, DateTimeOffset>> ScheduledAsync(CancellationToken ct) =>
@@ -433,6 +487,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             item["coverPhotoId"] = S(post.CoverPhotoId);
         }
         item["sendEmail"] = new AttributeValue { BOOL = post.SendEmail };
+        if (post.ImportHash is not null)
+        {
+            item["importHash"] = S(post.ImportHash);
+        }
         if (post.ScheduledAt is { } scheduled)
         {
             item["scheduledAt"] = S(PublishSchedule.Stamp(scheduled));
@@ -457,6 +515,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             CoverPhotoId = Str(item, "coverPhotoId"),
             SendEmail = !item.TryGetValue("sendEmail", out var send) || send.BOOL != false,
             ScheduledAt = Str(item, "scheduledAt") is { } scheduled ? DateTimeOffset.Parse(scheduled, CultureInfo.InvariantCulture) : null,
+            ImportHash = Str(item, "importHash"),
         };
     }
 

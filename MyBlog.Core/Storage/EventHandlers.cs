@@ -18,7 +18,8 @@ public static class EventHandlers
     public static readonly string NewsletterSend = QueueSubscriptions.Newsletter.Name;
     public static readonly string MailFeedback = Notifications.MailFeedbackHandler;
     public static readonly string PublishDue = Schedules.PublishDue.Name;
+    public static readonly string Imports = QueueSubscriptions.Imports.Name;
 
     public static IReadOnlyList<string> All { get; } =
-        [WelcomeMail, WelcomeSweep, Publish, SiteDeployment, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback, PublishDue];
+        [WelcomeMail, WelcomeSweep, Publish, SiteDeployment, Thumbnails, NewsletterPlan, NewsletterSend, MailFeedback, PublishDue, Imports];
 }

@@ -55,5 +55,21 @@ public static class QueueSubscriptions
         // Two senders at once, each at its share of SES's rate (reserved concurrency on AWS, the same cap here).
         MaximumConcurrency: 2);
 
-    public static IReadOnlyList<QueueSubscription> All { get; } = [Thumbnails, Newsletter];
+    /// <summary>
+    /// An uploaded blog archive (S3 ObjectCreated under imports/) → the import worker. One archive per invocation:
+    /// a thousand posts with their images take minutes, so the function may run Lambda's full 15, and the message
+    /// stays hidden six times as long, as AWS asks.
+    /// </summary>
+    public static readonly QueueSubscription Imports = new(
+        Name: "imports",
+        Path: "/events/imports",
+        Bucket: MyBlogBuckets.Uploads,
+        KeyPrefix: MyBlog.Core.Imports.ImportJob.ArchivesPrefix,
+        BatchSize: 1,
+        MaximumBatchingWindow: TimeSpan.Zero,
+        FunctionTimeout: TimeSpan.FromMinutes(15),
+        VisibilityTimeout: TimeSpan.FromMinutes(90),
+        MaxReceiveCount: 3);
+
+    public static IReadOnlyList<QueueSubscription> All { get; } = [Thumbnails, Newsletter, Imports];
 }

@@ -204,6 +204,75 @@ function watchSchedule(slug) {
   scheduleTimer = setTimeout(poll, Math.max(1000, new Date(state.scheduledAt) - Date.now()));
 }
 
+// Importing an old blog: the archive goes straight to storage (like photos), then the import's results are read
+// every second until it is done.
+function showImporter(visible) {
+  $("importer").hidden = !visible;
+  $("editor").hidden = visible;
+}
+
+async function importArchive(file) {
+  const status = $("import-status");
+  const progress = $("import-progress");
+  const table = $("import-results");
+  table.hidden = true;
+  try {
+    const { data: ticket } = await api("POST", "/api/admin/imports", { fileName: file.name, contentType: file.type || "application/zip", size: file.size });
+    progress.hidden = false;
+    status.textContent = `Uploading ${file.name}…`;
+    await putWithProgress(ticket, file, progress);
+    progress.hidden = true;
+    status.textContent = "Importing…";
+    for (;;) {
+      const { data: job } = await api("GET", `/api/admin/imports/${ticket.importId}`);
+      showImportResults(job);
+      if (job.status === "done" || job.status === "failed") {
+        status.textContent = job.status === "failed"
+          ? `The archive could not be imported: ${job.error}`
+          : `Imported from ${job.format}: ${job.counts.imported} new, ${job.counts.updated} updated, ${job.counts.skipped} skipped, ${job.counts.failed} failed.`;
+        status.className = job.status === "failed" || job.counts.failed ? "error" : "";
+        await refreshLists();
+        return;
+      }
+      status.textContent = `Importing… ${job.results.length} files read`;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  } catch (error) {
+    progress.hidden = true;
+    status.textContent = error.message;
+    status.className = "error";
+  }
+}
+
+function showImportResults(job) {
+  const rows = job.results.map((result) => {
+    const row = document.createElement("tr");
+    row.className = result.status;
+    const post = document.createElement("td");
+    if (result.slug && result.status !== "failed") {
+      const link = document.createElement("a");
+      link.href = `#${encodeURIComponent(result.slug)}`;
+      link.textContent = result.slug;
+      link.addEventListener("click", (event) => { event.preventDefault(); showImporter(false); open(result.slug); });
+      post.append(link);
+    } else {
+      post.textContent = result.slug || "";
+    }
+    for (const text of [result.file, result.status]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    row.append(post);
+    const why = document.createElement("td");
+    why.textContent = result.error || "";
+    row.append(why);
+    return row;
+  });
+  $("import-results").querySelector("tbody").replaceChildren(...rows);
+  $("import-results").hidden = rows.length === 0;
+}
+
 // The post's email to subscribers: its job's progress, read every two seconds until everyone has an outcome.
 let newsletterTimer;
 function watchNewsletter(slug) {
@@ -357,7 +426,13 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("myblog-admin-token"); location.reload(); });
   $("editor").addEventListener("submit", (event) => { event.preventDefault(); save(); });
-  $("new-post").addEventListener("click", newPost);
+  $("new-post").addEventListener("click", () => { showImporter(false); newPost(); });
+  $("open-import").addEventListener("click", () => showImporter(true));
+  $("close-import").addEventListener("click", () => showImporter(false));
+  $("import-file").addEventListener("change", (event) => {
+    if (event.target.files.length) importArchive(event.target.files[0]);
+    event.target.value = "";
+  });
   $("publish").addEventListener("click", () => setStatus("publish"));
   $("send-test").addEventListener("click", sendTest);
   $("schedule").addEventListener("click", schedule);

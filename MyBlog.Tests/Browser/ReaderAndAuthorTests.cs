@@ -163,6 +163,27 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_author_imports_an_old_blog_from_the_editor_and_opens_an_imported_post()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var zip = new Support.TestArchive()
+            .Text($"content/posts/old-{tag}.md", $"---\ntitle: From the old blog {tag}\ndate: 2016-04-05\ntags: [old]\n---\nWritten *years* ago.\n")
+            .Text($"content/posts/bad-{tag}.md", "+++\ntitle = \"unterminated\n+++\n")
+            .ToBytes();
+        var page = await SignInToEditorAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await page.GetByLabel("Archive to import").SetInputFilesAsync(new FilePayload { Name = "old-blog.zip", MimeType = "application/zip", Buffer = zip });
+
+        await Assertions.Expect(page.Locator("#import-status")).ToContainTextAsync("Imported from hugo: 1 new", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#import-results tr.failed")).ToContainTextAsync("TOML");
+        await page.GetByRole(AriaRole.Link, new() { Name = $"old-{tag}" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Title")).ToHaveValueAsync($"From the old blog {tag}");
+        // Opened as it was imported: published (with its 2016 date, far down the published list).
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("(published, version 1)");
+    }
+
+    [Fact]
     public async Task An_author_drops_a_photo_into_the_editor_makes_it_the_cover_and_the_page_shows_it_through_the_edge()
     {
         var page = await SignInToEditorAsync();

@@ -9,7 +9,7 @@ namespace MyBlog.Tests.Infrastructure;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class StackTemplateTests(SynthesizedStack stack)
 {
-    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails", "NewsletterPlan", "NewsletterSend", "MailFeedback", "PublishDue"];
+    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails", "NewsletterPlan", "NewsletterSend", "MailFeedback", "PublishDue", "Import"];
 
     /// <summary>The uploads bucket's ARN as the template spells it without referring to the bucket.</summary>
     private const string UploadsBucketArn =
@@ -499,23 +499,27 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Null(stack.Function("Api").Properties["ReservedConcurrentExecutions"]);
     }
 
-    [Fact]
-    public void Uploads_reach_the_thumbnails_function_through_a_queue_with_a_dead_letter_queue_and_partial_batch_responses()
+    [Theory]
+    [InlineData("thumbnails", "Thumbnails", "Thumbnails", 1024)]
+    [InlineData("imports", "Imports", "Import", 1024)]
+    public void Uploads_reach_their_function_through_a_queue_with_a_dead_letter_queue_and_partial_batch_responses(
+        string subscriptionName, string queueName, string function, int memoryMb)
     {
-        var subscription = QueueSubscriptions.Thumbnails;
-        var (queueId, queue) = stack.OfType("AWS::SQS::Queue").Single(q => q.Id.StartsWith("FunctionsThumbnailsQueue", StringComparison.Ordinal));
+        var subscription = QueueSubscriptions.All.Single(q => q.Name == subscriptionName);
+        var (queueId, queue) = stack.OfType("AWS::SQS::Queue").Single(q => q.Id.StartsWith($"Functions{queueName}Queue", StringComparison.Ordinal));
         Assert.Equal(subscription.VisibilityTimeout.TotalSeconds, queue["VisibilityTimeout"]!.GetValue<double>());
+        Assert.True(subscription.VisibilityTimeout >= 6 * subscription.FunctionTimeout); // as AWS asks for SQS event sources
         Assert.Equal(subscription.MaxReceiveCount, queue["RedrivePolicy"]!["maxReceiveCount"]!.GetValue<double>());
-        Assert.StartsWith("FunctionsThumbnailsDeadLetters", SynthesizedStack.Ref(queue["RedrivePolicy"]!["deadLetterTargetArn"]));
+        Assert.StartsWith($"Functions{queueName}DeadLetters", SynthesizedStack.Ref(queue["RedrivePolicy"]!["deadLetterTargetArn"]));
 
         // Set on the bucket itself (no notifications custom resource); S3 may send to the queue from this bucket only,
         // and the bucket is created after the queue's policy, which S3 checks when it saves the configuration.
         var uploads = stack.Resources[BucketId("Uploads")]!.AsObject();
-        var configuration = Assert.Single(uploads["Properties"]!["NotificationConfiguration"]!["QueueConfigurations"]!.AsArray())!;
+        var configuration = Assert.Single(uploads["Properties"]!["NotificationConfiguration"]!["QueueConfigurations"]!.AsArray(),
+            c => SynthesizedStack.Ref(c!["Queue"]) == queueId)!;
         Assert.Equal("s3:ObjectCreated:*", configuration["Event"]!.GetValue<string>());
-        Assert.Equal(queueId, SynthesizedStack.Ref(configuration["Queue"]));
         var rule = Assert.Single(configuration["Filter"]!["S3Key"]!["Rules"]!.AsArray())!;
-        Assert.Equal(("prefix", "uploads/"), (rule["Name"]!.GetValue<string>(), rule["Value"]!.GetValue<string>()));
+        Assert.Equal(("prefix", subscription.KeyPrefix), (rule["Name"]!.GetValue<string>(), rule["Value"]!.GetValue<string>()));
         Assert.Empty(stack.OfType("Custom::S3BucketNotifications"));
 
         var (policyId, queuePolicy) = stack.Single("AWS::SQS::QueuePolicy", p => p["Queues"]!.AsArray().Any(q => SynthesizedStack.Ref(q) == queueId));
@@ -527,10 +531,11 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Contains(policyId, Strings(uploads["DependsOn"]));
 
         var (_, mapping) = stack.OfType("AWS::Lambda::EventSourceMapping").Single(m => SynthesizedStack.Ref(m.Properties["EventSourceArn"]) == queueId);
-        Assert.Equal(stack.Function("Thumbnails").Id, SynthesizedStack.Ref(mapping["FunctionName"]));
+        Assert.Equal(stack.Function(function).Id, SynthesizedStack.Ref(mapping["FunctionName"]));
         Assert.Equal(["ReportBatchItemFailures"], Strings(mapping["FunctionResponseTypes"]));
         Assert.Equal(subscription.BatchSize, mapping["BatchSize"]!.GetValue<double>());
-        Assert.Equal(1024, stack.Function("Thumbnails").Properties["MemorySize"]!.GetValue<double>());
+        Assert.Equal(memoryMb, stack.Function(function).Properties["MemorySize"]!.GetValue<double>());
+        Assert.Equal(subscription.FunctionTimeout.TotalSeconds, stack.Function(function).Properties["Timeout"]!.GetValue<double>());
     }
 
     [Fact]
@@ -591,7 +596,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void Alarms_watch_the_dead_letter_queues_and_every_function_and_logs_are_kept_a_month()
     {
         var alarms = stack.OfType("AWS::CloudWatch::Alarm").ToList();
-        Assert.Equal(4, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
+        Assert.Equal(5, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
         Assert.Equal(OurFunctions.Length, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "Errors"));
         var logGroups = stack.OfType("AWS::Logs::LogGroup").ToList();
         Assert.Equal(OurFunctions.Length + 1, logGroups.Count); // and the HTTP API's access logs

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using MimeKit;
 using MyBlog.Core;
+using MyBlog.Core.Imports;
+using MyBlog.Workers.Imports;
 using MyBlog.Core.Mail;
 using MyBlog.Core.Newsletter;
 using MyBlog.Core.Subscribers;
@@ -57,6 +59,10 @@ internal static class Extensions
         {
             builder.Services.TryAddSingleton<PostStore>();
         }
+        if (handlers.Serves(EventHandlers.Imports))
+        {
+            builder.AddImports();
+        }
         return handlers;
     }
 
@@ -94,6 +100,10 @@ internal static class Extensions
         if (handlers.Serves(EventHandlers.PublishDue))
         {
             app.MapPublishDueHandler();
+        }
+        if (handlers.Serves(EventHandlers.Imports))
+        {
+            app.MapImportsHandler();
         }
         if (handlers.Serves(EventHandlers.MailFeedback))
         {
@@ -179,6 +189,16 @@ internal static class Extensions
             builder.Services.AddHostedService(sp => sp.GetRequiredService<SiteBootstrapper>());
             builder.Services.AddHealthChecks().AddCheck<SiteBootstrapper>("site");
         }
+    }
+
+    private static void AddImports(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PhotosOptions>().BindConfiguration(PhotosOptions.Section);
+        builder.AddS3Client();
+        builder.Services.TryAddSingleton<PostStore>();
+        builder.Services.TryAddSingleton<PhotoStore>();
+        builder.Services.TryAddSingleton<ImportStore>();
+        builder.Services.AddSingleton<ArchiveImporter>();
     }
 
     private static void AddThumbnails(this IHostApplicationBuilder builder)

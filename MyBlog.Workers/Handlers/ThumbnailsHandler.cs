@@ -21,41 +21,7 @@ public static class ThumbnailsHandler
         return app;
     }
 
-    public static async Task<BatchResponse> HandleAsync(
-        SqsEvent sqsEvent, PhotoProcessor processor, ILogger<PhotoProcessor> logger, CancellationToken ct)
-    {
-        var failures = new List<string>();
-        foreach (var message in sqsEvent.Records ?? [])
-        {
-            var messageId = message.MessageId ?? "";
-            var notification = S3EventNotification.TryParse(message.Body);
-            if (notification is null)
-            {
-                // Not something a retry can mend, but failing it keeps it: it ends up in the dead-letter queue to be looked at.
-                logger.LogError("SQS message {MessageId} is not an S3 event notification", messageId);
-                failures.Add(messageId);
-                continue;
-            }
-            foreach (var record in notification.Records ?? [])
-            {
-                if (record.EventName?.StartsWith("ObjectCreated:", StringComparison.Ordinal) != true
-                    || record.S3?.Bucket?.Name is not { } bucket || record.S3.Object?.Key is not { } encodedKey)
-                {
-                    continue;
-                }
-                var key = S3ObjectEntity.DecodeKey(encodedKey);
-                try
-                {
-                    await processor.ProcessAsync(bucket, key, message.ReceiveCount, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-                {
-                    logger.LogWarning(ex, "Processing s3://{Bucket}/{Key} failed; message {MessageId} will be received again", bucket, key, messageId);
-                    failures.Add(messageId);
-                    break;
-                }
-            }
-        }
-        return BatchResponse.From(failures);
-    }
+    public static Task<BatchResponse> HandleAsync(
+        SqsEvent sqsEvent, PhotoProcessor processor, ILogger<PhotoProcessor> logger, CancellationToken ct) =>
+        S3QueueMessages.ProcessAsync(sqsEvent, logger, processor.ProcessAsync, ct);
 }

@@ -14,6 +14,7 @@ using MyBlog.Benchmarks;
 //   thumbnails <engine> <file>   the eight variants of that photo: imagesharp (MyBlog) or libvips (NetVips)
 //   cold-start <runs> name=dir…  each function's bootstrap → ready → first 200, package folders side by side
 //   newsletter [count] [rate]    one publish to [count] confirmed subscribers at the sender's pace [rate]/s: lost, doubled, throughput, memory
+//   import [count]               a [count]-post Hugo site (every tenth a bundle with a photo) imported through the API: time, memory, a second import
 switch (args.FirstOrDefault())
 {
     case "subscribe":
@@ -55,11 +56,14 @@ switch (args.FirstOrDefault())
     case "newsletter":
         await NewsletterFanOut.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 10_000, args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50);
         break;
+    case "import":
+        await ImportArchive.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 1000);
+        break;
     case "cold-start":
         await ColdStart.RunAsync(args[2..], int.Parse(args[1]));
         break;
     default:
-        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir… | newsletter [count] [rate]");
+        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir… | newsletter [count] [rate] | import [count]");
         Environment.Exit(2);
         break;
 }

@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using MyBlog.Core.Imports;
+
+namespace MyBlog.Api.Apis;
+
+/// <summary>The upload URL of an archive: what to send, where, and until when.</summary>
+public sealed record ImportTicket(string ImportId, string UploadUrl, string Method, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
+
+/// <summary>An import as the author follows it: its state and each file's outcome.</summary>
+public sealed record ImportDto(
+    string ImportId, string FileName, string Status, string? Format, string? Error, IReadOnlyDictionary<string, int> Counts,
+    IReadOnlyList<ImportFileResult> Results, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
+{
+    public static ImportDto From(ImportJob job) => new(job.Id, job.FileName, job.Status, job.Format, job.Error,
+        new[] { ImportOutcome.Imported, ImportOutcome.Updated, ImportOutcome.Skipped, ImportOutcome.Failed }
+            .ToDictionary(s => s, s => job.Results.Count(r => r.Status == s)),
+        job.Results, job.CreatedAt, job.FinishedAt);
+}
+
+/// <summary>
+/// Importing an old blog. Archives never pass through the API (API Gateway stops a request at 10 MB, Lambda a
+/// payload at 6 MB): the author declares the .zip, gets a presigned PUT, the browser sends it straight to the uploads
+/// bucket, and its S3 event starts the import worker; the author follows the results here.
+/// </summary>
+public static class AdminImportsApi
+{
+    private const string Example = """{"fileName": "my-hugo-site.zip", "contentType": "application/zip", "size": 4200000}""";
+
+    public static IEndpointRouteBuilder MapAdminImportsApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapAdminGroup("/api/admin/imports");
+        admin.MapPost("/", CreateAsync).WithName("CreateImport")
+            .WithSummary("A presigned PUT for one .zip: a Hugo site (or its content/ folder), a Jekyll site, or a Ghost JSON export with its images; ≤ 200 MB.");
+        admin.MapGet("/{importId}", GetAsync).WithName("GetImport").WithSummary("An import's status (pending, running, done, failed) and each file's result.");
+        return app;
+    }
+
+    public static async Task<Results<Created<ImportTicket>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, ImportStore imports, UploadUrlSigner signer, IOptions<PhotosOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var (upload, problem) = await RequestBody.ReadJsonAsync(request, 4 * 1024, Example, ApiJson.Default.ImportUploadRequest, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (upload!.TooLarge)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Archive too large",
+                detail: $"An archive can be at most {ImportUploadRequest.MaxBytes / (1024 * 1024)} MB; import a large blog in parts (by year, say).");
+        }
+        if (!upload.TryValidate(out var errors))
+        {
+            return TypedResults.ValidationProblem(errors, title: "The archive cannot be uploaded");
+        }
+        var job = await imports.CreateAsync(upload, ct);
+        var expires = time.GetUtcNow().Add(options.Value.UploadUrlLifetime);
+        var (url, headers) = await signer.SignPutAsync(ImportJob.ArchiveKey(job.Id), upload.ContentType!, System.Diagnostics.Activity.Current?.Id, expires);
+        return TypedResults.Created($"/api/admin/imports/{job.Id}", new ImportTicket(job.Id, url, "PUT", headers, expires));
+    }
+
+    public static async Task<Results<Ok<ImportDto>, ProblemHttpResult>> GetAsync(string importId, HttpResponse response, ImportStore imports, CancellationToken ct)
+    {
+        var job = await imports.GetAsync(importId, ct);
+        if (job is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Import not found", detail: $"There is no import '{importId}'.");
+        }
+        response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(ImportDto.From(job));
+    }
+}

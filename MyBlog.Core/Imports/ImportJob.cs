@@ -1,0 +1,81 @@
+namespace MyBlog.Core.Imports;
+
+public static class ImportStatus
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Done = "done";
+    public const string Failed = "failed";
+}
+
+/// <summary>What became of one file of an archive (or one post of a Ghost export).</summary>
+public static class ImportOutcome
+{
+    public const string Imported = "imported";
+    public const string Updated = "updated";
+    public const string Skipped = "skipped";
+    public const string Failed = "failed";
+}
+
+public sealed record ImportFileResult(string File, string Status, string? Slug = null, string? Error = null);
+
+/// <summary>An import: the archive the author uploads, and what the import worker made of it.</summary>
+public sealed record ImportJob(string Id, string FileName, long DeclaredSize, string Status, DateTimeOffset CreatedAt)
+{
+    public const string ArchivesPrefix = "imports/";
+
+    /// <summary>The kind of blog the archive held ("hugo", "jekyll", "ghost"), once read.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>Why the whole archive was refused (a zip bomb, too many entries, not a blog), when it was.</summary>
+    public string? Error { get; init; }
+
+    public IReadOnlyList<ImportFileResult> Results { get; init; } = [];
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Where the archive is uploaded: <c>imports/{importId}/archive.zip</c> in the uploads bucket.</summary>
+    public static string ArchiveKey(string importId) => $"{ArchivesPrefix}{importId}/archive.zip";
+
+    /// <summary>The import id of an archive's key, or null for any other key.</summary>
+    public static string? IdFromArchiveKey(string key) =>
+        key.Split('/') is ["imports", var id, "archive.zip"] && Photos.Photo.IsValidId(id) ? id : null;
+}
+
+/// <summary>What the editor declares before uploading an archive; checked before any upload URL is issued.</summary>
+public sealed record ImportUploadRequest(string? FileName, string? ContentType, long? Size)
+{
+    /// <summary>
+    /// API Gateway stops a request at 10 MB and Lambda a payload at 6 MB, so archives go straight to storage; this
+    /// much is read by the worker (to its temporary disk), images and all.
+    /// </summary>
+    public const long MaxBytes = 200L * 1024 * 1024;
+
+    public static readonly IReadOnlySet<string> AcceptedTypes =
+        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "application/zip", "application/x-zip-compressed" };
+
+    public bool TooLarge => Size > MaxBytes;
+
+    public bool TryValidate(out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        var name = FileName?.Trim();
+        if (string.IsNullOrEmpty(name))
+        {
+            errors["fileName"] = ["A file name is required."];
+        }
+        else if (name.Length > 255 || name.Any(char.IsControl))
+        {
+            errors["fileName"] = ["A file name is at most 255 characters, without control characters."];
+        }
+        if (ContentType is null || !AcceptedTypes.Contains(ContentType))
+        {
+            errors["contentType"] = ["An import is one .zip archive (application/zip): a Hugo content folder, a Jekyll site, or a Ghost export with its images."];
+        }
+        if (Size is null or <= 0)
+        {
+            errors["size"] = ["The size in bytes is required and must be positive."];
+        }
+        return errors.Count == 0;
+    }
+}

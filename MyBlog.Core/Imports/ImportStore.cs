@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Options;
+
+namespace MyBlog.Core.Imports;
+
+/// <summary>
+/// Imports in the single table under <c>IMPORT#{id}</c>. The results travel as one gzipped JSON attribute: a
+/// thousand files' outcomes are a few tens of kilobytes that way, well inside an item's 400 KB.
+/// </summary>
+public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> options, TimeProvider time)
+{
+    public const string PartitionPrefix = "IMPORT#";
+    public const string SortKeyValue = "IMPORT";
+
+    private string Table => options.Value.TableName;
+
+    public async Task<ImportJob> CreateAsync(ImportUploadRequest upload, CancellationToken ct)
+    {
+        var job = new ImportJob(Guid.NewGuid().ToString("N"), upload.FileName!.Trim(), upload.Size!.Value, ImportStatus.Pending, time.GetUtcNow());
+        var item = Key(job.Id);
+        item["fileName"] = new AttributeValue(job.FileName);
+        item["declaredSize"] = N(job.DeclaredSize);
+        item["status"] = new AttributeValue(job.Status);
+        item["createdAt"] = new AttributeValue(job.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
+        await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = item, ConditionExpression = "attribute_not_exists(pk)" }, ct);
+        return job;
+    }
+
+    public async Task<ImportJob?> GetAsync(string id, CancellationToken ct)
+    {
+        if (!Photos.Photo.IsValidId(id))
+        {
+            return null;
+        }
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(id), ConsistentRead = true }, ct);
+        return response.IsItemSet && response.Item.Count > 0 ? FromItem(id, response.Item) : null;
+    }
+
+    /// <summary>
+    /// Takes the import to run it until <paramref name="until"/>: a pending one, or a running one whose runner's
+    /// lease has ended (it was stopped mid-way; the files it finished are skipped as unchanged on the second run).
+    /// False: it is done, or someone else is running it.
+    /// </summary>
+    public Task<bool> TryStartAsync(string id, DateTimeOffset until, CancellationToken ct) =>
+        dynamo.TryUpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Table,
+            Key = Key(id),
+            UpdateExpression = "SET #status = :running, leaseUntil = :until",
+            ConditionExpression = "attribute_exists(pk) AND (#status = :pending OR (#status = :running AND leaseUntil < :now))",
+            ExpressionAttributeNames = new() { ["#status"] = "status" },
+            ExpressionAttributeValues = new()
+            {
+                [":running"] = new AttributeValue(ImportStatus.Running),
+                [":pending"] = new AttributeValue(ImportStatus.Pending),
+                [":until"] = N(until.ToUnixTimeMilliseconds()),
+                [":now"] = N(time.GetUtcNow().ToUnixTimeMilliseconds()),
+            },
+        }, ct);
+
+    /// <summary>
+    /// Lets go of a run that failed (storage away, say), so the message's next delivery can take it at once; a run
+    /// that was frozen mid-way cannot, and its lease ends before the queue delivers the message again.
+    /// </summary>
+    public Task ReleaseAsync(string id, CancellationToken ct) =>
+        dynamo.TryUpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Table,
+            Key = Key(id),
+            UpdateExpression = "SET leaseUntil = :zero",
+            ConditionExpression = "#status = :running",
+            ExpressionAttributeNames = new() { ["#status"] = "status" },
+            ExpressionAttributeValues = new() { [":zero"] = N(0), [":running"] = new AttributeValue(ImportStatus.Running) },
+        }, ct);
+
+    /// <summary>The results so far, for the author watching (the import is still running).</summary>
+    public Task ReportAsync(string id, string? format, IReadOnlyList<ImportFileResult> results, CancellationToken ct) =>
+        WriteAsync(id, ImportStatus.Running, format, results, error: null, ct);
+
+    public Task FinishAsync(string id, string? format, IReadOnlyList<ImportFileResult> results, string? error, CancellationToken ct) =>
+        WriteAsync(id, error is null ? ImportStatus.Done : ImportStatus.Failed, format, results, error, ct);
+
+    private async Task WriteAsync(string id, string status, string? format, IReadOnlyList<ImportFileResult> results, string? error, CancellationToken ct)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":status"] = new AttributeValue(status),
+            [":results"] = new AttributeValue { B = new MemoryStream(Compress(results)) },
+            [":counts"] = new AttributeValue
+            {
+                M = results.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => N(g.Count())),
+            },
+        };
+        var set = "SET #status = :status, results = :results, counts = :counts";
+        if (format is not null)
+        {
+            set += ", #format = :format";
+            values[":format"] = new AttributeValue(format);
+        }
+        if (error is not null)
+        {
+            set += ", #error = :error";
+            values[":error"] = new AttributeValue(error);
+        }
+        if (status != ImportStatus.Running)
+        {
+            set += ", finishedAt = :now REMOVE leaseUntil";
+            values[":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        }
+        await dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Table,
+            Key = Key(id),
+            UpdateExpression = set,
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status", ["#format"] = "format", ["#error"] = "error" }
+                .Where(n => set.Contains(n.Key, StringComparison.Ordinal)).ToDictionary(),
+            ExpressionAttributeValues = values,
+        }, ct);
+    }
+
+    private static byte[] Compress(IReadOnlyList<ImportFileResult> results)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            JsonSerializer.Serialize(gzip, results.ToList(), CoreJson.Default.ListImportFileResult);
+        }
+        return buffer.ToArray();
+    }
+
+    private static List<ImportFileResult> Decompress(MemoryStream compressed)
+    {
+        compressed.Position = 0;
+        using var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        return JsonSerializer.Deserialize(gzip, CoreJson.Default.ListImportFileResult) ?? [];
+    }
+
+    private static ImportJob FromItem(string id, Dictionary<string, AttributeValue> item)
+    {
+        string? Str(string name) => item.TryGetValue(name, out var v) ? v.S : null;
+        return new ImportJob(id, Str("fileName") ?? "", long.Parse(item["declaredSize"].N, CultureInfo.InvariantCulture),
+            Str("status") ?? ImportStatus.Pending, DateTimeOffset.Parse(Str("createdAt")!, CultureInfo.InvariantCulture))
+        {
+            Format = Str("format"),
+            Error = Str("error"),
+            Results = item.TryGetValue("results", out var results) && results.B is { } bytes ? Decompress(bytes) : [],
+            FinishedAt = Str("finishedAt") is { } finished ? DateTimeOffset.Parse(finished, CultureInfo.InvariantCulture) : null,
+        };
+    }
+
+    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private static Dictionary<string, AttributeValue> Key(string id) => new()
+    {
+        [MyBlogTable.PartitionKey] = new AttributeValue(PartitionPrefix + id),
+        [MyBlogTable.SortKey] = new AttributeValue(SortKeyValue),
+    };
+}

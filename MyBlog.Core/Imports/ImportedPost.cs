@@ -1,0 +1,30 @@
+using System.Security.Cryptography;
+using System.Text;
+using MyBlog.Core.Posts;
+
+namespace MyBlog.Core.Imports;
+
+/// <summary>
+/// A post as an archive gives it, checked by the same rules as the editor's (<see cref="PostInput"/>), with its
+/// original dates. <see cref="Hash"/> is what makes a second import of the same archive change nothing.
+/// </summary>
+public sealed record ImportedPost(
+    string Slug, ValidPost Content, bool Draft, DateTimeOffset Date, DateTimeOffset Updated)
+{
+    public string Hash
+    {
+        get
+        {
+            var text = string.Join('\u001f', Slug, Content.Title, Content.Markdown, string.Join('\u001e', Content.Tags), Content.Excerpt ?? "",
+                Content.CoverPhotoId ?? "", Draft ? "draft" : "published", Date.UtcTicks, Updated.UtcTicks);
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
+        }
+    }
+}
+
+public enum ImportWrite
+{
+    Imported,
+    Updated,
+    Unchanged,
+}

@@ -1,0 +1,303 @@
+using System.Net;
+using System.Text.Json;
+using MyBlog.Tests.Support;
+
+namespace MyBlog.Tests.Integration;
+
+/// <summary>
+/// Bringing an old blog over, on the whole topology: the archive goes from the "browser" straight to the uploads
+/// bucket with a presigned PUT, its S3 event starts the import worker through the local queue, and the author reads
+/// each file's result from the admin API. Slugs carry a run-unique tag: the topology is shared.
+/// </summary>
+[Collection(MyBlogAppCollection.Name)]
+public sealed class ImportTests(MyBlogApp app)
+{
+    private static readonly TimeSpan ImportTimeout = TimeSpan.FromSeconds(90);
+    private readonly string _tag = Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Declares the archive, PUTs it where the API says, and waits for the import's outcome.</summary>
+    private async Task<JsonElement> ImportAsync(byte[] zip, string fileName = "blog.zip")
+    {
+        var ticket = await app.AdminAsync(HttpMethod.Post, "/api/admin/imports", new { fileName, contentType = "application/zip", size = zip.Length });
+        var importId = ticket.GetProperty("importId").GetString()!;
+        using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(zip) };
+        foreach (var header in ticket.GetProperty("headers").EnumerateObject())
+        {
+            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
+            {
+                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
+            }
+        }
+        using var plain = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await plain.SendAsync(put)).StatusCode);
+
+        var deadline = DateTime.UtcNow + ImportTimeout;
+        while (true)
+        {
+            var job = await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}");
+            var status = job.GetProperty("status").GetString();
+            if (status is "done" or "failed" || DateTime.UtcNow > deadline)
+            {
+                Assert.True(status is "done" or "failed", $"The import is still {status} after {ImportTimeout}");
+                return job;
+            }
+            await Task.Delay(300);
+        }
+    }
+
+    private static JsonElement Result(JsonElement job, string fileEnd) =>
+        job.GetProperty("results").EnumerateArray().Single(r => r.GetProperty("file").GetString()!.EndsWith(fileEnd, StringComparison.Ordinal));
+
+    private static void AssertResult(JsonElement job, string fileEnd, string status, string? slug = null)
+    {
+        var result = Result(job, fileEnd);
+        Assert.True(result.GetProperty("status").GetString() == status, $"{fileEnd}: {result}");
+        if (slug is not null)
+        {
+            Assert.Equal(slug, result.GetProperty("slug").GetString());
+        }
+    }
+
+    private Task<JsonElement> PostAsync(string slug) => app.AdminAsync(HttpMethod.Get, $"/api/admin/posts/{Uri.EscapeDataString(slug)}");
+
+    /// <summary>Polls the edge until <paramref name="path"/> answers what <paramref name="condition"/> wants.</summary>
+    private async Task<(HttpStatusCode Status, string Body, string? Type)> EventuallyAsync(string path, Func<HttpStatusCode, string, bool> condition, int seconds = 45)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            using var response = await app.Site.GetAsync(path);
+            var body = response.Content.Headers.ContentType?.MediaType?.StartsWith("image/", StringComparison.Ordinal) == true ? "" : await response.Content.ReadAsStringAsync();
+            if (condition(response.StatusCode, body) || DateTime.UtcNow > deadline)
+            {
+                return (response.StatusCode, body, response.Content.Headers.ContentType?.MediaType);
+            }
+            await Task.Delay(300);
+        }
+    }
+
+    [Fact]
+    public async Task A_hugo_site_imports_with_its_dates_tags_drafts_bundles_and_images_and_a_second_import_changes_nothing()
+    {
+        var t = _tag;
+        var zip = new TestArchive()
+            .Text("myblog/config.toml", "baseURL = 'https://old.example.org/'")
+            .Text("myblog/content/_index.md", "---\ntitle: Home\n---\n")
+            .Text($"myblog/content/posts/yaml-{t}.md",
+                $"---\ntitle: \"YAML post {t}\"\ndate: 2019-03-04T05:06:07+09:00\ntags: [imp{t}, yaml]\nsummary: From YAML.\n---\nFrom **YAML**.\n")
+            .Text($"myblog/content/posts/toml-{t}.md",
+                $"+++\ntitle = \"TOML post {t}\"\ndate = 2018-01-02T03:04:05Z\ntags = [\"imp{t}\"]\nslug = \"toml-custom-{t}\"\n+++\nFrom *TOML*.\n")
+            .Text($"myblog/content/posts/draft-{t}.md", $"---\ntitle: Unfinished {t}\ndate: 2020-01-01\ndraft: true\n---\nNot yet.\n")
+            .Text($"myblog/content/posts/여행기-{t}.md", $"---\ntitle: 부산 여행기 {t}\ndate: 2021-05-05\ntags: [imp{t}]\n---\n바다가 보였다.\n")
+            .Text($"myblog/content/posts/bundle-{t}/index.md",
+                $"---\ntitle: A bundle {t}\ndate: 2022-07-08\ntags: [imp{t}]\n---\nThe harbour:\n\n![The harbour](harbour.jpg)\n")
+            .Add($"myblog/content/posts/bundle-{t}/harbour.jpg", TestImages.CameraJpeg(800, 600))
+            .Text($"myblog/content/posts/broken-{t}.md", "---\ntitle: [this never closes\ndate: 2020-01-01\n---\nbody\n")
+            .ToBytes();
+
+        var job = await ImportAsync(zip, "my-hugo-site.zip");
+
+        Assert.Equal("done", job.GetProperty("status").GetString());
+        Assert.Equal("hugo", job.GetProperty("format").GetString());
+        AssertResult(job, $"yaml-{t}.md", "imported", $"yaml-{t}");
+        AssertResult(job, $"toml-{t}.md", "imported", $"toml-custom-{t}");
+        AssertResult(job, $"draft-{t}.md", "imported", $"draft-{t}");
+        AssertResult(job, $"여행기-{t}.md", "imported", $"여행기-{t}");
+        AssertResult(job, $"bundle-{t}/index.md", "imported", $"bundle-{t}");
+        AssertResult(job, $"broken-{t}.md", "failed");
+        Assert.Contains("YAML", Result(job, $"broken-{t}.md").GetProperty("error").GetString());
+        AssertResult(job, "content/_index.md", "skipped");
+
+        var yaml = await PostAsync($"yaml-{t}");
+        Assert.Equal("published", yaml.GetProperty("status").GetString());
+        Assert.Equal(new DateTimeOffset(2019, 3, 3, 20, 6, 7, TimeSpan.Zero), yaml.GetProperty("publishedAt").GetDateTimeOffset());
+        Assert.Equal([$"imp{t}", "yaml"], yaml.GetProperty("tags").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal("From YAML.", yaml.GetProperty("excerpt").GetString());
+        Assert.False(yaml.GetProperty("sendEmail").GetBoolean()); // an old post is never mailed
+        Assert.Equal("draft", (await PostAsync($"draft-{t}")).GetProperty("status").GetString());
+        Assert.Equal($"부산 여행기 {t}", (await PostAsync($"여행기-{t}")).GetProperty("title").GetString());
+
+        // The bundle's image went through the photo pipeline: the post points at its variant, served from /media/.
+        var bundle = await PostAsync($"bundle-{t}");
+        var media = System.Text.RegularExpressions.Regex.Match(bundle.GetProperty("markdown").GetString()!, @"/media/[0-9a-f]{32}/800\.jpg").Value;
+        Assert.NotEmpty(media);
+        var image = await EventuallyAsync(media, (s, _) => s == HttpStatusCode.OK);
+        Assert.Equal((HttpStatusCode.OK, "image/jpeg"), (image.Status, image.Type));
+        var page = await EventuallyAsync($"/posts/bundle-{t}/", (s, b) => b.Contains("<picture", StringComparison.Ordinal));
+        Assert.Contains("<picture", page.Body);
+
+        // Published posts keep their original order on the site.
+        var listed = await EventuallyAsync($"/api/posts?tag=imp{t}", (s, b) => b.Contains($"toml-custom-{t}", StringComparison.Ordinal), seconds: 20);
+        var order = JsonDocument.Parse(listed.Body).RootElement.GetProperty("items").EnumerateArray().Select(p => p.GetProperty("slug").GetString()).ToList();
+        Assert.Equal([$"bundle-{t}", $"여행기-{t}", $"yaml-{t}", $"toml-custom-{t}"], order);
+        Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync(Uri.EscapeDataString($"/posts/여행기-{t}/").Replace("%2F", "/"), (s, _) => s == HttpStatusCode.OK)).Status);
+
+        // The same archive again: nothing new, nothing changed.
+        var versions = new Dictionary<string, int>();
+        foreach (var slug in new[] { $"yaml-{t}", $"toml-custom-{t}", $"draft-{t}", $"여행기-{t}", $"bundle-{t}" })
+        {
+            versions[slug] = (await PostAsync(slug)).GetProperty("version").GetInt32();
+        }
+        var again = await ImportAsync(zip, "my-hugo-site.zip");
+        Assert.Equal("done", again.GetProperty("status").GetString());
+        Assert.Equal(5, again.GetProperty("results").EnumerateArray().Count(r => r.GetProperty("status").GetString() == "skipped" && r.TryGetProperty("slug", out var s) && s.ValueKind == JsonValueKind.String));
+        Assert.Equal(0, again.GetProperty("counts").GetProperty("imported").GetInt32());
+        Assert.Equal(0, again.GetProperty("counts").GetProperty("updated").GetInt32());
+        foreach (var (slug, version) in versions)
+        {
+            Assert.Equal(version, (await PostAsync(slug)).GetProperty("version").GetInt32());
+        }
+        Assert.Equal(media, System.Text.RegularExpressions.Regex.Match((await PostAsync($"bundle-{t}")).GetProperty("markdown").GetString()!, @"/media/[0-9a-f]{32}/800\.jpg").Value);
+    }
+
+    [Fact]
+    public async Task A_jekyll_site_imports_its_dated_posts_drafts_and_assets()
+    {
+        var t = _tag;
+        var zip = new TestArchive()
+            .Text($"_posts/2017-06-05-jekyll-{t}.md",
+                $"---\nlayout: post\ntitle: Jekyll post {t}\ntags: jek{t} ruby\ncategories: notes\n---\nA picture: ![logo]({{{{ site.baseurl }}}}/assets/logo-{t}.png)\n")
+            .Add($"assets/logo-{t}.png", TestImages.Png(300, 200))
+            .Text($"_posts/2017-06-06-hidden-{t}.md", $"---\ntitle: Hidden {t}\npublished: false\n---\nnot public\n")
+            .Text($"_posts/2017-06-07-timed-{t}.markdown", $"---\ntitle: Timed {t}\ndate: 2017-06-07 21:15:00 +0900\ntags: [jek{t}]\n---\nlater that day\n")
+            .Text($"_drafts/idea-{t}.md", $"---\ntitle: An idea {t}\n---\nsomeday\n")
+            .Text($"_posts/notes-{t}.md", "---\ntitle: Not dated\n---\nJekyll never builds this\n")
+            .Text("_config.yml", "title: My old blog\n")
+            .ToBytes();
+
+        var job = await ImportAsync(zip);
+
+        Assert.Equal(("done", "jekyll"), (job.GetProperty("status").GetString(), job.GetProperty("format").GetString()));
+        AssertResult(job, $"2017-06-05-jekyll-{t}.md", "imported", $"jekyll-{t}");
+        AssertResult(job, $"2017-06-06-hidden-{t}.md", "imported", $"hidden-{t}");
+        AssertResult(job, $"2017-06-07-timed-{t}.markdown", "imported", $"timed-{t}");
+        AssertResult(job, $"idea-{t}.md", "imported", $"idea-{t}");
+        AssertResult(job, $"notes-{t}.md", "skipped");
+
+        var post = await PostAsync($"jekyll-{t}");
+        Assert.Equal("published", post.GetProperty("status").GetString());
+        Assert.Equal(new DateTimeOffset(2017, 6, 5, 0, 0, 0, TimeSpan.Zero), post.GetProperty("publishedAt").GetDateTimeOffset());
+        Assert.Equal([$"jek{t}", "ruby", "notes"], post.GetProperty("tags").EnumerateArray().Select(x => x.GetString()));
+        Assert.Matches(@"!\[logo\]\(/media/[0-9a-f]{32}/300\.jpg\)", post.GetProperty("markdown").GetString());
+        Assert.Equal("draft", (await PostAsync($"hidden-{t}")).GetProperty("status").GetString());
+        Assert.Equal("draft", (await PostAsync($"idea-{t}")).GetProperty("status").GetString());
+        Assert.Equal(new DateTimeOffset(2017, 6, 7, 12, 15, 0, TimeSpan.Zero), (await PostAsync($"timed-{t}")).GetProperty("publishedAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task A_ghost_export_imports_its_posts_tags_and_images()
+    {
+        var t = _tag;
+        var export = new
+        {
+            db = new[]
+            {
+                new
+                {
+                    meta = new { exported_on = 1700000000000, version = "5.75.0" },
+                    data = new
+                    {
+                        posts = new object[]
+                        {
+                            new
+                            {
+                                id = "p1", title = $"Ghost post {t}", slug = $"ghost-{t}", type = "post", status = "published",
+                                html = $"<p>Hello from <strong>Ghost</strong>.</p><figure><img src=\"__GHOST_URL__/content/images/2020/01/pic-{t}.jpg\" alt=\"pic\"></figure>",
+                                feature_image = $"__GHOST_URL__/content/images/2020/01/pic-{t}.jpg",
+                                custom_excerpt = "An old one.", created_at = "2020-01-05 10:00:00", updated_at = "2020-01-06 10:00:00", published_at = "2020-01-05 11:00:00",
+                            },
+                            new
+                            {
+                                id = "p2", title = $"Ghost draft {t}", slug = $"ghost-draft-{t}", type = "post", status = "draft",
+                                mobiledoc = "{\"version\":\"0.3.1\",\"markups\":[],\"atoms\":[],\"cards\":[[\"markdown\",{\"markdown\":\"Written in *Markdown*.\"}]],\"sections\":[[10,0]]}",
+                                html = "<p>Written in <em>Markdown</em>.</p>",
+                                created_at = "2021-02-03T04:05:06.000Z", updated_at = "2021-02-03T04:05:06.000Z", published_at = (string?)null,
+                            },
+                            new { id = "p3", title = $"About {t}", slug = $"about-{t}", type = "page", status = "published", html = "<p>me</p>" },
+                            new { id = "p4", title = $"Lexical only {t}", slug = $"lexical-{t}", type = "post", status = "published", lexical = "{\"root\":{}}" },
+                        },
+                        tags = new object[]
+                        {
+                            new { id = "t1", name = $"Ghost {t}", slug = $"ghost-{t}" },
+                            new { id = "t2", name = "#internal", slug = "hash-internal" },
+                        },
+                        posts_tags = new object[]
+                        {
+                            new { post_id = "p1", tag_id = "t1", sort_order = 0 },
+                            new { post_id = "p1", tag_id = "t2", sort_order = 1 },
+                        },
+                    },
+                },
+            },
+        };
+        var zip = new TestArchive()
+            .Text("my-site.ghost.2024-01-01.json", JsonSerializer.Serialize(export))
+            .Add($"content/images/2020/01/pic-{t}.jpg", TestImages.CameraJpeg(640, 480))
+            .ToBytes();
+
+        var job = await ImportAsync(zip, "ghost-export.zip");
+
+        Assert.Equal(("done", "ghost"), (job.GetProperty("status").GetString(), job.GetProperty("format").GetString()));
+        AssertResult(job, $"ghost-{t}", "imported", $"ghost-{t}");
+        AssertResult(job, $"ghost-draft-{t}", "imported", $"ghost-draft-{t}");
+        AssertResult(job, $"about-{t}", "skipped");
+        AssertResult(job, $"lexical-{t}", "failed");
+        Assert.Contains("Lexical", Result(job, $"lexical-{t}").GetProperty("error").GetString());
+
+        var post = await PostAsync($"ghost-{t}");
+        Assert.Equal(new DateTimeOffset(2020, 1, 5, 11, 0, 0, TimeSpan.Zero), post.GetProperty("publishedAt").GetDateTimeOffset());
+        Assert.Equal([$"ghost-{t}"], post.GetProperty("tags").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal("An old one.", post.GetProperty("excerpt").GetString());
+        var cover = post.GetProperty("coverPhotoId").GetString();
+        Assert.Matches("^[0-9a-f]{32}$", cover);
+        Assert.Contains($"/media/{cover}/640.jpg", post.GetProperty("markdown").GetString());
+        var draft = await PostAsync($"ghost-draft-{t}");
+        Assert.Equal("draft", draft.GetProperty("status").GetString());
+        Assert.Equal("Written in *Markdown*.", draft.GetProperty("markdown").GetString()); // the author's own Markdown, not the HTML
+        var page = await EventuallyAsync($"/posts/ghost-{t}/", (s, b) => b.Contains($"/media/{cover}/", StringComparison.Ordinal) && b.Contains("og:image", StringComparison.Ordinal));
+        Assert.Contains("<strong>Ghost</strong>", page.Body);
+    }
+
+    [Fact]
+    public async Task Hostile_archives_are_refused_with_reasons_and_their_good_files_still_import()
+    {
+        var t = _tag;
+        var zip = new TestArchive()
+            .Text($"content/posts/fine-{t}.md", $"---\ntitle: Fine {t}\ndate: 2020-02-02\n---\nok\n")
+            .Text("../../../../tmp/evil.md", "---\ntitle: Evil\n---\nx")
+            .Symlink($"content/posts/link-{t}.md", "/etc/passwd")
+            .Text($"content/posts/huge-{t}.md", "---\ntitle: Huge\n---\n" + new string('x', 1_200_000))
+            .ToBytes();
+
+        var job = await ImportAsync(zip);
+
+        Assert.Equal("done", job.GetProperty("status").GetString());
+        AssertResult(job, $"fine-{t}.md", "imported", $"fine-{t}");
+        Assert.Contains("climbs out", Result(job, "tmp/evil.md").GetProperty("error").GetString());
+        Assert.Contains("symbolic link", Result(job, $"link-{t}.md").GetProperty("error").GetString());
+        AssertResult(job, $"huge-{t}.md", "failed");
+
+        var notAZip = await ImportAsync("this is not a zip at all"u8.ToArray());
+        Assert.Equal("failed", notAZip.GetProperty("status").GetString());
+        Assert.Contains("not a readable .zip", notAZip.GetProperty("error").GetString());
+
+        var noBlog = await ImportAsync(new TestArchive().Text("notes.txt", "hello").ToBytes());
+        Assert.Equal("failed", noBlog.GetProperty("status").GetString());
+        Assert.Contains("No blog found", noBlog.GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"fileName": "site.tar.gz", "contentType": "application/gzip", "size": 1000}""", 400)]
+    [InlineData("""{"fileName": "site.zip", "contentType": "application/zip", "size": 999999999999}""", 413)]
+    [InlineData("""{"fileName": "", "contentType": "application/zip", "size": 10}""", 400)]
+    [InlineData("""{"fileName": "site.zip", "contentType": "application/zip"}""", 400)]
+    public async Task A_bad_declaration_gets_no_upload_url(string json, int expected)
+    {
+        using var request = MyBlogApp.AdminRequest(HttpMethod.Post, "/api/admin/imports");
+        request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var response = await app.Site.SendAsync(request);
+        Assert.Equal(expected, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, "/api/admin/imports/0123456789abcdef0123456789abcdef"))).StatusCode);
+    }
+}

@@ -1,0 +1,160 @@
+using System.IO.Compression;
+using MyBlog.Tests.Support;
+using MyBlog.Workers.Imports;
+
+namespace MyBlog.Tests.Unit;
+
+/// <summary>Reading old blogs: front matter as Hugo and Jekyll read it, each engine's layout, and archives built to hurt.</summary>
+public sealed class BlogImportSourcesTests
+{
+    private static BlogArchive Open(TestArchive archive) => BlogArchive.Open(new MemoryStream(archive.ToBytes()));
+
+    [Fact]
+    public void Yaml_toml_and_json_front_matter_give_the_same_post()
+    {
+        var yaml = FrontMatter.Parse("---\ntitle: \"Hello: world\"\ndate: 2023-05-01T10:00:00+09:00\ndraft: true\ntags: [go, \"web dev\"]\nslug: hello\n---\nBody **here**.\n");
+        var toml = FrontMatter.Parse("+++\ntitle = \"Hello: world\"\ndate = 2023-05-01T10:00:00+09:00\ndraft = true\ntags = [\"go\", \"web dev\"]\nslug = \"hello\"\n+++\nBody **here**.\n");
+        var json = FrontMatter.Parse("{\n\"title\": \"Hello: world\", \"date\": \"2023-05-01T10:00:00+09:00\", \"draft\": true, \"tags\": [\"go\", \"web dev\"], \"slug\": \"hello\"\n}\nBody **here**.\n");
+        foreach (var matter in new[] { yaml, toml, json })
+        {
+            Assert.Equal("Hello: world", matter.String("Title")); // Hugo's keys are not case-sensitive
+            Assert.Equal(new DateTimeOffset(2023, 5, 1, 1, 0, 0, TimeSpan.Zero), matter.Date("date"));
+            Assert.True(matter.Bool("draft"));
+            Assert.Equal(["go", "web dev"], matter.List("tags"));
+            Assert.Equal("hello", matter.String("slug"));
+            Assert.Equal("Body **here**.\n", matter.Body);
+        }
+        Assert.Equal(("yaml", "toml", "json"), (yaml.Format, toml.Format, json.Format));
+    }
+
+    [Theory]
+    [InlineData("2024-02-03 04:05:06 +0900", "2024-02-02T19:05:06Z")] // Jekyll's own format
+    [InlineData("2024-02-03", "2024-02-03T00:00:00Z")]
+    [InlineData("2024-02-03T04:05:06Z", "2024-02-03T04:05:06Z")]
+    [InlineData("2024-02-03 15:31:36", "2024-02-03T15:31:36Z")] // Ghost's, in UTC
+    public void Dates_in_the_forms_the_engines_write(string text, string expected) =>
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), FrontMatter.ParseDate(text));
+
+    [Theory]
+    [InlineData("---\ntitle: [unclosed\n---\nbody", "YAML")]
+    [InlineData("---\ntitle: [this never closes\ndate: 2020-01-01\n---\nbody\n", "YAML")]
+    [InlineData("---\ntitle: {a: [b\n---\nbody\n", "YAML")]
+    [InlineData("---\ntitle: fine\nbody without the closing line", "never closed")]
+    [InlineData("+++\ntitle = \"open\n+++\nbody", "TOML")]
+    [InlineData("{\"title\": \"x\",\n", "JSON")]
+    [InlineData("---\ndate: next tuesday\n---\nbody", null)]
+    public void Broken_front_matter_says_what_is_wrong(string text, string? reason)
+    {
+        var error = Record.Exception(() =>
+        {
+            var matter = FrontMatter.Parse(text);
+            matter.Date("date");
+        });
+        Assert.IsType<FormatException>(error);
+        if (reason is not null)
+        {
+            Assert.Contains(reason, error.Message);
+        }
+    }
+
+    [Fact]
+    public void Hostile_front_matter_is_refused_within_bounds()
+    {
+        // Nesting that would exhaust a recursive parser's stack, in each format.
+        Assert.Contains("nested", Assert.Throws<FormatException>(() => FrontMatter.Parse("---\na: " + new string('[', 5000) + "\n---\n")).Message);
+        Assert.Contains("nested", Assert.Throws<FormatException>(() => FrontMatter.Parse("+++\na = " + new string('[', 5000) + "\n+++\n")).Message);
+        Assert.Throws<FormatException>(() => FrontMatter.Parse("{\"a\":" + new string('[', 5000)));
+        // A billion laughs: aliases are never expanded, so this reads in no time and no memory.
+        var laughs = "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+            + string.Concat(Enumerable.Range(1, 9).Select(i => $"{(char)('a' + i)}: &{(char)('a' + i)} [*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)},*{(char)('a' + i - 1)}]\n"))
+            + "title: laughs\n---\nbody";
+        var matter = FrontMatter.Parse(laughs);
+        Assert.Equal("laughs", matter.String("title"));
+        Assert.Empty(matter.List("j"));
+        // Front matter larger than any post needs.
+        Assert.Contains("KB", Assert.Throws<FormatException>(() => FrontMatter.Parse("---\n" + new string('#', 70_000) + "\n---\n")).Message);
+    }
+
+    [Fact]
+    public void Names_that_climb_out_links_and_bombs_are_refused_one_by_one()
+    {
+        var bomb = new byte[50 * 1024 * 1024]; // 50 MB of zeros deflate to about 50 KB: a thousand times
+        using var archive = Open(new TestArchive()
+            .Text("content/posts/fine.md", "---\ntitle: Fine\n---\nok")
+            .Text("../../etc/cron.d/evil", "* * * * * root rm -rf /")
+            .Text("content/../../outside.md", "x")
+            .Text("C:/Windows/evil.md", "x")
+            .Symlink("content/posts/link.md", "/etc/passwd")
+            .Add("content/posts/bomb.png", bomb, level: CompressionLevel.SmallestSize));
+
+        Assert.Contains("content/posts/fine.md", archive.Paths);
+        Assert.DoesNotContain(archive.Paths, p => p.Contains("..", StringComparison.Ordinal) || p.Contains("link", StringComparison.Ordinal) || p.Contains(':'));
+        Assert.Equal(4, archive.Refused.Count);
+        Assert.Contains(archive.Refused, r => r.Name == "content/posts/link.md" && r.Reason.Contains("symbolic link"));
+        Assert.Contains(archive.Refused, r => r.Name == "../../etc/cron.d/evil" && r.Reason.Contains("climbs out"));
+        Assert.Contains("zip bomb", Assert.Throws<InvalidDataException>(() => archive.Read("content/posts/bomb.png", 100L * 1024 * 1024)).Message);
+    }
+
+    [Fact]
+    public void Archives_with_too_many_entries_or_that_are_not_zips_are_refused_whole()
+    {
+        var many = new TestArchive();
+        for (var i = 0; i <= BlogArchive.MaxEntries; i++)
+        {
+            many.Text($"content/p{i}.md", "");
+        }
+        Assert.Contains("10,000", Assert.Throws<InvalidDataException>(() => Open(many)).Message);
+        Assert.Contains("not a readable .zip", Assert.Throws<InvalidDataException>(() => BlogArchive.Open(new MemoryStream("PK but not really"u8.ToArray()))).Message);
+    }
+
+    [Fact]
+    public void A_hugo_site_gives_its_posts_bundles_and_section_pages()
+    {
+        using var archive = Open(new TestArchive()
+            .Text("mysite/config.toml", "baseURL = 'https://example.org/'")
+            .Text("mysite/content/_index.md", "---\ntitle: Home\n---\n")
+            .Text("mysite/content/posts/_index.md", "---\ntitle: Posts\n---\n")
+            .Text("mysite/content/posts/first.md", "---\ntitle: First\ndate: 2020-01-02\ntags: [a]\ncategories: [b]\n---\nHi")
+            .Text("mysite/content/posts/trip/index.md", "+++\ntitle = \"Trip\"\ndate = 2021-03-04T05:06:07Z\n+++\n![sea](sea.jpg)")
+            .Add("mysite/content/posts/trip/sea.jpg", [1, 2, 3])
+            .Text("mysite/content/posts/headless/index.md", "---\nheadless: true\n---\n"));
+
+        var (format, files) = BlogSources.Read(archive);
+        var all = files.ToList();
+
+        Assert.Equal("hugo", format);
+        Assert.Equal(2, all.Count(f => f.Skipped is not null && f.File.EndsWith("_index.md", StringComparison.Ordinal)));
+        var first = all.Single(f => f.File == "content/posts/first.md").Post!;
+        Assert.Equal(("first", "First", false), (first.Slug, first.Title, first.Draft));
+        Assert.Equal(["a", "b"], first.Tags);
+        var trip = all.Single(f => f.File == "content/posts/trip/index.md").Post!;
+        Assert.Equal("trip", trip.Slug); // a page bundle is named by its folder
+        Assert.Equal("content/posts/trip/", trip.Directory);
+        Assert.NotNull(all.Single(f => f.File == "content/posts/headless/index.md").Skipped);
+    }
+
+    [Fact]
+    public void A_jekyll_site_gives_dated_posts_and_drafts()
+    {
+        using var archive = Open(new TestArchive()
+            .Text("_posts/2019-07-08-hello-jekyll.md", "---\nlayout: post\ntitle: Hello Jekyll\ntags: ruby static\n---\n![x]({{ site.baseurl }}/assets/x.png) ![y]({{ \"/assets/y.png\" | relative_url }})")
+            .Text("_posts/2019-07-09-later.markdown", "---\ntitle: Later\ndate: 2019-07-09 18:30:00 +0200\npublished: false\n---\nlater")
+            .Text("_posts/undated.md", "---\ntitle: Undated\n---\nnever built")
+            .Text("_drafts/an-idea.md", "---\ntitle: An idea\n---\nmaybe"));
+
+        var (format, files) = BlogSources.Read(archive);
+        var all = files.ToList();
+
+        Assert.Equal("jekyll", format);
+        var hello = all.Single(f => f.File.EndsWith("hello-jekyll.md", StringComparison.Ordinal)).Post!;
+        Assert.Equal(("hello-jekyll", new DateTimeOffset(2019, 7, 8, 0, 0, 0, TimeSpan.Zero), false), (hello.Slug, hello.Date!.Value, hello.Draft));
+        Assert.Equal(["ruby", "static"], hello.Tags);
+        Assert.Contains("(/assets/x.png)", hello.Body);
+        Assert.Contains("(/assets/y.png)", hello.Body);
+        var later = all.Single(f => f.File.EndsWith("later.markdown", StringComparison.Ordinal)).Post!;
+        Assert.True(later.Draft);
+        Assert.Equal(new DateTimeOffset(2019, 7, 9, 16, 30, 0, TimeSpan.Zero), later.Date);
+        Assert.NotNull(all.Single(f => f.File == "_posts/undated.md").Skipped);
+        Assert.True(all.Single(f => f.File == "_drafts/an-idea.md").Post!.Draft);
+    }
+}

@@ -1,0 +1,341 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+using MyBlog.Core.Imports;
+using MyBlog.Core.Photos;
+using MyBlog.Core.Posts;
+using MyBlog.Workers.Thumbnails;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+
+namespace MyBlog.Workers.Imports;
+
+/// <summary>
+/// Runs one import: takes the job (a redelivered event for a finished import does nothing), reads the archive
+/// from the uploads bucket to a temporary file, and brings each post over with its own result — a bad file never
+/// stops the rest. The images a post shows that are in the archive go through the photo pipeline (their original
+/// into uploads/, so the thumbnail worker makes the variants; named by a hash of their bytes, so an image imported
+/// twice is one photo) and the post points at their variants; a page published before they are ready follows them.
+/// A second import of the same archive finds every post unchanged and every photo there.
+/// </summary>
+public sealed partial class ArchiveImporter(
+    ImportStore imports, PostStore posts, PhotoStore photos, IAmazonS3 s3, IOptions<PhotosOptions> photoOptions, TimeProvider time,
+    ILogger<ArchiveImporter> logger)
+{
+    /// <summary>As long as the import function may run (15 minutes), and a minute more: a live import is never taken over.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(16);
+
+    private const int ReportEvery = 50;
+    private static readonly ActivitySource Source = new("MyBlog.Imports");
+
+    public async Task RunAsync(string bucket, string key, CancellationToken ct)
+    {
+        if (ImportJob.IdFromArchiveKey(key) is not { } id)
+        {
+            logger.LogWarning("s3://{Bucket}/{Key} is not an import archive; ignored", bucket, key);
+            return;
+        }
+        using var span = Source.StartActivity("import");
+        span?.SetTag("myblog.import.id", id);
+        if (!await imports.TryStartAsync(id, time.GetUtcNow() + Lease, ct))
+        {
+            logger.LogInformation("Import {Id} is done or being run; nothing to do", id);
+            return;
+        }
+        try
+        {
+            await RunStartedAsync(id, bucket, key, span, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await imports.ReleaseAsync(id, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task RunStartedAsync(string id, string bucket, string key, Activity? span, CancellationToken ct)
+    {
+        await using var file = new FileStream(Path.Combine(Path.GetTempPath(), $"myblog-import-{id}.zip"), FileMode.Create, FileAccess.ReadWrite,
+            FileShare.None, 81920, FileOptions.DeleteOnClose);
+        using (var archiveObject = await s3.GetObjectAsync(bucket, key, ct))
+        {
+            if (archiveObject.ContentLength > ImportUploadRequest.MaxBytes)
+            {
+                await imports.FinishAsync(id, null, [], $"The archive is {archiveObject.ContentLength / (1024 * 1024)} MB; an import takes at most {ImportUploadRequest.MaxBytes / (1024 * 1024)} MB.", ct);
+                return;
+            }
+            await archiveObject.ResponseStream.CopyToAsync(file, ct);
+        }
+        file.Position = 0;
+
+        BlogArchive archive;
+        try
+        {
+            archive = BlogArchive.Open(file);
+        }
+        catch (InvalidDataException ex)
+        {
+            await imports.FinishAsync(id, null, [], ex.Message, ct);
+            return;
+        }
+        using (archive)
+        {
+            var (format, files) = BlogSources.Read(archive);
+            var results = archive.Refused.Select(r => new ImportFileResult(r.Name, ImportOutcome.Failed, Error: r.Reason)).ToList();
+            if (format is null)
+            {
+                await imports.FinishAsync(id, null, results,
+                    "No blog found in the archive: expected a Hugo site or its content/ folder, a Jekyll site (_posts/), or a Ghost JSON export.", ct);
+                return;
+            }
+            span?.SetTag("myblog.import.format", format);
+            var run = new Run(archive);
+            foreach (var source in files)
+            {
+                results.Add(await ImportAsync(source, run, span?.Id, ct));
+                if (results.Count % ReportEvery == 0)
+                {
+                    await imports.ReportAsync(id, format, results, ct);
+                }
+            }
+            await imports.FinishAsync(id, format, results, null, ct);
+            logger.LogInformation("Import {Id} ({Format}): {Counts}", id, format,
+                string.Join(", ", results.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}")));
+        }
+        // The archive has done its work (and may hold unpublished drafts): it is not kept.
+        await s3.DeleteObjectAsync(bucket, key, ct);
+    }
+
+    /// <summary>What one run has seen: the slugs already taken by an earlier file, the images already brought over.</summary>
+    private sealed class Run(BlogArchive archive)
+    {
+        public BlogArchive Archive { get; } = archive;
+        public Dictionary<string, string> Slugs { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string?> Images { get; } = new(StringComparer.Ordinal);
+    }
+
+    private async Task<ImportFileResult> ImportAsync(SourceFile source, Run run, string? traceParent, CancellationToken ct)
+    {
+        if (source.Error is not null)
+        {
+            return new ImportFileResult(source.File, ImportOutcome.Failed, Error: source.Error);
+        }
+        if (source.Post is not { } post)
+        {
+            return new ImportFileResult(source.File, ImportOutcome.Skipped, Error: source.Skipped);
+        }
+        var slug = Slug.From(post.Slug ?? post.Title ?? Path.GetFileNameWithoutExtension(post.File));
+        if (run.Slugs.TryGetValue(slug, out var first))
+        {
+            return new ImportFileResult(source.File, ImportOutcome.Failed, slug, $"The slug '{slug}' is already taken by {first} in this archive.");
+        }
+        run.Slugs[slug] = source.File;
+        try
+        {
+            var markdown = await BringImagesAsync(post, run, ct);
+            var cover = post.Cover is { } coverPath ? PhotoId(await ImageAsync(coverPath, post, run, ct)) : null;
+            var title = post.Title ?? TitleFrom(slug);
+            var tags = post.Tags.Select(PostInput.NormalizeTag).OfType<string>().Distinct().Take(PostInput.MaxTags).ToList();
+            var input = new PostInput(title, markdown, tags, post.Excerpt, cover);
+            if (!input.TryValidate(out var valid, out var errors))
+            {
+                return new ImportFileResult(source.File, ImportOutcome.Failed, slug,
+                    string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
+            }
+            var now = time.GetUtcNow();
+            var date = post.Date ?? now;
+            var written = await posts.ImportAsync(new ImportedPost(slug, valid, post.Draft, date, post.Updated ?? date), traceParent, ct);
+            return new ImportFileResult(source.File, written switch
+            {
+                ImportWrite.Imported => ImportOutcome.Imported,
+                ImportWrite.Updated => ImportOutcome.Updated,
+                _ => ImportOutcome.Skipped,
+            }, slug);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException)
+        {
+            return new ImportFileResult(source.File, ImportOutcome.Failed, slug, ex.Message);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or ImageFormatException)
+        {
+            // Input nobody anticipated: this file fails with what went wrong; storage that is away is not caught here,
+            // and brings the whole message back.
+            logger.LogWarning(ex, "Importing {File} failed", source.File);
+            return new ImportFileResult(source.File, ImportOutcome.Failed, slug, $"The file could not be imported: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The body with every image it shows from the archive pointing at its photo's variants: Markdown images,
+    /// HTML <c>img</c> (Ghost's HTML, HTML in Markdown) and Hugo's <c>figure</c> shortcode (which becomes a Markdown
+    /// image). Images that are not in the archive (on another site) are left as they are.
+    /// </summary>
+    private async Task<string> BringImagesAsync(SourcePost post, Run run, CancellationToken ct)
+    {
+        var body = FigureShortcode().Replace(post.Body, m =>
+        {
+            var attributes = ShortcodeAttribute().Matches(m.Value).ToDictionary(a => a.Groups[1].Value, a => a.Groups[2].Value, StringComparer.OrdinalIgnoreCase);
+            return attributes.TryGetValue("src", out var src)
+                ? $"![{(attributes.GetValueOrDefault("alt") ?? attributes.GetValueOrDefault("caption") ?? "").Replace("]", "", StringComparison.Ordinal)}]({src})"
+                : m.Value;
+        });
+        var references = MarkdownImage().Matches(body).Select(m => m.Groups["url"])
+            .Concat(HtmlImage().Matches(body).Select(m => m.Groups["url"]))
+            .OrderByDescending(g => g.Index)
+            .ToList();
+        foreach (var reference in references)
+        {
+            if (await ImageAsync(reference.Value, post, run, ct) is { } media)
+            {
+                body = string.Concat(body.AsSpan(0, reference.Index), media, body.AsSpan(reference.Index + reference.Length));
+            }
+        }
+        return body;
+    }
+
+    /// <summary>The variant URL of the image at <paramref name="reference"/> if it is in the archive (brought over once per run).</summary>
+    private async Task<string?> ImageAsync(string reference, SourcePost post, Run run, CancellationToken ct)
+    {
+        if (Resolve(reference, post, run.Archive) is not { } path)
+        {
+            return null;
+        }
+        if (run.Images.TryGetValue(path, out var known))
+        {
+            return known;
+        }
+        string? media = null;
+        try
+        {
+            var bytes = run.Archive.Read(path, PhotoUploadRequest.MaxBytes);
+            media = await PhotoAsync(path, bytes, ct);
+        }
+        catch (InvalidDataException ex)
+        {
+            logger.LogInformation("Image {Path} is not brought over: {Reason}", path, ex.Message);
+        }
+        run.Images[path] = media;
+        return media;
+    }
+
+    /// <summary>
+    /// Where a reference points inside the archive: relative to the post's folder (a page bundle), or from one of
+    /// the engine's roots for a path from the site's root; a full URL counts when its path is in the archive (Ghost
+    /// writes its own address into exports).
+    /// </summary>
+    private static string? Resolve(string reference, SourcePost post, BlogArchive archive)
+    {
+        var url = reference.Trim().Trim('<', '>');
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+        {
+            url = absolute.AbsolutePath;
+        }
+        else if (url.Contains(':', StringComparison.Ordinal))
+        {
+            return null; // data:, mailto: and the like
+        }
+        url = Uri.UnescapeDataString(url.Split('?', '#')[0]);
+        var candidates = url.StartsWith('/')
+            ? post.Roots.Select(root => root + url.TrimStart('/'))
+            : [post.Directory + url, .. post.Roots.Select(root => root + url)];
+        return candidates.Select(Normalize).FirstOrDefault(p => p is not null && archive.Contains(p));
+    }
+
+    private static string? Normalize(string path)
+    {
+        var parts = new List<string>();
+        foreach (var segment in path.Split('/'))
+        {
+            if (segment is "" or ".")
+            {
+                continue;
+            }
+            if (segment == "..")
+            {
+                if (parts.Count == 0)
+                {
+                    return null;
+                }
+                parts.RemoveAt(parts.Count - 1);
+                continue;
+            }
+            parts.Add(segment);
+        }
+        return string.Join('/', parts);
+    }
+
+    /// <summary>
+    /// One image as a photo: its id a hash of its bytes, its original put where the editor's uploads go (the
+    /// thumbnail worker takes it from there), unless that photo exists already. Answers the URL of its largest
+    /// variant, which exists once the photo is ready; null when the file is not a photo MyBlog takes.
+    /// </summary>
+    private async Task<string?> PhotoAsync(string path, byte[] bytes, CancellationToken ct)
+    {
+        var kind = ImageSniffer.Sniff(bytes).Kind;
+        if (kind is null)
+        {
+            return null;
+        }
+        int orientedWidth;
+        try
+        {
+            var info = Image.Identify(bytes);
+            if (info is null)
+            {
+                return null;
+            }
+            var turned = info.Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value is >= 5 and <= 8;
+            orientedWidth = turned ? info.Height : info.Width;
+        }
+        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidDataException)
+        {
+            return null;
+        }
+        var id = Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];
+        var contentType = kind switch
+        {
+            ImageKind.Png => "image/png",
+            ImageKind.Webp => "image/webp",
+            ImageKind.Gif => "image/gif",
+            _ => "image/jpeg",
+        };
+        var (photo, created) = await photos.EnsureAsync(id, new PhotoUploadRequest(path.Split('/')[^1], contentType, bytes.Length), ct);
+        if (created || photo.Status == PhotoStatus.AwaitingUpload)
+        {
+            var put = new PutObjectRequest
+            {
+                BucketName = photoOptions.Value.UploadsBucket,
+                Key = Photo.OriginalKey(id),
+                InputStream = new MemoryStream(bytes),
+                ContentType = contentType,
+                TagSet = [new Tag { Key = Photo.StatusTagKey, Value = Photo.UnprocessedTagValue }],
+            };
+            await s3.PutObjectAsync(put, ct);
+        }
+        return "/" + PhotoImage.VariantKey(id, ThumbnailGenerator.WidthsFor(orientedWidth)[^1], "jpg");
+    }
+
+    private static string? PhotoId(string? mediaUrl) => PhotoMarkup.IdFromUrl(mediaUrl);
+
+    /// <summary>"my-first-post" → "My first post", for a file that names no title.</summary>
+    private static string TitleFrom(string slug)
+    {
+        var words = slug.Replace('-', ' ');
+        return words.Length == 0 ? "Untitled" : char.ToUpperInvariant(words[0]) + words[1..];
+    }
+
+    [GeneratedRegex(@"!\[[^\]\n]*\]\(\s*(?<url><[^>\n]+>|[^)\s]+)(?:\s+(?:""[^""\n]*""|'[^'\n]*'))?\s*\)")]
+    private static partial Regex MarkdownImage();
+
+    [GeneratedRegex(@"<img\b[^>]*?\bsrc\s*=\s*[""'](?<url>[^""']+)[""']", RegexOptions.IgnoreCase)]
+    private static partial Regex HtmlImage();
+
+    [GeneratedRegex(@"\{\{<\s*figure\b[^>]*>\}\}")]
+    private static partial Regex FigureShortcode();
+
+    [GeneratedRegex(@"(\w+)\s*=\s*""([^""]*)""")]
+    private static partial Regex ShortcodeAttribute();
+}

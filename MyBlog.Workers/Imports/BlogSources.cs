@@ -1,0 +1,338 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace MyBlog.Workers.Imports;
+
+/// <summary>One post as the old blog wrote it, before its images are brought over and it is checked.</summary>
+/// <param name="File">Where it came from, as the author will recognise it in the results.</param>
+/// <param name="Directory">The folder of the source file: relative image paths start there (a Hugo page bundle).</param>
+/// <param name="Roots">Where a path starting with '/' is looked up (Hugo's static/, a Jekyll site's root).</param>
+public sealed record SourcePost(
+    string File, string? Slug, string? Title, string Body, IReadOnlyList<string> Tags, string? Excerpt, bool Draft,
+    DateTimeOffset? Date, DateTimeOffset? Updated, string? Cover, string Directory, IReadOnlyList<string> Roots);
+
+/// <summary>A file of the archive: a post, or why it is not imported (skipped, or failed with its reason).</summary>
+public sealed record SourceFile(string File, SourcePost? Post = null, string? Skipped = null, string? Error = null);
+
+/// <summary>
+/// Which blog an archive holds, and its posts, read the way each engine reads them: Hugo (a site, or its
+/// <c>content/</c> folder: YAML, TOML or JSON front matter, page bundles, <c>_index</c> pages skipped), Jekyll
+/// (<c>_posts/YYYY-MM-DD-slug.md</c>, <c>_drafts/</c>), or a Ghost JSON export (posts, tags, HTML, or the
+/// Markdown card of older exports).
+/// </summary>
+public static partial class BlogSources
+{
+    /// <summary>A post's file: Markdown of a few hundred kilobytes at most, with room for its front matter.</summary>
+    public const long MaxPostBytes = 1024 * 1024;
+
+    /// <summary>A Ghost export is the whole site's text in one file.</summary>
+    public const long MaxGhostExportBytes = 100L * 1024 * 1024;
+
+    private static readonly string[] PostExtensions = [".md", ".markdown", ".mdown", ".html", ".htm"];
+
+    public static (string? Format, IEnumerable<SourceFile> Files) Read(BlogArchive archive)
+    {
+        var paths = archive.Paths.Order(StringComparer.Ordinal).ToList();
+        if (paths.Any(p => p.Split('/').SkipLast(1).Any(s => s is "_posts" or "_drafts")))
+        {
+            return ("jekyll", Jekyll(archive, paths));
+        }
+        var ghost = paths.Where(p => p.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && p.Count(c => c == '/') <= 1).ToList();
+        foreach (var candidate in ghost)
+        {
+            if (GhostExport.TryRead(archive, candidate) is { } export)
+            {
+                return ("ghost", export.Posts());
+            }
+        }
+        var contentRoot = paths.Any(p => p.StartsWith("content/", StringComparison.Ordinal)) ? "content/" : "";
+        if (paths.Any(p => p.StartsWith(contentRoot, StringComparison.Ordinal) && IsPost(p)))
+        {
+            return ("hugo", Hugo(archive, paths, contentRoot));
+        }
+        return (null, []);
+    }
+
+    private static bool IsPost(string path) => PostExtensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+
+    private static IEnumerable<SourceFile> Hugo(BlogArchive archive, List<string> paths, string contentRoot)
+    {
+        // Absolute paths in a Hugo site are served from static/ (and assets/), and bundles under their URL.
+        string[] roots = [contentRoot == "" ? "" : "static/", "assets/", contentRoot];
+        foreach (var path in paths.Where(p => p.StartsWith(contentRoot, StringComparison.Ordinal) && IsPost(p)))
+        {
+            var name = path.Split('/')[^1];
+            if (name.StartsWith("_index.", StringComparison.Ordinal))
+            {
+                yield return new SourceFile(path, Skipped: "A section's list page (_index), not a post.");
+                continue;
+            }
+            var read = ReadFrontMatter(archive, path);
+            if (read.Error is not null)
+            {
+                yield return new SourceFile(path, Error: read.Error);
+                continue;
+            }
+            var matter = read.Matter!;
+            if (matter.Bool("headless") == true)
+            {
+                yield return new SourceFile(path, Skipped: "A headless bundle (headless: true), not a post.");
+                continue;
+            }
+            SourceFile result;
+            try
+            {
+                var directory = Directory(path);
+                var bundle = name.StartsWith("index.", StringComparison.Ordinal);
+                var fileSlug = bundle ? directory.TrimEnd('/').Split('/')[^1] : Path.GetFileNameWithoutExtension(name);
+                var date = matter.Date("date", "publishDate", "pubdate", "published", "lastmod", "modified");
+                result = new SourceFile(path, new SourcePost(path,
+                    matter.String("slug") ?? fileSlug,
+                    matter.String("title"),
+                    matter.Body,
+                    matter.List("tags", "categories"),
+                    matter.String("summary", "description"),
+                    matter.Bool("draft") ?? false,
+                    date,
+                    matter.Date("lastmod", "modified") ?? date,
+                    matter.String("image", "featured_image", "featureImage") ?? matter.List("images").FirstOrDefault(),
+                    directory,
+                    roots));
+            }
+            catch (FormatException ex)
+            {
+                result = new SourceFile(path, Error: ex.Message);
+            }
+            yield return result;
+        }
+    }
+
+    private static IEnumerable<SourceFile> Jekyll(BlogArchive archive, List<string> paths)
+    {
+        foreach (var path in paths.Where(p => IsPost(p) && p.Split('/').SkipLast(1).Any(s => s is "_posts" or "_drafts")))
+        {
+            var segments = path.Split('/');
+            var isDraft = segments.SkipLast(1).Contains("_drafts");
+            var name = segments[^1];
+            var stem = Path.GetFileNameWithoutExtension(name);
+            DateTimeOffset? fileDate = null;
+            if (JekyllPostName().Match(stem) is { Success: true } dated)
+            {
+                fileDate = new DateTimeOffset(DateTime.ParseExact(dated.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture), TimeSpan.Zero);
+                stem = dated.Groups[2].Value;
+            }
+            else if (!isDraft)
+            {
+                yield return new SourceFile(path, Skipped: "Jekyll publishes only posts named YYYY-MM-DD-title; this one it would not either.");
+                continue;
+            }
+            var read = ReadFrontMatter(archive, path);
+            if (read.Error is not null)
+            {
+                yield return new SourceFile(path, Error: read.Error);
+                continue;
+            }
+            var matter = read.Matter!;
+            SourceFile result;
+            try
+            {
+                var date = matter.Date("date") ?? fileDate;
+                result = new SourceFile(path, new SourcePost(path,
+                    matter.String("slug") ?? stem,
+                    matter.String("title"),
+                    LiquidUrls(matter.Body),
+                    matter.List("tags", "tag", "categories", "category"),
+                    matter.String("excerpt", "description"),
+                    isDraft || matter.Bool("published") == false,
+                    date,
+                    matter.Date("last_modified_at", "updated", "modified") ?? date,
+                    matter.String("image", "cover", "featured_image") is { } cover ? LiquidUrls(cover) : null,
+                    Directory(path),
+                    [""]));
+            }
+            catch (FormatException ex)
+            {
+                result = new SourceFile(path, Error: ex.Message);
+            }
+            yield return result;
+        }
+    }
+
+    private static (FrontMatter? Matter, string? Error) ReadFrontMatter(BlogArchive archive, string path)
+    {
+        try
+        {
+            return (FrontMatter.Parse(archive.ReadText(path, MaxPostBytes)), null);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.DecoderFallbackException)
+        {
+            return (null, ex.Message);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException or IOException))
+        {
+            // A parser's own failure on input nobody anticipated: this file's result, never the end of the import.
+            return (null, $"The file could not be read: {ex.Message}");
+        }
+    }
+
+    private static string Directory(string path) => path.Contains('/') ? path[..(path.LastIndexOf('/') + 1)] : "";
+
+    /// <summary>
+    /// Jekyll's ways of writing a site URL — <c>{{ site.baseurl }}/x.png</c>, <c>{{ "/x.png" | relative_url }}</c> —
+    /// as the plain paths they produce.
+    /// </summary>
+    public static string LiquidUrls(string text) =>
+        SiteVariable().Replace(LiquidUrlFilter().Replace(text, m => m.Groups[1].Value), "");
+
+    [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2})-(.+)$")]
+    private static partial Regex JekyllPostName();
+
+    [GeneratedRegex(@"\{\{\s*['""]([^'""{}]+)['""]\s*\|\s*(?:relative_url|absolute_url)\s*\}\}")]
+    private static partial Regex LiquidUrlFilter();
+
+    [GeneratedRegex(@"\{\{\s*site\.(?:baseurl|url)\s*\}\}")]
+    private static partial Regex SiteVariable();
+}
+
+/// <summary>
+/// A Ghost export: <c>{"db": [{"meta": …, "data": …}]}</c> or the bare <c>{"meta", "data"}</c>, posts with their
+/// tags through <c>posts_tags</c>. Pages are not posts; a post with only Lexical or Mobiledoc content (no HTML in the
+/// export, no Markdown card) cannot be read and says so.
+/// </summary>
+public sealed class GhostExport : IDisposable
+{
+    private readonly JsonDocument _document;
+    private readonly JsonElement _data;
+    private readonly string _file;
+
+    private GhostExport(JsonDocument document, JsonElement data, string file) => (_document, _data, _file) = (document, data, file);
+
+    public static GhostExport? TryRead(BlogArchive archive, string path)
+    {
+        JsonDocument document;
+        try
+        {
+            if (archive.DeclaredLength(path) > BlogSources.MaxGhostExportBytes)
+            {
+                return null;
+            }
+            document = JsonDocument.Parse(archive.Read(path, BlogSources.MaxGhostExportBytes), new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException)
+        {
+            return null;
+        }
+        var root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("db", out var db) && db.ValueKind == JsonValueKind.Array && db.GetArrayLength() > 0)
+        {
+            root = db[0];
+        }
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+            && data.TryGetProperty("posts", out var posts) && posts.ValueKind == JsonValueKind.Array)
+        {
+            return new GhostExport(document, data, path);
+        }
+        document.Dispose();
+        return null;
+    }
+
+    public IEnumerable<SourceFile> Posts()
+    {
+        using var _ = this;
+        var tags = Array("tags").Where(t => Str(t, "id") is not null)
+            .GroupBy(t => Str(t, "id")!).ToDictionary(g => g.Key, g => Str(g.First(), "name") ?? Str(g.First(), "slug"));
+        var postTags = Array("posts_tags")
+            .Where(pt => Str(pt, "post_id") is not null && Str(pt, "tag_id") is not null)
+            .OrderBy(pt => pt.TryGetProperty("sort_order", out var order) && order.ValueKind == JsonValueKind.Number ? order.GetInt32() : 0)
+            .GroupBy(pt => Str(pt, "post_id")!)
+            .ToDictionary(g => g.Key, g => g.Select(pt => tags.GetValueOrDefault(Str(pt, "tag_id")!))
+                .OfType<string>().Where(name => !name.StartsWith('#')).ToList()); // '#' marks Ghost's internal tags
+        foreach (var post in Array("posts"))
+        {
+            var label = $"{_file} › {Str(post, "slug") ?? Str(post, "title") ?? Str(post, "id") ?? "post"}";
+            if (Str(post, "type") is { } type && type != "post")
+            {
+                yield return new SourceFile(label, Skipped: $"A Ghost {type}, not a post.");
+                continue;
+            }
+            var body = MarkdownCard(Str(post, "mobiledoc")) ?? Str(post, "html") ?? Str(post, "markdown");
+            if (body is null)
+            {
+                yield return new SourceFile(label, Error: Str(post, "lexical") is not null || Str(post, "mobiledoc") is not null
+                    ? "The post has only Lexical or Mobiledoc content; export it from a Ghost version that includes HTML."
+                    : "The post has no content (no HTML or Markdown).");
+                continue;
+            }
+            SourceFile result;
+            try
+            {
+                var published = Str(post, "status") == "published";
+                var date = Date(post, "published_at") ?? Date(post, "created_at");
+                result = new SourceFile(label, new SourcePost(label,
+                    Str(post, "slug"),
+                    Str(post, "title"),
+                    body.Replace("__GHOST_URL__", "", StringComparison.Ordinal),
+                    Str(post, "id") is { } id && postTags.TryGetValue(id, out var names) ? names : [],
+                    Str(post, "custom_excerpt"),
+                    !published,
+                    date,
+                    Date(post, "updated_at") ?? date,
+                    Str(post, "feature_image")?.Replace("__GHOST_URL__", "", StringComparison.Ordinal),
+                    "",
+                    [""]));
+            }
+            catch (FormatException ex)
+            {
+                result = new SourceFile(label, Error: ex.Message);
+            }
+            yield return result;
+        }
+    }
+
+    /// <summary>Older Ghost kept the author's Markdown in a Mobiledoc markdown card; when that is all there is, it is the post.</summary>
+    private static string? MarkdownCard(string? mobiledoc)
+    {
+        if (mobiledoc is null)
+        {
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(mobiledoc);
+            if (document.RootElement.TryGetProperty("cards", out var cards) && cards.ValueKind == JsonValueKind.Array && cards.GetArrayLength() == 1
+                && cards[0] is { ValueKind: JsonValueKind.Array } card && card.GetArrayLength() == 2 && card[0].GetString() is "markdown" or "card-markdown"
+                && card[1].TryGetProperty("markdown", out var markdown) && markdown.ValueKind == JsonValueKind.String)
+            {
+                return markdown.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return null;
+    }
+
+    private IEnumerable<JsonElement> Array(string name) =>
+        _data.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : [];
+
+    private static string? Str(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        } : null;
+
+    /// <summary>Ghost writes "2025-06-30 15:31:36" (UTC) or ISO 8601, or milliseconds since 1970 in old exports.</summary>
+    private static DateTimeOffset? Date(JsonElement post, string name) =>
+        post.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt64(out var ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms),
+            JsonValueKind.String => FrontMatter.ParseDate(value.GetString()!)
+                ?? throw new FormatException($"'{name}' is not a date: {value.GetString()}"),
+            _ => null,
+        } : null;
+
+    public void Dispose() => _document.Dispose();
+}
