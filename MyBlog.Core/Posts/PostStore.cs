@@ -277,7 +277,20 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                 await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = Table, Key = ScheduleKey(slug) }, ct);
                 return false;
             }
-            if (current.ScheduledAt is not { } scheduled || PublishSchedule.Stamp(scheduled) != at)
+            if (current.ScheduledAt is null)
+            {
+                // A schedule item its post no longer names: let it go (unless a new schedule replaced it meanwhile).
+                await dynamo.TryDeleteItemAsync(new DeleteItemRequest
+                {
+                    TableName = Table,
+                    Key = ScheduleKey(slug),
+                    ConditionExpression = "#at = :at",
+                    ExpressionAttributeNames = new() { ["#at"] = "at" },
+                    ExpressionAttributeValues = new() { [":at"] = S(at) },
+                }, ct);
+                return false;
+            }
+            if (PublishSchedule.Stamp(current.ScheduledAt.Value) != at)
             {
                 return false;
             }

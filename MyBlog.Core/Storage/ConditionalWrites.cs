@@ -18,4 +18,18 @@ public static class ConditionalWrites
             return false;
         }
     }
+
+    /// <summary>A conditional delete: false (and nothing deleted) when its condition does not hold.</summary>
+    public static async Task<bool> TryDeleteItemAsync(this IAmazonDynamoDB dynamo, DeleteItemRequest request, CancellationToken ct)
+    {
+        try
+        {
+            await dynamo.DeleteItemAsync(request, ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
 }

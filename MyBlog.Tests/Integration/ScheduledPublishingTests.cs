@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
+using MyBlog.Core.Posts;
 
 namespace MyBlog.Tests.Integration;
 
@@ -24,6 +26,12 @@ public sealed class ScheduledPublishingTests(MyBlogApp app)
         using var response = await app.Site.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement);
+    }
+
+    private static async Task<bool> Pause()
+    {
+        await Task.Delay(500);
+        return true;
     }
 
     private async Task<HttpStatusCode> PageStatusAsync(string slug) => (await app.Site.GetAsync($"/posts/{slug}/")).StatusCode;
@@ -102,6 +110,42 @@ public sealed class ScheduledPublishingTests(MyBlogApp app)
         using var run = await app.Workers.PostAsync("/events/publish-due", new StringContent($$"""{"slug":"{{cancelled}}"}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, run.StatusCode);
         Assert.DoesNotContain(cancelled, await run.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_schedule_item_its_post_no_longer_names_publishes_nothing_and_goes()
+    {
+        var slug = await DraftAsync("Orphan");
+        var at = PublishSchedule.Stamp(DateTimeOffset.UtcNow.AddMinutes(-1));
+        using var dynamo = app.DynamoDb();
+        var key = new Dictionary<string, AttributeValue>
+        {
+            ["pk"] = new($"POST#{slug}"),
+            ["sk"] = new(PublishSchedule.SortKeyValue),
+        };
+        await dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = "myblog",
+            Item = new Dictionary<string, AttributeValue>(key)
+            {
+                ["slug"] = new(slug), ["at"] = new(at),
+                ["gsi1pk"] = new(PublishSchedule.ListKey), ["gsi1sk"] = new($"{at}#{slug}"),
+            },
+        });
+
+        // The recurring run finds it through the index (which may take a moment to show it).
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        bool gone;
+        do
+        {
+            using var run = await app.Workers.PostAsync("/events/publish-due", new StringContent("""{"schedule":"publish-due"}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+            var left = await dynamo.GetItemAsync(new GetItemRequest { TableName = "myblog", Key = key, ConsistentRead = true });
+            gone = !left.IsItemSet || left.Item.Count == 0;
+        }
+        while (!gone && DateTime.UtcNow < deadline && await Pause());
+        Assert.True(gone, "the orphaned schedule item is still there");
+        Assert.Equal("draft", (await app.AdminAsync(HttpMethod.Get, $"/api/admin/posts/{slug}")).GetProperty("status").GetString());
     }
 
     [Fact]
