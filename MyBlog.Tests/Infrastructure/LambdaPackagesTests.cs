@@ -169,9 +169,14 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         var secret = Parameters["/myblog/origin-secret"];
         var token = Parameters["/myblog/admin-token"];
 
-        async Task<(HttpStatusCode Status, string? Type, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? json = null, bool admin = false, string viewer = "203.0.113.7")
+        async Task<(HttpStatusCode Status, string? Type, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? json = null, bool admin = false,
+            string viewer = "203.0.113.7", string? ifMatch = null)
         {
             using var request = new HttpRequestMessage(method, path);
+            if (ifMatch is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            }
             request.Headers.Add("X-MyBlog-Origin", secret);
             request.Headers.Add("CloudFront-Viewer-Address", $"{viewer}:443");
             if (admin)
@@ -241,6 +246,22 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         Assert.True(upload.Status == HttpStatusCode.Created, $"{upload.Status}: {upload.Body}\n{app.Output}");
         Assert.Equal("PUT", upload.Body!["method"]!.GetValue<string>());
         Assert.Equal("image/jpeg", upload.Body["headers"]!["Content-Type"]!.GetValue<string>());
+
+        // An archive's upload, and the import the stand-in has never heard of.
+        var import = await SendAsync(HttpMethod.Post, "/api/admin/imports", """{"fileName": "blog.zip", "contentType": "application/zip", "size": 4200000}""", admin: true);
+        Assert.True(import.Status == HttpStatusCode.Created, $"{import.Status}: {import.Body}\n{app.Output}");
+        Assert.Matches("^[0-9a-f]{32}$", import.Body!["importId"]!.GetValue<string>());
+        Assert.Contains("/imports/", import.Body["uploadUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+        var unknownImport = await SendAsync(HttpMethod.Get, $"/api/admin/imports/{import.Body["importId"]!.GetValue<string>()}", admin: true);
+        Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (unknownImport.Status, unknownImport.Type));
+
+        // A schedule's body: a time without its offset is the author's mistake; a good one reaches the (empty) table.
+        var noOffset = await SendAsync(HttpMethod.Post, "/api/admin/posts/hello-world/publish", """{"at": "2030-01-01T09:00:00"}""", admin: true, ifMatch: "\"v1\"");
+        Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (noOffset.Status, noOffset.Type));
+        Assert.NotNull(noOffset.Body!["errors"]!["at"]);
+        var at = DateTimeOffset.UtcNow.AddDays(30).ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        var scheduled = await SendAsync(HttpMethod.Post, "/api/admin/posts/hello-world/publish", $$"""{"at": "{{at}}", "sendEmail": false}""", admin: true, ifMatch: "\"v1\"");
+        Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (scheduled.Status, scheduled.Type));
 
         var unauthorized = await SendAsync(HttpMethod.Get, "/api/admin/posts");
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.Status);
