@@ -29,8 +29,7 @@ public static class AdminPostsApi
             .WithName("PublishPost").WithSummary("Publish now, or at a time ({\"at\": \"2026-12-01T09:00:00+09:00\"}: 202, scheduled; a time past publishes now): the static pages are generated from the stream; the first publication emails the post to the confirmed subscribers unless sendEmail is false; needs If-Match.");
         admin.MapDelete("/posts/{slug}/schedule", CancelScheduleAsync)
             .WithName("CancelSchedule").WithSummary("Cancel a scheduled publication; the post stays a draft; needs If-Match.");
-        admin.MapPost("/posts/{slug}/unpublish", (string slug, HttpRequest request, PostStore posts, CancellationToken ct) =>
-                SetStatusAsync(slug, PostStatus.Draft, request, posts, ct))
+        admin.MapPost("/posts/{slug}/unpublish", UnpublishAsync)
             .WithName("UnpublishPost").WithSummary("Unpublish: the page disappears and the lists update; needs If-Match.");
         admin.MapPost("/preview", PreviewAsync).WithName("PreviewMarkdown").WithSummary("Render Markdown exactly as the site will.");
         return app;
@@ -169,35 +168,30 @@ public static class AdminPostsApi
         }
         var send = body?.SendEmail ?? sendEmail;
         var now = time.GetUtcNow();
-        if (body?.At is not { } text)
+        DateTimeOffset? at = null;
+        if (body?.At is { } text)
         {
-            return Widen(await SetStatusAsync(slug, PostStatus.Published, request, posts, ct, send));
-        }
-        if (!PublishRequest.TryParseAt(text, out var at))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            if (!PublishRequest.TryParseAt(text, out var parsed))
             {
-                ["at"] = ["A time with its offset from UTC, like 2026-12-01T09:00:00+09:00 or 2026-12-01T00:00:00Z."],
-            }, title: "The schedule is not valid");
-        }
-        if (at > now + PublishSchedule.MaxAhead)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                return InvalidSchedule("A time with its offset from UTC, like 2026-12-01T09:00:00+09:00 or 2026-12-01T00:00:00Z.");
+            }
+            if (parsed > now + PublishSchedule.MaxAhead)
             {
-                ["at"] = [$"A post can be scheduled at most {PublishSchedule.MaxAhead.TotalDays:0} days ahead."],
-            }, title: "The schedule is not valid");
+                return InvalidSchedule($"A post can be scheduled at most {PublishSchedule.MaxAhead.TotalDays:0} days ahead.");
+            }
+            at = parsed;
         }
-        if (at <= now)
+        if (at is null || at <= now)
         {
-            // A time already past: publish now, as the schedule would have.
-            return Widen(await SetStatusAsync(slug, PostStatus.Published, request, posts, ct, send));
+            // Now, or a time already past: publish now, as the schedule would have.
+            return Widen(Written(await posts.SetStatusAsync(slug, PostStatus.Published, expected, Activity.Current?.Id, ct, send), slug, response));
         }
         if (await posts.GetAsync(slug, ct) is { Status: PostStatus.Published })
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already published",
                 detail: $"The post '{slug}' is published; only a draft can be scheduled. Unpublish it first to schedule it again.");
         }
-        var result = await posts.ScheduleAsync(slug, at, expected.Value, send, Activity.Current?.Id, ct);
+        var result = await posts.ScheduleAsync(slug, at.Value, expected.Value, send, Activity.Current?.Id, ct);
         if (result.Outcome != WriteOutcome.Ok)
         {
             return result.Outcome == WriteOutcome.NotFound ? NotFound(slug) : Conflict(result.Post);
@@ -214,6 +208,9 @@ public static class AdminPostsApi
         response.Headers.ETag = PostDto.ETag(result.Post!);
         return TypedResults.Accepted($"/api/admin/posts/{Uri.EscapeDataString(slug)}", PostDto.From(result.Post!));
     }
+
+    private static ValidationProblem InvalidSchedule(string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["at"] = [message] }, title: "The schedule is not valid");
 
     private static Results<Ok<PostDto>, Accepted<PostDto>, ValidationProblem, ProblemHttpResult> Widen(
         Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult> result) => result.Result switch
@@ -263,8 +260,8 @@ public static class AdminPostsApi
         return TypedResults.Ok(PostDto.From(result.Post!));
     }
 
-    private static async Task<Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult>> SetStatusAsync(
-        string slug, PostStatus status, HttpRequest request, PostStore posts, CancellationToken ct, bool? sendEmail = null)
+    public static async Task<Results<Ok<PostDto>, ValidationProblem, ProblemHttpResult>> UnpublishAsync(
+        string slug, HttpRequest request, HttpResponse response, PostStore posts, CancellationToken ct)
     {
         if (!TryExpectedVersion(request, null, out var expected, out var versionProblem))
         {
@@ -272,9 +269,9 @@ public static class AdminPostsApi
         }
         if (expected is null)
         {
-            return VersionRequired(status == PostStatus.Published ? "publishing" : "unpublishing");
+            return VersionRequired("unpublishing");
         }
-        return Written(await posts.SetStatusAsync(slug, status, expected, Activity.Current?.Id, ct, sendEmail), slug, request.HttpContext.Response);
+        return Written(await posts.SetStatusAsync(slug, PostStatus.Draft, expected, Activity.Current?.Id, ct), slug, response);
     }
 
     /// <summary>A cover photo must exist and be ready: a page cannot show, or share, a photo that has no variants.</summary>

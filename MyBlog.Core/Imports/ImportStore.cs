@@ -90,20 +90,19 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
         {
             [":status"] = new AttributeValue(status),
             [":results"] = new AttributeValue { B = new MemoryStream(Compress(results)) },
-            [":counts"] = new AttributeValue
-            {
-                M = results.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => N(g.Count())),
-            },
         };
-        var set = "SET #status = :status, results = :results, counts = :counts";
+        var names = new Dictionary<string, string> { ["#status"] = "status" };
+        var set = "SET #status = :status, results = :results";
         if (format is not null)
         {
             set += ", #format = :format";
+            names["#format"] = "format";
             values[":format"] = new AttributeValue(format);
         }
         if (error is not null)
         {
             set += ", #error = :error";
+            names["#error"] = "error";
             values[":error"] = new AttributeValue(error);
         }
         if (status != ImportStatus.Running)
@@ -116,8 +115,7 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
             TableName = Table,
             Key = Key(id),
             UpdateExpression = set,
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status", ["#format"] = "format", ["#error"] = "error" }
-                .Where(n => set.Contains(n.Key, StringComparison.Ordinal)).ToDictionary(),
+            ExpressionAttributeNames = names,
             ExpressionAttributeValues = values,
         }, ct);
     }

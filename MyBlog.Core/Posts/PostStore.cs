@@ -307,30 +307,25 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     public Task<PostWrite> DeleteAsync(string slug, int? expectedVersion, CancellationToken ct) =>
         WriteIfVersionAsync(slug, expectedVersion, async current =>
         {
-            var delete = new Delete
+            var writes = new List<TransactWriteItem>
             {
-                TableName = Table,
-                Key = Key(slug),
-                ConditionExpression = "version = :v",
-                ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
-            };
-            if (current.ScheduledAt is null)
-            {
-                await dynamo.DeleteItemAsync(new DeleteItemRequest
+                new()
                 {
-                    TableName = delete.TableName,
-                    Key = delete.Key,
-                    ConditionExpression = delete.ConditionExpression,
-                    ExpressionAttributeValues = delete.ExpressionAttributeValues,
-                }, ct);
-                return current;
+                    Delete = new Delete
+                    {
+                        TableName = Table,
+                        Key = Key(slug),
+                        ConditionExpression = "version = :v",
+                        ExpressionAttributeValues = new() { [":v"] = N(current.Version) },
+                    },
+                },
+            };
+            if (current.ScheduledAt is not null)
+            {
+                // A scheduled post takes its schedule with it.
+                writes.Add(new TransactWriteItem { Delete = new Delete { TableName = Table, Key = ScheduleKey(slug) } });
             }
-            // A scheduled post takes its schedule with it.
-            await WriteAllAsync(
-            [
-                new TransactWriteItem { Delete = delete },
-                new TransactWriteItem { Delete = new Delete { TableName = Table, Key = ScheduleKey(slug) } },
-            ], ct);
+            await WriteAllAsync(writes, ct);
             return current;
         }, ct);
 
@@ -440,22 +435,35 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             : new() { [":v"] = N(version) },
     };
 
-    /// <summary>One write as a plain conditional put (the common case), several as one transaction.</summary>
+    /// <summary>One write as a plain conditional put or delete (the common case), several as one transaction.</summary>
     private async Task WriteAllAsync(IReadOnlyList<TransactWriteItem> writes, CancellationToken ct)
     {
-        if (writes is [{ Put: { } put }])
+        switch (writes)
         {
-            await dynamo.PutItemAsync(new PutItemRequest
-            {
-                TableName = put.TableName,
-                Item = put.Item,
-                ConditionExpression = put.ConditionExpression,
-                ExpressionAttributeNames = put.ExpressionAttributeNames,
-                ExpressionAttributeValues = put.ExpressionAttributeValues,
-            }, ct);
-            return;
+            case [{ Put: { } put }]:
+                await dynamo.PutItemAsync(new PutItemRequest
+                {
+                    TableName = put.TableName,
+                    Item = put.Item,
+                    ConditionExpression = put.ConditionExpression,
+                    ExpressionAttributeNames = put.ExpressionAttributeNames,
+                    ExpressionAttributeValues = put.ExpressionAttributeValues,
+                }, ct);
+                break;
+            case [{ Delete: { } delete }]:
+                await dynamo.DeleteItemAsync(new DeleteItemRequest
+                {
+                    TableName = delete.TableName,
+                    Key = delete.Key,
+                    ConditionExpression = delete.ConditionExpression,
+                    ExpressionAttributeNames = delete.ExpressionAttributeNames,
+                    ExpressionAttributeValues = delete.ExpressionAttributeValues,
+                }, ct);
+                break;
+            default:
+                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [.. writes] }, ct);
+                break;
         }
-        await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [.. writes] }, ct);
     }
 
     private static Dictionary<string, AttributeValue> ScheduleKey(string slug) => new()

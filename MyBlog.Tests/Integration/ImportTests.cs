@@ -20,16 +20,7 @@ public sealed class ImportTests(MyBlogApp app)
     {
         var ticket = await app.AdminAsync(HttpMethod.Post, "/api/admin/imports", new { fileName, contentType = "application/zip", size = zip.Length });
         var importId = ticket.GetProperty("importId").GetString()!;
-        using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(zip) };
-        foreach (var header in ticket.GetProperty("headers").EnumerateObject())
-        {
-            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
-            {
-                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
-            }
-        }
-        using var plain = new HttpClient();
-        Assert.Equal(HttpStatusCode.OK, (await plain.SendAsync(put)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await MyBlogApp.PutUploadAsync(ticket, zip));
 
         var deadline = DateTime.UtcNow + ImportTimeout;
         while (true)
@@ -61,20 +52,8 @@ public sealed class ImportTests(MyBlogApp app)
     private Task<JsonElement> PostAsync(string slug) => app.AdminAsync(HttpMethod.Get, $"/api/admin/posts/{Uri.EscapeDataString(slug)}");
 
     /// <summary>Polls the edge until <paramref name="path"/> answers what <paramref name="condition"/> wants.</summary>
-    private async Task<(HttpStatusCode Status, string Body, string? Type)> EventuallyAsync(string path, Func<HttpStatusCode, string, bool> condition, int seconds = 45)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            using var response = await app.Site.GetAsync(path);
-            var body = response.Content.Headers.ContentType?.MediaType?.StartsWith("image/", StringComparison.Ordinal) == true ? "" : await response.Content.ReadAsStringAsync();
-            if (condition(response.StatusCode, body) || DateTime.UtcNow > deadline)
-            {
-                return (response.StatusCode, body, response.Content.Headers.ContentType?.MediaType);
-            }
-            await Task.Delay(300);
-        }
-    }
+    private Task<(HttpStatusCode Status, string Body, string? Type)> EventuallyAsync(string path, Func<HttpStatusCode, string, bool> condition, int seconds = 45) =>
+        MyBlogApp.EventuallyAsync(app.Site, path, condition, TimeSpan.FromSeconds(seconds));
 
     [Fact]
     public async Task A_hugo_site_imports_with_its_dates_tags_drafts_bundles_and_images_and_a_second_import_changes_nothing()

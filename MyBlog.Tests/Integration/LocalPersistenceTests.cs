@@ -46,22 +46,11 @@ public sealed class LocalPersistenceTests : IDisposable
         var edited = await AdminAsync(again, HttpMethod.Put, $"/api/admin/posts/{slug}",
             new { title, markdown = "Edited *after* the restart.", tags = new[] { "kept" } }, ifMatch: "\"v2\"");
         Assert.Equal(3, edited.GetProperty("version").GetInt32());
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        string page;
-        do
-        {
-            page = await again.GetStringAsync($"/posts/{slug}/");
-        }
-        while (!page.Contains("<em>after</em>", StringComparison.Ordinal) && DateTime.UtcNow < deadline && await Delay());
+        var page = (await MyBlogApp.EventuallyAsync(again, $"/posts/{slug}/", (_, body) => body.Contains("<em>after</em>", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20))).Body;
         Assert.Contains("<em>after</em>", page);
         var positions = await File.ReadAllTextAsync(Path.Combine(_data, "localaws", "stream-checkpoints.json"));
         Assert.Contains("|publish|", positions);
-    }
-
-    private static async Task<bool> Delay()
-    {
-        await Task.Delay(250);
-        return true;
     }
 
     private async Task<DistributedApplication> StartAsync()
@@ -78,28 +67,11 @@ public sealed class LocalPersistenceTests : IDisposable
         return app;
     }
 
-    private static async Task<JsonElement> AdminAsync(HttpClient site, HttpMethod method, string path, object? body = null, string? ifMatch = null)
-    {
-        using var request = MyBlogApp.AdminRequest(method, path, body, ifMatch);
-        using var response = await site.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement;
-    }
+    private static Task<JsonElement> AdminAsync(HttpClient site, HttpMethod method, string path, object? body = null, string? ifMatch = null) =>
+        MyBlogApp.AdminAsync(site, method, path, body, ifMatch);
 
-    private static async Task<HttpStatusCode> PageStatusAsync(HttpClient site, string path, HttpStatusCode wanted)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            using var response = await site.GetAsync(path);
-            if (response.StatusCode == wanted || DateTime.UtcNow > deadline)
-            {
-                return response.StatusCode;
-            }
-            await Task.Delay(250);
-        }
-    }
+    private static async Task<HttpStatusCode> PageStatusAsync(HttpClient site, string path, HttpStatusCode wanted) =>
+        (await MyBlogApp.EventuallyAsync(site, path, (status, _) => status == wanted, TimeSpan.FromSeconds(20))).Status;
 
     public void Dispose()
     {

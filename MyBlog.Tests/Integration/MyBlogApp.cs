@@ -203,13 +203,57 @@ public sealed partial class MyBlogApp : IAsyncLifetime
     }
 
     /// <summary>Sends an admin request that must succeed; returns its JSON body (default for an empty one).</summary>
-    public async Task<JsonElement> AdminAsync(HttpMethod method, string path, object? body = null, string? ifMatch = null)
+    public Task<JsonElement> AdminAsync(HttpMethod method, string path, object? body = null, string? ifMatch = null) =>
+        AdminAsync(Site, method, path, body, ifMatch);
+
+    /// <summary>The same through <paramref name="site"/> (a topology of a test's own).</summary>
+    public static async Task<JsonElement> AdminAsync(HttpClient site, HttpMethod method, string path, object? body = null, string? ifMatch = null)
     {
         using var request = AdminRequest(method, path, body, ifMatch);
-        using var response = await Site.SendAsync(request);
+        using var response = await site.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement;
+    }
+
+    /// <summary>
+    /// What the browser does with an upload ticket (a photo's, an archive's): PUT the bytes straight to storage with
+    /// the ticket's headers. Returns the storage's status.
+    /// </summary>
+    public static async Task<HttpStatusCode> PutUploadAsync(JsonElement ticket, byte[] bytes)
+    {
+        using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
+        foreach (var header in ticket.GetProperty("headers").EnumerateObject())
+        {
+            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
+            {
+                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
+            }
+        }
+        using var storage = new HttpClient();
+        using var response = await storage.SendAsync(put);
+        return response.StatusCode;
+    }
+
+    /// <summary>
+    /// Polls <paramref name="site"/> until <paramref name="path"/> answers what <paramref name="condition"/> wants,
+    /// or <paramref name="timeout"/> has passed; returns the last answer (images' bodies are not read).
+    /// </summary>
+    public static async Task<(HttpStatusCode Status, string Body, string? Type)> EventuallyAsync(
+        HttpClient site, string path, Func<HttpStatusCode, string, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var response = await site.GetAsync(path);
+            var type = response.Content.Headers.ContentType?.MediaType;
+            var body = type?.StartsWith("image/", StringComparison.Ordinal) == true ? "" : await response.Content.ReadAsStringAsync();
+            if (condition(response.StatusCode, body) || DateTime.UtcNow > deadline)
+            {
+                return (response.StatusCode, body, type);
+            }
+            await Task.Delay(250);
+        }
     }
 }
 

@@ -25,16 +25,7 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         var response = await RequestUploadAsync(new { fileName, contentType, size = bytes.Length });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var ticket = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
-        foreach (var header in ticket.GetProperty("headers").EnumerateObject())
-        {
-            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
-            {
-                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
-            }
-        }
-        using var plain = new HttpClient();
-        Assert.Equal(HttpStatusCode.OK, (await plain.SendAsync(put)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await MyBlogApp.PutUploadAsync(ticket, bytes));
         return ticket.GetProperty("photoId").GetString()!;
     }
 
@@ -75,16 +66,7 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         var plain = await PageAsync(slug, (status, body) => status == HttpStatusCode.OK);
         Assert.DoesNotContain("<picture", plain);
 
-        using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
-        foreach (var header in ticket.GetProperty("headers").EnumerateObject())
-        {
-            if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
-            {
-                put.Content.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString());
-            }
-        }
-        using var plainClient = new HttpClient();
-        Assert.Equal(HttpStatusCode.OK, (await plainClient.SendAsync(put)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await MyBlogApp.PutUploadAsync(ticket, bytes));
         Assert.Equal("ready", (await WaitForProcessedAsync(photoId)).GetProperty("status").GetString());
 
         // Nobody touches the post: the photo's becoming ready publishes its page again, with the variants.
@@ -94,20 +76,8 @@ public sealed class PhotoUploadTests(MyBlogApp app)
     }
 
     /// <summary>The post's page at the edge once <paramref name="condition"/> holds (or after 20 s, as it is then).</summary>
-    private async Task<string> PageAsync(string slug, Func<HttpStatusCode, string, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            using var response = await app.Site.GetAsync($"/posts/{slug}/");
-            var body = await response.Content.ReadAsStringAsync();
-            if (condition(response.StatusCode, body) || DateTime.UtcNow > deadline)
-            {
-                return body;
-            }
-            await Task.Delay(250);
-        }
-    }
+    private async Task<string> PageAsync(string slug, Func<HttpStatusCode, string, bool> condition) =>
+        (await MyBlogApp.EventuallyAsync(app.Site, $"/posts/{slug}/", condition, TimeSpan.FromSeconds(20))).Body;
 
     [Fact]
     public async Task A_presigned_PUT_uploads_the_original_with_its_trace_context()

@@ -15,17 +15,8 @@ public sealed class PublishingTests(MyBlogApp app)
     /// <summary>Polls the edge until the page at <paramref name="path"/> satisfies <paramref name="condition"/>.</summary>
     private async Task<(HttpStatusCode Status, string Body)> EventuallyAsync(string path, Func<HttpStatusCode, string, bool> condition)
     {
-        var deadline = DateTime.UtcNow + Visible;
-        while (true)
-        {
-            using var response = await app.Site.GetAsync(path);
-            var body = await response.Content.ReadAsStringAsync();
-            if (condition(response.StatusCode, body) || DateTime.UtcNow > deadline)
-            {
-                return (response.StatusCode, body);
-            }
-            await Task.Delay(200);
-        }
+        var (status, body, _) = await MyBlogApp.EventuallyAsync(app.Site, path, condition, Visible);
+        return (status, body);
     }
 
     [Fact]

@@ -68,26 +68,17 @@ public static partial class BlogSources
                 yield return new SourceFile(path, Skipped: "A section's list page (_index), not a post.");
                 continue;
             }
-            var read = ReadFrontMatter(archive, path);
-            if (read.Error is not null)
+            yield return FromFrontMatter(archive, path, matter =>
             {
-                yield return new SourceFile(path, Error: read.Error);
-                continue;
-            }
-            var matter = read.Matter!;
-            if (matter.Bool("headless") == true)
-            {
-                yield return new SourceFile(path, Skipped: "A headless bundle (headless: true), not a post.");
-                continue;
-            }
-            SourceFile result;
-            try
-            {
+                if (matter.Bool("headless") == true)
+                {
+                    return new SourceFile(path, Skipped: "A headless bundle (headless: true), not a post.");
+                }
                 var directory = Directory(path);
                 var bundle = name.StartsWith("index.", StringComparison.Ordinal);
                 var fileSlug = bundle ? directory.TrimEnd('/').Split('/')[^1] : Path.GetFileNameWithoutExtension(name);
                 var date = matter.Date("date", "publishDate", "pubdate", "published", "lastmod", "modified");
-                result = new SourceFile(path, new SourcePost(path,
+                return new SourceFile(path, new SourcePost(path,
                     matter.String("slug") ?? fileSlug,
                     matter.String("title"),
                     matter.Body,
@@ -99,12 +90,7 @@ public static partial class BlogSources
                     matter.String("image", "featured_image", "featureImage") ?? matter.List("images").FirstOrDefault(),
                     directory,
                     roots));
-            }
-            catch (FormatException ex)
-            {
-                result = new SourceFile(path, Error: ex.Message);
-            }
-            yield return result;
+            });
         }
     }
 
@@ -127,18 +113,10 @@ public static partial class BlogSources
                 yield return new SourceFile(path, Skipped: "Jekyll publishes only posts named YYYY-MM-DD-title; this one it would not either.");
                 continue;
             }
-            var read = ReadFrontMatter(archive, path);
-            if (read.Error is not null)
-            {
-                yield return new SourceFile(path, Error: read.Error);
-                continue;
-            }
-            var matter = read.Matter!;
-            SourceFile result;
-            try
+            yield return FromFrontMatter(archive, path, matter =>
             {
                 var date = matter.Date("date") ?? fileDate;
-                result = new SourceFile(path, new SourcePost(path,
+                return new SourceFile(path, new SourcePost(path,
                     matter.String("slug") ?? stem,
                     matter.String("title"),
                     LiquidUrls(matter.Body),
@@ -150,29 +128,28 @@ public static partial class BlogSources
                     matter.String("image", "cover", "featured_image") is { } cover ? LiquidUrls(cover) : null,
                     Directory(path),
                     [""]));
-            }
-            catch (FormatException ex)
-            {
-                result = new SourceFile(path, Error: ex.Message);
-            }
-            yield return result;
+            });
         }
     }
 
-    private static (FrontMatter? Matter, string? Error) ReadFrontMatter(BlogArchive archive, string path)
+    /// <summary>
+    /// A post file read through its front matter: <paramref name="build"/> makes the post (or the reason it is
+    /// skipped) from it; what cannot be read or understood is that file's failure, with its reason.
+    /// </summary>
+    private static SourceFile FromFrontMatter(BlogArchive archive, string path, Func<FrontMatter, SourceFile> build)
     {
         try
         {
-            return (FrontMatter.Parse(archive.ReadText(path, MaxPostBytes)), null);
+            return build(FrontMatter.Parse(archive.ReadText(path, MaxPostBytes)));
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.DecoderFallbackException)
         {
-            return (null, ex.Message);
+            return new SourceFile(path, Error: ex.Message);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException or IOException))
         {
             // A parser's own failure on input nobody anticipated: this file's result, never the end of the import.
-            return (null, $"The file could not be read: {ex.Message}");
+            return new SourceFile(path, Error: $"The file could not be read: {ex.Message}");
         }
     }
 

@@ -179,9 +179,7 @@ public static class ColdStart
     }
 
     /// <summary>The app's peak resident memory (taskset execs bootstrap, which execs the app: the same process).</summary>
-    private static long PeakKb(int pid) => File.ReadLines($"/proc/{pid}/status")
-        .Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
-        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])).Single();
+    private static long PeakKb(int pid) => PeakMemory.OfProcessKb(pid);
 
     /// <summary>
     /// Each function's environment from the synthesized template; what CloudFormation would fill in (names of the

@@ -130,10 +130,6 @@ public static class ImportArchive
         stream.Write(bytes);
     }
 
-    private static long WorkersPeakKb() => Process.GetProcessesByName("MyBlog.Workers")
-        .Select(p => File.ReadLines($"/proc/{p.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)))
-        .OfType<string>()
-        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture))
-        .DefaultIfEmpty(0)
-        .Max();
+    /// <summary>The workers process's peak resident memory (it is the only MyBlog.Workers on the machine during the run).</summary>
+    private static long WorkersPeakKb() => PeakMemory.OfProcessesKb("MyBlog.Workers");
 }

@@ -116,12 +116,7 @@ public static class NewsletterFanOut
     }
 
     /// <summary>The workers process's peak resident memory (it is the only MyBlog.Workers on the machine during the run).</summary>
-    private static long WorkersPeakKb() => Process.GetProcessesByName("MyBlog.Workers")
-        .Select(p => File.ReadLines($"/proc/{p.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)))
-        .OfType<string>()
-        .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture))
-        .DefaultIfEmpty(0)
-        .Max();
+    private static long WorkersPeakKb() => PeakMemory.OfProcessesKb("MyBlog.Workers");
 
     /// <summary>Every message with this subject in the sink, by recipient, with smtp4dev's receive times.</summary>
     private static async Task<Dictionary<string, List<DateTimeOffset>>> ReceivedAsync(HttpClient mail, string subject)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -20,7 +19,7 @@ namespace MyBlog.Benchmarks;
 /// are seeded into a table and a site bucket of the benchmark's own, and the rebuild runs in a child process that
 /// holds nothing but the publisher — as the function does — so its wall time and peak memory are the publisher's.
 /// </summary>
-public static partial class SiteRebuild
+public static class SiteRebuild
 {
     public static async Task RunAsync(int count)
     {
@@ -100,11 +99,7 @@ public static partial class SiteRebuild
         }
     }
 
-    private static long PeakRssMb() =>
-        VmHwm().Match(File.ReadAllText("/proc/self/status")) is { Success: true } m ? long.Parse(m.Groups[1].Value) / 1024 : -1;
-
-    [GeneratedRegex(@"VmHWM:\s+(\d+) kB")]
-    private static partial Regex VmHwm();
+    private static long PeakRssMb() => PeakMemory.OfSelfKb() is var kb and >= 0 ? kb / 1024 : -1;
 
     private static AmazonDynamoDBClient Dynamo(string url) => new(new BasicAWSCredentials("S3RVER", "S3RVER"),
         new AmazonDynamoDBConfig { ServiceURL = url, AuthenticationRegion = "us-east-1" });

@@ -137,15 +137,5 @@ public static class Thumbnails
         };
     }
 
-    private static long PeakResidentMegabytes()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
-            }
-        }
-        return -1;
-    }
+    private static long PeakResidentMegabytes() => PeakMemory.OfSelfKb() is var kb and >= 0 ? kb / 1024 : -1;
 }
