@@ -8,14 +8,15 @@ namespace MyBlog.Api.Apis;
 public sealed record ImportTicket(string ImportId, string UploadUrl, string Method, IReadOnlyDictionary<string, string> Headers, DateTimeOffset ExpiresAt);
 
 /// <summary>An import as the author follows it: its state and each file's outcome.</summary>
+/// <param name="Stalled">Running, but nobody is running it now (the last run stopped midway); the queue tries it again later.</param>
 public sealed record ImportDto(
     string ImportId, string FileName, string Status, string? Format, string? Error, IReadOnlyDictionary<string, int> Counts,
-    IReadOnlyList<ImportFileResult> Results, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
+    IReadOnlyList<ImportFileResult> Results, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, bool Stalled)
 {
-    public static ImportDto From(ImportJob job) => new(job.Id, job.FileName, job.Status, job.Format, job.Error,
+    public static ImportDto From(ImportJob job, DateTimeOffset now) => new(job.Id, job.FileName, job.Status, job.Format, job.Error,
         new[] { ImportOutcome.Imported, ImportOutcome.Updated, ImportOutcome.Skipped, ImportOutcome.Failed }
             .ToDictionary(s => s, s => job.Results.Count(r => r.Status == s)),
-        job.Results, job.CreatedAt, job.FinishedAt);
+        job.Results, job.CreatedAt, job.FinishedAt, job.IsStalled(now));
 }
 
 /// <summary>
@@ -59,7 +60,8 @@ public static class AdminImportsApi
         return TypedResults.Created($"/api/admin/imports/{job.Id}", new ImportTicket(job.Id, url, "PUT", headers, expires));
     }
 
-    public static async Task<Results<Ok<ImportDto>, ProblemHttpResult>> GetAsync(string importId, HttpResponse response, ImportStore imports, CancellationToken ct)
+    public static async Task<Results<Ok<ImportDto>, ProblemHttpResult>> GetAsync(
+        string importId, HttpResponse response, ImportStore imports, TimeProvider time, CancellationToken ct)
     {
         var job = await imports.GetAsync(importId, ct);
         if (job is null)
@@ -67,6 +69,6 @@ public static class AdminImportsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Import not found", detail: $"There is no import '{importId}'.");
         }
         response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(ImportDto.From(job));
+        return TypedResults.Ok(ImportDto.From(job, time.GetUtcNow()));
     }
 }

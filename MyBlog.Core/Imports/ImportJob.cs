@@ -34,6 +34,15 @@ public sealed record ImportJob(string Id, string FileName, long DeclaredSize, st
 
     public DateTimeOffset? FinishedAt { get; init; }
 
+    /// <summary>Until when the run that holds it may go on (a running import); null when nobody holds it.</summary>
+    public DateTimeOffset? RunnerLeaseUntil { get; init; }
+
+    /// <summary>
+    /// Running, but nobody is running it now: the last run stopped before it finished (a Lambda timeout leaves no
+    /// word), and the queue delivers the archive again later. The author is told rather than kept waiting.
+    /// </summary>
+    public bool IsStalled(DateTimeOffset now) => Status == ImportStatus.Running && RunnerLeaseUntil is { } lease && lease < now;
+
     /// <summary>Where the archive is uploaded: <c>imports/{importId}/archive.zip</c> in the uploads bucket.</summary>
     public static string ArchiveKey(string importId) => $"{ArchivesPrefix}{importId}/archive.zip";
 
@@ -41,6 +50,9 @@ public sealed record ImportJob(string Id, string FileName, long DeclaredSize, st
     public static string? IdFromArchiveKey(string key) =>
         key.Split('/') is ["imports", var id, "archive.zip"] && Photos.Photo.IsValidId(id) ? id : null;
 }
+
+/// <summary>A run's start: how many runs there have been, this one included, and how many of those before it vanished without reporting.</summary>
+public sealed record ImportStart(int Attempts, int Vanished);
 
 /// <summary>What the editor declares before uploading an archive; checked before any upload URL is issued.</summary>
 public sealed record ImportUploadRequest(string? FileName, string? ContentType, long? Size)

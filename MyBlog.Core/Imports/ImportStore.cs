@@ -43,24 +43,41 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
     /// <summary>
     /// Takes the import to run it until <paramref name="until"/>: a pending one, or a running one whose runner's
     /// lease has ended (it was stopped mid-way; the files it finished are skipped as unchanged on the second run).
-    /// False: it is done, or someone else is running it.
+    /// Each start is counted, and a run that ends in a failure it could report says so (<see cref="ReleaseAsync"/>),
+    /// so a start can tell runs that vanished without a word (<see cref="ImportStart.Vanished"/>). Null: it is done,
+    /// or someone else is running it.
     /// </summary>
-    public Task<bool> TryStartAsync(string id, DateTimeOffset until, CancellationToken ct) =>
-        dynamo.TryUpdateItemAsync(new UpdateItemRequest
+    public async Task<ImportStart?> TryStartAsync(string id, DateTimeOffset until, CancellationToken ct)
+    {
+        try
         {
-            TableName = Table,
-            Key = Key(id),
-            UpdateExpression = "SET #status = :running, leaseUntil = :until",
-            ConditionExpression = "attribute_exists(pk) AND (#status = :pending OR (#status = :running AND leaseUntil < :now))",
-            ExpressionAttributeNames = new() { ["#status"] = "status" },
-            ExpressionAttributeValues = new()
+            var response = await dynamo.UpdateItemAsync(new UpdateItemRequest
             {
-                [":running"] = new AttributeValue(ImportStatus.Running),
-                [":pending"] = new AttributeValue(ImportStatus.Pending),
-                [":until"] = N(until.ToUnixTimeMilliseconds()),
-                [":now"] = N(time.GetUtcNow().ToUnixTimeMilliseconds()),
-            },
-        }, ct);
+                TableName = Table,
+                Key = Key(id),
+                UpdateExpression = "SET #status = :running, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one, " +
+                                   "released = if_not_exists(released, :zero)",
+                ConditionExpression = "attribute_exists(pk) AND (#status = :pending OR (#status = :running AND leaseUntil < :now))",
+                ExpressionAttributeNames = new() { ["#status"] = "status" },
+                ExpressionAttributeValues = new()
+                {
+                    [":running"] = new AttributeValue(ImportStatus.Running),
+                    [":pending"] = new AttributeValue(ImportStatus.Pending),
+                    [":until"] = N(until.ToUnixTimeMilliseconds()),
+                    [":now"] = N(time.GetUtcNow().ToUnixTimeMilliseconds()),
+                    [":zero"] = N(0),
+                    [":one"] = N(1),
+                },
+                ReturnValues = ReturnValue.ALL_NEW,
+            }, ct);
+            var attempts = Int(response.Attributes, "attempts");
+            return new ImportStart(attempts, Vanished: attempts - 1 - Int(response.Attributes, "released"));
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// Lets go of a run that failed (storage away, say), so the message's next delivery can take it at once; a run
@@ -71,10 +88,10 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
         {
             TableName = Table,
             Key = Key(id),
-            UpdateExpression = "SET leaseUntil = :zero",
+            UpdateExpression = "SET leaseUntil = :zero ADD released :one",
             ConditionExpression = "#status = :running",
             ExpressionAttributeNames = new() { ["#status"] = "status" },
-            ExpressionAttributeValues = new() { [":zero"] = N(0), [":running"] = new AttributeValue(ImportStatus.Running) },
+            ExpressionAttributeValues = new() { [":zero"] = N(0), [":one"] = N(1), [":running"] = new AttributeValue(ImportStatus.Running) },
         }, ct);
 
     /// <summary>The results so far, for the author watching (the import is still running).</summary>
@@ -145,10 +162,16 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
         {
             Format = Str("format"),
             Error = Str("error"),
+            RunnerLeaseUntil = item.TryGetValue("leaseUntil", out var lease) && lease.N is not null
+                ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(lease.N, CultureInfo.InvariantCulture))
+                : null,
             Results = item.TryGetValue("results", out var results) && results.B is { } bytes ? Decompress(bytes) : [],
             FinishedAt = Str("finishedAt") is { } finished ? DateTimeOffset.Parse(finished, CultureInfo.InvariantCulture) : null,
         };
     }
+
+    private static int Int(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var value) && value.N is not null ? int.Parse(value.N, CultureInfo.InvariantCulture) : 0;
 
     private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 

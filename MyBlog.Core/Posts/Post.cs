@@ -114,6 +114,10 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
         {
             errors["markdown"] = [$"The Markdown can be at most {MaxMarkdownBytes / 1024} KB."];
         }
+        else if (PostContent.Pathology(Markdown) is { } pathology)
+        {
+            errors["markdown"] = [$"The Markdown {pathology}."];
+        }
 
         var tags = new List<string>();
         foreach (var raw in Tags ?? [])

@@ -31,7 +31,10 @@ public static partial class PostContent
     /// </summary>
     public static string ToHtml(string markdown, IReadOnlyDictionary<string, PhotoImage>? photos = null, bool lazyFromFirst = false)
     {
-        var document = Markdown.Parse(markdown, Pipeline);
+        if (Parse(markdown) is not { } document)
+        {
+            return Unparsed(markdown);
+        }
         var hasRawHtml = false;
         var pictures = new List<(LinkInline Image, PhotoImage Photo)>();
         foreach (var node in document.Descendants())
@@ -62,13 +65,125 @@ public static partial class PostContent
         }
 
         using var writer = new StringWriter();
-        var renderer = new HtmlRenderer(writer);
+        try
+        {
+            Render(document, new HtmlRenderer(writer));
+        }
+        catch (ArgumentException)
+        {
+            return Unparsed(markdown); // nested deeper than the renderer goes
+        }
+        var html = writer.ToString();
+        return hasRawHtml ? Sanitizer.Sanitize(html) : OwnNamespace(html);
+    }
+
+    /// <summary>
+    /// The prefix of every id (and in-page link) in a post's HTML. A post's elements share the page with the site's
+    /// and the editor's own (the subscribe form, the editor's controls beside the preview): an id or name a post could
+    /// choose would shadow theirs (DOM clobbering — a draft imported from a stranger could reach the editor's "send
+    /// email" box). As on GitHub, a post's ids all start with this and its names are dropped.
+    /// </summary>
+    public const string IdPrefix = "user-content-";
+
+    /// <summary>
+    /// Why Markdig cannot be trusted with this text, or null: a paragraph whose unclosed links would be scanned to its
+    /// end once per link (quadratic: a few hundred kilobytes of "[](" takes minutes, as in every CommonMark parser),
+    /// or nesting deeper than the parser goes (it refuses such text outright). Posts are checked when written; text
+    /// stored before the check is shown as plain text rather than parsed.
+    /// </summary>
+    public static string? Pathology(string markdown)
+    {
+        if (LinkScanCost(markdown) > MaxLinkScanCost)
+        {
+            return "has a paragraph with so many unclosed links that it cannot be rendered in reasonable time; split it into paragraphs or close the links";
+        }
+        try
+        {
+            // Parsed and rendered: each has its own depth limit.
+            Render(Markdown.Parse(markdown, Pipeline), new HtmlRenderer(TextWriter.Null));
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return "nests quotes, lists, links or emphasis deeper than can be rendered";
+        }
+    }
+
+    /// <summary>About a tenth of a second of link scanning (measured at about 2 ns per character scanned).</summary>
+    private const long MaxLinkScanCost = 50_000_000;
+
+    /// <summary>
+    /// The worst case of the parser's link scanning, estimated in one pass: for each paragraph outside fenced code,
+    /// the number of link openings ("](") times its length. A real post stays far below the limit (200 links in a
+    /// 20,000-character paragraph is 4 million).
+    /// </summary>
+    private static long LinkScanCost(string markdown)
+    {
+        long worst = 0, openings = 0, length = 0;
+        string? fence = null;
+        foreach (var range in markdown.AsSpan().EnumerateLines())
+        {
+            var line = range.TrimStart();
+            if (fence is null && (line.StartsWith("```") || line.StartsWith("~~~")))
+            {
+                fence = line[..3].ToString();
+                continue;
+            }
+            if (fence is not null)
+            {
+                if (line.StartsWith(fence))
+                {
+                    fence = null;
+                }
+                continue;
+            }
+            if (line.IsWhiteSpace())
+            {
+                worst = Math.Max(worst, openings * length);
+                (openings, length) = (0, 0);
+                continue;
+            }
+            openings += line.Count("](");
+            length += range.Length + 1;
+        }
+        return Math.Max(worst, openings * length);
+    }
+
+    /// <summary>The document, or null when the text is one Markdig cannot be trusted with (<see cref="Pathology"/>).</summary>
+    private static MarkdownDocument? Parse(string markdown)
+    {
+        if (LinkScanCost(markdown) > MaxLinkScanCost)
+        {
+            return null;
+        }
+        try
+        {
+            return Markdown.Parse(markdown, Pipeline);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static void Render(MarkdownDocument document, HtmlRenderer renderer)
+    {
         Pipeline.Setup(renderer);
         renderer.Render(document);
-        writer.Flush();
-        var html = writer.ToString();
-        return hasRawHtml ? Sanitizer.Sanitize(html) : html;
+        renderer.Writer.Flush();
     }
+
+    /// <summary>Text that cannot be parsed, shown as it was written: escaped, in paragraphs.</summary>
+    private static string Unparsed(string markdown) => string.Concat(
+        BlankLines().Split(markdown).Where(p => p.Trim().Length > 0)
+            .Select(p => $"<p>{System.Net.WebUtility.HtmlEncode(p.Trim())}</p>\n"));
+
+    /// <summary>Markdig's own HTML with every id prefixed and in-page links following (its ids are quoted attributes it wrote).</summary>
+    private static string OwnNamespace(string html) =>
+        html.Contains(" id=\"", StringComparison.Ordinal) || html.Contains(" href=\"#", StringComparison.Ordinal)
+            ? html.Replace(" id=\"", " id=\"" + IdPrefix, StringComparison.Ordinal)
+                .Replace(" href=\"#", " href=\"#" + IdPrefix, StringComparison.Ordinal)
+            : html;
 
     /// <summary>
     /// Relative URLs and http, https and mailto. Browsers ignore tabs, line breaks and spaces inside a scheme
@@ -88,7 +203,10 @@ public static partial class PostContent
     /// <summary>The text a reader sees, for excerpts and reading time: raw HTML an author wrote is left out, not shown as source.</summary>
     public static string ToPlainText(string markdown)
     {
-        var document = Markdown.Parse(markdown, Pipeline);
+        if (Parse(markdown) is not { } document)
+        {
+            return markdown.Trim();
+        }
         foreach (var html in document.Descendants().Where(n => n is HtmlBlock or HtmlInline).ToList())
         {
             switch (html)
@@ -102,10 +220,14 @@ public static partial class PostContent
             }
         }
         using var writer = new StringWriter();
-        var renderer = new HtmlRenderer(writer) { EnableHtmlForBlock = false, EnableHtmlForInline = false, EnableHtmlEscape = false };
-        Pipeline.Setup(renderer);
-        renderer.Render(document);
-        writer.Flush();
+        try
+        {
+            Render(document, new HtmlRenderer(writer) { EnableHtmlForBlock = false, EnableHtmlForInline = false, EnableHtmlEscape = false });
+        }
+        catch (ArgumentException)
+        {
+            return markdown.Trim(); // nested deeper than the renderer goes
+        }
         return writer.ToString().Trim();
     }
 
@@ -150,7 +272,9 @@ public static partial class PostContent
     {
         var sanitizer = new HtmlSanitizer();
         sanitizer.AllowedAttributes.Add("class"); // language-* on code blocks, task-list classes
-        sanitizer.AllowedAttributes.Add("id");    // heading anchors and footnotes
+        sanitizer.AllowedAttributes.Add("id");    // heading anchors and footnotes, prefixed below
+        // A name is an id by another way (document.forms[name], window[name]): never a post's to choose.
+        sanitizer.AllowedAttributes.Remove("name");
         sanitizer.AllowedSchemes.Clear();
         sanitizer.AllowedSchemes.UnionWith(["http", "https", "mailto"]);
         sanitizer.AllowedTags.Remove("form");
@@ -166,6 +290,19 @@ public static partial class PostContent
         // The only input a post may show is a task list's read-only checkbox.
         sanitizer.PostProcessNode += (_, e) =>
         {
+            if (e.Node is AngleSharp.Dom.IElement element)
+            {
+                // Every id in the post's own namespace (see IdPrefix), in-page links with it.
+                if (element.GetAttribute("id") is { Length: > 0 } id && !id.StartsWith(IdPrefix, StringComparison.Ordinal))
+                {
+                    element.SetAttribute("id", IdPrefix + id);
+                }
+                if (element.GetAttribute("href") is { Length: > 1 } href && href[0] == '#' && !href.AsSpan(1).StartsWith(IdPrefix))
+                {
+                    element.SetAttribute("href", "#" + IdPrefix + href[1..]);
+                }
+                element.RemoveAttribute("name");
+            }
             if (e.Node is AngleSharp.Dom.IElement { TagName: "INPUT" } input)
             {
                 if (!string.Equals(input.GetAttribute("type"), "checkbox", StringComparison.OrdinalIgnoreCase))
@@ -199,4 +336,7 @@ public static partial class PostContent
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
+
+    [GeneratedRegex(@"\n[ \t]*\n")]
+    private static partial Regex BlankLines();
 }

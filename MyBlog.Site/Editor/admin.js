@@ -205,7 +205,9 @@ function watchSchedule(slug) {
 }
 
 // Importing an old blog: the archive goes straight to storage (like photos), then the import's results are read
-// every second until it is done.
+// every second until it is done — or until it is plain that nobody is working on it now (a run that stopped midway
+// is tried again by the queue, much later), when the editor stops waiting and says so.
+const importNotStartedAfterMs = 5 * 60 * 1000;
 function showImporter(visible) {
   $("importer").hidden = !visible;
   $("editor").hidden = visible;
@@ -223,6 +225,7 @@ async function importArchive(file) {
     await putWithProgress(ticket, file, progress);
     progress.hidden = true;
     status.textContent = "Importing…";
+    const uploadedAt = Date.now();
     for (;;) {
       const { data: job } = await api("GET", `/api/admin/imports/${ticket.importId}`);
       showImportResults(job);
@@ -231,6 +234,14 @@ async function importArchive(file) {
           ? `The archive could not be imported: ${job.error}`
           : `Imported from ${job.format}: ${job.counts.imported} new, ${job.counts.updated} updated, ${job.counts.skipped} skipped, ${job.counts.failed} failed.`;
         status.className = job.status === "failed" || job.counts.failed ? "error" : "";
+        await refreshLists();
+        return;
+      }
+      if (job.stalled || (job.status === "pending" && Date.now() - uploadedAt > importNotStartedAfterMs)) {
+        status.textContent = job.stalled
+          ? `The import stopped after ${job.results.length} files without finishing. It is tried again by itself later (up to three times, the last one ending it either way); the posts it brought over are kept. Come back to this import later.`
+          : "The import has not started. The archive is uploaded and is imported when the import worker receives it; come back to it later.";
+        status.className = "error";
         await refreshLists();
         return;
       }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using MyBlog.Core;
+using MyBlog.Core.Events;
 using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
@@ -263,6 +265,110 @@ public sealed class ImportTests(MyBlogApp app)
         var noBlog = await ImportAsync(new TestArchive().Text("notes.txt", "hello").ToBytes());
         Assert.Equal("failed", noBlog.GetProperty("status").GetString());
         Assert.Contains("No blog found", noBlog.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Archives_built_to_wedge_the_importer_end_done_with_each_bad_file_failed_for_its_reason()
+    {
+        var t = _tag;
+        var zip = new TestArchive()
+            .Text($"_posts/2019-02-30-no-such-day-{t}.md", "---\ntitle: No such day\n---\nx")
+            .Text($"_posts/2019-03-01-tag-openings-{t}.md", "---\ntitle: Openings\npublished: false\n---\n" + string.Concat(Enumerable.Repeat("<img ", 58_000)))
+            .Text($"_posts/2019-03-02-link-flood-{t}.md", "---\ntitle: Links\n---\n" + string.Concat(Enumerable.Repeat("[](", 20_000)))
+            .Text($"_posts/2019-03-03-nested-{t}.md", "---\ntitle: Nested\n---\n" + string.Concat(Enumerable.Repeat("> ", 3_000)) + "deep")
+            .Text($"_posts/2019-03-04-bomb-photo-{t}.md", $"---\ntitle: Bomb photo {t}\n---\n![bomb](/assets/bomb-{t}.png)")
+            .Add($"assets/bomb-{t}.png", TestImages.PngWithCompressedText(1L << 30))
+            .Text($"_posts/2019-03-05-fine-{t}.md", $"---\ntitle: Fine {t}\n---\nok")
+            .ToBytes();
+
+        var job = await ImportAsync(zip);
+
+        Assert.Equal("done", job.GetProperty("status").GetString());
+        Assert.Contains("not a day of the calendar", Result(job, $"no-such-day-{t}.md").GetProperty("error").GetString());
+        AssertResult(job, $"tag-openings-{t}.md", "imported");
+        Assert.Contains("unclosed links", Result(job, $"link-flood-{t}.md").GetProperty("error").GetString());
+        Assert.Contains("nests", Result(job, $"nested-{t}.md").GetProperty("error").GetString());
+        AssertResult(job, $"fine-{t}.md", "imported", $"fine-{t}");
+        AssertResult(job, $"bomb-photo-{t}.md", "imported", $"bomb-photo-{t}");
+        // The bomb's text is never inflated: the photo is made like any other and the page shows it.
+        var page = await EventuallyAsync($"/posts/bomb-photo-{t}/", (s, b) => s == HttpStatusCode.OK && b.Contains("<picture>", StringComparison.Ordinal), 60);
+        Assert.Contains("<picture>", page.Body);
+
+        var ghost = await ImportAsync(new TestArchive().Text("export.json", $$$"""
+            {"db":[{"meta":{"version":"5.0.0"},"data":{"posts":[
+              {"id":"1","title":"Far future","slug":"far-future-{{{t}}}","html":"<p>x</p>","status":"published","published_at":99999999999999999},
+              7,
+              {"id":"2","title":"Fine ghost {{{t}}}","slug":"fine-ghost-{{{t}}}","html":"<p>ok</p>","status":"published","published_at":"2024-05-06 07:08:09"}],
+              "posts_tags":[{"post_id":"2","tag_id":"t","sort_order":1e300}],"tags":[{"id":"t","name":"News"}]}}]}
+            """).ToBytes());
+        Assert.Equal("done", ghost.GetProperty("status").GetString());
+        AssertResult(ghost, $"far-future-{t}", "failed");
+        AssertResult(ghost, $"fine-ghost-{t}", "imported", $"fine-ghost-{t}");
+    }
+
+    /// <summary>The imports queue's delivery of an archive's S3 event, as Lambda hands it over on its <paramref name="receiveCount"/>th receive.</summary>
+    private async Task DeliverAsync(string importId, int receiveCount)
+    {
+        var notification = """{"Records":[{"eventName":"ObjectCreated:Put","eventSource":"aws:s3","s3":{"bucket":{"name":"BUCKET"},"object":{"key":"imports/ID/archive.zip","size":10}}}]}"""
+            .Replace("BUCKET", MyBlogBuckets.Uploads, StringComparison.Ordinal).Replace("ID", importId, StringComparison.Ordinal);
+        var message = SqsMessage.Received(Guid.NewGuid().ToString(), "receipt", notification, "md5", receiveCount, DateTimeOffset.UtcNow,
+            DateTimeOffset.UtcNow, "s3", "arn:aws:sqs:us-east-1:000000000000:myblog-imports", "us-east-1");
+        using var response = await app.Workers.PostAsync(QueueSubscriptions.Imports.Path,
+            new StringContent(LambdaEvents.Serialize(new SqsEvent([message])), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>An import as its runs left it: running, the last runner's lease over, <paramref name="attempts"/> runs of which <paramref name="released"/> said they failed.</summary>
+    private async Task<string> ImportLeftRunningAsync(int attempts, int released)
+    {
+        var ticket = await app.AdminAsync(HttpMethod.Post, "/api/admin/imports", new { fileName = "left.zip", contentType = "application/zip", size = 10 });
+        var importId = ticket.GetProperty("importId").GetString()!;
+        using var dynamo = app.DynamoDb();
+        await dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = MyBlogTable.DefaultName,
+            Key = new() { ["pk"] = new($"IMPORT#{importId}"), ["sk"] = new("IMPORT") },
+            UpdateExpression = "SET #status = :running, leaseUntil = :past, attempts = :attempts, released = :released",
+            ExpressionAttributeNames = new() { ["#status"] = "status" },
+            ExpressionAttributeValues = new()
+            {
+                [":running"] = new("running"),
+                [":past"] = new() { N = "1" },
+                [":attempts"] = new() { N = attempts.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                [":released"] = new() { N = released.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            },
+        });
+        return importId;
+    }
+
+    [Fact]
+    public async Task An_import_whose_runs_all_vanished_ends_failed_on_its_last_delivery_and_the_editor_is_told_it_stalled()
+    {
+        var importId = await ImportLeftRunningAsync(attempts: 2, released: 0);
+        var stalled = await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}");
+        Assert.True(stalled.GetProperty("stalled").GetBoolean());
+
+        await DeliverAsync(importId, QueueSubscriptions.Imports.MaxReceiveCount);
+
+        var job = await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}");
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Contains("stopped without finishing 2 time(s)", job.GetProperty("error").GetString());
+        Assert.False(job.GetProperty("stalled").GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_import_that_fails_on_its_last_delivery_records_why_instead_of_waiting_for_ever()
+    {
+        // Its earlier runs failed and said so (storage away); this run fails too: the archive is not in storage.
+        var importId = await ImportLeftRunningAsync(attempts: 2, released: 2);
+
+        await DeliverAsync(importId, QueueSubscriptions.Imports.MaxReceiveCount - 1);
+        Assert.Equal("running", (await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}")).GetProperty("status").GetString());
+        await DeliverAsync(importId, QueueSubscriptions.Imports.MaxReceiveCount);
+
+        var job = await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}");
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Contains($"could not finish after {QueueSubscriptions.Imports.MaxReceiveCount} attempts", job.GetProperty("error").GetString());
     }
 
     [Theory]

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -71,6 +74,55 @@ public static class TestImages
             image.Frames.AddFrame(frame.Frames.RootFrame);
         }
         return Encode(image, new GifEncoder());
+    }
+
+    /// <summary>A PNG with a zTXt chunk after IHDR whose text inflates to <paramref name="inflatedBytes"/>.</summary>
+    public static byte[] PngWithCompressedText(long inflatedBytes)
+    {
+        var png = TestImages.Png(64, 48);
+        using var text = new MemoryStream();
+        text.Write("Comment"u8);
+        text.WriteByte(0); // end of keyword
+        text.WriteByte(0); // deflate
+        using (var zlib = new ZLibStream(text, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            var zeros = new byte[1 << 20];
+            for (long written = 0; written < inflatedBytes; written += zeros.Length)
+            {
+                zlib.Write(zeros);
+            }
+        }
+        var afterHeader = 8 + 12 + 13; // signature, IHDR chunk
+        using var output = new MemoryStream();
+        output.Write(png, 0, afterHeader);
+        WriteChunk(output, "zTXt", text.ToArray());
+        output.Write(png, afterHeader, png.Length - afterHeader);
+        return output.ToArray();
+    }
+
+    private static void WriteChunk(Stream output, string type, byte[] data)
+    {
+        Span<byte> number = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(number, (uint)data.Length);
+        output.Write(number);
+        var typeAndData = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+        output.Write(typeAndData);
+        BinaryPrimitives.WriteUInt32BigEndian(number, Crc32(typeAndData));
+        output.Write(number);
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+        return ~crc;
     }
 
     private static byte[] Encode(Image image, SixLabors.ImageSharp.Formats.IImageEncoder encoder)

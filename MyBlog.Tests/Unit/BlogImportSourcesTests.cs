@@ -157,4 +157,88 @@ public sealed class BlogImportSourcesTests
         Assert.NotNull(all.Single(f => f.File == "_posts/undated.md").Skipped);
         Assert.True(all.Single(f => f.File == "_drafts/an-idea.md").Post!.Draft);
     }
+
+    [Fact]
+    public void An_impossible_date_in_a_jekyll_file_name_fails_that_file_and_the_others_still_read()
+    {
+        using var archive = Open(new TestArchive()
+            .Text("_posts/2019-02-30-no-such-day.md", "---\ntitle: No such day\n---\nx")
+            .Text("_posts/2019-13-01-no-such-month.md", "---\ntitle: No such month\n---\nx")
+            .Text("_posts/2019-03-01-fine.md", "---\ntitle: Fine\n---\nok"));
+
+        var all = BlogSources.Read(archive).Files.ToList();
+
+        Assert.Equal(3, all.Count);
+        Assert.Contains("not a day of the calendar", all.Single(f => f.File.Contains("no-such-day", StringComparison.Ordinal)).Error);
+        Assert.NotNull(all.Single(f => f.File.Contains("no-such-month", StringComparison.Ordinal)).Error);
+        Assert.Equal("Fine", all.Single(f => f.File.EndsWith("fine.md", StringComparison.Ordinal)).Post?.Title);
+    }
+
+    [Fact]
+    public void A_ghost_export_with_values_out_of_every_range_fails_those_posts_and_reads_the_rest()
+    {
+        var export = """
+            {"db":[{"meta":{"version":"5.0.0"},"data":{
+              "posts":[
+                {"id":"1","title":"Far future","slug":"far-future","html":"<p>x</p>","status":"published","published_at":99999999999999999},
+                {"id":"2","title":"Before time","slug":"before-time","html":"<p>x</p>","status":"published","published_at":"0000-00-00 00:00:00"},
+                42,
+                {"id":"3","title":"Fine","slug":"fine","html":"<p>ok</p>","status":"published","published_at":"2024-05-06 07:08:09"},
+                {"id":"4","title":"Odd mobiledoc","slug":"odd-mobiledoc","mobiledoc":"[1,2,3]","html":"<p>html</p>","status":"draft"}
+              ],
+              "tags":[{"id":"t1","name":"News"},"not a tag"],
+              "posts_tags":[{"post_id":"3","tag_id":"t1","sort_order":1e300},{"post_id":"3","tag_id":"t1","sort_order":"first"}]
+            }}]}
+            """;
+        using var archive = Open(new TestArchive().Text("ghost.json", export));
+
+        var (format, files) = BlogSources.Read(archive);
+        var all = files.ToList();
+
+        Assert.Equal("ghost", format);
+        Assert.Contains("not a date", all.Single(f => f.File.EndsWith("far-future", StringComparison.Ordinal)).Error);
+        Assert.Contains("not a date", all.Single(f => f.File.EndsWith("before-time", StringComparison.Ordinal)).Error);
+        var fine = all.Single(f => f.File.EndsWith("› fine", StringComparison.Ordinal)).Post!;
+        Assert.Equal(["News", "News"], fine.Tags);
+        Assert.Equal("<p>html</p>", all.Single(f => f.File.EndsWith("odd-mobiledoc", StringComparison.Ordinal)).Post!.Body);
+        Assert.Equal(5, all.Count);
+    }
+
+    [Fact]
+    public void An_archive_whose_directory_declares_too_many_entries_is_refused_before_the_directory_is_read()
+    {
+        var zip = new TestArchive().Text("content/posts/a.md", "a").ToBytes();
+        // The end-of-central-directory record: its two entry counts say 60,000 (the directory itself holds one).
+        var end = zip.Length - 22;
+        Assert.Equal(0x06054b50u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(end)));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(zip.AsSpan(end + 8), 60_000);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(zip.AsSpan(end + 10), 60_000);
+
+        var refusal = Assert.Throws<InvalidDataException>(() => BlogArchive.Open(new MemoryStream(zip)));
+        Assert.Contains("60,000 entries", refusal.Message);
+    }
+
+    [Theory]
+    [InlineData("<img ")]
+    [InlineData("<IMG src=")]
+    [InlineData("{{< figure ")]
+    [InlineData("![a](")]
+    public async Task Scanning_a_post_of_repeated_tag_openings_for_images_takes_linear_time(string opening)
+    {
+        // As much as a post may hold (300 KB), all of it openings that never close.
+        var body = string.Concat(Enumerable.Repeat(opening, 300 * 1024 / opening.Length - 1));
+
+        // A hang, not a speed, is what fails: a quadratic scan of this takes minutes, a linear one milliseconds.
+        var references = await Task.Run(() => ArchiveImporter.ImageReferences(ArchiveImporter.ExpandFigures(body))).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Empty(references);
+    }
+
+    [Fact]
+    public void Image_references_are_found_in_markdown_html_and_figures_last_first()
+    {
+        var body = ArchiveImporter.ExpandFigures("![a](one.png) <img alt=x src=\"two.jpg\"> {{< figure src=\"three.webp\" alt=\"Three\" src=\"dup.png\" >}}");
+
+        Assert.Equal(["three.webp", "two.jpg", "one.png"], ArchiveImporter.ImageReferences(body).Select(r => r.Url));
+    }
 }

@@ -15,59 +15,10 @@ public sealed class HostileImageTests
 {
     private readonly ThumbnailGenerator _generator = new();
 
-    /// <summary>A PNG with a zTXt chunk after IHDR whose text inflates to <paramref name="inflatedBytes"/>.</summary>
-    private static byte[] PngWithCompressedText(long inflatedBytes)
-    {
-        var png = TestImages.Png(64, 48);
-        using var text = new MemoryStream();
-        text.Write("Comment"u8);
-        text.WriteByte(0); // end of keyword
-        text.WriteByte(0); // deflate
-        using (var zlib = new ZLibStream(text, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            var zeros = new byte[1 << 20];
-            for (long written = 0; written < inflatedBytes; written += zeros.Length)
-            {
-                zlib.Write(zeros);
-            }
-        }
-        var afterHeader = 8 + 12 + 13; // signature, IHDR chunk
-        using var output = new MemoryStream();
-        output.Write(png, 0, afterHeader);
-        WriteChunk(output, "zTXt", text.ToArray());
-        output.Write(png, afterHeader, png.Length - afterHeader);
-        return output.ToArray();
-    }
-
-    private static void WriteChunk(Stream output, string type, byte[] data)
-    {
-        Span<byte> number = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(number, (uint)data.Length);
-        output.Write(number);
-        var typeAndData = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        output.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(number, Crc32(typeAndData));
-        output.Write(number);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-        return ~crc;
-    }
-
     [Fact]
     public void A_PNG_whose_text_inflates_to_a_gigabyte_becomes_thumbnails_without_inflating_it()
     {
-        var bomb = PngWithCompressedText(1L << 30);
+        var bomb = TestImages.PngWithCompressedText(1L << 30);
         Assert.True(bomb.Length < 2 * 1024 * 1024, $"the bomb is {bomb.Length} bytes");
 
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
@@ -77,6 +28,29 @@ public sealed class HostileImageTests
         Assert.Null(result.Refusal);
         Assert.Equal(64, result.Width);
         Assert.True(allocated < 64L * 1024 * 1024, $"{allocated / (1024 * 1024)} MB allocated for a 64×48 photo");
+    }
+
+    [Fact]
+    public void Inspecting_a_PNG_whose_text_inflates_to_a_gigabyte_reads_its_size_without_inflating_it()
+    {
+        var bomb = TestImages.PngWithCompressedText(1L << 30);
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var check = _generator.Inspect(bomb);
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+
+        Assert.Null(check.Refusal);
+        Assert.Equal((ImageKind.Png, 64, 48), (check.Kind, check.Width, check.Height));
+        Assert.True(allocated < 16L * 1024 * 1024, $"{allocated / (1024 * 1024)} MB allocated to read a 64×48 photo's size");
+    }
+
+    [Fact]
+    public void Inspecting_refuses_what_generating_refuses_and_turns_the_size_by_the_orientation()
+    {
+        Assert.NotNull(_generator.Inspect("<svg xmlns='http://www.w3.org/2000/svg'/>"u8.ToArray()).Refusal);
+        Assert.NotNull(_generator.Inspect(TestImages.CameraJpeg(64, 48)[..200]).Refusal);
+        var turned = _generator.Inspect(TestImages.CameraJpeg(64, 48, orientation: 6));
+        Assert.Equal((48, 64), (turned.Width, turned.Height));
     }
 
     [Fact]

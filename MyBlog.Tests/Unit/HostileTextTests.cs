@@ -147,4 +147,65 @@ public sealed class HostileTextTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("<img ")]
+    [InlineData("<a href=")]
+    [InlineData("<div><span>")]
+    [InlineData("[a](")]
+    public async Task A_post_of_repeated_tag_openings_renders_without_hanging(string opening)
+    {
+        // As much as a post may hold, all of it openings: what an imported Ghost post's HTML could be.
+        var markdown = string.Concat(Enumerable.Repeat(opening, PostInput.MaxMarkdownBytes / opening.Length - 1));
+
+        // A hang, not a speed, is what fails: the bound is generous.
+        await Task.Run(() => (PostContent.ToHtml(markdown), PostContent.Describe(markdown, null))).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData("[](", 20_000)]
+    [InlineData("![a](", 20_000)]
+    [InlineData("[ (](", 20_000)]
+    [InlineData("[", 2_000)]
+    [InlineData("> ", 2_000)]
+    [InlineData("1. ", 2_000)]
+    [InlineData("**a", 20_000)]
+    public void Markdown_no_parser_can_be_trusted_with_is_refused_when_written_and_shown_as_text_if_stored(string opening, int times)
+    {
+        var markdown = string.Concat(Enumerable.Repeat(opening, times));
+
+        Assert.False(new PostInput("Flood", markdown, [], null).TryValidate(out _, out var errors));
+        Assert.StartsWith("The Markdown ", Assert.Single(errors["markdown"]));
+        var html = PostContent.ToHtml(markdown);
+        Assert.StartsWith("<p>", html);
+        Assert.True(PostContent.Describe(markdown, null).ReadingMinutes >= 1);
+    }
+
+    [Fact]
+    public void Ordinary_posts_with_many_links_nested_lists_and_code_pass_the_check()
+    {
+        var links = string.Join(" ", Enumerable.Range(0, 300).Select(i => $"[link {i}](https://example.com/{i}) and some words around it"));
+        var nested = string.Concat(Enumerable.Range(0, 8).Select(i => new string(' ', i * 2) + "- level\n"));
+        var code = "```js\n" + string.Concat(Enumerable.Repeat("a[i](x);\n", 20_000)) + "```\n";
+
+        Assert.Null(PostContent.Pathology(links + "\n\n" + nested + "\n" + code));
+    }
+
+    [Fact]
+    public void A_post_s_ids_live_in_its_own_namespace_and_it_names_nothing()
+    {
+        var markdown = "# Send email\n\nSee [below](#send-email) and a note[^1].\n\n<p id=\"send-email\" name=\"publish\"><a href=\"#send-email\">x</a></p>\n\n[^1]: The note.";
+
+        var html = PostContent.ToHtml(markdown);
+        var document = new HtmlParser().ParseDocument(html);
+
+        Assert.All(document.QuerySelectorAll("[id]"), e => Assert.StartsWith(PostContent.IdPrefix, e.Id));
+        Assert.Empty(document.QuerySelectorAll("[name]"));
+        Assert.All(document.QuerySelectorAll("a[href^='#']"), a =>
+            Assert.NotNull(document.GetElementById(a.GetAttribute("href")![1..])));
+        var plain = new HtmlParser().ParseDocument(PostContent.ToHtml("# Heading\n\nText[^1].\n\n[^1]: Note."));
+        Assert.All(plain.QuerySelectorAll("[id]"), e => Assert.StartsWith(PostContent.IdPrefix, e.Id));
+        Assert.All(plain.QuerySelectorAll("a[href^='#']"), a => Assert.NotNull(plain.GetElementById(a.GetAttribute("href")![1..])));
+    }
 }
+

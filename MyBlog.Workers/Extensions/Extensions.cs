@@ -198,6 +198,7 @@ internal static class Extensions
         builder.Services.TryAddSingleton<PostStore>();
         builder.Services.TryAddSingleton<PhotoStore>();
         builder.Services.TryAddSingleton<ImportStore>();
+        builder.Services.TryAddSingleton<ThumbnailGenerator>();
         builder.Services.AddSingleton<ArchiveImporter>();
     }
 
@@ -206,7 +207,7 @@ internal static class Extensions
         builder.Services.AddOptions<PhotosOptions>().BindConfiguration(PhotosOptions.Section);
         builder.AddS3Client();
         builder.Services.TryAddSingleton<PhotoStore>();
-        builder.Services.AddSingleton<ThumbnailGenerator>();
+        builder.Services.TryAddSingleton<ThumbnailGenerator>();
         builder.Services.AddSingleton<PhotoProcessor>();
     }
 }

@@ -23,5 +23,5 @@ public static class ImportsHandler
 
     public static Task<BatchResponse> HandleAsync(
         SqsEvent sqsEvent, ArchiveImporter importer, ILogger<ArchiveImporter> logger, CancellationToken ct) =>
-        S3QueueMessages.ProcessAsync(sqsEvent, logger, (bucket, key, _, token) => importer.RunAsync(bucket, key, token), ct);
+        S3QueueMessages.ProcessAsync(sqsEvent, logger, importer.RunAsync, ct);
 }

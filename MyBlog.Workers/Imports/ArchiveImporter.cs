@@ -4,12 +4,11 @@ using System.Text.RegularExpressions;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core;
 using MyBlog.Core.Imports;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Workers.Thumbnails;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 
 namespace MyBlog.Workers.Imports;
 
@@ -22,8 +21,8 @@ namespace MyBlog.Workers.Imports;
 /// A second import of the same archive finds every post unchanged and every photo there.
 /// </summary>
 public sealed partial class ArchiveImporter(
-    ImportStore imports, PostStore posts, PhotoStore photos, IAmazonS3 s3, IOptions<PhotosOptions> photoOptions, TimeProvider time,
-    ILogger<ArchiveImporter> logger)
+    ImportStore imports, PostStore posts, PhotoStore photos, ThumbnailGenerator images, IAmazonS3 s3, IOptions<PhotosOptions> photoOptions,
+    TimeProvider time, ILogger<ArchiveImporter> logger)
 {
     /// <summary>As long as the import function may run (15 minutes), and a minute more: a live import is never taken over.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(16);
@@ -31,7 +30,13 @@ public sealed partial class ArchiveImporter(
     private const int ReportEvery = 50;
     private static readonly ActivitySource Source = new("MyBlog.Imports");
 
-    public async Task RunAsync(string bucket, string key, CancellationToken ct)
+    /// <param name="receiveCount">
+    /// How often the queue has delivered this archive. The import ends <c>done</c> or <c>failed</c> on the last delivery
+    /// at the latest: a run that fails there records why instead of handing the message to the dead-letter queue, and
+    /// an archive whose earlier runs all vanished mid-way (a Lambda timeout, a process the archive brought down) is not
+    /// tried again — it would vanish again — but recorded as failed, with the files those runs finished kept.
+    /// </param>
+    public async Task RunAsync(string bucket, string key, int receiveCount, CancellationToken ct)
     {
         if (ImportJob.IdFromArchiveKey(key) is not { } id)
         {
@@ -40,19 +45,38 @@ public sealed partial class ArchiveImporter(
         }
         using var span = Source.StartActivity("import");
         span?.SetTag("myblog.import.id", id);
-        if (!await imports.TryStartAsync(id, time.GetUtcNow() + Lease, ct))
+        if (await imports.TryStartAsync(id, time.GetUtcNow() + Lease, ct) is not { } start)
         {
             logger.LogInformation("Import {Id} is done or being run; nothing to do", id);
+            return;
+        }
+        var lastDelivery = receiveCount >= QueueSubscriptions.Imports.MaxReceiveCount;
+        if (lastDelivery && start.Vanished > 0)
+        {
+            var job = await imports.GetAsync(id, ct);
+            await imports.FinishAsync(id, job?.Format, job?.Results ?? [],
+                $"The import stopped without finishing {start.Vanished} time(s) — the archive may be too large or too complex to read within " +
+                $"the import's {QueueSubscriptions.Imports.FunctionTimeout.TotalMinutes:0} minutes and memory; the files it finished are kept. " +
+                "Import the rest in smaller parts.", ct);
+            await DeleteArchiveAsync(bucket, key);
             return;
         }
         try
         {
             await RunStartedAsync(id, bucket, key, span, ct);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            await imports.ReleaseAsync(id, CancellationToken.None);
-            throw;
+            if (!lastDelivery)
+            {
+                await imports.ReleaseAsync(id, CancellationToken.None);
+                throw;
+            }
+            logger.LogError(ex, "Import {Id} failed on its last delivery", id);
+            var job = await imports.GetAsync(id, CancellationToken.None);
+            await imports.FinishAsync(id, job?.Format, job?.Results ?? [],
+                $"The import could not finish after {receiveCount} attempts ({ex.GetType().Name}); the files it finished are kept. Try again later.",
+                CancellationToken.None);
         }
     }
 
@@ -93,7 +117,7 @@ public sealed partial class ArchiveImporter(
             }
             span?.SetTag("myblog.import.format", format);
             var run = new Run(archive);
-            foreach (var source in files)
+            foreach (var source in OneByOne(files, results))
             {
                 results.Add(await ImportAsync(source, run, span?.Id, ct));
                 if (results.Count % ReportEvery == 0)
@@ -106,8 +130,52 @@ public sealed partial class ArchiveImporter(
                 string.Join(", ", results.GroupBy(r => r.Status).Select(g => $"{g.Count()} {g.Key}")));
         }
         // The archive has done its work (and may hold unpublished drafts): it is not kept.
-        await s3.DeleteObjectAsync(bucket, key, ct);
+        await DeleteArchiveAsync(bucket, key);
     }
+
+    private Task DeleteArchiveAsync(string bucket, string key) => s3.DeleteObjectAsync(bucket, key, CancellationToken.None);
+
+    /// <summary>
+    /// The archive's files, each read on its own: the readers turn what they cannot read into that file's result, and
+    /// should one of them fail in a way nobody foresaw, the files read so far keep their results, that failure
+    /// becomes one more result, and the import ends there instead of not at all.
+    /// </summary>
+    private static IEnumerable<SourceFile> OneByOne(IEnumerable<SourceFile> files, List<ImportFileResult> results)
+    {
+        using var reader = files.GetEnumerator();
+        var broken = false;
+        while (!broken)
+        {
+            SourceFile? next;
+            try
+            {
+                next = reader.MoveNext() ? reader.Current : null;
+            }
+            catch (Exception ex) when (IsAboutTheInput(ex))
+            {
+                broken = true;
+                next = new SourceFile(results.LastOrDefault()?.File is { } last ? $"(after {last})" : "(the archive)",
+                    Error: $"The archive could not be read further: {ex.Message}");
+            }
+            if (next is null)
+            {
+                yield break;
+            }
+            yield return next;
+        }
+    }
+
+    /// <summary>
+    /// Whether an exception says something about the archive (a file fails with it) rather than about the services
+    /// the import uses (storage, the table, the network: the whole message comes back and the run resumes).
+    /// </summary>
+    public static bool IsAboutTheInput(Exception ex) => ex switch
+    {
+        OperationCanceledException or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException => false,
+        InvalidDataException => true,
+        IOException => false,
+        _ => true,
+    };
 
     /// <summary>What one run has seen: the slugs already taken by an earlier file, the images already brought over.</summary>
     private sealed class Run(BlogArchive archive)
@@ -133,6 +201,12 @@ public sealed partial class ArchiveImporter(
             return new ImportFileResult(source.File, ImportOutcome.Failed, slug, $"The slug '{slug}' is already taken by {first} in this archive.");
         }
         run.Slugs[slug] = source.File;
+        if (System.Text.Encoding.UTF8.GetByteCount(post.Body) > PostInput.MaxMarkdownBytes)
+        {
+            // Checked before the body is scanned for images: the scans are linear, but there is no need to make them.
+            return new ImportFileResult(source.File, ImportOutcome.Failed, slug,
+                $"The post is {System.Text.Encoding.UTF8.GetByteCount(post.Body) / 1024} KB; a post's text can be at most {PostInput.MaxMarkdownBytes / 1024} KB.");
+        }
         try
         {
             var markdown = await BringImagesAsync(post, run, ct);
@@ -159,7 +233,7 @@ public sealed partial class ArchiveImporter(
         {
             return new ImportFileResult(source.File, ImportOutcome.Failed, slug, ex.Message);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or ImageFormatException)
+        catch (Exception ex) when (IsAboutTheInput(ex))
         {
             // Input nobody anticipated: this file fails with what went wrong; storage that is away is not caught here,
             // and brings the whole message back.
@@ -175,26 +249,38 @@ public sealed partial class ArchiveImporter(
     /// </summary>
     private async Task<string> BringImagesAsync(SourcePost post, Run run, CancellationToken ct)
     {
-        var body = FigureShortcode().Replace(post.Body, m =>
+        var body = ExpandFigures(post.Body);
+        foreach (var (index, length, url) in ImageReferences(body))
         {
-            var attributes = ShortcodeAttribute().Matches(m.Value).ToDictionary(a => a.Groups[1].Value, a => a.Groups[2].Value, StringComparer.OrdinalIgnoreCase);
-            return attributes.TryGetValue("src", out var src)
-                ? $"![{(attributes.GetValueOrDefault("alt") ?? attributes.GetValueOrDefault("caption") ?? "").Replace("]", "", StringComparison.Ordinal)}]({src})"
-                : m.Value;
-        });
-        var references = MarkdownImage().Matches(body).Select(m => m.Groups["url"])
-            .Concat(HtmlImage().Matches(body).Select(m => m.Groups["url"]))
-            .OrderByDescending(g => g.Index)
-            .ToList();
-        foreach (var reference in references)
-        {
-            if (await ImageAsync(reference.Value, post, run, ct) is { } media)
+            if (await ImageAsync(url, post, run, ct) is { } media)
             {
-                body = string.Concat(body.AsSpan(0, reference.Index), media, body.AsSpan(reference.Index + reference.Length));
+                body = string.Concat(body.AsSpan(0, index), media, body.AsSpan(index + length));
             }
         }
         return body;
     }
+
+    /// <summary>Hugo's <c>figure</c> shortcode as the Markdown image it shows.</summary>
+    public static string ExpandFigures(string body) => FigureShortcode().Replace(body, m =>
+    {
+        var attributes = ShortcodeAttribute().Matches(m.Value)
+            .GroupBy(a => a.Groups[1].Value, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First().Groups[2].Value, StringComparer.OrdinalIgnoreCase);
+        return attributes.TryGetValue("src", out var src)
+            ? $"![{(attributes.GetValueOrDefault("alt") ?? attributes.GetValueOrDefault("caption") ?? "").Replace("]", "", StringComparison.Ordinal)}]({src})"
+            : m.Value;
+    });
+
+    /// <summary>
+    /// The image URLs a body shows — Markdown images and HTML <c>img</c> — with their places, last first, so that
+    /// replacing one leaves the places of the others as they were.
+    /// </summary>
+    public static IReadOnlyList<(int Index, int Length, string Url)> ImageReferences(string body) =>
+        MarkdownImage().Matches(body).Select(m => m.Groups["url"])
+            .Concat(HtmlImage().Matches(body).Select(m => m.Groups["url"]))
+            .OrderByDescending(g => g.Index)
+            .Select(g => (g.Index, g.Length, g.Value))
+            .ToList();
 
     /// <summary>The variant URL of the image at <paramref name="reference"/> if it is in the archive (brought over once per run).</summary>
     private async Task<string?> ImageAsync(string reference, SourcePost post, Run run, CancellationToken ct)
@@ -274,26 +360,15 @@ public sealed partial class ArchiveImporter(
     /// </summary>
     private async Task<string?> PhotoAsync(string path, byte[] bytes, CancellationToken ct)
     {
-        var kind = ImageSniffer.Sniff(bytes).Kind;
-        if (kind is null)
+        // The thumbnail worker's own guards (text chunks removed, the pixel limit) before anything reads the image.
+        var check = images.Inspect(bytes);
+        if (check.Refusal is not null)
         {
+            logger.LogInformation("Image {Path} is not brought over: {Reason}", path, check.Refusal);
             return null;
         }
-        int orientedWidth;
-        try
-        {
-            var info = Image.Identify(bytes);
-            if (info is null)
-            {
-                return null;
-            }
-            var turned = info.Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value is >= 5 and <= 8;
-            orientedWidth = turned ? info.Height : info.Width;
-        }
-        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidDataException)
-        {
-            return null;
-        }
+        var kind = check.Kind!.Value;
+        var orientedWidth = check.Width;
         var id = Convert.ToHexStringLower(SHA256.HashData(bytes))[..32];
         var contentType = kind switch
         {
@@ -327,15 +402,17 @@ public sealed partial class ArchiveImporter(
         return words.Length == 0 ? "Untitled" : char.ToUpperInvariant(words[0]) + words[1..];
     }
 
-    [GeneratedRegex(@"!\[[^\]\n]*\]\(\s*(?<url><[^>\n]+>|[^)\s]+)(?:\s+(?:""[^""\n]*""|'[^'\n]*'))?\s*\)")]
+    // The scans run over whatever a stranger's archive holds: the non-backtracking engine takes time linear in the
+    // text, where a backtracking one is quadratic on a few hundred kilobytes of repeated "<img " or "{{< figure".
+    [GeneratedRegex(@"!\[[^\]\n]*\]\(\s*(?<url><[^>\n]+>|[^)\s]+)(?:\s+(?:""[^""\n]*""|'[^'\n]*'))?\s*\)", RegexOptions.NonBacktracking)]
     private static partial Regex MarkdownImage();
 
-    [GeneratedRegex(@"<img\b[^>]*?\bsrc\s*=\s*[""'](?<url>[^""']+)[""']", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"<img\b[^>]*?\bsrc\s*=\s*[""'](?<url>[^""']+)[""']", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex HtmlImage();
 
-    [GeneratedRegex(@"\{\{<\s*figure\b[^>]*>\}\}")]
+    [GeneratedRegex(@"\{\{<\s*figure\b[^>]*>\}\}", RegexOptions.NonBacktracking)]
     private static partial Regex FigureShortcode();
 
-    [GeneratedRegex(@"(\w+)\s*=\s*""([^""]*)""")]
+    [GeneratedRegex(@"(\w+)\s*=\s*""([^""]*)""", RegexOptions.NonBacktracking)]
     private static partial Regex ShortcodeAttribute();
 }

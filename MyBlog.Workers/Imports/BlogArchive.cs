@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 
 namespace MyBlog.Workers.Imports;
@@ -31,6 +32,10 @@ public sealed class BlogArchive : IDisposable
     /// <summary>Opens <paramref name="stream"/> (seekable: a zip's directory is at its end); a <see cref="InvalidDataException"/> refuses it all.</summary>
     public static BlogArchive Open(Stream stream)
     {
+        // The zip library reads the whole central directory when it opens an archive: its size and entry count are
+        // checked first, from the end-of-central-directory record, so a directory of millions of entries is refused
+        // before it is read.
+        CheckDirectory(stream);
         ZipArchive zip;
         try
         {
@@ -51,6 +56,65 @@ public sealed class BlogArchive : IDisposable
             throw;
         }
         return archive;
+    }
+
+    /// <summary>At most this much central directory is read: ten thousand entries with long names, and room to spare.</summary>
+    public const long MaxDirectoryBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// Reads the end-of-central-directory record (and its Zip64 form) and refuses an archive whose directory declares
+    /// more than <see cref="MaxEntries"/> entries or more than <see cref="MaxDirectoryBytes"/>. Not finding the record
+    /// is left to the zip library, which says the archive is not one.
+    /// </summary>
+    private static void CheckDirectory(Stream stream)
+    {
+        const int recordLength = 22;
+        var tailLength = (int)Math.Min(stream.Length, recordLength + ushort.MaxValue);
+        var tail = new byte[tailLength];
+        stream.Position = stream.Length - tailLength;
+        stream.ReadExactly(tail);
+        stream.Position = 0;
+        var at = -1;
+        for (var i = tailLength - recordLength; i >= 0; i--)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(i)) == 0x06054b50)
+            {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0)
+        {
+            return;
+        }
+        long entries = BinaryPrimitives.ReadUInt16LittleEndian(tail.AsSpan(at + 10));
+        long size = BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(at + 12));
+        // Zip64: the counts live in a record the locator just before this one points at.
+        if ((entries == ushort.MaxValue || size == uint.MaxValue) && at >= 20
+            && BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(at - 20)) == 0x07064b50)
+        {
+            var record = (long)BinaryPrimitives.ReadUInt64LittleEndian(tail.AsSpan(at - 20 + 8));
+            if (record >= 0 && record <= stream.Length - 56)
+            {
+                var zip64 = new byte[56];
+                stream.Position = record;
+                stream.ReadExactly(zip64);
+                stream.Position = 0;
+                if (BinaryPrimitives.ReadUInt32LittleEndian(zip64) == 0x06064b50)
+                {
+                    entries = (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(zip64.AsSpan(32)), long.MaxValue);
+                    size = (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(zip64.AsSpan(40)), long.MaxValue);
+                }
+            }
+        }
+        if (entries > MaxEntries)
+        {
+            throw new InvalidDataException($"The archive has {entries:N0} entries; an import takes at most {MaxEntries:N0}.");
+        }
+        if (size > MaxDirectoryBytes)
+        {
+            throw new InvalidDataException($"The archive's list of files is {size / (1024 * 1024):N0} MB; an import reads at most {MaxDirectoryBytes / (1024 * 1024)} MB of it.");
+        }
     }
 
     private void Index()

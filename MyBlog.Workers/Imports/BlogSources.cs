@@ -105,7 +105,12 @@ public static partial class BlogSources
             DateTimeOffset? fileDate = null;
             if (JekyllPostName().Match(stem) is { Success: true } dated)
             {
-                fileDate = new DateTimeOffset(DateTime.ParseExact(dated.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture), TimeSpan.Zero);
+                if (!DateTime.TryParseExact(dated.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var named))
+                {
+                    yield return new SourceFile(path, Error: $"The date in the file name, {dated.Groups[1].Value}, is not a day of the calendar.");
+                    continue;
+                }
+                fileDate = new DateTimeOffset(named, TimeSpan.Zero);
                 stem = dated.Groups[2].Value;
             }
             else if (!isDraft)
@@ -221,7 +226,8 @@ public sealed class GhostExport : IDisposable
             .GroupBy(t => Str(t, "id")!).ToDictionary(g => g.Key, g => Str(g.First(), "name") ?? Str(g.First(), "slug"));
         var postTags = Array("posts_tags")
             .Where(pt => Str(pt, "post_id") is not null && Str(pt, "tag_id") is not null)
-            .OrderBy(pt => pt.TryGetProperty("sort_order", out var order) && order.ValueKind == JsonValueKind.Number ? order.GetInt32() : 0)
+            // Any number an export holds, however large, orders; one that is not a number counts as 0.
+            .OrderBy(pt => pt.ValueKind == JsonValueKind.Object && pt.TryGetProperty("sort_order", out var order) && order.ValueKind == JsonValueKind.Number && order.TryGetDouble(out var n) ? n : 0)
             .GroupBy(pt => Str(pt, "post_id")!)
             .ToDictionary(g => g.Key, g => g.Select(pt => tags.GetValueOrDefault(Str(pt, "tag_id")!))
                 .OfType<string>().Where(name => !name.StartsWith('#')).ToList()); // '#' marks Ghost's internal tags
@@ -263,6 +269,11 @@ public sealed class GhostExport : IDisposable
             {
                 result = new SourceFile(label, Error: ex.Message);
             }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException)
+            {
+                // A value out of any range the post can have (a timestamp past year 9999, say): this post's failure.
+                result = new SourceFile(label, Error: $"The post could not be read: {ex.Message}");
+            }
             yield return result;
         }
     }
@@ -284,8 +295,9 @@ public sealed class GhostExport : IDisposable
                 return markdown.GetString();
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Not a Mobiledoc document with a single Markdown card: the post's HTML is read instead.
         }
         return null;
     }
@@ -294,7 +306,7 @@ public sealed class GhostExport : IDisposable
         _data.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : [];
 
     private static string? Str(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) ? value.ValueKind switch
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value.ValueKind switch
         {
             JsonValueKind.String => value.GetString(),
             JsonValueKind.Number => value.GetRawText(),
@@ -303,9 +315,11 @@ public sealed class GhostExport : IDisposable
 
     /// <summary>Ghost writes "2025-06-30 15:31:36" (UTC) or ISO 8601, or milliseconds since 1970 in old exports.</summary>
     private static DateTimeOffset? Date(JsonElement post, string name) =>
-        post.TryGetProperty(name, out var value) ? value.ValueKind switch
+        post.ValueKind == JsonValueKind.Object && post.TryGetProperty(name, out var value) ? value.ValueKind switch
         {
-            JsonValueKind.Number when value.TryGetInt64(out var ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms),
+            JsonValueKind.Number when value.TryGetInt64(out var ms) && ms is >= -62_135_596_800_000 and <= 253_402_300_799_999 =>
+                DateTimeOffset.FromUnixTimeMilliseconds(ms),
+            JsonValueKind.Number => throw new FormatException($"'{name}' is not a date: {value.GetRawText()}"),
             JsonValueKind.String => FrontMatter.ParseDate(value.GetString()!)
                 ?? throw new FormatException($"'{name}' is not a date: {value.GetString()}"),
             _ => null,

@@ -13,6 +13,12 @@ namespace MyBlog.Workers.Thumbnails;
 public sealed record ThumbnailVariant(int Width, int Height, string Extension, string ContentType, byte[] Bytes);
 
 /// <summary>What became of a file: its oriented size and variants, or the reason it was refused.</summary>
+/// <summary>An image checked before decoding: its kind and upright size, or why it is refused.</summary>
+public sealed record ImageCheck(ImageKind? Kind, int Width, int Height, string? Refusal)
+{
+    public static ImageCheck Refuse(string reason) => new(null, 0, 0, reason);
+}
+
 public sealed record ThumbnailResult(ImageKind? Kind, int Width, int Height, IReadOnlyList<ThumbnailVariant> Variants, string? Refusal)
 {
     public static ThumbnailResult Refuse(string reason) => new(null, 0, 0, [], reason);
@@ -70,12 +76,33 @@ public sealed class ThumbnailGenerator
         }
     }
 
-    private ThumbnailResult GenerateOrThrow(byte[] data, CancellationToken ct)
+    /// <summary>
+    /// What an image is before any pixel is decoded — its kind and upright size — through the same guards as
+    /// <see cref="Generate"/>: the sniffed structure, a PNG's text and colour-profile chunks removed (their compressed
+    /// text can inflate to a gigabyte), the pixel limit. Every way the bytes can fail is a refusal, never an exception
+    /// (only cancellation escapes). The importer asks this of each image an archive holds before it becomes a photo.
+    /// </summary>
+    public ImageCheck Inspect(byte[] data)
+    {
+        try
+        {
+            return Check(data).Check;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return ImageCheck.Refuse(ex is OutOfMemoryException or InsufficientMemoryException
+                ? "The image needs more memory to read than a photo may use."
+                : $"The image cannot be read: {ex.Message}");
+        }
+    }
+
+    /// <summary>The guards every image passes before it is decoded; answers the bytes to decode (a PNG without its metadata).</summary>
+    private (ImageCheck Check, byte[] Data) Check(byte[] data)
     {
         var sniff = ImageSniffer.Sniff(data);
         if (sniff.Refusal is not null)
         {
-            return ThumbnailResult.Refuse(sniff.Refusal);
+            return (ImageCheck.Refuse(sniff.Refusal), data);
         }
         if (sniff.Kind == ImageKind.Png)
         {
@@ -89,21 +116,33 @@ public sealed class ThumbnailGenerator
         }
         catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidDataException)
         {
-            return ThumbnailResult.Refuse($"The image cannot be read: {ex.Message}");
+            return (ImageCheck.Refuse($"The image cannot be read: {ex.Message}"), data);
         }
         if (info is null || info.Width <= 0 || info.Height <= 0)
         {
-            return ThumbnailResult.Refuse("The image cannot be read: it has no dimensions.");
+            return (ImageCheck.Refuse("The image cannot be read: it has no dimensions."), data);
         }
         // Every decoded frame of an animated WebP is held in memory, so the limit covers all of them.
         var decodedFrames = sniff.Kind == ImageKind.Webp ? sniff.Frames : 1;
         var pixels = (long)info.Width * info.Height;
         if (pixels * decodedFrames > MaxPixels)
         {
-            return ThumbnailResult.Refuse(decodedFrames > 1
+            return (ImageCheck.Refuse(decodedFrames > 1
                 ? $"The animation is too large: {decodedFrames} frames of {info.Width}×{info.Height} exceed {MaxPixels / 1_000_000} megapixels in all."
-                : $"The image is too large: {info.Width}×{info.Height} is more than {MaxPixels / 1_000_000} megapixels.");
+                : $"The image is too large: {info.Width}×{info.Height} is more than {MaxPixels / 1_000_000} megapixels."), data);
         }
+        var turned = info.Metadata.ExifProfile?.GetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation)?.Value is >= 5 and <= 8;
+        return (new ImageCheck(sniff.Kind, turned ? info.Height : info.Width, turned ? info.Width : info.Height, null), data);
+    }
+
+    private ThumbnailResult GenerateOrThrow(byte[] data, CancellationToken ct)
+    {
+        (var check, data) = Check(data);
+        if (check.Refusal is not null)
+        {
+            return ThumbnailResult.Refuse(check.Refusal);
+        }
+        var kind = check.Kind!.Value;
 
         // Decoded at 8 bits a channel whatever the file holds: a JPEG as 3 bytes a pixel, anything that may have
         // transparency as 4 — never 8 for a 16-bit PNG, so 50 megapixels stay at 200 MB (and as much again while
@@ -111,7 +150,7 @@ public sealed class ThumbnailGenerator
         Image image;
         try
         {
-            image = sniff.Kind == ImageKind.Jpeg ? Image.Load<Rgb24>(_configuration, data) : Image.Load<Rgba32>(_configuration, data);
+            image = kind == ImageKind.Jpeg ? Image.Load<Rgb24>(_configuration, data) : Image.Load<Rgba32>(_configuration, data);
         }
         catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidDataException)
         {
@@ -128,7 +167,7 @@ public sealed class ThumbnailGenerator
             image.Mutate(x => x.AutoOrient());
             var toSrgb = SrgbConversion.For(image.Metadata.IccProfile);
             StripMetadata(image);
-            if (sniff.Kind != ImageKind.Jpeg)
+            if (kind != ImageKind.Jpeg)
             {
                 // JPEG has no transparency; flatten onto white rather than let transparent pixels turn black.
                 image.Mutate(x => x.BackgroundColor(Color.White));
@@ -158,7 +197,7 @@ public sealed class ThumbnailGenerator
                 variants.Add(Encode(image, "jpg", "image/jpeg", Jpeg));
             }
             variants.Sort((a, b) => a.Width != b.Width ? a.Width.CompareTo(b.Width) : string.CompareOrdinal(a.Extension, b.Extension));
-            return new ThumbnailResult(sniff.Kind, width, height, variants, null);
+            return new ThumbnailResult(kind, width, height, variants, null);
         }
         finally
         {
