@@ -8,6 +8,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 app.UseHeadAsGet();
 app.UseRouting();
+app.UseCanonicalPaths();
 app.UseViewerAddress();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

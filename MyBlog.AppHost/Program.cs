@@ -45,14 +45,17 @@ var localAws = builder.AddProject<Projects.MyBlog_LocalAws>("localaws")
     .WithLocalState(data)
     .WithHttpHealthCheck("/health");
 
-// The key newsletter unsubscribe links are signed with; its local value is in appsettings.json.
+// The key newsletter unsubscribe links are signed with, and the one subscribers' ids are derived from; their local
+// values are in appsettings.json.
 var linkKey = builder.AddParameter("link-key", secret: true);
+var idKey = builder.AddParameter("id-key", secret: true);
 
 var workers = builder.AddProject<Projects.MyBlog_Workers>("workers")
     .WithAwsEmulators(dynamoDb, s3)
     .WithSmtp(smtp)
     .WithNewsletterQueue(localAws)
     .WithEnvironment("Subscribers__LinkKey", linkKey)
+    .WithEnvironment("Subscribers__IdKey", idKey)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
     .WaitFor(localAws)
     .WithHttpHealthCheck("/health");
@@ -69,6 +72,7 @@ var api = builder.AddProject<Projects.MyBlog_Api>("api")
     .WithNewsletterQueue(localAws)
     .WithPublishScheduler(localAws)
     .WithEnvironment("Subscribers__LinkKey", linkKey)
+    .WithEnvironment("Subscribers__IdKey", idKey)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
     .WaitFor(localAws)
     .WithHttpHealthCheck("/health");

@@ -108,6 +108,7 @@ public sealed class Functions : Construct
             ["Secrets__Admin__Token"] = settings.AdminTokenParameterName,
             ["Secrets__Edge__OriginSecret"] = settings.OriginSecretParameterName,
             ["Secrets__Subscribers__LinkKey"] = settings.LinkKeyParameterName,
+            ["Secrets__Subscribers__IdKey"] = settings.IdKeyParameterName,
         });
         AllowTable(Api, withListIndex: true, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem");
         // Presigned upload URLs are signed with the API's credentials: it may put originals, nothing else.
@@ -116,6 +117,7 @@ public sealed class Functions : Construct
         AllowParameter(Api, settings.AdminTokenParameterName);
         AllowParameter(Api, settings.OriginSecretParameterName);
         AllowParameter(Api, settings.LinkKeyParameterName);
+        AllowParameter(Api, settings.IdKeyParameterName);
         HttpApi = CreateHttpApi(new HttpLambdaIntegration("Api", Api));
 
         // --- the stream's on-failure destination, shared by both stream subscriptions ---
@@ -134,6 +136,7 @@ public sealed class Functions : Construct
             ["Mail__Security"] = "StartTls",
             ["Mail__FromAddress"] = settings.SenderAddress,
             ["Secrets__Mail"] = settings.SmtpParameterName,
+            ["Secrets__Subscribers__IdKey"] = settings.IdKeyParameterName,
         };
         WelcomeMail = CreateWorker("WelcomeMail", EventHandlers.WelcomeMail, StreamSubscriptions.WelcomeMail.Path, new Dictionary<string, string>(mail)
         {
@@ -143,6 +146,7 @@ public sealed class Functions : Construct
         }, reservedConcurrency: settings.ReserveMailConcurrency ? WelcomeMailConcurrency : null);
         AllowTable(WelcomeMail, withListIndex: false, "dynamodb:UpdateItem");
         AllowParameter(WelcomeMail, settings.SmtpParameterName);
+        AllowParameter(WelcomeMail, settings.IdKeyParameterName);
         Subscribe(WelcomeMail, table, StreamSubscriptions.WelcomeMail);
 
         WelcomeSweep = CreateWorker("WelcomeSweep", EventHandlers.WelcomeSweep, Schedules.WelcomeSweep.Path, new Dictionary<string, string>(mail)
@@ -155,6 +159,7 @@ public sealed class Functions : Construct
         AllowTable(WelcomeSweep, withListIndex: true, "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Scan");
         NewsletterQueue.GrantSendMessages(WelcomeSweep);
         AllowParameter(WelcomeSweep, settings.SmtpParameterName);
+        AllowParameter(WelcomeSweep, settings.IdKeyParameterName);
         Schedule(WelcomeSweep, Schedules.WelcomeSweep);
 
         // --- publish ---
@@ -249,7 +254,9 @@ public sealed class Functions : Construct
         NewsletterPlan = CreateWorker("NewsletterPlan", EventHandlers.NewsletterPlan, StreamSubscriptions.NewsletterPlan.Path, new Dictionary<string, string>(common)
         {
             ["Newsletter__QueueUrl"] = NewsletterQueue.QueueUrl,
+            ["Secrets__Subscribers__IdKey"] = settings.IdKeyParameterName,
         }, timeout: Duration.Minutes(5));
+        AllowParameter(NewsletterPlan, settings.IdKeyParameterName);
         // It reads the job, scans for confirmed subscribers (the table holds nothing a planner may not read), records its progress.
         AllowTable(NewsletterPlan, withListIndex: false, "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem");
         NewsletterQueue.GrantSendMessages(NewsletterPlan);
@@ -265,6 +272,7 @@ public sealed class Functions : Construct
         // Reads the post, its photos and each subscriber; claims and closes recipients (a transaction of updates).
         AllowTable(NewsletterSend, withListIndex: false, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem");
         AllowParameter(NewsletterSend, settings.SmtpParameterName);
+        AllowParameter(NewsletterSend, settings.IdKeyParameterName);
         AllowParameter(NewsletterSend, settings.LinkKeyParameterName);
         NewsletterSend.AddEventSource(new SqsEventSource(NewsletterQueue, new SqsEventSourceProps
         {
@@ -280,8 +288,11 @@ public sealed class Functions : Construct
 
         MailFeedbackTopic = new Topic(this, "MailFeedbackTopic", new TopicProps { DisplayName = "MyBlog mail feedback", EnforceSSL = true });
         MailFeedbackDeadLetterQueue = EndOfLineQueue("MailFeedbackDeadLetters");
-        MailFeedback = CreateWorker("MailFeedback", EventHandlers.MailFeedback, Notifications.MailFeedbackPath, new Dictionary<string, string>(common),
-            timeout: Duration.Seconds(30), deadLetterQueue: MailFeedbackDeadLetterQueue);
+        MailFeedback = CreateWorker("MailFeedback", EventHandlers.MailFeedback, Notifications.MailFeedbackPath, new Dictionary<string, string>(common)
+        {
+            ["Secrets__Subscribers__IdKey"] = settings.IdKeyParameterName,
+        }, timeout: Duration.Seconds(30), deadLetterQueue: MailFeedbackDeadLetterQueue);
+        AllowParameter(MailFeedback, settings.IdKeyParameterName);
         AllowTable(MailFeedback, withListIndex: false, "dynamodb:UpdateItem");
         MailFeedbackTopic.AddSubscription(new LambdaSubscription(MailFeedback, new LambdaSubscriptionProps { DeadLetterQueue = MailFeedbackDeadLetterQueue }));
         _nag.Accept(MailFeedbackTopic, "AwsSolutions-SNS2",

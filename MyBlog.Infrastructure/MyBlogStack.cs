@@ -80,6 +80,7 @@ public sealed class MyBlogStack : Stack
         Output("NewsletterQueueUrl", functions.NewsletterQueue.QueueUrl, "Newsletter__QueueUrl: batches of newsletter recipients");
         Output("NewsletterDeadLetterQueueUrl", functions.NewsletterDeadLetterQueue.QueueUrl, "Newsletter batches received 5 times without success (redrive them to the newsletter queue)");
         Output("LinkKeyParameterName", settings.LinkKeyParameterName, "SSM SecureString: the key newsletter unsubscribe links are signed with");
+        Output("IdKeyParameterName", settings.IdKeyParameterName, "SSM SecureString: the key subscribers' ids are derived from (never changed)");
         Output("SmtpParameterName", settings.SmtpParameterName, "SSM SecureString: {\"UserName\": …, \"Password\": …} for SES SMTP");
         Output("AdminTokenParameterName", settings.AdminTokenParameterName, "SSM SecureString: the admin token");
         Output("SenderAddress", settings.SenderAddress, "Mail__FromAddress (verify it in SES)");

@@ -14,6 +14,7 @@ namespace MyBlog.Infrastructure;
 /// <item><term>smtpParameterName</term><description>SSM SecureString with the SES SMTP credentials as JSON (default /myblog/ses-smtp)</description></item>
 /// <item><term>originSecretParameterName</term><description>SSM String parameter with the secret CloudFront sends the API (default /myblog/origin-secret)</description></item>
 /// <item><term>linkKeyParameterName</term><description>SSM SecureString parameter with the key newsletter unsubscribe links are signed with (default /myblog/link-key)</description></item>
+/// <item><term>idKeyParameterName</term><description>SSM SecureString parameter with the key subscribers' ids are derived from; never changed once subscribers exist (default /myblog/subscriber-id-key)</description></item>
 /// <item><term>adminTokenParameterName</term><description>SSM SecureString with the admin token (default /myblog/admin-token)</description></item>
 /// <item><term>lambdaAdapterVersion, architecture</term><description>the Lambda Web Adapter layer version and x86_64 or arm64 (defaults 30, x86_64)</description></item>
 /// <item><term>extraUploadOrigins</term><description>comma-separated origins, besides the site's, whose pages may PUT photos to the uploads bucket (AWS mode adds the local edge's; default none)</description></item>
@@ -34,6 +35,7 @@ public sealed partial record StackSettings(
     string AdminTokenParameterName,
     string OriginSecretParameterName,
     string LinkKeyParameterName,
+    string IdKeyParameterName,
     int LambdaAdapterVersion,
     string Architecture,
     IReadOnlyList<string> ExtraUploadOrigins,
@@ -59,6 +61,7 @@ public sealed partial record StackSettings(
             AdminTokenParameterName: Get("adminTokenParameterName") ?? "/myblog/admin-token",
             OriginSecretParameterName: Get("originSecretParameterName") ?? "/myblog/origin-secret",
             LinkKeyParameterName: Get("linkKeyParameterName") ?? "/myblog/link-key",
+            IdKeyParameterName: Get("idKeyParameterName") ?? "/myblog/subscriber-id-key",
             LambdaAdapterVersion: int.TryParse(Get("lambdaAdapterVersion"), out var version) ? version : 30,
             Architecture: Get("architecture") ?? "x86_64",
             ExtraUploadOrigins: List("extraUploadOrigins"),
@@ -96,7 +99,7 @@ public sealed partial record StackSettings(
         {
             errors.Add("certificateArn must be an ACM certificate in us-east-1 (CloudFront only uses certificates there).");
         }
-        foreach (var (key, name) in new[] { ("smtpParameterName", SmtpParameterName), ("adminTokenParameterName", AdminTokenParameterName), ("originSecretParameterName", OriginSecretParameterName), ("linkKeyParameterName", LinkKeyParameterName) })
+        foreach (var (key, name) in new[] { ("smtpParameterName", SmtpParameterName), ("adminTokenParameterName", AdminTokenParameterName), ("originSecretParameterName", OriginSecretParameterName), ("linkKeyParameterName", LinkKeyParameterName), ("idKeyParameterName", IdKeyParameterName) })
         {
             if (!name.StartsWith('/'))
             {

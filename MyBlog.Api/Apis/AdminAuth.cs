@@ -45,7 +45,7 @@ public sealed class AdminAuth(IOptions<AdminOptions> options) : IEndpointFilter,
             return await next(context);
         }
 
-        using var lease = _failures.AttemptAcquire(http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        using var lease = _failures.AttemptAcquire(Extensions.ClientPartition.Of(http));
         if (!lease.IsAcquired)
         {
             var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);

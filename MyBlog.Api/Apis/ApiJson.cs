@@ -16,6 +16,7 @@ namespace MyBlog.Api.Apis;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(SubscribeRequest))]
 [JsonSerializable(typeof(SubscribeAccepted))]
+[JsonSerializable(typeof(ChallengeTicket))]
 [JsonSerializable(typeof(PostInput))]
 [JsonSerializable(typeof(PostUpdate))]
 [JsonSerializable(typeof(PreviewRequest))]

@@ -16,7 +16,7 @@ internal static class SubscriberPages
             Button($"/api/subscribers/{WebUtility.UrlEncode(id)}/confirm?token={WebUtility.UrlEncode(token ?? "")}", "Confirm my subscription")),
         ConfirmOutcome.Confirmed => Page(200, "You're subscribed", "Thanks for confirming! New posts will arrive in your inbox."),
         ConfirmOutcome.AlreadyConfirmed => Page(200, "Already confirmed", "Your subscription was already confirmed. Nothing more to do."),
-        ConfirmOutcome.Unsubscribed => Page(409, "You have unsubscribed", "This address was unsubscribed, so there is nothing to confirm. Subscribe again on the site if you changed your mind."),
+        ConfirmOutcome.Unsubscribed => Page(409, "You have unsubscribed", "This address was unsubscribed, so there is nothing to confirm. To subscribe again, use the Subscribe again button on the page the unsubscribe link in our last email opens."),
         ConfirmOutcome.Expired => Page(410, "This link has expired", "Confirm links are valid for 7 days. We can send you a fresh one.",
             Button($"/api/subscribers/{WebUtility.UrlEncode(id)}/resend?token={WebUtility.UrlEncode(token ?? "")}", "Send me a new link")),
         _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Check that you opened the whole link from the newest email, or subscribe again on the site."),
@@ -25,9 +25,9 @@ internal static class SubscriberPages
     public static ContentHttpResult Resent(ResendOutcome outcome) => outcome switch
     {
         ResendOutcome.Sent => Page(202, "Check your inbox", "A fresh welcome email with a new confirm link is on its way."),
-        ResendOutcome.TooSoon => Page(429, "Check your inbox", "We sent a welcome email to this address only a few minutes ago. Look for it (and in your spam folder), or try again in 10 minutes."),
+        ResendOutcome.TooSoon => Page(429, "Check your inbox", "We sent a welcome email to this address only a little while ago. Look for it (and in your spam folder), or try again later."),
         ResendOutcome.AlreadyConfirmed => Page(200, "Already confirmed", "Your subscription was already confirmed. Nothing more to do."),
-        ResendOutcome.Unsubscribed => Page(409, "You have unsubscribed", "This address was unsubscribed. Subscribe again on the site if you changed your mind."),
+        ResendOutcome.Unsubscribed => Page(409, "You have unsubscribed", "This address was unsubscribed. To subscribe again, use the Subscribe again button on the page the unsubscribe link in our last email opens."),
         _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Subscribe again on the site."),
     };
 
@@ -35,9 +35,18 @@ internal static class SubscriberPages
         "You'll stop getting emails from us.",
         Button($"/api/subscribers/{WebUtility.UrlEncode(id)}/unsubscribe?token={WebUtility.UrlEncode(token ?? "")}", "Unsubscribe"));
 
-    public static ContentHttpResult Unsubscribed(UnsubscribeOutcome outcome) => outcome switch
+    public static ContentHttpResult Unsubscribed(string id, string? token, UnsubscribeOutcome outcome) => outcome switch
     {
-        UnsubscribeOutcome.Unsubscribed => Page(200, "You're unsubscribed", "You won't get any more emails from us. Sorry to see you go!"),
+        // The way back is here, on a link only the inbox's owner has: the subscribe form never mails an address that left.
+        UnsubscribeOutcome.Unsubscribed => Page(200, "You're unsubscribed", "You won't get any more emails from us. Sorry to see you go! Changed your mind?",
+            Button($"/api/subscribers/{WebUtility.UrlEncode(id)}/resubscribe?token={WebUtility.UrlEncode(token ?? "")}", "Subscribe again")),
+        _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Check that you opened the whole link from the email."),
+    };
+
+    public static ContentHttpResult Resubscribed(ResubscribeOutcome outcome) => outcome switch
+    {
+        ResubscribeOutcome.Resubscribed => Page(200, "You're subscribed again", "Welcome back! New posts will arrive in your inbox."),
+        ResubscribeOutcome.AlreadySubscribed => Page(200, "Already subscribed", "This address is subscribed. Nothing more to do."),
         _ => Page(404, "This link is not valid", "We couldn't find a subscription for this link. Check that you opened the whole link from the email."),
     };
 

@@ -30,6 +30,10 @@ public static class SubscribersApi
             .RequireRateLimiting(RateLimitPolicy)
             .DisableAntiforgery();
 
+        api.MapGet("/challenge", IssueChallenge)
+            .WithName("SubscribeChallenge")
+            .WithSummary("A challenge for the subscribe form to solve: a nonce such that SHA-256(challenge \":\" email \":\" nonce) starts with `difficulty` zero bits. Signed, so nothing is stored.");
+
         api.MapGet("/pages.css", () => TypedResults.Text(SubscriberPages.Stylesheet, "text/css; charset=utf-8"))
             .WithName("SubscriberPagesStylesheet")
             .WithSummary("The stylesheet of the confirm and unsubscribe pages.")
@@ -63,11 +67,22 @@ public static class SubscribersApi
             .WithSummary("One-click unsubscribe (RFC 8058) from the mail client, or the button on the unsubscribe page.")
             .DisableAntiforgery();
 
+        api.MapPost("/{id}/resubscribe", ResubscribeAsync)
+            .WithName("Resubscribe")
+            .WithSummary("From an unsubscribe link we sent: subscribes the address again (confirmed: the link proves the inbox). The form never mails an address that unsubscribed.")
+            .DisableAntiforgery();
+
         return app;
     }
 
+    public static Ok<ChallengeTicket> IssueChallenge(HttpResponse response, SubscribeChallenge challenges)
+    {
+        response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(challenges.Issue());
+    }
+
     public static async Task<Results<Accepted<SubscribeAccepted>, RedirectHttpResult, ContentHttpResult, ValidationProblem, ProblemHttpResult>>
-        SubscribeAsync(HttpRequest request, SubscriberStore subscribers, CancellationToken ct)
+        SubscribeAsync(HttpRequest request, SubscriberStore subscribers, SubscribeChallenge challenges, CancellationToken ct)
     {
         var isForm = request.HasFormContentType && request.ContentType!.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
         if (!request.HasJsonContentType() && !isForm)
@@ -85,8 +100,8 @@ public static class SubscribersApi
         if (isForm)
         {
             var form = QueryHelpers.ParseQuery(System.Text.Encoding.UTF8.GetString(body));
-            input = new SubscribeRequest(form.TryGetValue("email", out var e) ? e.ToString() : null,
-                form.TryGetValue("name", out var n) ? n.ToString() : null);
+            string? Field(string name) => form.TryGetValue(name, out var value) ? value.ToString() : null;
+            input = new SubscribeRequest(Field("email"), Field("name"), Field("challenge"), Field("nonce"));
         }
         else
         {
@@ -101,7 +116,13 @@ public static class SubscribersApi
         }
 
         input ??= new SubscribeRequest(null, null);
-        if (!input.TryValidate(out var subscriber, out var errors))
+        var valid = input.TryValidate(out var subscriber, out var errors);
+        if (valid && challenges.Check(input.Challenge, input.Nonce, input.Email!) is { } unproven)
+        {
+            errors["challenge"] = [unproven];
+            valid = false;
+        }
+        if (!valid)
         {
             return isForm
                 ? TypedResults.Content(SubscriberPages.FormError(errors), "text/html; charset=utf-8", statusCode: StatusCodes.Status400BadRequest)
@@ -130,11 +151,15 @@ public static class SubscribersApi
     public static async Task<ContentHttpResult> UnsubscribeAsync(
         string id, string? token, SubscriberStore subscribers, SubscriberLinks links, CancellationToken ct)
     {
-        var outcome = links.IsUnsubscribeToken(id, token)
-            ? await subscribers.UnsubscribeSignedAsync(id, ct)
+        var outcome = links.VerifyUnsubscribeToken(id, token) is { } generation
+            ? await subscribers.UnsubscribeSignedAsync(id, generation, ct)
             : await subscribers.UnsubscribeAsync(id, token, ct);
-        return SubscriberPages.Unsubscribed(outcome);
+        return SubscriberPages.Unsubscribed(id, token, outcome);
     }
+
+    public static async Task<ContentHttpResult> ResubscribeAsync(
+        string id, string? token, SubscriberStore subscribers, SubscriberLinks links, CancellationToken ct) =>
+        SubscriberPages.Resubscribed(await subscribers.ResubscribeAsync(id, token, links.VerifyUnsubscribeToken(id, token), ct));
 }
 
 public sealed record SubscribeAccepted(string Message);

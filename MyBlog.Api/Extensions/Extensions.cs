@@ -32,8 +32,11 @@ internal static class Extensions
         builder.Services.AddSingleton<NewsletterStore>();
         builder.AddSqsClient();
         builder.Services.AddOptions<NewsletterQueueOptions>().BindConfiguration(NewsletterQueueOptions.Section);
-        builder.Services.AddOptions<SubscriberLinkOptions>().BindConfiguration(SubscriberLinkOptions.Section).ValidatedBy(new SubscriberLinkOptionsValidator());
+        builder.Services.AddOptions<SubscriberKeyOptions>().BindConfiguration(SubscriberKeyOptions.Section).ValidatedBy(new SubscriberKeyOptionsValidator());
+        builder.Services.AddSingleton<SubscriberIds>();
         builder.Services.AddSingleton<SubscriberLinks>();
+        builder.Services.AddOptions<SubscribeChallengeOptions>().BindConfiguration(SubscribeChallengeOptions.Section).ValidatedBy(new SubscribeChallengeOptionsValidator());
+        builder.Services.AddSingleton<SubscribeChallenge>();
         builder.Services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section);
         builder.Services.AddHttpClient<PublishScheduler>();
 
@@ -56,7 +59,7 @@ internal static class Extensions
         builder.Services.AddRateLimiter(options =>
         {
             options.AddPolicy(SubscribersApi.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                ClientPartition.Of(context),
                 _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = SubscribersApi.SubscribesPerMinute,

@@ -14,7 +14,7 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
     public static readonly IReadOnlyList<string> Required =
     [
         "SiteUrl", "DistributionId", "ApiUrl", "Region", "TableName", "SiteBucket", "UploadsBucket", "MediaBucket",
-        "SmtpParameterName", "AdminTokenParameterName", "SenderAddress", "NewsletterQueueUrl", "LinkKeyParameterName",
+        "SmtpParameterName", "AdminTokenParameterName", "SenderAddress", "NewsletterQueueUrl", "LinkKeyParameterName", "IdKeyParameterName",
     ];
 
     public string this[string name] => Values.TryGetValue(name, out var value)
@@ -49,6 +49,7 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
         ["Photos__TransferAcceleration"] = "true",
         ["Secrets__Admin__Token"] = this["AdminTokenParameterName"],
         ["Secrets__Subscribers__LinkKey"] = this["LinkKeyParameterName"],
+        ["Secrets__Subscribers__IdKey"] = this["IdKeyParameterName"],
         ["Newsletter__QueueUrl"] = this["NewsletterQueueUrl"],
     };
 
@@ -67,6 +68,7 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
         ["Mail__FromAddress"] = this["SenderAddress"],
         ["Secrets__Mail"] = this["SmtpParameterName"],
         ["Secrets__Subscribers__LinkKey"] = this["LinkKeyParameterName"],
+        ["Secrets__Subscribers__IdKey"] = this["IdKeyParameterName"],
         ["Newsletter__QueueUrl"] = this["NewsletterQueueUrl"],
     };
 

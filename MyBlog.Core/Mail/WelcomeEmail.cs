@@ -22,13 +22,14 @@ public static class WelcomeEmail
         var subscriber = claim.Subscriber;
         var confirm = ConfirmUrl(site, subscriber.Id, claim.ConfirmToken).AbsoluteUri;
         var unsubscribe = UnsubscribeUrl(site, subscriber.Id, claim.UnsubscribeToken).AbsoluteUri;
-        var greeting = string.IsNullOrWhiteSpace(subscriber.Name) ? "Hello" : $"Hello {subscriber.Name}";
+        // The address is not confirmed yet: whoever typed it (and a name) may be a stranger, and a DKIM-signed email in
+        // the blog's voice carrying a stranger's words to any inbox is a weapon. Nothing typed goes in.
+        const string greeting = "Hello";
         var siteUrl = site.SiteUri.AbsoluteUri;
 
         var message = new MimeMessage();
         message.From.Add(from);
-        // MailboxAddress takes the name and address as data, so nothing a reader typed can become a header.
-        message.To.Add(new MailboxAddress(subscriber.Name ?? "", subscriber.Email));
+        message.To.Add(new MailboxAddress("", subscriber.Email));
         message.Subject = $"Welcome to {site.SiteName} — please confirm your subscription";
         message.MessageId = MimeUtils.GenerateMessageId(from.Domain);
         message.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");

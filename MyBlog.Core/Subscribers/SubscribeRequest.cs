@@ -1,7 +1,10 @@
 namespace MyBlog.Core.Subscribers;
 
-/// <summary>What a reader sends to subscribe: an address and, if they like, the name we greet them by.</summary>
-public sealed record SubscribeRequest(string? Email, string? Name)
+/// <summary>
+/// What a reader sends to subscribe: an address and, if they like, their name (kept for the newsletter, never put into
+/// the welcome), with the proof of work the form made for this address (<see cref="SubscribeChallenge"/>).
+/// </summary>
+public sealed record SubscribeRequest(string? Email, string? Name, string? Challenge = null, string? Nonce = null)
 {
     public const int MaxNameLength = 100;
 

@@ -25,6 +25,9 @@ public sealed record Subscriber(
     /// <summary>Why no mail goes to this address any more (a bounce, a complaint), if none does.</summary>
     public string? MailBlocked { get; init; }
 
+    /// <summary>Which subscription this is (raised each time an unsubscribed reader subscribes again); signed links name it.</summary>
+    public int Generation { get; init; }
+
     /// <summary>Whether a newsletter goes to this subscriber now.</summary>
     public bool ReceivesNewsletter => Status == SubscriberStatus.Confirmed && MailBlocked is null;
 }
@@ -38,8 +41,11 @@ public enum SubscribeOutcome
     /// <summary>A known address that is not confirmed (unsubscribed, or its link expired or got lost): a fresh welcome is owed.</summary>
     WelcomedAgain,
 
-    /// <summary>Confirmed already, a welcome already on its way, or the last one went out too recently.</summary>
+    /// <summary>Confirmed already, unsubscribed (only a link we sent brings it back), or a welcome already on its way.</summary>
     Unchanged,
+
+    /// <summary>A new address whose mailbox was sent a welcome too lately (by this or another spelling of it): not stored.</summary>
+    Throttled,
 }
 
 /// <summary>The state a confirm link finds (on the page) or leaves (after the button).</summary>
@@ -58,6 +64,14 @@ public enum ConfirmOutcome
 public enum UnsubscribeOutcome
 {
     Unsubscribed,
+    Invalid,
+}
+
+/// <summary>The outcome of subscribing again from a link we sent (the unsubscribe link of a welcome or a newsletter).</summary>
+public enum ResubscribeOutcome
+{
+    Resubscribed,
+    AlreadySubscribed,
     Invalid,
 }
 

@@ -1,17 +1,25 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace MyBlog.Core.Subscribers;
 
 /// <summary>
-/// A subscriber's identity derives from the normalized address, so the same person subscribing twice writes the
-/// same key and DynamoDB — not a read-then-write race — decides who is new. The id is a hash, so links in emails
-/// and keys in logs never carry the address itself.
+/// Where subscribers live in the single table. A subscriber's id is an HMAC of the address (<see cref="SubscriberIds"/>),
+/// so links in emails and keys in logs never carry the address, and nobody without the key can tell whose it is.
 /// </summary>
 public static class SubscriberKeys
 {
     public const string PartitionPrefix = "SUBSCRIBER#";
     public const string ProfileSortKey = "PROFILE";
+
+    /// <summary>Where a subscriber of the first, unkeyed kind of id moved to (links sent before the move name the old id).</summary>
+    public const string AliasPrefix = "SUBSCRIBER-ALIAS#";
+    public const string AliasSortKey = "ALIAS";
+
+    /// <summary>How often a mailbox (<see cref="SubscriberIds.MailboxFor"/>) has been sent a welcome lately, and when the next may go.</summary>
+    public const string MailboxPrefix = "MAILBOX#";
+    public const string MailboxSortKey = "WELCOMES";
+
+    /// <summary>The state of moving subscribers from unkeyed ids to keyed ones (<see cref="SubscriberIdMigration"/>).</summary>
+    public const string MigrationPartitionKey = "MIGRATION#subscriber-ids";
+    public const string MigrationSortKey = "STATE";
 
     /// <summary>
     /// The list index's partition for subscribers who are owed a welcome email (a sparse index: an item is in it only
@@ -22,9 +30,6 @@ public static class SubscriberKeys
     /// <summary>A due time as the index's sort key: fixed-width UTC, so text order is time order.</summary>
     public static string DueSortKey(DateTimeOffset due) =>
         due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static string IdFor(EmailAddress email) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email.Value)))[..32];
 
     public static string PartitionKey(string subscriberId) => PartitionPrefix + subscriberId;
 

@@ -16,12 +16,17 @@ namespace MyBlog.Core.Subscribers;
 /// <c>gsi1</c>, sorted by due time) until the email is sent or refused for good. The stream delivers the fast
 /// attempt; the sweep (<see cref="Mail.WelcomeSweep"/>) visits whatever is still owed once it is due. A claim is a
 /// lease that also moves the due time to the lease's end, so a holder that dies without a word leaves an item that
-/// falls due again by itself.
+/// falls due again by itself. Nothing that cannot be claimed stays in the index: an item found there with no welcome
+/// it may be sent (confirmed, unsubscribed, its mail stopped by a bounce) leaves it on the spot, so the sweep, which
+/// reads the oldest due first, is never held up by them.
 /// </remarks>
 public sealed class SubscriberStore(
-    IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> options, IOptions<WelcomeOptions> welcome, TimeProvider time)
+    IAmazonDynamoDB dynamo, SubscriberIds ids, IOptions<MyBlogOptions> options, IOptions<WelcomeOptions> welcome, TimeProvider time)
 {
     public static readonly TimeSpan ConfirmTokenLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>A mailbox's welcomes back off up to this: at most one a day to an inbox a stranger keeps subscribing.</summary>
+    public static readonly TimeSpan MaxMailboxBackoff = TimeSpan.FromDays(1);
 
     private static readonly ActivitySource Activity = new("MyBlog.Subscribers");
 
@@ -47,6 +52,16 @@ public sealed class SubscriberStore(
         public const string UnsubscribedAt = "unsubscribedAt";
         public const string MailBlocked = "mailBlocked";
         public const string MailBlockedAt = "mailBlockedAt";
+
+        /// <summary>Which subscription this is: raised each time an unsubscribed reader subscribes again (signed links name it).</summary>
+        public const string Generation = "generation";
+
+        /// <summary>2 on an item under a keyed id; absent on the first, unkeyed kind.</summary>
+        public const string IdVersion = "idv";
+        public const string AliasTarget = "target";
+        public const string MailboxLastAt = "lastAt";
+        public const string MailboxNextAt = "nextAt";
+        public const string MailboxStreak = "streak";
     }
 
     /// <summary>The attributes that make a welcome owed; removed together when it no longer is.</summary>
@@ -62,15 +77,56 @@ public sealed class SubscriberStore(
     private string Table => options.Value.TableName;
 
     /// <summary>
-    /// Stores a new subscriber with its welcome owed, or owes a known address a fresh welcome when it is not
-    /// confirmed and none went out within the resend interval. DynamoDB's conditions decide, so two requests at
-    /// once owe at most one welcome.
+    /// Stores a new subscriber with its welcome owed, or owes a known address a fresh welcome when it is still waiting
+    /// to be confirmed (the first email got lost) and its mailbox may be sent one. DynamoDB's conditions decide, so two
+    /// requests at once owe at most one welcome. An address that unsubscribed is never mailed from the form: only a
+    /// link we sent it can bring it back (<see cref="ResubscribeAsync"/>). The answer is the same either way.
     /// </summary>
     public async Task<SubscribeOutcome> AddAsync(NewSubscriber subscriber, string? traceParent, CancellationToken ct)
     {
         using var span = Activity.StartActivity("subscriber.add");
-        var id = SubscriberKeys.IdFor(subscriber.Email);
+        await MoveFromLegacyIdAsync(subscriber.Email, ct);
+        var id = ids.IdFor(subscriber.Email);
         var now = time.GetUtcNow();
+        var turn = await MailboxTurnAsync(subscriber.Email, now, ct);
+        SubscribeOutcome outcome;
+        if (turn is null)
+        {
+            // The mailbox was sent a welcome too lately (by this address or another spelling of it): nothing new now.
+            outcome = await ExistsAsync(id, ct) ? SubscribeOutcome.Unchanged : SubscribeOutcome.Throttled;
+        }
+        else
+        {
+            var item = NewItem(id, subscriber, traceParent, now);
+            try
+            {
+                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+                {
+                    TransactItems =
+                    [
+                        new TransactWriteItem { Put = new Put { TableName = Table, Item = item, ConditionExpression = "attribute_not_exists(pk)" } },
+                        turn,
+                    ],
+                }, ct);
+                outcome = SubscribeOutcome.Added;
+            }
+            catch (TransactionCanceledException ex) when (Failed(ex, 0))
+            {
+                outcome = await OweWelcomeAgainAsync(id, subscriber.Email, subscriber.Name, traceParent, confirmTokenHash: null, ct)
+                    ? SubscribeOutcome.WelcomedAgain
+                    : SubscribeOutcome.Unchanged;
+            }
+            catch (TransactionCanceledException)
+            {
+                outcome = SubscribeOutcome.Throttled; // another request took the mailbox's turn just now
+            }
+        }
+        span?.SetTag("myblog.subscriber.outcome", outcome.ToString());
+        return outcome;
+    }
+
+    private Dictionary<string, AttributeValue> NewItem(string id, NewSubscriber subscriber, string? traceParent, DateTimeOffset now)
+    {
         var item = new Dictionary<string, AttributeValue>
         {
             [MyBlogTable.PartitionKey] = S(SubscriberKeys.PartitionKey(id)),
@@ -81,6 +137,7 @@ public sealed class SubscriberStore(
             [Attr.WelcomeArmedAt] = N(now.ToUnixTimeMilliseconds()),
             [Attr.WelcomeDueAt] = N(now.ToUnixTimeMilliseconds()),
             [Attr.WelcomeAttempts] = N(0),
+            [Attr.IdVersion] = N(2),
             [MyBlogTable.ListPartitionKey] = S(SubscriberKeys.WelcomeOwedList),
             [MyBlogTable.ListSortKey] = S(SubscriberKeys.DueSortKey(now)),
         };
@@ -92,40 +149,18 @@ public sealed class SubscriberStore(
         {
             item[Attr.TraceParent] = S(traceParent);
         }
-
-        SubscribeOutcome outcome;
-        try
-        {
-            await dynamo.PutItemAsync(new PutItemRequest
-            {
-                TableName = Table,
-                Item = item,
-                ConditionExpression = "attribute_not_exists(pk)",
-            }, ct);
-            outcome = SubscribeOutcome.Added;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            outcome = await OweWelcomeAgainAsync(id, subscriber.Name, traceParent, confirmTokenHash: null, ct)
-                ? SubscribeOutcome.WelcomedAgain
-                : SubscribeOutcome.Unchanged;
-        }
-        span?.SetTag("myblog.subscriber.outcome", outcome.ToString());
-        return outcome;
+        return item;
     }
 
-    public async Task<Subscriber?> FindAsync(string id, CancellationToken ct)
-    {
-        var item = await GetAsync(id, ct);
-        return item is null ? null : ToSubscriber(id, item);
-    }
+    public async Task<Subscriber?> FindAsync(string id, CancellationToken ct) =>
+        await GetAsync(id, ct) is var (canonical, item) ? ToSubscriber(canonical, item) : null;
 
     /// <summary>
     /// Takes the right to send this subscriber's owed welcome: only while it is owed, the subscriber is pending and
     /// nobody holds an unexpired lease (and, for the sweep, once it is due: a failed attempt waits its backoff).
     /// Fresh confirm and unsubscribe tokens are minted in the same write, so the tokens in the email are exactly the
     /// ones stored (hashed). Null: not claimable now — sent, refused, held by another sender, or not due; whatever
-    /// is still owed stays in the owed index for the sweep.
+    /// is still owed stays in the owed index for the sweep, and an item that can never be sent leaves it.
     /// </summary>
     public async Task<WelcomeClaim?> TryClaimWelcomeAsync(string id, bool onlyIfDue, CancellationToken ct)
     {
@@ -184,9 +219,9 @@ public sealed class SubscriberStore(
         catch (ConditionalCheckFailedException ex)
         {
             if (ex.Item is { Count: > 0 } old && old.ContainsKey(Attr.WelcomeDueAt)
-                && ParseStatus(Str(old, Attr.Status)) != SubscriberStatus.Pending)
+                && (ParseStatus(Str(old, Attr.Status)) != SubscriberStatus.Pending || old.ContainsKey(Attr.MailBlocked)))
             {
-                // Confirmed or unsubscribed while a welcome was owed: nothing is owed any more.
+                // Confirmed, unsubscribed or blocked while a welcome was owed: nothing is owed any more.
                 await ForgetOwedWelcomeAsync(id, ct);
             }
             return null;
@@ -200,10 +235,14 @@ public sealed class SubscriberStore(
             new() { [":sentAt"] = S(Iso(time.GetUtcNow())) },
             ct);
 
-    /// <summary>Gives the claim back after a failure that may pass; the sweep tries again after the backoff.</summary>
-    public Task<bool> RetryWelcomeLaterAsync(WelcomeClaim claim, string reason, CancellationToken ct)
+    /// <summary>
+    /// Gives the claim back after a failure that may pass; the sweep tries again after the backoff, or after
+    /// <paramref name="atLeast"/> when the failure says how long to wait (a message the server refused as it is).
+    /// </summary>
+    public Task<bool> RetryWelcomeLaterAsync(WelcomeClaim claim, string reason, CancellationToken ct, TimeSpan? atLeast = null)
     {
-        var due = time.GetUtcNow() + welcome.Value.BackoffAfter(claim.Subscriber.WelcomeAttempts);
+        var backoff = welcome.Value.BackoffAfter(claim.Subscriber.WelcomeAttempts);
+        var due = time.GetUtcNow() + (atLeast > backoff ? atLeast.Value : backoff);
         return UpdateOwnLeaseAsync(claim, "SET #due = :due, #lsk = :dueKey, #lastError = :reason REMOVE #lease",
             new() { ["#due"] = Attr.WelcomeDueAt, ["#lsk"] = MyBlogTable.ListSortKey, ["#lastError"] = Attr.WelcomeLastError },
             new()
@@ -225,16 +264,16 @@ public sealed class SubscriberStore(
     /// <summary>Subscribers whose welcome is owed and due now, oldest due first (the sweep's work list).</summary>
     public async Task<IReadOnlyList<string>> DueWelcomesAsync(int limit, CancellationToken ct)
     {
-        var ids = new List<string>();
+        var found = new List<string>();
         Dictionary<string, AttributeValue>? start = null;
         do
         {
-            var response = await dynamo.QueryAsync(OwedQuery(time.GetUtcNow(), Math.Min(limit - ids.Count, 500), start), ct);
-            ids.AddRange((response.Items ?? []).Select(i => SubscriberKeys.IdFromPartitionKey(Str(i, MyBlogTable.PartitionKey))).OfType<string>());
+            var response = await dynamo.QueryAsync(OwedQuery(time.GetUtcNow(), Math.Min(limit - found.Count, 500), start), ct);
+            found.AddRange((response.Items ?? []).Select(i => SubscriberKeys.IdFromPartitionKey(Str(i, MyBlogTable.PartitionKey))).OfType<string>());
             start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
         }
-        while (start is not null && ids.Count < limit);
-        return ids;
+        while (start is not null && found.Count < limit);
+        return found;
     }
 
     /// <summary>How many welcomes are owed, due or not (for operators and tests).</summary>
@@ -255,16 +294,16 @@ public sealed class SubscriberStore(
     }
 
     /// <summary>What the confirm page shows before the reader presses the button; changes nothing.</summary>
-    public async Task<ConfirmOutcome> CheckConfirmAsync(string id, string? token, CancellationToken ct)
-    {
-        var item = await GetAsync(id, ct);
-        return item is null ? ConfirmOutcome.Invalid : ConfirmState(item, token);
-    }
+    public async Task<ConfirmOutcome> CheckConfirmAsync(string id, string? token, CancellationToken ct) =>
+        await GetAsync(id, ct) is var (_, item) ? ConfirmState(item, token) : ConfirmOutcome.Invalid;
 
     public async Task<ConfirmOutcome> ConfirmAsync(string id, string? token, CancellationToken ct)
     {
-        var item = await GetAsync(id, ct);
-        var state = item is null ? ConfirmOutcome.Invalid : ConfirmState(item, token);
+        if (await GetAsync(id, ct) is not var (canonical, item))
+        {
+            return ConfirmOutcome.Invalid;
+        }
+        var state = ConfirmState(item, token);
         if (state != ConfirmOutcome.AwaitingConfirmation)
         {
             return state;
@@ -275,7 +314,7 @@ public sealed class SubscriberStore(
             await dynamo.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = Table,
-                Key = Key(id),
+                Key = Key(canonical),
                 // A welcome owed again (the reader re-subscribed, then used the earlier link) is owed no longer.
                 UpdateExpression = $"SET #status = :confirmed, #confirmedAt = :now REMOVE {RemoveOwed}",
                 ConditionExpression = "#confirmHash = :hash AND #status = :pending",
@@ -290,7 +329,7 @@ public sealed class SubscriberStore(
                     [":confirmed"] = S(StatusText(SubscriberStatus.Confirmed)),
                     [":pending"] = S(StatusText(SubscriberStatus.Pending)),
                     [":now"] = S(Iso(time.GetUtcNow())),
-                    [":hash"] = S(Str(item!, Attr.ConfirmTokenHash)!),
+                    [":hash"] = S(Str(item, Attr.ConfirmTokenHash)!),
                 },
             }, ct);
             return ConfirmOutcome.Confirmed;
@@ -298,7 +337,7 @@ public sealed class SubscriberStore(
         catch (ConditionalCheckFailedException)
         {
             // Someone used the link (or unsubscribed) between our read and write: report what is true now.
-            var current = await FindAsync(id, ct);
+            var current = await FindAsync(canonical, ct);
             return current?.Status switch
             {
                 SubscriberStatus.Confirmed => ConfirmOutcome.AlreadyConfirmed,
@@ -310,12 +349,15 @@ public sealed class SubscriberStore(
 
     /// <summary>
     /// A new welcome for the holder of an expired (or still valid) confirm link: the link proves the address, and
-    /// the resend interval still applies.
+    /// the mailbox's limit still applies.
     /// </summary>
     public async Task<ResendOutcome> ResendWelcomeAsync(string id, string? token, CancellationToken ct)
     {
-        var item = await GetAsync(id, ct);
-        switch (item is null ? ConfirmOutcome.Invalid : ConfirmState(item, token))
+        if (await GetAsync(id, ct) is not var (canonical, item))
+        {
+            return ResendOutcome.Invalid;
+        }
+        switch (ConfirmState(item, token))
         {
             case ConfirmOutcome.Invalid:
                 return ResendOutcome.Invalid;
@@ -324,60 +366,122 @@ public sealed class SubscriberStore(
             case ConfirmOutcome.Unsubscribed:
                 return ResendOutcome.Unsubscribed;
         }
-        if (item!.ContainsKey(Attr.WelcomeDueAt))
+        if (item.ContainsKey(Attr.WelcomeDueAt))
         {
             return ResendOutcome.Sent;
         }
-        return await OweWelcomeAgainAsync(id, name: null, traceParent: System.Diagnostics.Activity.Current?.Id,
+        if (!EmailAddress.TryParse(Str(item, Attr.Email), out var email, out _))
+        {
+            return ResendOutcome.Invalid;
+        }
+        return await OweWelcomeAgainAsync(canonical, email, name: null, traceParent: System.Diagnostics.Activity.Current?.Id,
             confirmTokenHash: Str(item, Attr.ConfirmTokenHash), ct)
             ? ResendOutcome.Sent
             : ResendOutcome.TooSoon;
     }
 
-    /// <summary>Unsubscribes for good; repeating it is harmless. The token stays valid so the link keeps working.</summary>
+    /// <summary>Unsubscribes for good with a welcome email's link (its token is stored, hashed); repeating it is harmless.</summary>
     public async Task<UnsubscribeOutcome> UnsubscribeAsync(string id, string? token, CancellationToken ct)
     {
-        var item = await GetAsync(id, ct);
-        if (item is null || !SubscriberToken.Matches(token, Str(item, Attr.UnsubscribeTokenHash)))
+        if (await GetAsync(id, ct) is not var (canonical, item) || !SubscriberToken.Matches(token, Str(item, Attr.UnsubscribeTokenHash)))
         {
             return UnsubscribeOutcome.Invalid;
         }
-        return await UnsubscribeItemAsync(id, item, ct);
+        return await UnsubscribeItemAsync(canonical, item, generation: null, ct);
     }
 
-    private async Task<UnsubscribeOutcome> UnsubscribeItemAsync(string id, Dictionary<string, AttributeValue> item, CancellationToken ct)
+    /// <summary>
+    /// Unsubscribes with a newsletter's signed link (<see cref="SubscriberLinks"/>), made for subscription
+    /// <paramref name="generation"/>: a link from before the reader last subscribed again does nothing.
+    /// </summary>
+    public async Task<UnsubscribeOutcome> UnsubscribeSignedAsync(string id, int generation, CancellationToken ct)
+    {
+        if (await GetAsync(id, ct) is not var (canonical, item) || GenerationOf(item) != generation)
+        {
+            return UnsubscribeOutcome.Invalid;
+        }
+        return await UnsubscribeItemAsync(canonical, item, generation, ct);
+    }
+
+    private async Task<UnsubscribeOutcome> UnsubscribeItemAsync(string id, Dictionary<string, AttributeValue> item, int? generation, CancellationToken ct)
     {
         if (ParseStatus(Str(item, Attr.Status)) == SubscriberStatus.Unsubscribed)
         {
             return UnsubscribeOutcome.Unsubscribed;
         }
-        await dynamo.UpdateItemAsync(new UpdateItemRequest
+        var names = new Dictionary<string, string>(OwedNames) { ["#status"] = Attr.Status, ["#at"] = Attr.UnsubscribedAt };
+        var values = new Dictionary<string, AttributeValue>
         {
-            TableName = Table,
-            Key = Key(id),
-            // Nothing more is owed to someone who left, not even the welcome still waiting to go out.
-            UpdateExpression = $"SET #status = :unsubscribed, #at = :now REMOVE {RemoveOwed}",
-            ConditionExpression = "attribute_exists(pk)",
-            ExpressionAttributeNames = new(OwedNames) { ["#status"] = Attr.Status, ["#at"] = Attr.UnsubscribedAt },
-            ExpressionAttributeValues = new()
+            [":unsubscribed"] = S(StatusText(SubscriberStatus.Unsubscribed)),
+            [":now"] = S(Iso(time.GetUtcNow())),
+        };
+        var condition = "attribute_exists(pk)";
+        if (generation is { } g)
+        {
+            condition += g == 0 ? " AND attribute_not_exists(#generation)" : " AND #generation = :generation";
+            names["#generation"] = Attr.Generation;
+            if (g != 0)
             {
-                [":unsubscribed"] = S(StatusText(SubscriberStatus.Unsubscribed)),
-                [":now"] = S(Iso(time.GetUtcNow())),
-            },
-        }, ct);
-        return UnsubscribeOutcome.Unsubscribed;
+                values[":generation"] = N(g);
+            }
+        }
+        // Nothing more is owed to someone who left, not even the welcome still waiting to go out.
+        return await TryUpdateAsync(id, $"SET #status = :unsubscribed, #at = :now REMOVE {RemoveOwed}", condition, names, values, ct)
+            ? UnsubscribeOutcome.Unsubscribed
+            : UnsubscribeOutcome.Invalid;
     }
 
     /// <summary>
-    /// Owes a known, unconfirmed address a fresh welcome: not while one is owed or being sent, and not within the
-    /// resend interval of the last one. Status goes back to pending (an unsubscribed reader subscribing again).
+    /// Subscribes again from a link we sent the address (the unsubscribe link of a welcome or a newsletter, whose
+    /// token the caller checked): the reader acts from their own inbox, so the subscription is confirmed at once. It
+    /// is a new subscription: the links of the one before no longer end it.
     /// </summary>
-    private async Task<bool> OweWelcomeAgainAsync(string id, string? name, string? traceParent, string? confirmTokenHash, CancellationToken ct)
+    /// <param name="generation">For a newsletter's signed link, the subscription it was made for; null for a welcome's stored token.</param>
+    public async Task<ResubscribeOutcome> ResubscribeAsync(string id, string? token, int? generation, CancellationToken ct)
+    {
+        if (await GetAsync(id, ct) is not var (canonical, item))
+        {
+            return ResubscribeOutcome.Invalid;
+        }
+        var proven = generation is { } g ? GenerationOf(item) == g : SubscriberToken.Matches(token, Str(item, Attr.UnsubscribeTokenHash));
+        if (!proven)
+        {
+            return ResubscribeOutcome.Invalid;
+        }
+        if (ParseStatus(Str(item, Attr.Status)) != SubscriberStatus.Unsubscribed)
+        {
+            return ResubscribeOutcome.AlreadySubscribed;
+        }
+        var resubscribed = await TryUpdateAsync(canonical,
+            "SET #status = :confirmed, #confirmedAt = :now, #generation = if_not_exists(#generation, :zero) + :one REMOVE #unsubAt",
+            "#status = :unsubscribed",
+            new() { ["#status"] = Attr.Status, ["#confirmedAt"] = Attr.ConfirmedAt, ["#generation"] = Attr.Generation, ["#unsubAt"] = Attr.UnsubscribedAt },
+            new()
+            {
+                [":confirmed"] = S(StatusText(SubscriberStatus.Confirmed)),
+                [":unsubscribed"] = S(StatusText(SubscriberStatus.Unsubscribed)),
+                [":now"] = S(Iso(time.GetUtcNow())),
+                [":zero"] = N(0),
+                [":one"] = N(1),
+            }, ct);
+        return resubscribed ? ResubscribeOutcome.Resubscribed : ResubscribeOutcome.AlreadySubscribed;
+    }
+
+    /// <summary>
+    /// Owes a known address still waiting to be confirmed a fresh welcome: not while one is owed or being sent, not
+    /// to an address whose mail is stopped, and only when its mailbox may be sent one (<see cref="MailboxTurnAsync"/>).
+    /// </summary>
+    private async Task<bool> OweWelcomeAgainAsync(
+        string id, EmailAddress email, string? name, string? traceParent, string? confirmTokenHash, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        if (await MailboxTurnAsync(email, now, ct) is not { } turn)
+        {
+            return false;
+        }
         var set = new List<string>
         {
-            "#status = :pending", "#armed = :now", "#due = :now", "#lpk = :owed", "#lsk = :dueKey", "#attempts = :zero",
+            "#armed = :now", "#due = :now", "#lpk = :owed", "#lsk = :dueKey", "#attempts = :zero",
         };
         var names = new Dictionary<string, string>(OwedNames)
         {
@@ -389,20 +493,18 @@ public sealed class SubscriberStore(
             ["#failedAt"] = Attr.WelcomeFailedAt,
             ["#failure"] = Attr.WelcomeFailure,
             ["#lastError"] = Attr.WelcomeLastError,
-            ["#unsubAt"] = Attr.UnsubscribedAt,
+            ["#blocked"] = Attr.MailBlocked,
         };
         var values = new Dictionary<string, AttributeValue>
         {
             [":pending"] = S(StatusText(SubscriberStatus.Pending)),
-            [":confirmed"] = S(StatusText(SubscriberStatus.Confirmed)),
             [":now"] = N(now.ToUnixTimeMilliseconds()),
             [":owed"] = S(SubscriberKeys.WelcomeOwedList),
             [":dueKey"] = S(SubscriberKeys.DueSortKey(now)),
             [":zero"] = N(0),
-            [":cutoff"] = N((now - welcome.Value.ResendInterval).ToUnixTimeMilliseconds()),
         };
-        var condition = "attribute_exists(pk) AND #status <> :confirmed AND attribute_not_exists(#due) " +
-            "AND (attribute_not_exists(#lease) OR #lease < :now) AND (attribute_not_exists(#armed) OR #armed <= :cutoff)";
+        var condition = "attribute_exists(pk) AND #status = :pending AND attribute_not_exists(#due) AND attribute_not_exists(#blocked) " +
+            "AND (attribute_not_exists(#lease) OR #lease < :now)";
         if (name is not null)
         {
             set.Add("#name = :name");
@@ -417,19 +519,88 @@ public sealed class SubscriberStore(
         }
         if (confirmTokenHash is not null)
         {
-            condition += " AND #confirmHash = :hash AND #status = :pending";
+            condition += " AND #confirmHash = :hash";
             names["#confirmHash"] = Attr.ConfirmTokenHash;
             values[":hash"] = S(confirmTokenHash);
         }
-
-        return await TryUpdateAsync(id, $"SET {string.Join(", ", set)} REMOVE #sent, #failedAt, #failure, #lastError, #unsubAt",
-            condition, names, values, ct);
+        try
+        {
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems =
+                [
+                    new TransactWriteItem
+                    {
+                        Update = new Update
+                        {
+                            TableName = Table,
+                            Key = Key(id),
+                            UpdateExpression = $"SET {string.Join(", ", set)} REMOVE #sent, #failedAt, #failure, #lastError",
+                            ConditionExpression = condition,
+                            ExpressionAttributeNames = names,
+                            ExpressionAttributeValues = values,
+                        },
+                    },
+                    turn,
+                ],
+            }, ct);
+            return true;
+        }
+        catch (TransactionCanceledException)
+        {
+            return false;
+        }
     }
 
-    /// <summary>Confirmed or unsubscribed while a welcome was owed: nothing is owed any more (unless pending again meanwhile).</summary>
+    /// <summary>
+    /// The write that takes the mailbox's turn for one welcome, or null when it has none now. Every spelling of one
+    /// inbox (<see cref="SubscriberIds.MailboxFor"/>) shares the turn; after a welcome the next waits the resend
+    /// interval, then twice that, and so on up to <see cref="MaxMailboxBackoff"/>, starting over after a quiet day —
+    /// so a stranger who keeps subscribing someone's inbox gets it a handful of emails, not one every ten minutes.
+    /// The write is conditional on the state read, so two requests at once take one turn.
+    /// </summary>
+    private async Task<TransactWriteItem?> MailboxTurnAsync(EmailAddress email, DateTimeOffset now, CancellationToken ct)
+    {
+        var key = new Dictionary<string, AttributeValue>
+        {
+            [MyBlogTable.PartitionKey] = S(SubscriberKeys.MailboxPrefix + ids.MailboxFor(email)),
+            [MyBlogTable.SortKey] = S(SubscriberKeys.MailboxSortKey),
+        };
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = key, ConsistentRead = true }, ct);
+        var seen = response.IsItemSet && response.Item.Count > 0 ? response.Item : null;
+        var nowMs = now.ToUnixTimeMilliseconds();
+        long Number(string name) => seen?.TryGetValue(name, out var v) == true ? long.Parse(v.N, CultureInfo.InvariantCulture) : 0;
+        if (seen is not null && Number(Attr.MailboxNextAt) > nowMs)
+        {
+            return null;
+        }
+        var streak = seen is null || nowMs - Number(Attr.MailboxLastAt) > MaxMailboxBackoff.TotalMilliseconds ? 1 : Number(Attr.MailboxStreak) + 1;
+        var wait = Math.Min(welcome.Value.ResendInterval.TotalMilliseconds * Math.Pow(2, Math.Min(streak - 1, 30)), MaxMailboxBackoff.TotalMilliseconds);
+        var item = new Dictionary<string, AttributeValue>(key)
+        {
+            [Attr.MailboxLastAt] = N(nowMs),
+            [Attr.MailboxNextAt] = N(nowMs + (long)wait),
+            [Attr.MailboxStreak] = N(streak),
+        };
+        return new TransactWriteItem
+        {
+            Put = seen is null
+                ? new Put { TableName = Table, Item = item, ConditionExpression = "attribute_not_exists(pk)" }
+                : new Put
+                {
+                    TableName = Table,
+                    Item = item,
+                    ConditionExpression = "#next = :seen",
+                    ExpressionAttributeNames = new() { ["#next"] = Attr.MailboxNextAt },
+                    ExpressionAttributeValues = new() { [":seen"] = seen[Attr.MailboxNextAt] },
+                },
+        };
+    }
+
+    /// <summary>Confirmed, unsubscribed or blocked while a welcome was owed: nothing is owed any more (unless pending and unblocked again meanwhile).</summary>
     private Task<bool> ForgetOwedWelcomeAsync(string id, CancellationToken ct) =>
-        TryUpdateAsync(id, $"REMOVE {RemoveOwed}", "#status <> :pending",
-            new(OwedNames) { ["#status"] = Attr.Status },
+        TryUpdateAsync(id, $"REMOVE {RemoveOwed}", "#status <> :pending OR attribute_exists(#blocked)",
+            new(OwedNames) { ["#status"] = Attr.Status, ["#blocked"] = Attr.MailBlocked },
             new() { [":pending"] = S(StatusText(SubscriberStatus.Pending)) }, ct);
 
     private QueryRequest OwedQuery(DateTimeOffset? until, int? limit, Dictionary<string, AttributeValue>? start)
@@ -526,41 +697,218 @@ public sealed class SubscriberStore(
             },
             ExclusiveStartKey = cursor is null ? null : ScanCursor.Decode(cursor),
         }, ct);
-        var ids = response.Items.Select(i => SubscriberKeys.IdFromPartitionKey(Str(i, MyBlogTable.PartitionKey))).OfType<string>().ToList();
-        return (ids, response.LastEvaluatedKey is { Count: > 0 } last ? ScanCursor.Encode(last) : null);
+        var found = response.Items.Select(i => SubscriberKeys.IdFromPartitionKey(Str(i, MyBlogTable.PartitionKey))).OfType<string>().ToList();
+        return (found, response.LastEvaluatedKey is { Count: > 0 } last ? ScanCursor.Encode(last) : null);
     }
 
     /// <summary>
     /// Stops all mail to an address (a hard bounce, a complaint, a permanent refusal): no welcome, no newsletter,
     /// whatever its status. False when the address is no subscriber's.
     /// </summary>
-    public Task<bool> BlockMailAsync(EmailAddress email, string reason, CancellationToken ct) =>
-        TryUpdateAsync(SubscriberKeys.IdFor(email), $"SET #blocked = :reason, #blockedAt = :now REMOVE {RemoveOwed}", "attribute_exists(pk)",
+    public async Task<bool> BlockMailAsync(EmailAddress email, string reason, CancellationToken ct)
+    {
+        await MoveFromLegacyIdAsync(email, ct);
+        return await TryUpdateAsync(ids.IdFor(email), $"SET #blocked = :reason, #blockedAt = :now REMOVE {RemoveOwed}", "attribute_exists(pk)",
             new(OwedNames) { ["#blocked"] = Attr.MailBlocked, ["#blockedAt"] = Attr.MailBlockedAt },
             new() { [":reason"] = S(Truncate(reason)), [":now"] = S(Iso(time.GetUtcNow())) }, ct);
-
-    /// <summary>Unsubscribes without a stored token: the caller checked a signed newsletter link (<see cref="SubscriberLinks"/>).</summary>
-    public async Task<UnsubscribeOutcome> UnsubscribeSignedAsync(string id, CancellationToken ct)
-    {
-        var item = await GetAsync(id, ct);
-        return item is null ? UnsubscribeOutcome.Invalid : await UnsubscribeItemAsync(id, item, ct);
     }
 
-    private async Task<Dictionary<string, AttributeValue>?> GetAsync(string id, CancellationToken ct)
+    /// <summary>
+    /// The subscriber an id names, with its id as the table keys it now: an id of the first, unkeyed kind (in a link
+    /// sent before the move) leads through its alias to the subscriber's keyed id.
+    /// </summary>
+    private async Task<(string Id, Dictionary<string, AttributeValue> Item)?> GetAsync(string id, CancellationToken ct)
     {
         if (!SubscriberKeys.IsValidId(id))
         {
             return null;
         }
-        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(id), ConsistentRead = true }, ct);
+        if (await GetItemAsync(Key(id), ct) is { } item)
+        {
+            return (id, item);
+        }
+        var alias = await GetItemAsync(AliasKey(id), ct);
+        return alias?.GetValueOrDefault(Attr.AliasTarget)?.S is { } target && SubscriberKeys.IsValidId(target)
+            && await GetItemAsync(Key(target), ct) is { } moved
+                ? (target, moved)
+                : null;
+    }
+
+    private async Task<bool> ExistsAsync(string id, CancellationToken ct) => await GetItemAsync(Key(id), ct) is not null;
+
+    private async Task<Dictionary<string, AttributeValue>?> GetItemAsync(Dictionary<string, AttributeValue> key, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = key, ConsistentRead = true }, ct);
         return response.IsItemSet && response.Item.Count > 0 ? response.Item : null;
     }
+
+    // --- moving subscribers from the first, unkeyed ids (a plain hash of the address) to keyed ones ---
+
+    /// <summary>When the moving was last seen unfinished (it is read again after a minute); null once it is finished.</summary>
+    private DateTimeOffset? _legacyCheckedAt = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// Moves the subscriber of <paramref name="email"/> to its keyed id now, should it still be under the first kind
+    /// (until <see cref="MoveLegacyPageAsync"/> has moved them all), so that nothing is written under a keyed id beside it.
+    /// </summary>
+    private async Task MoveFromLegacyIdAsync(EmailAddress email, CancellationToken ct)
+    {
+        if (_legacyCheckedAt is null)
+        {
+            return;
+        }
+        if (time.GetUtcNow() - _legacyCheckedAt > TimeSpan.FromMinutes(1))
+        {
+            var state = await GetItemAsync(MigrationKey(), ct);
+            _legacyCheckedAt = state?.GetValueOrDefault("done")?.BOOL == true ? null : time.GetUtcNow();
+            if (_legacyCheckedAt is null)
+            {
+                return;
+            }
+        }
+        var legacyId = SubscriberIds.LegacyIdFor(email);
+        if (await GetItemAsync(Key(legacyId), ct) is { } item && !item.ContainsKey(Attr.IdVersion))
+        {
+            await MoveAsync(legacyId, item, ct);
+        }
+    }
+
+    /// <summary>
+    /// Moves one subscriber from its unkeyed id to its keyed one, in one transaction: the item under its new key, the
+    /// old one deleted, an alias from the old id (for links already sent). Not while a welcome send holds it: its
+    /// record would miss the moved item and the welcome go out twice; the next run moves it. False when not moved now.
+    /// </summary>
+    private async Task<bool> MoveAsync(string legacyId, Dictionary<string, AttributeValue> item, CancellationToken ct)
+    {
+        if (!EmailAddress.TryParse(Str(item, Attr.Email), out var email, out _))
+        {
+            return false;
+        }
+        var id = ids.IdFor(email);
+        var now = N(time.GetUtcNow().ToUnixTimeMilliseconds());
+        var moved = new Dictionary<string, AttributeValue>(item)
+        {
+            [MyBlogTable.PartitionKey] = S(SubscriberKeys.PartitionKey(id)),
+            [Attr.IdVersion] = N(2),
+        };
+        var deleteLegacy = new TransactWriteItem
+        {
+            Delete = new Delete
+            {
+                TableName = Table,
+                Key = Key(legacyId),
+                ConditionExpression = "attribute_exists(pk) AND attribute_not_exists(#idv) AND (attribute_not_exists(#lease) OR #lease < :now)",
+                ExpressionAttributeNames = new() { ["#idv"] = Attr.IdVersion, ["#lease"] = Attr.WelcomeLeaseUntil },
+                ExpressionAttributeValues = new() { [":now"] = now },
+            },
+        };
+        var alias = new TransactWriteItem
+        {
+            Put = new Put
+            {
+                TableName = Table,
+                Item = new Dictionary<string, AttributeValue>(AliasKey(legacyId)) { [Attr.AliasTarget] = S(id) },
+            },
+        };
+        var put = new TransactWriteItem { Put = new Put { TableName = Table, Item = moved, ConditionExpression = "attribute_not_exists(pk)" } };
+        try
+        {
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [put, deleteLegacy, alias] }, ct);
+            return true;
+        }
+        catch (TransactionCanceledException ex) when (Failed(ex, 0) && !Failed(ex, 1))
+        {
+            // Already under its keyed id (subscribed again meanwhile): that, the newer, stays; the old one goes.
+            try
+            {
+                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = [deleteLegacy, alias] }, ct);
+                return true;
+            }
+            catch (TransactionCanceledException)
+            {
+                return false;
+            }
+        }
+        catch (TransactionCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Moves the next subscribers still under unkeyed ids, from where the last run stopped, until
+    /// <paramref name="stopBy"/>; records when none is left (then every later call returns at once).
+    /// </summary>
+    public async Task<SubscriberMoveResult> MoveLegacyPageAsync(DateTimeOffset stopBy, CancellationToken ct)
+    {
+        var state = await GetItemAsync(MigrationKey(), ct);
+        if (state?.GetValueOrDefault("done")?.BOOL == true)
+        {
+            return new SubscriberMoveResult(0, 0, Finished: true);
+        }
+        var cursor = state?.GetValueOrDefault("cursor")?.S;
+        int moved = 0, waiting = 0;
+        do
+        {
+            var response = await dynamo.ScanAsync(new ScanRequest
+            {
+                TableName = Table,
+                ConsistentRead = true,
+                Limit = 500,
+                FilterExpression = "begins_with(#pk, :prefix) AND #sk = :profile AND attribute_not_exists(#idv)",
+                ExpressionAttributeNames = new() { ["#pk"] = MyBlogTable.PartitionKey, ["#sk"] = MyBlogTable.SortKey, ["#idv"] = Attr.IdVersion },
+                ExpressionAttributeValues = new() { [":prefix"] = S(SubscriberKeys.PartitionPrefix), [":profile"] = S(SubscriberKeys.ProfileSortKey) },
+                ExclusiveStartKey = cursor is null ? null : ScanCursor.Decode(cursor),
+            }, ct);
+            foreach (var item in response.Items ?? [])
+            {
+                if (SubscriberKeys.IdFromPartitionKey(Str(item, MyBlogTable.PartitionKey)) is { } legacyId)
+                {
+                    _ = await MoveAsync(legacyId, item, ct) ? moved++ : waiting++;
+                }
+            }
+            // A page with one left waiting (a live send holds it) is scanned again next time.
+            cursor = waiting > 0 ? cursor : response.LastEvaluatedKey is { Count: > 0 } last ? ScanCursor.Encode(last) : null;
+            var finished = cursor is null && waiting == 0;
+            var record = new Dictionary<string, AttributeValue>(MigrationKey()) { ["done"] = new() { BOOL = finished } };
+            if (cursor is not null)
+            {
+                record["cursor"] = S(cursor);
+            }
+            await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = record }, ct);
+            if (finished || waiting > 0)
+            {
+                return new SubscriberMoveResult(moved, waiting, finished);
+            }
+        }
+        while (time.GetUtcNow() < stopBy);
+        return new SubscriberMoveResult(moved, waiting, Finished: false);
+    }
+
+    private static Dictionary<string, AttributeValue> MigrationKey() => new()
+    {
+        [MyBlogTable.PartitionKey] = S(SubscriberKeys.MigrationPartitionKey),
+        [MyBlogTable.SortKey] = S(SubscriberKeys.MigrationSortKey),
+    };
+
+    private Dictionary<string, AttributeValue> AliasKey(string legacyId) => new()
+    {
+        [MyBlogTable.PartitionKey] = S(SubscriberKeys.AliasPrefix + ids.AliasFor(legacyId)),
+        [MyBlogTable.SortKey] = S(SubscriberKeys.AliasSortKey),
+    };
 
     private static Dictionary<string, AttributeValue> Key(string id) => new()
     {
         [MyBlogTable.PartitionKey] = S(SubscriberKeys.PartitionKey(id)),
         [MyBlogTable.SortKey] = S(SubscriberKeys.ProfileSortKey),
     };
+
+    /// <summary>Whether the transaction's write at <paramref name="index"/> failed its condition.</summary>
+    private static bool Failed(TransactionCanceledException ex, int index) =>
+        ex.CancellationReasons is { } reasons && reasons.Count > index && reasons[index].Code == "ConditionalCheckFailed";
+
+    private static int GenerationOf(Dictionary<string, AttributeValue> item) =>
+        item.TryGetValue(Attr.Generation, out var g) && g.N is not null ? int.Parse(g.N, CultureInfo.InvariantCulture) : 0;
 
     private static Subscriber ToSubscriber(string id, Dictionary<string, AttributeValue> item) => new(
         id,
@@ -574,6 +922,7 @@ public sealed class SubscriberStore(
         WelcomeFailure: Str(item, Attr.WelcomeFailure))
     {
         MailBlocked = Str(item, Attr.MailBlocked),
+        Generation = GenerationOf(item),
     };
 
     private static string StatusText(SubscriberStatus status) => status.ToString().ToLowerInvariant();
@@ -599,3 +948,6 @@ public sealed class SubscriberStore(
 /// </summary>
 public sealed record WelcomeClaim(
     Subscriber Subscriber, DateTimeOffset ClaimedAt, long LeaseUntil, string ConfirmToken, string UnsubscribeToken, string? TraceParent);
+
+/// <summary>What one run of moving subscribers to keyed ids did; <paramref name="Finished"/> once none is left.</summary>
+public sealed record SubscriberMoveResult(int Moved, int Waiting, bool Finished);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MyBlog.Core.Subscribers;
 using MyBlog.Infrastructure;
 using MyBlog.Tests.Support;
 
@@ -65,6 +66,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         ["/myblog/admin-token"] = "an-admin-token-long-enough-to-pass-validation-0123456789",
         ["/myblog/origin-secret"] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         ["/myblog/link-key"] = "a-link-key-long-enough-to-pass-validation-0123456789",
+        ["/myblog/subscriber-id-key"] = "an-id-key-long-enough-to-pass-validation-0123456789",
     };
 
     [Fact]
@@ -204,7 +206,16 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         var missing = await SendAsync(HttpMethod.Get, "/api/posts/no-such-post");
         Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (missing.Status, missing.Type));
 
-        var subscribed = await SendAsync(HttpMethod.Post, "/api/subscribers", """{"email": "ada@example.com", "name": "Ada"}""");
+        // The native binary hands out and checks the subscribe form's proof of work, at the production difficulty.
+        var challenge = await SendAsync(HttpMethod.Get, "/api/subscribers/challenge");
+        Assert.Equal(HttpStatusCode.OK, challenge.Status);
+        var ticket = new ChallengeTicket(challenge.Body!["challenge"]!.GetValue<string>(), challenge.Body["difficulty"]!.GetValue<int>(), DateTimeOffset.MaxValue);
+        Assert.Equal(new SubscribeChallengeOptions().Difficulty, ticket.Difficulty);
+        var unproven = await SendAsync(HttpMethod.Post, "/api/subscribers", """{"email": "ada@example.com", "name": "Ada"}""", viewer: "203.0.113.7");
+        Assert.Equal(HttpStatusCode.BadRequest, unproven.Status);
+        Assert.NotNull(unproven.Body!["errors"]!["challenge"]);
+        var subscribed = await SendAsync(HttpMethod.Post, "/api/subscribers",
+            $$"""{"email": "ada@example.com", "name": "Ada", "challenge": "{{ticket.Challenge}}", "nonce": "{{SubscribeChallenge.Solve(ticket, "ada@example.com")}}"}""");
         Assert.Equal(HttpStatusCode.Accepted, subscribed.Status);
         Assert.StartsWith("Thanks!", subscribed.Body!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("PutItem", app.Aws.DynamoDbOperations);

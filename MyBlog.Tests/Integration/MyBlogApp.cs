@@ -77,6 +77,7 @@ public sealed partial class MyBlogApp : IAsyncLifetime
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
         builder.CreateResourceBuilder(api)
             .WithEnvironment("Welcome__ResendInterval", ResendInterval.ToString())
+            .WithEnvironment("Subscribers__Challenge__Difficulty", ChallengeDifficulty.ToString(CultureInfo.InvariantCulture))
             .WithEnvironment("Edge__OriginSecret", OriginSecret);
         var web = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "web");
         builder.CreateResourceBuilder(web).WithEnvironment("Edge__OriginSecret", OriginSecret);
@@ -126,14 +127,23 @@ public sealed partial class MyBlogApp : IAsyncLifetime
         await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
     }
 
+    /// <summary>The AppHost's local subscriber keys (MyBlog.AppHost/appsettings.json), as the API and the workers have them.</summary>
+    public static readonly SubscriberKeyOptions Keys = new()
+    {
+        LinkKey = "local-link-key-change-me-0123456789abcdef",
+        IdKey = "local-id-key-never-change-0123456789abcdef",
+    };
+
+    public static readonly SubscriberIds Ids = new(Microsoft.Extensions.Options.Options.Create(Keys));
+
     /// <summary>The store on the topology's table, as the API and the workers use it.</summary>
-    public SubscriberStore Subscribers() => new(DynamoDb(), Microsoft.Extensions.Options.Options.Create(new MyBlogOptions()),
+    public SubscriberStore Subscribers() => new(DynamoDb(), Ids, Microsoft.Extensions.Options.Options.Create(new MyBlogOptions()),
         Microsoft.Extensions.Options.Options.Create(new WelcomeOptions()), TimeProvider.System);
 
     public static string SubscriberId(string address)
     {
         EmailAddress.TryParse(address, out var email, out _);
-        return SubscriberKeys.IdFor(email!);
+        return Ids.IdFor(email!);
     }
 
     /// <summary>The confirm link in a welcome email's text.</summary>
@@ -172,9 +182,31 @@ public sealed partial class MyBlogApp : IAsyncLifetime
     })
     { BaseAddress = Site.BaseAddress });
 
-    /// <summary>Posts a subscription as a reader of its own (a random loopback address unless one is given).</summary>
-    public Task<HttpResponseMessage> SubscribeAsync(object body, string? clientIp = null) =>
-        Reader(clientIp ?? RandomClientIp()).PostAsync("/api/subscribers", JsonContent.Create(body));
+    /// <summary>
+    /// Posts a subscription as a reader of its own (a random loopback address unless one is given), with the proof of
+    /// work the form's script makes (a body that names its own challenge is sent as it is).
+    /// </summary>
+    public async Task<HttpResponseMessage> SubscribeAsync(object body, string? clientIp = null)
+    {
+        var reader = Reader(clientIp ?? RandomClientIp());
+        return await reader.PostAsync("/api/subscribers", JsonContent.Create(await WithProofAsync(reader, body)));
+    }
+
+    /// <summary>The body with a solved challenge for its email, as the subscribe form sends it.</summary>
+    public static async Task<System.Text.Json.Nodes.JsonObject> WithProofAsync(HttpClient site, object body)
+    {
+        var json = JsonSerializer.SerializeToNode(body)!.AsObject();
+        if (json["email"] is System.Text.Json.Nodes.JsonValue email && email.TryGetValue<string>(out var address) && !json.ContainsKey("challenge"))
+        {
+            var challenge = (await site.GetFromJsonAsync<ChallengeTicket>("/api/subscribers/challenge"))!;
+            json["challenge"] = challenge.Challenge;
+            json["nonce"] = SubscribeChallenge.Solve(challenge, address);
+        }
+        return json;
+    }
+
+    /// <summary>The subscribe proof's difficulty in the test topology: the real check, at a test's pace.</summary>
+    public const int ChallengeDifficulty = 10;
 
     /// <summary>A loopback address for one reader.</summary>
     public static string RandomClientIp() => $"127.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}";

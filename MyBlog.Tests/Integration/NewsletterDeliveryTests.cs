@@ -37,7 +37,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _storage = await IsolatedStorage.CreateAsync(app);
-        _subscribers = new SubscriberStore(_storage.Dynamo, _storage.Site, Options.Create(new WelcomeOptions()), _time);
+        _subscribers = new SubscriberStore(_storage.Dynamo, MyBlogApp.Ids, _storage.Site, Options.Create(new WelcomeOptions()), _time);
         _jobs = new NewsletterStore(_storage.Dynamo, _storage.Site, _time);
         _posts = new PostStore(_storage.Dynamo, _storage.Site, _time);
         _sqs = new LocalHttpServer(async context =>
@@ -75,7 +75,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         Options.Create(_options), NullLogger<NewsletterPlanner>.Instance);
 
     private NewsletterSender Sender(IMailSender? mail = null) => new(_jobs, _subscribers,
-        new SubscriberLinks(Options.Create(new SubscriberLinkOptions { LinkKey = "a-test-link-key-0123456789abcdef0123456789" })),
+        new SubscriberLinks(Options.Create(MyBlogApp.Keys), _time),
         _posts, new PhotoStore(_storage.Dynamo, _storage.Site, _time), mail ?? TestSmtpServer.SenderTo(_smtp.Port, _time),
         new MailboxAddress("MyBlog", "hello@myblog.local"), _storage.Site, Options.Create(_options), _time, NullLogger<NewsletterSender>.Instance);
 
@@ -83,7 +83,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
     {
         EmailAddress.TryParse(address, out var email, out _);
         await _subscribers.AddAsync(new NewSubscriber(email!, null), null, default);
-        var id = SubscriberKeys.IdFor(email!);
+        var id = MyBlogApp.Ids.IdFor(email!);
         await _storage.Dynamo.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = _storage.Name,
@@ -138,7 +138,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         var slug = await PublishedAsync();
         await Planner().PlanAsync(slug, default);
         var batch = Assert.Single(_queued);
-        await _subscribers.UnsubscribeSignedAsync(ids[2], default);
+        await _subscribers.UnsubscribeSignedAsync(ids[2], 0, default);
 
         Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(batch, default));
         Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(batch, default));

@@ -121,26 +121,74 @@ public sealed class SubscribeApiTests(MyBlogApp app)
         var secret = MyBlogApp.OriginSecret;
         async Task<HttpStatusCode> AsCloudFrontAsync(string viewer)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(new { email = MyBlogApp.NewAddress("viewer") }) };
+            var body = await MyBlogApp.WithProofAsync(app.Site, new { email = MyBlogApp.NewAddress("viewer") });
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(body) };
             request.Headers.Add("X-MyBlog-Origin", secret);
             request.Headers.Add("CloudFront-Viewer-Address", viewer);
             request.Headers.Add("X-Forwarded-For", $"192.0.2.{Random.Shared.Next(1, 255)}");
             return (await api.SendAsync(request)).StatusCode;
         }
-        var one = $"2001:db8::{Random.Shared.Next(1, 65535):x}:51234";
+        // One home's /64 is one reader, whichever of its 2^64 addresses a request comes from; the next /64 is another.
+        var home = $"2001:db8:{Random.Shared.Next(1, 65535):x}:{Random.Shared.Next(1, 65535):x}";
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal(HttpStatusCode.Accepted, await AsCloudFrontAsync(one));
+            Assert.Equal(HttpStatusCode.Accepted, await AsCloudFrontAsync($"{home}:{Random.Shared.Next(1, 65535):x}::{i + 1}:51234"));
         }
-        Assert.Equal(HttpStatusCode.TooManyRequests, await AsCloudFrontAsync(one));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await AsCloudFrontAsync($"{home}:ffff:ffff:ffff:ffff:51234"));
+        Assert.Equal(HttpStatusCode.Accepted, await AsCloudFrontAsync($"2001:db8:{Random.Shared.Next(1, 65535):x}:{Random.Shared.Next(1, 65535):x}::1:51234"));
         Assert.Equal(HttpStatusCode.Accepted, await AsCloudFrontAsync($"203.0.113.{Random.Shared.Next(1, 255)}:40000"));
     }
 
+    [Theory]
+    [InlineData("/API/subscribers")]
+    [InlineData("/api/Subscribers")]
+    [InlineData("/api/subscribers/")]
+    [InlineData("/api//subscribers")]
+    public async Task The_subscribe_route_answers_at_one_spelling_only_as_API_Gateway_s_throttle_matches_it(string path)
+    {
+        var body = await MyBlogApp.WithProofAsync(app.Site, new { email = MyBlogApp.NewAddress("spelling") });
+        using var response = await app.Reader(MyBlogApp.RandomClientIp()).PostAsync(path, JsonContent.Create(body));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await ProblemAsync(response);
+    }
+
     [Fact]
-    public async Task Plain_form_post_without_javascript_lands_on_the_check_your_inbox_page()
+    public async Task A_subscribe_without_a_proof_of_work_for_its_own_address_is_refused_naming_the_challenge()
+    {
+        var address = MyBlogApp.NewAddress("unproven");
+        var missing = await app.SubscribeAsync(new { email = address, challenge = (string?)null });
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("JavaScript", (await ProblemAsync(missing)).GetProperty("errors").GetProperty("challenge")[0].GetString());
+
+        var proofForAnother = await MyBlogApp.WithProofAsync(app.Site, new { email = MyBlogApp.NewAddress("other") });
+        proofForAnother["email"] = address;
+        using var stolen = await app.Reader(MyBlogApp.RandomClientIp()).PostAsync("/api/subscribers", JsonContent.Create(proofForAnother));
+        Assert.Equal(HttpStatusCode.BadRequest, stolen.StatusCode);
+
+        var forged = await MyBlogApp.WithProofAsync(app.Site, new { email = address });
+        forged["challenge"] = forged["challenge"]!.GetValue<string>()[..^4] + "AAAA";
+        using var forgedResponse = await app.Reader(MyBlogApp.RandomClientIp()).PostAsync("/api/subscribers", JsonContent.Create(forged));
+        Assert.Equal(HttpStatusCode.BadRequest, forgedResponse.StatusCode);
+        Assert.Contains("not one this site issued", (await ProblemAsync(forgedResponse)).GetProperty("errors").GetProperty("challenge")[0].GetString());
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Empty(await app.Mail.ToAsync(address));
+        var challenge = JsonDocument.Parse(await app.Site.GetStringAsync("/api/subscribers/challenge")).RootElement;
+        Assert.Equal(MyBlogApp.ChallengeDifficulty, challenge.GetProperty("difficulty").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_form_post_carries_its_proof_in_fields_and_one_without_says_javascript_is_needed()
     {
         var address = MyBlogApp.NewAddress("form");
-        var response = await PostRawAsync($"email={Uri.EscapeDataString(address)}&name=Ada", "application/x-www-form-urlencoded");
+        var withoutProof = await PostRawAsync($"email={Uri.EscapeDataString(address)}&name=Ada", "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.BadRequest, withoutProof.StatusCode);
+        Assert.Contains("JavaScript", await withoutProof.Content.ReadAsStringAsync());
+
+        var proof = await MyBlogApp.WithProofAsync(app.Site, new { email = address });
+        var response = await PostRawAsync(
+            $"email={Uri.EscapeDataString(address)}&name=Ada&challenge={proof["challenge"]}&nonce={proof["nonce"]}", "application/x-www-form-urlencoded");
         // The client follows the 302 as a browser does.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("/subscribed/", response.RequestMessage!.RequestUri!.AbsolutePath);

@@ -39,7 +39,7 @@ public sealed class WorkersContractTests(MyBlogApp app)
     private static (string Id, string Pk) Keys(string address)
     {
         EmailAddress.TryParse(address, out var email, out _);
-        var id = SubscriberKeys.IdFor(email!);
+        var id = MyBlogApp.Ids.IdFor(email!);
         return (id, SubscriberKeys.PartitionKey(id));
     }
 

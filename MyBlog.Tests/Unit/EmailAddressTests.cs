@@ -21,7 +21,7 @@ public sealed class EmailAddressTests
     {
         EmailAddress.TryParse("Ada@Example.com", out var a, out _);
         EmailAddress.TryParse(" ada@EXAMPLE.com", out var b, out _);
-        Assert.Equal(SubscriberKeys.IdFor(a!), SubscriberKeys.IdFor(b!));
+        Assert.Equal(Integration.MyBlogApp.Ids.IdFor(a!), Integration.MyBlogApp.Ids.IdFor(b!));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
@@ -75,19 +76,44 @@ public sealed class NewsletterEmailTests
         Assert.Contains("Unsubscribe: https://blog.example.com/api/subscribers/abc/unsubscribe?token=t", text);
     }
 
+    private static SubscriberLinks Links(FakeTimeProvider time, string key, params string[] previous) =>
+        new(Options.Create(new SubscriberKeyOptions { LinkKey = key, PreviousLinkKeys = [.. previous], IdKey = new string('i', 32) }), time);
+
     [Fact]
-    public void A_signed_unsubscribe_token_belongs_to_one_subscriber_and_one_key()
+    public void A_signed_unsubscribe_token_belongs_to_one_subscriber_one_subscription_and_a_key_it_names()
     {
-        var links = new SubscriberLinks(Options.Create(new SubscriberLinkOptions { LinkKey = "key-one-0123456789abcdef0123456789abcdef" }));
-        var other = new SubscriberLinks(Options.Create(new SubscriberLinkOptions { LinkKey = "key-two-0123456789abcdef0123456789abcdef" }));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (one, two) = ("key-one-0123456789abcdef0123456789abcdef", "key-two-0123456789abcdef0123456789abcdef");
+        var links = Links(time, one);
         var (a, b) = (new string('a', 32), new string('b', 32));
-        var token = links.UnsubscribeToken(a);
-        Assert.True(links.IsUnsubscribeToken(a, token));
-        Assert.False(links.IsUnsubscribeToken(b, token));
-        Assert.False(other.IsUnsubscribeToken(a, token));
-        Assert.False(links.IsUnsubscribeToken(a, token[..^2]));
-        Assert.False(links.IsUnsubscribeToken(a, null));
-        Assert.False(links.IsUnsubscribeToken("not-an-id", links.UnsubscribeToken("not-an-id")));
-        Assert.False(links.IsUnsubscribeToken(a, new string('A', 5000)));
+        var token = links.UnsubscribeToken(a, generation: 3);
+
+        Assert.Equal(3, links.VerifyUnsubscribeToken(a, token));
+        Assert.Null(links.VerifyUnsubscribeToken(b, token));
+        Assert.Null(Links(time, two).VerifyUnsubscribeToken(a, token));
+        // Rotated: the new key signs, links signed with the previous one keep working.
+        Assert.Equal(3, Links(time, two, one).VerifyUnsubscribeToken(a, token));
+        Assert.Null(links.VerifyUnsubscribeToken(a, token[..^2]));
+        Assert.Null(links.VerifyUnsubscribeToken(a, null));
+        Assert.Null(links.VerifyUnsubscribeToken("not-an-id", links.UnsubscribeToken("not-an-id", 0)));
+        Assert.Null(links.VerifyUnsubscribeToken(a, new string('A', 5000)));
+        var tampered = System.Buffers.Text.Base64Url.DecodeFromChars(token);
+        tampered[12] ^= 1; // another subscription
+        Assert.Null(links.VerifyUnsubscribeToken(a, System.Buffers.Text.Base64Url.EncodeToString(tampered)));
+
+        time.Advance(SubscriberLinks.Lifetime + TimeSpan.FromDays(1));
+        Assert.Null(links.VerifyUnsubscribeToken(a, token));
+    }
+
+    [Fact]
+    public void An_unsubscribe_link_from_before_tokens_had_a_version_still_works_for_the_subscription_it_was_made_for()
+    {
+        var key = "key-one-0123456789abcdef0123456789abcdef";
+        var a = new string('a', 32);
+        // The first form: the signature alone, HMAC-SHA256(key, "unsubscribe:" + id).
+        var legacy = System.Buffers.Text.Base64Url.EncodeToString(
+            System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), System.Text.Encoding.UTF8.GetBytes("unsubscribe:" + a)));
+
+        Assert.Equal(0, Links(new FakeTimeProvider(), key).VerifyUnsubscribeToken(a, legacy));
     }
 }

@@ -114,6 +114,8 @@ internal static class Extensions
     private static void AddSubscribers(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<WelcomeOptions>().BindConfiguration(WelcomeOptions.Section).ValidatedBy(new WelcomeOptionsValidator());
+        builder.Services.AddOptions<SubscriberKeyOptions>().BindConfiguration(SubscriberKeyOptions.Section).ValidatedBy(new SubscriberKeyOptionsValidator());
+        builder.Services.TryAddSingleton<SubscriberIds>();
         builder.Services.TryAddSingleton<SubscriberStore>();
     }
 
@@ -129,7 +131,6 @@ internal static class Extensions
     private static void AddNewsletterSending(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<NewsletterOptions>().BindConfiguration(NewsletterOptions.Section).ValidatedBy(new NewsletterOptionsValidator());
-        builder.Services.AddOptions<SubscriberLinkOptions>().BindConfiguration(SubscriberLinkOptions.Section).ValidatedBy(new SubscriberLinkOptionsValidator());
         builder.Services.AddSingleton<SubscriberLinks>();
         builder.Services.TryAddSingleton<NewsletterStore>();
         builder.Services.TryAddSingleton<PostStore>();

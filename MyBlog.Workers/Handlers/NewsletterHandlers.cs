@@ -98,7 +98,8 @@ public static class NewsletterHandlers
         return BatchResponse.From(failures);
     }
 
-    public static async Task<BatchResponse> FeedbackAsync(SnsEvent snsEvent, SubscriberStore subscribers, ILogger<SubscriberStore> logger, CancellationToken ct)
+    public static async Task<BatchResponse> FeedbackAsync(
+        SnsEvent snsEvent, SubscriberStore subscribers, SubscriberIds ids, ILogger<SubscriberStore> logger, CancellationToken ct)
     {
         foreach (var record in snsEvent.Records ?? [])
         {
@@ -116,7 +117,7 @@ public static class NewsletterHandlers
                 if (EmailAddress.TryParse(recipient.EmailAddress, out var address, out _)
                     && await subscribers.BlockMailAsync(address, reason, ct))
                 {
-                    logger.LogWarning("No more mail to subscriber {SubscriberId}: {Reason}", SubscriberKeys.IdFor(address), reason);
+                    logger.LogWarning("No more mail to subscriber {SubscriberId}: {Reason}", ids.IdFor(address), reason);
                 }
             }
         }

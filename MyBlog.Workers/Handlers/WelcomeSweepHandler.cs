@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MyBlog.Core;
 using MyBlog.Core.Mail;
 using MyBlog.Core.Newsletter;
+using MyBlog.Core.Subscribers;
 using MyBlog.Workers.Mail;
 using MyBlog.Workers.Newsletter;
 
@@ -24,11 +25,18 @@ public static class WelcomeSweepHandler
     }
 
     public static async Task<WelcomeSweepResult> HandleAsync(
-        WelcomeSweep sweep, NewsletterStore jobs, NewsletterPlanner planner, IOptions<MailOptions> mail, TimeProvider time,
+        WelcomeSweep sweep, SubscriberStore subscribers, NewsletterStore jobs, NewsletterPlanner planner, IOptions<MailOptions> mail, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<NewsletterPlanner> logger)
     {
         var ct = lifetime.ApplicationStopping;
-        var result = await sweep.RunAsync(time.GetUtcNow() + mail.Value.SweepBudget, ct);
+        var stopBy = time.GetUtcNow() + mail.Value.SweepBudget;
+        var result = await sweep.RunAsync(stopBy, ct);
+        // Subscribers still under the first, unkeyed kind of id move to keyed ids a page at a time, until none is left.
+        var moved = await subscribers.MoveLegacyPageAsync(Min(stopBy, time.GetUtcNow() + MoveBudget), ct);
+        if (moved.Moved > 0)
+        {
+            logger.LogInformation("Moved {Count} subscriber(s) to keyed ids; finished: {Finished}", moved.Moved, moved.Finished);
+        }
         // A newsletter whose planner stopped (its stream retries spent, a crash) is planned on from where it stopped.
         foreach (var slug in await jobs.StalledPlanningAsync(time.GetUtcNow() - StalledAfter, ct))
         {
@@ -37,6 +45,11 @@ public static class WelcomeSweepHandler
         }
         return result;
     }
+
+    /// <summary>How long one run spends moving subscribers to keyed ids (a few thousand a run).</summary>
+    private static readonly TimeSpan MoveBudget = TimeSpan.FromSeconds(20);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>A planner normally finishes within seconds of the job's creation; after this long it has stopped.</summary>
     private static readonly TimeSpan StalledAfter = TimeSpan.FromMinutes(2);

@@ -91,8 +91,11 @@ public sealed class NewsletterSender(
     private async Task<RecipientOutcome> SendOneAsync(string slug, string subscriberId, Post? post, IReadOnlyDictionary<string, PhotoImage> images, CancellationToken ct)
     {
         var lease = options.Value.Lease;
+        // The subscriber first: a batch planned while subscribers moved to keyed ids may name one by its old id, and
+        // the marker is the subscriber's (its id as the table keys it now), so whichever id a batch names, one send.
+        var subscriber = await subscribers.FindAsync(subscriberId, ct);
         RecipientClaim claim;
-        switch (await jobs.TryClaimAsync(slug, subscriberId, lease, ct))
+        switch (await jobs.TryClaimAsync(slug, subscriber?.Id ?? subscriberId, lease, ct))
         {
             case ClaimResult.Claimed claimed:
                 claim = claimed.Claim;
@@ -104,7 +107,6 @@ public sealed class NewsletterSender(
             default:
                 return RecipientOutcome.Done;
         }
-        var subscriber = await subscribers.FindAsync(subscriberId, ct);
         if (post is not { Status: PostStatus.Published } || subscriber is not { ReceivesNewsletter: true })
         {
             var why = post is not { Status: PostStatus.Published } ? "the post is no longer published"
@@ -115,7 +117,7 @@ public sealed class NewsletterSender(
             return RecipientOutcome.Done;
         }
 
-        var unsubscribe = WelcomeEmail.UnsubscribeUrl(site.Value, subscriberId, links.UnsubscribeToken(subscriberId));
+        var unsubscribe = WelcomeEmail.UnsubscribeUrl(site.Value, subscriber.Id, links.UnsubscribeToken(subscriber.Id, subscriber.Generation));
         var message = NewsletterEmail.Create(site.Value, from, post, images, new NewsletterRecipient(subscriber.Email, subscriber.Name, unsubscribe));
         try
         {

@@ -24,6 +24,10 @@ public static class NewsletterFanOut
 {
     private const string AdminToken = "local-admin-token-change-me";
 
+    /// <summary>Subscribers' ids as the topology keys them (the AppHost's local id-key).</summary>
+    private static readonly SubscriberIds Ids = new(Microsoft.Extensions.Options.Options.Create(
+        new SubscriberKeyOptions { IdKey = "local-id-key-never-change-0123456789abcdef" }));
+
     public static async Task RunAsync(int count, double rate)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MyBlog_AppHost>();
@@ -54,10 +58,11 @@ public static class NewsletterFanOut
                         EmailAddress.TryParse(address, out var email, out _);
                         return new WriteRequest(new PutRequest(new Dictionary<string, AttributeValue>
                         {
-                            [MyBlogTable.PartitionKey] = new(SubscriberKeys.PartitionKey(SubscriberKeys.IdFor(email!))),
+                            [MyBlogTable.PartitionKey] = new(SubscriberKeys.PartitionKey(Ids.IdFor(email!))),
                             [MyBlogTable.SortKey] = new(SubscriberKeys.ProfileSortKey),
                             ["email"] = new(address),
                             ["status"] = new("confirmed"),
+                            ["idv"] = new() { N = "2" },
                             ["subscribedAt"] = new(DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)),
                         }));
                     }).ToList(),

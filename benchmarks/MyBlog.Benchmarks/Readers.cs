@@ -26,3 +26,15 @@ public sealed class Readers(Uri site)
     })
     { BaseAddress = site });
 }
+
+/// <summary>What the subscribe form sends: the address with a solved challenge for it (SubscribeChallenge).</summary>
+public static class SubscribeBody
+{
+    public static async Task<object> ForAsync(HttpClient site, string email, CancellationToken ct = default)
+    {
+        var challenge = (await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<MyBlog.Core.Subscribers.ChallengeTicket>(
+            site, "/api/subscribers/challenge", ct))!;
+        return new { email, challenge = challenge.Challenge, nonce = MyBlog.Core.Subscribers.SubscribeChallenge.Solve(challenge, email) };
+    }
+}
+
