@@ -29,5 +29,6 @@ app.MapAdminPostsApi();
 app.MapAdminPhotosApi();
 app.MapAdminImportsApi();
 app.MapAdminNewsletterApi();
+app.MapSiteFallback();
 
 app.Run();

@@ -14,7 +14,7 @@ namespace MyBlog.Infrastructure;
 /// CloudFront: the site and media buckets through Origin Access Control (their bucket policies admit only this
 /// distribution), <c>/api/*</c> to the HTTP API with origin Cache-Control honoured, the security headers the local
 /// edge sends, directory URLs resolved to index.html by a CloudFront Function, HTTPS only with TLS 1.2 or newer,
-/// compression, and the site's 404 page. The editor under <c>/admin/</c> is part of the site (the publisher writes it),
+/// compression, and the site's 404 page (from the API, which the site's bucket origin falls back to). The editor under <c>/admin/</c> is part of the site (the publisher writes it),
 /// with its own security headers.
 /// </summary>
 public sealed class Edge : Construct
@@ -27,7 +27,7 @@ public sealed class Edge : Construct
     /// "/posts/hello/" → "/posts/hello/index.html"; "/posts/hello" → 301 to "/posts/hello/" (as the local edge does).
     /// A path the site cannot have (an empty segment, as in "//host"; a segment starting with "." or "_"; a
     /// backslash) is never redirected — "//host/" in a Location sends the reader to another site — but asked of the
-    /// bucket under a key it never has, which the distribution answers with the site's 404 page.
+    /// bucket under a key it never has, which the API (the bucket origin's fallback) answers with the site's 404 page.
     /// </summary>
     public const string DirectoryIndexFunction = """
         function handler(event) {
@@ -60,10 +60,11 @@ public sealed class Edge : Construct
     /// <summary>The site's origin, https://domain or https://dxxxx.cloudfront.net.</summary>
     public string SiteUrl { get; }
 
-    public Edge(Construct scope, string id, StackSettings settings, Buckets buckets, NagAcceptances nag) : base(scope, id)
+    public Edge(Construct scope, string id, StackSettings settings, Buckets buckets, PublicApi api, NagAcceptances nag) : base(scope, id)
     {
         _buckets = buckets;
         _settings = settings;
+        var apiOrigin = ApiOrigin(api);
         _securityHeaders = SecurityHeaders("SecurityHeaders", ContentSecurityPolicy);
         var directoryIndex = new CfFunction(this, "DirectoryIndex", new FunctionProps
         {
@@ -72,7 +73,17 @@ public sealed class Edge : Construct
             Comment = "Directory URLs to index.html",
         });
 
+        // The site bucket, falling back to the API for what it cannot answer: a page it does not have gets the site's
+        // 404 page from the API (with 404), and a bucket that errors gets the page from the API too. Custom error
+        // responses would do the first for site paths, but they apply to every behavior — the API's own 403s and 404s
+        // would reach its clients as the site's HTML page — so the distribution has none.
         var siteOrigin = S3BucketOrigin.WithOriginAccessControl(buckets.Site);
+        var site = new OriginGroup(new OriginGroupProps
+        {
+            PrimaryOrigin = siteOrigin,
+            FallbackOrigin = apiOrigin,
+            FallbackStatusCodes = [403, 404, 500, 502, 503, 504],
+        });
         Distribution = new Distribution(this, "Distribution", new DistributionProps
         {
             Comment = "MyBlog",
@@ -81,16 +92,14 @@ public sealed class Edge : Construct
             HttpVersion = HttpVersion.HTTP2_AND_3,
             PriceClass = PriceClass.PRICE_CLASS_ALL,
             DomainNames = settings.DomainName is null ? null : [settings.DomainName],
-            // Standard access logs, with the buckets' own, in the log bucket (kept 90 days).
-            EnableLogging = true,
-            LogBucket = buckets.Logs,
-            LogFilePrefix = "cloudfront/",
-            LogIncludesCookies = false,
+            // Access logs are delivered field by field (standard logging v2, below): the legacy form always logs the
+            // query string, where confirm and unsubscribe links carry their tokens.
+            EnableLogging = false,
             WebAclId = settings.WebAcl ? RateLimits(this).AttrArn : null,
             Certificate = settings.CertificateArn is null ? null : Certificate.FromCertificateArn(this, "Certificate", settings.CertificateArn),
             DefaultBehavior = new BehaviorOptions
             {
-                Origin = siteOrigin,
+                Origin = site,
                 ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 Compress = true,
                 CachePolicy = CachePolicy.CACHING_OPTIMIZED,
@@ -108,12 +117,8 @@ public sealed class Edge : Construct
                     ResponseHeadersPolicy = _securityHeaders,
                 },
             },
-            ErrorResponses =
-            [
-                new ErrorResponse { HttpStatus = 403, ResponseHttpStatus = 404, ResponsePagePath = "/404.html", Ttl = Duration.Seconds(60) },
-                new ErrorResponse { HttpStatus = 404, ResponseHttpStatus = 404, ResponsePagePath = "/404.html", Ttl = Duration.Seconds(60) },
-            ],
         });
+        AccessLogs(settings, buckets, nag);
         SiteUrl = settings.DomainName is null ? $"https://{Distribution.DistributionDomainName}" : $"https://{settings.DomainName}";
         if (settings.DomainName is null)
         {
@@ -144,7 +149,7 @@ public sealed class Edge : Construct
         // The editor may also connect to the uploads bucket's accelerate endpoint, and only the editor.
         var editorHeaders = SecurityHeaders("EditorSecurityHeaders",
             $"{ContentSecurityPolicy}; connect-src 'self' https://{buckets.UploadsBucketName}.s3-accelerate.amazonaws.com");
-        Distribution.AddBehavior("/admin/*", siteOrigin, new AddBehaviorOptions
+        Distribution.AddBehavior("/admin/*", site, new AddBehaviorOptions
         {
             ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             Compress = true,
@@ -152,6 +157,7 @@ public sealed class Edge : Construct
             ResponseHeadersPolicy = editorHeaders,
             FunctionAssociations = [new FunctionAssociation { EventType = FunctionEventType.VIEWER_REQUEST, Function = directoryIndex }],
         });
+        AddApiBehavior(apiOrigin);
     }
 
     /// <summary>
@@ -201,10 +207,21 @@ public sealed class Edge : Construct
         SampledRequestsEnabled = true,
     };
 
-    /// <summary>/api/* to the HTTP API: nothing cached unless the API says so (Cache-Control), everything the API reads forwarded.</summary>
-    public void AddApi(HttpApi api)
+    /// <summary>
+    /// The HTTP API as an origin: CloudFront proves to the API that a request came through it with a secret it adds
+    /// (replacing any a reader sent), kept in Parameter Store and resolved at deploy time — one version of the
+    /// parameter, named, because CloudFormation re-reads a reference only when it changes; the API refuses requests
+    /// without it, so the HTTP API's own execute-api address serves nobody.
+    /// </summary>
+    private HttpOrigin ApiOrigin(PublicApi api) => new(api.Domain, new HttpOriginProps
     {
-        var apiDomain = Fn.Select(2, Fn.Split("/", api.ApiEndpoint));
+        ProtocolPolicy = OriginProtocolPolicy.HTTPS_ONLY,
+        CustomHeaders = new Dictionary<string, string> { [OriginSecretHeader] = $"{{{{resolve:ssm:{_settings.OriginSecretAt(_settings.OriginSecretVersion)}}}}}" },
+    });
+
+    /// <summary>/api/* to the HTTP API: nothing cached unless the API says so (Cache-Control), everything the API reads forwarded.</summary>
+    private void AddApiBehavior(HttpOrigin origin)
+    {
         var honourOrigin = new CachePolicy(this, "ApiCache", new CachePolicyProps
         {
             Comment = "Honour the API's Cache-Control; vary on the query string",
@@ -228,14 +245,6 @@ public sealed class Edge : Construct
             HeaderBehavior = OriginRequestHeaderBehavior.AllowList("Content-Type", "If-Match", "If-None-Match", ViewerAddressHeader),
             CookieBehavior = OriginRequestCookieBehavior.None(),
         });
-        // CloudFront proves to the API that a request came through it: a secret it adds (replacing any a reader sent),
-        // kept in Parameter Store and resolved at deploy time; the API refuses requests without it, so the HTTP API's
-        // own execute-api address serves nobody.
-        var origin = new HttpOrigin(apiDomain, new HttpOriginProps
-        {
-            ProtocolPolicy = OriginProtocolPolicy.HTTPS_ONLY,
-            CustomHeaders = new Dictionary<string, string> { [OriginSecretHeader] = $"{{{{resolve:ssm:{_settings.OriginSecretParameterName}}}}}" },
-        });
         Distribution.AddBehavior("/api/*", origin, new AddBehaviorOptions
         {
             ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -245,6 +254,68 @@ public sealed class Edge : Construct
             OriginRequestPolicy = toApi,
             ResponseHeadersPolicy = _securityHeaders,
         });
+    }
+
+    /// <summary>
+    /// The fields of CloudFront's access logs (standard logging v2), delivered to the log bucket: everything a reviewer
+    /// looks at — time, edge, address, method, host, path, status, sizes, timings, referrer, user agent, result — but
+    /// not the query string, where a confirm or unsubscribe link carries its token, and not cookies. CloudFront's
+    /// log deliveries are made in us-east-1; elsewhere the distribution keeps no access logs rather than the legacy
+    /// ones, which always carry the query string.
+    /// </summary>
+    public static readonly IReadOnlyList<string> LogFields =
+    [
+        "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)", "cs-uri-stem", "sc-status", "cs(Referer)",
+        "cs(User-Agent)", "x-edge-result-type", "x-edge-request-id", "x-host-header", "cs-protocol", "cs-bytes", "time-taken",
+        "ssl-protocol", "x-edge-response-result-type", "cs-protocol-version", "time-to-first-byte", "x-edge-detailed-result-type",
+        "sc-content-type", "sc-content-len",
+    ];
+
+    private void AccessLogs(StackSettings settings, Buckets buckets, NagAcceptances nag)
+    {
+        if (settings.HomeRegion != "us-east-1")
+        {
+            nag.Accept(Distribution, "AwsSolutions-CFR3",
+                "CloudFront delivers access logs field by field (without the query strings that carry link tokens) only from us-east-1; " +
+                "with the stack elsewhere the distribution keeps none rather than legacy logs, which always include the query string. API Gateway's access logs (path only) remain.");
+            return;
+        }
+        var stack = Stack.Of(this);
+        var source = new Amazon.CDK.AWS.Logs.CfnDeliverySource(this, "AccessLogSource", new Amazon.CDK.AWS.Logs.CfnDeliverySourceProps
+        {
+            Name = $"{stack.StackName}-cloudfront",
+            LogType = "ACCESS_LOGS",
+            ResourceArn = $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{Distribution.DistributionId}",
+        });
+        // The log delivery service writes them, for this account's delivery sources only.
+        buckets.Logs.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudFrontAccessLogDelivery",
+            Principals = [new ServicePrincipal("delivery.logs.amazonaws.com")],
+            Actions = ["s3:PutObject"],
+            Resources = [buckets.Logs.ArnForObjects("cloudfront/*")],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["s3:x-amz-acl"] = "bucket-owner-full-control", ["aws:SourceAccount"] = stack.Account },
+                ["ArnLike"] = new Dictionary<string, object> { ["aws:SourceArn"] = $"arn:{stack.Partition}:logs:{stack.Region}:{stack.Account}:delivery-source:*" },
+            },
+        }));
+        var destination = new Amazon.CDK.AWS.Logs.CfnDeliveryDestination(this, "AccessLogDestination", new Amazon.CDK.AWS.Logs.CfnDeliveryDestinationProps
+        {
+            Name = $"{stack.StackName}-cloudfront-logs",
+            DestinationResourceArn = buckets.Logs.ArnForObjects("cloudfront/"),
+        });
+        destination.AddPropertyOverride("OutputFormat", "w3c");
+        var delivery = new Amazon.CDK.AWS.Logs.CfnDelivery(this, "AccessLogDelivery", new Amazon.CDK.AWS.Logs.CfnDeliveryProps
+        {
+            DeliverySourceName = source.Ref,
+            DeliveryDestinationArn = destination.AttrArn,
+        });
+        // Newer than this CDK version's typed properties: which fields, in order.
+        delivery.AddPropertyOverride("RecordFields", LogFields.ToArray());
+        delivery.AddDependency(source);
+        nag.Accept(Distribution, "AwsSolutions-CFR3",
+            "Access logs are delivered by standard logging v2 (AWS::Logs::Delivery, to the log bucket under cloudfront/), field by field without the query string, which cdk-nag's rule does not read.");
     }
 
     private ResponseHeadersPolicy SecurityHeaders(string id, string contentSecurityPolicy) => new(this, id, new ResponseHeadersPolicyProps

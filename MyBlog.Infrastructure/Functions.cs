@@ -14,6 +14,7 @@ using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
 using MyBlog.Core;
 using MyBlog.Core.Photos;
+using MyBlog.Core.Posts;
 using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 
 namespace MyBlog.Infrastructure;
@@ -34,7 +35,6 @@ public sealed class Functions : Construct
     private readonly TableV2 _table;
     private readonly Dictionary<string, AssetCode> _packages = [];
 
-    public HttpApi HttpApi { get; }
     public LambdaFunction Api { get; }
     public LambdaFunction WelcomeMail { get; }
     public LambdaFunction WelcomeSweep { get; }
@@ -88,7 +88,7 @@ public sealed class Functions : Construct
     public static (double WelcomePerInstance, double Sweep, double NewsletterPerInstance) MailPaces(double sesSendRate) =>
         (sesSendRate / 4 / WelcomeMailConcurrency, sesSendRate / 4, sesSendRate / 2 / NewsletterConcurrency);
 
-    public Functions(Construct scope, string id, StackSettings settings, TableV2 table, Buckets buckets, Edge edge, NagAcceptances nag) : base(scope, id)
+    public Functions(Construct scope, string id, StackSettings settings, TableV2 table, Buckets buckets, Edge edge, PublicApi api, NagAcceptances nag) : base(scope, id)
     {
         _settings = settings;
         _nag = nag;
@@ -106,19 +106,33 @@ public sealed class Functions : Construct
             ["Photos__UploadsBucket"] = buckets.Uploads.BucketName,
             ["Photos__TransferAcceleration"] = "true",
             ["Secrets__Admin__Token"] = settings.AdminTokenParameterName,
-            ["Secrets__Edge__OriginSecret"] = settings.OriginSecretParameterName,
+            // The version CloudFront sends and the one before it (a rotation reaches edge locations over minutes). A new
+            // version changes this configuration, so Lambda starts the API afresh and every instance knows both.
+            ["Secrets__Edge__OriginSecret"] = settings.OriginSecretAt(settings.OriginSecretVersion),
             ["Secrets__Subscribers__LinkKey"] = settings.LinkKeyParameterName,
             ["Secrets__Subscribers__IdKey"] = settings.IdKeyParameterName,
         });
-        AllowTable(Api, withListIndex: true, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchGetItem");
+        AllowTable(Api, withListIndex: true, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem");
+        // Everything the author and the readers write: posts (and their schedules), subscribers (their mailboxes' turns,
+        // and moving them to keyed ids), photos, imports, newsletter jobs — never the publisher's lock.
+        AllowWrites(Api, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Keys.Posts, Keys.Subscribers, Keys.SubscriberAliases,
+            Keys.Mailboxes, Keys.Photos, Keys.Imports, Keys.Newsletters);
         // Presigned upload URLs are signed with the API's credentials: it may put originals, nothing else.
         AllowObjects(Api, ["s3:PutObject", "s3:PutObjectTagging"], buckets.Uploads, Core.Photos.Photo.OriginalsPrefix,
             "Photo originals are named by an id made at upload time (uploads/{photoId}/original); the API signs uploads to that prefix of this stack's bucket and nothing else.");
         AllowParameter(Api, settings.AdminTokenParameterName);
         AllowParameter(Api, settings.OriginSecretParameterName);
+        if (settings.OriginSecretVersion > 1)
+        {
+            Api.AddEnvironment("Secrets__Edge__PreviousOriginSecret", settings.OriginSecretAt(settings.OriginSecretVersion - 1));
+        }
         AllowParameter(Api, settings.LinkKeyParameterName);
         AllowParameter(Api, settings.IdKeyParameterName);
-        HttpApi = CreateHttpApi(new HttpLambdaIntegration("Api", Api));
+        api.Route(new HttpLambdaIntegration("Api", Api));
+        // CloudFront's fallback for site pages its bucket origin could not answer: the page, or the site's 404 page.
+        Api.AddEnvironment("Site__Bucket", buckets.Site.BucketName);
+        AllowObjects(Api, ["s3:GetObject"], buckets.Site, "",
+            "CloudFront falls back to the API for site paths the bucket could not answer; it reads the page (or the 404 page) of this stack's site bucket, refusing the publisher's own files by name.");
 
         // --- the stream's on-failure destination, shared by both stream subscriptions ---
         StreamFailures = EndOfLineQueue("StreamFailures");
@@ -144,7 +158,7 @@ public sealed class Functions : Construct
             // Stop starting sends with a whole send (30 s) and a margin left of the 60 s timeout.
             ["Mail__BatchBudget"] = "00:00:25",
         }, reservedConcurrency: settings.ReserveMailConcurrency ? WelcomeMailConcurrency : null);
-        AllowTable(WelcomeMail, withListIndex: false, "dynamodb:UpdateItem");
+        AllowWrites(WelcomeMail, ["dynamodb:UpdateItem"], Keys.Subscribers);
         AllowParameter(WelcomeMail, settings.SmtpParameterName);
         AllowParameter(WelcomeMail, settings.IdKeyParameterName);
         Subscribe(WelcomeMail, table, StreamSubscriptions.WelcomeMail);
@@ -156,7 +170,10 @@ public sealed class Functions : Construct
             ["Newsletter__QueueUrl"] = NewsletterQueue.QueueUrl,
         }, timeout: Duration.Minutes(3), reservedConcurrency: settings.ReserveMailConcurrency ? 1 : null);
         // It also goes on planning a newsletter whose planner stopped: the planner's rights too.
-        AllowTable(WelcomeSweep, withListIndex: true, "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Scan");
+        AllowTable(WelcomeSweep, withListIndex: true, "dynamodb:Query", "dynamodb:GetItem", "dynamodb:Scan");
+        // Subscribers (claims, moving them to keyed ids with their aliases, the move's progress) and newsletter jobs.
+        AllowWrites(WelcomeSweep, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Keys.Subscribers, Keys.SubscriberAliases, Keys.Migrations);
+        AllowWrites(WelcomeSweep, ["dynamodb:UpdateItem"], Keys.Newsletters);
         NewsletterQueue.GrantSendMessages(WelcomeSweep);
         AllowParameter(WelcomeSweep, settings.SmtpParameterName);
         AllowParameter(WelcomeSweep, settings.IdKeyParameterName);
@@ -208,7 +225,8 @@ public sealed class Functions : Construct
             ["Photos__UploadsBucket"] = buckets.Uploads.BucketName,
             ["Photos__MediaBucket"] = buckets.Media.BucketName,
         }, memoryMb: 1024, timeout: Duration.Seconds(thumbnails.FunctionTimeout.TotalSeconds));
-        AllowTable(Thumbnails, withListIndex: false, "dynamodb:GetItem", "dynamodb:UpdateItem");
+        AllowTable(Thumbnails, withListIndex: false, "dynamodb:GetItem");
+        AllowWrites(Thumbnails, ["dynamodb:UpdateItem"], Keys.Photos);
         AllowObjects(Thumbnails, ["s3:GetObject", "s3:PutObjectTagging"], buckets.Uploads, thumbnails.KeyPrefix!,
             "The worker reads whichever original an upload event names, all under uploads/ of this stack's bucket, each named by a photo id made at upload time.");
         AllowObjects(Thumbnails, ["s3:PutObject"], buckets.Media, "media/",
@@ -233,7 +251,8 @@ public sealed class Functions : Construct
         }, memoryMb: 1024, timeout: Duration.Seconds(imports.FunctionTimeout.TotalSeconds));
         ((CfnFunction)Import.Node.DefaultChild!).EphemeralStorage = new CfnFunction.EphemeralStorageProperty { Size = 1024 };
         // It writes posts (with their schedule items), photos and its own record, all through the table's key.
-        AllowTable(Import, withListIndex: false, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem");
+        AllowTable(Import, withListIndex: false, "dynamodb:GetItem");
+        AllowWrites(Import, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Keys.Posts, Keys.Photos, Keys.Imports);
         AllowObjects(Import, ["s3:GetObject", "s3:DeleteObject"], buckets.Uploads, imports.KeyPrefix!,
             "The worker reads (and then deletes) whichever archive an upload event names, all under imports/ of this stack's bucket, each named by an import id made at upload time.");
         AllowObjects(Import, ["s3:PutObject", "s3:PutObjectTagging"], buckets.Uploads, Core.Photos.Photo.OriginalsPrefix,
@@ -258,7 +277,8 @@ public sealed class Functions : Construct
         }, timeout: Duration.Minutes(5));
         AllowParameter(NewsletterPlan, settings.IdKeyParameterName);
         // It reads the job, scans for confirmed subscribers (the table holds nothing a planner may not read), records its progress.
-        AllowTable(NewsletterPlan, withListIndex: false, "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem");
+        AllowTable(NewsletterPlan, withListIndex: false, "dynamodb:GetItem", "dynamodb:Scan");
+        AllowWrites(NewsletterPlan, ["dynamodb:UpdateItem"], Keys.Newsletters);
         NewsletterQueue.GrantSendMessages(NewsletterPlan);
         Subscribe(NewsletterPlan, table, StreamSubscriptions.NewsletterPlan);
 
@@ -270,7 +290,10 @@ public sealed class Functions : Construct
         }, timeout: Duration.Seconds(newsletter.FunctionTimeout.TotalSeconds),
             reservedConcurrency: settings.ReserveMailConcurrency ? NewsletterConcurrency : null);
         // Reads the post, its photos and each subscriber; claims and closes recipients (a transaction of updates).
-        AllowTable(NewsletterSend, withListIndex: false, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem");
+        AllowTable(NewsletterSend, withListIndex: false, "dynamodb:GetItem", "dynamodb:BatchGetItem");
+        // Recipients' markers and the job; a bounce stops mail to the subscriber (moving it to its keyed id first).
+        AllowWrites(NewsletterSend, ["dynamodb:UpdateItem"], Keys.Newsletters);
+        AllowWrites(NewsletterSend, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Keys.Subscribers, Keys.SubscriberAliases);
         AllowParameter(NewsletterSend, settings.SmtpParameterName);
         AllowParameter(NewsletterSend, settings.IdKeyParameterName);
         AllowParameter(NewsletterSend, settings.LinkKeyParameterName);
@@ -293,7 +316,8 @@ public sealed class Functions : Construct
             ["Secrets__Subscribers__IdKey"] = settings.IdKeyParameterName,
         }, timeout: Duration.Seconds(30), deadLetterQueue: MailFeedbackDeadLetterQueue);
         AllowParameter(MailFeedback, settings.IdKeyParameterName);
-        AllowTable(MailFeedback, withListIndex: false, "dynamodb:UpdateItem");
+        AllowTable(MailFeedback, withListIndex: false, "dynamodb:GetItem");
+        AllowWrites(MailFeedback, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Keys.Subscribers, Keys.SubscriberAliases);
         MailFeedbackTopic.AddSubscription(new LambdaSubscription(MailFeedback, new LambdaSubscriptionProps { DeadLetterQueue = MailFeedbackDeadLetterQueue }));
         _nag.Accept(MailFeedbackTopic, "AwsSolutions-SNS2",
             "SES publishes bounce and complaint events to this topic, and SES cannot publish to a topic encrypted with the AWS-managed SNS key; the events carry only the addresses SES already holds, and the topic accepts TLS only.");
@@ -305,7 +329,8 @@ public sealed class Functions : Construct
             timeout: Duration.Seconds(60));
         // Reads the post and the due schedule items; publishes as the API does (the post, its schedule item, and on
         // a first publication the newsletter job, in one transaction).
-        AllowTable(PublishDue, withListIndex: true, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem");
+        AllowTable(PublishDue, withListIndex: true, "dynamodb:GetItem", "dynamodb:Query");
+        AllowWrites(PublishDue, ["dynamodb:PutItem", "dynamodb:DeleteItem"], Keys.Posts, Keys.Newsletters);
         var schedulerRole = Schedule(PublishDue, Schedules.PublishDue);
         var schedulePrefix = SchedulePrefix(stack.StackName);
         Api.AddEnvironment("Scheduling__TargetArn", PublishDue.FunctionArn);
@@ -342,51 +367,6 @@ public sealed class Functions : Construct
         _nag.Accept(Thumbnails, "Serverless-LambdaDLQ", "Its messages come from an SQS queue with a dead-letter queue after 5 receives; a function dead-letter queue only covers asynchronous invocations.");
         _nag.Accept(NewsletterSend, "Serverless-LambdaDLQ", "Its messages come from an SQS queue with a dead-letter queue after 5 receives; a function dead-letter queue only covers asynchronous invocations.");
         _nag.Accept(NewsletterPlan, "Serverless-LambdaDLQ", "Its stream event source mapping has an on-failure destination (the StreamFailures queue), and the sweep resumes any newsletter whose planning stopped; a function dead-letter queue only covers asynchronous invocations.");
-    }
-
-    /// <summary>
-    /// The HTTP API CloudFront forwards /api/* to: access logs as JSON to a log group kept a month, a default
-    /// throttle for the stage and a tighter one for the subscribe route (the one that sends email). The API itself
-    /// limits each reader; these cap what all readers together can make it do.
-    /// </summary>
-    private HttpApi CreateHttpApi(HttpLambdaIntegration integration)
-    {
-        var api = new HttpApi(this, "HttpApi", new HttpApiProps
-        {
-            Description = "MyBlog public and admin API (CloudFront serves it under /api/)",
-            DefaultIntegration = integration,
-        });
-        api.AddRoutes(new AddRoutesOptions { Path = SubscribeRoute.Path, Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST], Integration = integration });
-        var logs = new LogGroup(this, "HttpApiAccessLogs", new LogGroupProps { Retention = RetentionDays.ONE_MONTH, RemovalPolicy = RemovalPolicy.DESTROY });
-        var stage = (CfnStage)api.DefaultStage!.Node.DefaultChild!;
-        stage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
-        {
-            DestinationArn = logs.LogGroupArn,
-            Format = """{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","time":"$context.requestTime","method":"$context.httpMethod","path":"$context.path","status":"$context.status","latency":"$context.responseLatency","integrationError":"$context.integrationErrorMessage"}""",
-        };
-        stage.DefaultRouteSettings = new CfnStage.RouteSettingsProperty { ThrottlingRateLimit = DefaultRate, ThrottlingBurstLimit = DefaultBurst };
-        stage.RouteSettings = new Dictionary<string, object>
-        {
-            [SubscribeRoute.Key] = new Dictionary<string, object> { ["ThrottlingRateLimit"] = SubscribeRoute.Rate, ["ThrottlingBurstLimit"] = SubscribeRoute.Burst },
-        };
-        foreach (var route in api.Node.FindAll().OfType<CfnRoute>())
-        {
-            _nag.Accept(route, "AwsSolutions-APIG4",
-                "Posts and subscribing are public by design; admin routes are authorized by the API itself (a bearer token compared in constant time), and every request is refused unless it carries CloudFront's origin secret.");
-        }
-        return api;
-    }
-
-    /// <summary>The stage's throttle (requests a second, burst) for all routes, and the subscribe route's own.</summary>
-    public const double DefaultRate = 50;
-    public const double DefaultBurst = 100;
-
-    public static class SubscribeRoute
-    {
-        public const string Path = "/api/subscribers";
-        public const string Key = "POST /api/subscribers";
-        public const double Rate = 5;
-        public const double Burst = 20;
     }
 
     /// <summary>The publisher's rights: read the posts and photos, hold its lock, note the photos it waits for, write the site bucket, invalidate the distribution.</summary>
@@ -532,6 +512,34 @@ public sealed class Functions : Construct
 
     private static void Allow(LambdaFunction function, string[] actions, params string[] resources) =>
         function.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = actions, Resources = resources }));
+
+    /// <summary>The table's key prefixes, by what they hold: a role may write only the items of the prefixes it owns.</summary>
+    private static class Keys
+    {
+        public const string Posts = PostStore.PartitionPrefix;
+        public const string Subscribers = Core.Subscribers.SubscriberKeys.PartitionPrefix;
+        public const string SubscriberAliases = Core.Subscribers.SubscriberKeys.AliasPrefix;
+        public const string Mailboxes = Core.Subscribers.SubscriberKeys.MailboxPrefix;
+        public const string Migrations = "MIGRATION#";
+        public const string Photos = PhotoStore.PartitionPrefix;
+        public const string Imports = Core.Imports.ImportStore.PartitionPrefix;
+        public const string Newsletters = Core.Newsletter.NewsletterStore.PartitionPrefix;
+    }
+
+    /// <summary>
+    /// Writes to the items whose partition key starts with one of <paramref name="prefixes"/> (IAM's dynamodb:LeadingKeys,
+    /// which a transaction's every item must pass as well), and to no other item.
+    /// </summary>
+    private void AllowWrites(LambdaFunction function, string[] actions, params string[] prefixes) =>
+        function.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = actions,
+            Resources = [_table.TableArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ForAllValues:StringLike"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = prefixes.Select(p => p + "*").ToArray() },
+            },
+        }));
 
     /// <summary>The table (and, for functions that list, its one list index by name; never every index).</summary>
     private void AllowTable(LambdaFunction function, bool withListIndex, params string[] actions) =>

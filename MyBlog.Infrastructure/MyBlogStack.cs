@@ -24,10 +24,10 @@ public sealed class MyBlogStack : Stack
         var buckets = new Buckets(this, "Buckets", settings);
         var table = CreateTable(settings);
 
-        var edge = new Edge(this, "Edge", settings, buckets, nag);
+        var api = new PublicApi(this, "PublicApi", nag);
+        var edge = new Edge(this, "Edge", settings, buckets, api, nag);
         buckets.AllowUploadsFrom(edge.SiteUrl, settings.ExtraUploadOrigins);
-        var functions = new Functions(this, "Functions", settings, table, buckets, edge, nag);
-        edge.AddApi(functions.HttpApi);
+        var functions = new Functions(this, "Functions", settings, table, buckets, edge, api, nag);
 
         // Every message the sender sends goes through this configuration set (the identity's default), whose event
         // destination publishes bounces and complaints to the feedback topic; SES's account-level suppression list
@@ -66,7 +66,7 @@ public sealed class MyBlogStack : Stack
         Output("SiteUrl", edge.SiteUrl, "The site (CloudFront)");
         Output("DistributionId", edge.Distribution.DistributionId, "For invalidations (Publishing__DistributionId)");
         Output("DistributionDomainName", edge.Distribution.DistributionDomainName, "CloudFront's own domain");
-        Output("ApiUrl", functions.HttpApi.ApiEndpoint, "The HTTP API, also served under /api/ by CloudFront");
+        Output("ApiUrl", api.HttpApi.ApiEndpoint, "The HTTP API, also served under /api/ by CloudFront");
         Output("Region", Region, "The home region");
         Output("TableName", table.TableName, "MyBlog__TableName");
         Output("SiteBucket", buckets.Site.BucketName, "Publishing__SiteBucket, Edge__SiteBucket");

@@ -13,6 +13,7 @@ namespace MyBlog.Infrastructure;
 /// <item><term>senderAddress</term><description>the SES identity welcome emails come from (required)</description></item>
 /// <item><term>smtpParameterName</term><description>SSM SecureString with the SES SMTP credentials as JSON (default /myblog/ses-smtp)</description></item>
 /// <item><term>originSecretParameterName</term><description>SSM String parameter with the secret CloudFront sends the API (default /myblog/origin-secret)</description></item>
+/// <item><term>originSecretVersion</term><description>the version of that parameter CloudFront sends (default 1); raise it with each rotation — the API accepts it and the one before</description></item>
 /// <item><term>linkKeyParameterName</term><description>SSM SecureString parameter with the key newsletter unsubscribe links are signed with (default /myblog/link-key)</description></item>
 /// <item><term>idKeyParameterName</term><description>SSM SecureString parameter with the key subscribers' ids are derived from; never changed once subscribers exist (default /myblog/subscriber-id-key)</description></item>
 /// <item><term>adminTokenParameterName</term><description>SSM SecureString with the admin token (default /myblog/admin-token)</description></item>
@@ -34,6 +35,7 @@ public sealed partial record StackSettings(
     string SmtpParameterName,
     string AdminTokenParameterName,
     string OriginSecretParameterName,
+    int OriginSecretVersion,
     string LinkKeyParameterName,
     string IdKeyParameterName,
     int LambdaAdapterVersion,
@@ -60,6 +62,7 @@ public sealed partial record StackSettings(
             SmtpParameterName: Get("smtpParameterName") ?? "/myblog/ses-smtp",
             AdminTokenParameterName: Get("adminTokenParameterName") ?? "/myblog/admin-token",
             OriginSecretParameterName: Get("originSecretParameterName") ?? "/myblog/origin-secret",
+            OriginSecretVersion: int.TryParse(Get("originSecretVersion"), out var secretVersion) ? secretVersion : 1,
             LinkKeyParameterName: Get("linkKeyParameterName") ?? "/myblog/link-key",
             IdKeyParameterName: Get("idKeyParameterName") ?? "/myblog/subscriber-id-key",
             LambdaAdapterVersion: int.TryParse(Get("lambdaAdapterVersion"), out var version) ? version : 30,
@@ -122,6 +125,10 @@ public sealed partial record StackSettings(
         {
             errors.Add("webAcl needs homeRegion us-east-1: CloudFront's web ACLs can only be created there.");
         }
+        if (OriginSecretVersion < 1)
+        {
+            errors.Add("originSecretVersion is the version (1, 2, …) of the origin secret's parameter that CloudFront sends.");
+        }
         if (LambdaAdapterVersion < 1)
         {
             errors.Add("lambdaAdapterVersion is the Lambda Web Adapter layer's version number (a positive integer).");
@@ -135,6 +142,12 @@ public sealed partial record StackSettings(
     /// <summary>The Lambda Web Adapter layer AWS publishes in every region (account 753240598075).</summary>
     public string LambdaAdapterLayerArn(string region) =>
         $"arn:aws:lambda:{region}:753240598075:layer:{(Architecture == "arm64" ? "LambdaAdapterLayerArm64" : "LambdaAdapterLayerX86")}:{LambdaAdapterVersion}";
+
+    /// <summary>
+    /// The origin secret's parameter at one version: CloudFormation resolves a reference to a parameter only when the
+    /// reference changes, so naming the version is what makes a rotation reach CloudFront (and the API) on deploy.
+    /// </summary>
+    public string OriginSecretAt(int version) => $"{OriginSecretParameterName}:{version}";
 
     /// <summary>The .NET runtime identifier the packages are built for.</summary>
     public string RuntimeIdentifier => Architecture == "arm64" ? "linux-arm64" : "linux-x64";

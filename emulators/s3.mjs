@@ -4,7 +4,10 @@
 //  - x-amz-copy-source arrives URL-encoded; s3rver expects it decoded.
 //  - Buckets are created at start-up (idempotently) with CORS for browser uploads from the site's origin.
 //  - s3rver's "event" emitter (AWS-shaped S3 notification records) is forwarded over HTTP to MyBlog.LocalAws.
+//  - Presigned URLs (query-string SigV4) are checked as S3 checks them, before the body is read: the signature over the
+//    signed headers — so a Content-Length the API signed is the only size the URL accepts — and the expiry.
 // Usage: node s3.mjs  (PORT, S3_DIRECTORY, S3_RESET, S3_BUCKETS=a,b,c, S3_CORS_ORIGINS, S3_EVENTS_URL, S3_EVENTS_BUCKETS from the environment)
+import { createHash, createHmac } from "node:crypto";
 import { rmSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
@@ -65,6 +68,46 @@ function isAwsChunked(headers) {
   return sha.startsWith("STREAMING-") || encoding.split(",").map((e) => e.trim()).includes("aws-chunked");
 }
 
+/** RFC 3986 percent-encoding as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
+const rfc3986 = (text) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const decode = (text) => { try { return decodeURIComponent(text.replace(/\+/g, "%20")); } catch { return text; } };
+
+const s3Error = (res, status, code, message) =>
+  res.writeHead(status, { "content-type": "application/xml", connection: "close" })
+    .end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`);
+
+/**
+ * A presigned request's SigV4 check, as S3 makes it (query-string authentication, UNSIGNED-PAYLOAD): the canonical
+ * request from the method, the path as sent, the sorted query without the signature, and the signed headers with the
+ * values this request carries; the key from the emulator's one secret. A body longer or shorter than the signed
+ * Content-Length, another content type, a changed path: SignatureDoesNotMatch, as on AWS. Null when it holds.
+ */
+export function checkPresigned(method, rawUrl, headers, secret, now = new Date()) {
+  const [rawPath, rawQuery = ""] = rawUrl.split("?", 2);
+  const pairs = rawQuery.split("&").filter(Boolean).map((p) => { const i = p.indexOf("="); return i < 0 ? [decode(p), ""] : [decode(p.slice(0, i)), decode(p.slice(i + 1))]; });
+  const query = Object.fromEntries(pairs);
+  const credential = (query["X-Amz-Credential"] ?? "").split("/");
+  const signedHeaders = (query["X-Amz-SignedHeaders"] ?? "").split(";").filter(Boolean);
+  const date = query["X-Amz-Date"] ?? "";
+  if (query["X-Amz-Algorithm"] !== "AWS4-HMAC-SHA256" || credential.length !== 5 || !/^\d{8}T\d{6}Z$/.test(date) || !signedHeaders.includes("host")) {
+    return ["AuthorizationQueryParametersError", "The presigned URL's X-Amz-* parameters are incomplete."];
+  }
+  const signedAt = Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +date.slice(9, 11), +date.slice(11, 13), +date.slice(13, 15));
+  if (now.getTime() > signedAt + Number(query["X-Amz-Expires"] ?? 0) * 1000) return ["AccessDenied", "Request has expired"];
+  const canonicalQuery = pairs.filter(([k]) => k !== "X-Amz-Signature").map(([k, v]) => [rfc3986(k), rfc3986(v)])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join("&");
+  const canonicalHeaders = signedHeaders.map((h) => `${h}:${String(headers[h] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+  const canonicalRequest = [method, rawPath, canonicalQuery, canonicalHeaders, signedHeaders.join(";"), "UNSIGNED-PAYLOAD"].join("\n");
+  const scope = credential.slice(1).join("/");
+  const stringToSign = ["AWS4-HMAC-SHA256", date, scope, createHash("sha256").update(canonicalRequest).digest("hex")].join("\n");
+  let key = `AWS4${secret}`;
+  for (const part of [credential[1], credential[2], credential[3], "aws4_request"]) key = createHmac("sha256", key).update(part).digest();
+  const signature = createHmac("sha256", key).update(stringToSign).digest("hex");
+  return signature === query["X-Amz-Signature"]
+    ? null
+    : ["SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method."];
+}
+
 async function readBody(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
@@ -107,6 +150,15 @@ const front = http.createServer(async (req, res) => {
       return;
     }
     const headers = { ...req.headers };
+    // A browser's CORS preflight carries the URL but not the request: S3 answers it from the bucket's CORS rules.
+    if (req.method !== "OPTIONS" && req.url.includes("X-Amz-Signature=")) {
+      const refused = checkPresigned(req.method, req.url, headers, "S3RVER");
+      if (refused) {
+        // Refused before the body is read, as S3 does: a 5 GB PUT to a URL signed for 1 MB costs nothing.
+        s3Error(res, 403, ...refused);
+        return;
+      }
+    }
     let body = await readBody(req);
     if (isAwsChunked(headers)) {
       const decoded = decodeAwsChunked(body);

@@ -56,7 +56,7 @@ public static class AdminImportsApi
         }
         var job = await imports.CreateAsync(upload, ct);
         var expires = time.GetUtcNow().Add(options.Value.UploadUrlLifetime);
-        var (url, headers) = await signer.SignPutAsync(ImportJob.ArchiveKey(job.Id), upload.ContentType!, System.Diagnostics.Activity.Current?.Id, expires);
+        var (url, headers) = await signer.SignPutAsync(ImportJob.ArchiveKey(job.Id), upload.ContentType!, upload.Size!.Value, System.Diagnostics.Activity.Current?.Id, expires);
         return TypedResults.Created($"/api/admin/imports/{job.Id}", new ImportTicket(job.Id, url, "PUT", headers, expires));
     }
 

@@ -135,6 +135,7 @@ public static class AdminPostsApi
         {
             WriteOutcome.Ok => TypedResults.NoContent(),
             WriteOutcome.NotFound => NotFound(slug),
+            WriteOutcome.Refused => Refused(slug, result.Reason),
             _ => Conflict(result.Post),
         };
     }
@@ -314,6 +315,8 @@ public static class AdminPostsApi
                 return TypedResults.Ok(PostDto.From(result.Post!));
             case WriteOutcome.NotFound:
                 return NotFound(slug);
+            case WriteOutcome.Refused:
+                return Refused(slug, result.Reason);
             default:
                 return Conflict(result.Post);
         }
@@ -349,6 +352,10 @@ public static class AdminPostsApi
 
     private static ProblemHttpResult NotFound(string slug) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Post not found", detail: $"There is no post '{slug}'.");
+
+    /// <summary>The version was right and something else stood in the way: the answer says what, never "it changed".</summary>
+    private static ProblemHttpResult Refused(string slug, string? reason) => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict, title: "The change was refused", detail: $"'{slug}' could not be changed: {reason}.");
 
     private static ProblemHttpResult Conflict(Post? current) => TypedResults.Problem(
         statusCode: StatusCodes.Status412PreconditionFailed,

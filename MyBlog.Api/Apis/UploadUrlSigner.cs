@@ -25,13 +25,18 @@ public sealed class UploadUrlSigner
     public async Task<PhotoUploadTicket> SignAsync(Photo photo, string? traceParent, DateTimeOffset expires)
     {
         // Tagged unprocessed: the uploads bucket's lifecycle rule deletes originals that keep this tag (never processed).
-        var (url, headers) = await SignPutAsync(Photo.OriginalKey(photo.Id), photo.ContentType, traceParent, expires, Photo.UnprocessedTagging);
+        var (url, headers) = await SignPutAsync(Photo.OriginalKey(photo.Id), photo.ContentType, photo.DeclaredSize, traceParent, expires, Photo.UnprocessedTagging);
         return new PhotoUploadTicket(photo.Id, url, "PUT", headers, expires);
     }
 
-    /// <summary>A presigned PUT of <paramref name="key"/> in the uploads bucket, and the headers the browser must send with it.</summary>
+    /// <summary>
+    /// A presigned PUT of <paramref name="key"/> in the uploads bucket, and the headers the browser must send with it.
+    /// Content-Length is a signed header: S3 accepts exactly the declared size and refuses any other before storing a
+    /// byte, so a file declared as 1 MB cannot turn out to be 5 GB. (A browser sends Content-Length itself, from the
+    /// file; it is not among the headers to set.)
+    /// </summary>
     public async Task<(string Url, Dictionary<string, string> Headers)> SignPutAsync(
-        string key, string contentType, string? traceParent, DateTimeOffset expires, string? tagging = null)
+        string key, string contentType, long size, string? traceParent, DateTimeOffset expires, string? tagging = null)
     {
         var presign = new GetPreSignedUrlRequest
         {
@@ -43,6 +48,7 @@ public sealed class UploadUrlSigner
             // The emulator speaks plain HTTP; on AWS it is HTTPS.
             Protocol = _s3.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
         };
+        presign.Headers.ContentLength = size;
         var headers = new Dictionary<string, string> { ["Content-Type"] = contentType };
         if (tagging is not null)
         {

@@ -28,11 +28,14 @@ internal static class Extensions
         builder.Services.AddOptions<PhotosOptions>().BindConfiguration(PhotosOptions.Section);
         builder.Services.AddSingleton<UploadUrlSigner>();
         builder.Services.AddSingleton<ImportStore>();
+        builder.Services.AddOptions<SiteFallbackOptions>().BindConfiguration(SiteFallbackOptions.Section);
+        builder.Services.AddSingleton<SiteFallbackClient>();
         builder.Services.AddSingleton<PostsCache>();
         builder.Services.AddSingleton<NewsletterStore>();
         builder.AddSqsClient();
         builder.Services.AddOptions<NewsletterQueueOptions>().BindConfiguration(NewsletterQueueOptions.Section);
-        builder.Services.AddOptions<SubscriberKeyOptions>().BindConfiguration(SubscriberKeyOptions.Section).ValidatedBy(new SubscriberKeyOptionsValidator());
+        builder.Services.AddOptions<SubscriberIdOptions>().BindConfiguration(SubscriberIdOptions.Section).ValidatedBy(new SubscriberIdOptionsValidator());
+        builder.Services.AddOptions<SubscriberLinkOptions>().BindConfiguration(SubscriberLinkOptions.Section).ValidatedBy(new SubscriberLinkOptionsValidator());
         builder.Services.AddSingleton<SubscriberIds>();
         builder.Services.AddSingleton<SubscriberLinks>();
         builder.Services.AddOptions<SubscribeChallengeOptions>().BindConfiguration(SubscribeChallengeOptions.Section).ValidatedBy(new SubscribeChallengeOptionsValidator());

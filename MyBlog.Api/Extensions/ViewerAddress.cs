@@ -12,10 +12,18 @@ public sealed class EdgeOriginOptions
 
     /// <summary>
     /// The value the edge sends in <see cref="ViewerAddress.SecretHeader"/> on every request it forwards: on AWS a
-    /// CloudFront custom origin header read from Parameter Store, locally one the AppHost makes per run. Unset (the API
-    /// run on its own), the API serves anyone and takes the connection's address as the reader's.
+    /// CloudFront custom origin header read from Parameter Store (one version of the parameter, named by the stack),
+    /// locally one the AppHost makes per run. Only in local development may it be unset: the API then serves anyone
+    /// and takes the connection's address as the reader's. Anywhere else it does not start without one — every reader
+    /// would share one rate-limit partition, and the API's own endpoint would answer the internet.
     /// </summary>
     public string? OriginSecret { get; set; }
+
+    /// <summary>
+    /// The secret before the last rotation, accepted too: CloudFront's edge locations change over to a new origin header
+    /// within minutes, not at once, and requests carrying the old one must not fail meanwhile.
+    /// </summary>
+    public string? PreviousOriginSecret { get; set; }
 }
 
 /// <summary>
@@ -32,12 +40,20 @@ public static class ViewerAddress
 
     public static IApplicationBuilder UseViewerAddress(this IApplicationBuilder app)
     {
-        var secret = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<EdgeOriginOptions>>().Value.OriginSecret;
-        if (string.IsNullOrEmpty(secret))
+        var options = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<EdgeOriginOptions>>().Value;
+        if (string.IsNullOrEmpty(options.OriginSecret))
         {
+            if (!app.ApplicationServices.GetRequiredService<IHostEnvironment>().IsDevelopment())
+            {
+                throw new InvalidOperationException(
+                    "Edge:OriginSecret is not set: outside local development the API serves only requests that come through the site's edge " +
+                    "(CloudFront), proven by that secret. Set it (on AWS the stack names its Parameter Store parameter in Secrets__Edge__OriginSecret).");
+            }
             return app;
         }
-        var expected = Encoding.UTF8.GetBytes(secret);
+        // Both compared in full every time, so the answer's timing says nothing about which (or how much) matched.
+        var accepted = new[] { options.OriginSecret, options.PreviousOriginSecret }
+            .Where(s => !string.IsNullOrEmpty(s)).Select(s => SHA256.HashData(Encoding.UTF8.GetBytes(s!))).ToList();
         return app.Use(async (context, next) =>
         {
             if (context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/alive"))
@@ -45,8 +61,13 @@ public static class ViewerAddress
                 await next(context);
                 return;
             }
-            var sent = Encoding.UTF8.GetBytes(context.Request.Headers[SecretHeader].ToString());
-            if (!CryptographicOperations.FixedTimeEquals(sent, expected))
+            var sent = SHA256.HashData(Encoding.UTF8.GetBytes(context.Request.Headers[SecretHeader].ToString()));
+            var matched = false;
+            foreach (var secret in accepted)
+            {
+                matched |= CryptographicOperations.FixedTimeEquals(sent, secret);
+            }
+            if (!matched)
             {
                 await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not through the site",
                     detail: "This API answers requests that come through the site's own address only.").ExecuteAsync(context);

@@ -12,8 +12,14 @@ public enum MailFailure
     /// <summary>This message failed for a reason that may pass (another 4xx, a connection lost mid-message).</summary>
     Transient,
 
-    /// <summary>The server refused this recipient or this message for good (5xx): retrying cannot help.</summary>
+    /// <summary>The server refused this recipient for good (5xx to the recipient): the address is at fault, retrying cannot help.</summary>
     Permanent,
+
+    /// <summary>
+    /// The server refused the message itself (5xx to its data: too large, its content): the same message would be
+    /// refused for every recipient, and no recipient is at fault — nobody's address is blocked for it.
+    /// </summary>
+    MessageRefused,
 }
 
 /// <summary>A message that was not (known to be) accepted by the mail server, with what kind of failure it was.</summary>

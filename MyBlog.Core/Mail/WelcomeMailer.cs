@@ -30,8 +30,11 @@ public enum WelcomeOutcome
 /// <param name="Failure">For <see cref="WelcomeOutcome.RetryLater"/>: how the send failed.</param>
 public sealed record WelcomeResult(WelcomeOutcome Outcome, MailFailure? Failure = null)
 {
-    /// <summary>The mail server is away or asking us to slow down: sending more now would only fail the same way.</summary>
-    public bool ServerUnavailable => Failure == MailFailure.Unavailable;
+    /// <summary>
+    /// The mail server is away or asking us to slow down, or refused the welcome itself (every welcome is the same
+    /// message): sending more now would only fail the same way.
+    /// </summary>
+    public bool ServerUnavailable => Failure is MailFailure.Unavailable or MailFailure.MessageRefused;
 }
 
 /// <summary>
@@ -48,6 +51,9 @@ public sealed class WelcomeMailer(
     ILogger<WelcomeMailer> logger)
 {
     private static readonly ActivitySource Source = new("MyBlog.Mail");
+
+    /// <summary>How long a welcome waits after the server refused the message itself.</summary>
+    public static readonly TimeSpan MessageRefusedBackoff = TimeSpan.FromHours(1);
 
     public async Task<WelcomeResult> SendAsync(string subscriberId, WelcomePath path, CancellationToken ct)
     {
@@ -74,6 +80,15 @@ public sealed class WelcomeMailer(
             logger.LogWarning("Welcome email for {SubscriberId} refused for good: {Reason}", subscriberId, ex.Message);
             span?.SetStatus(ActivityStatusCode.Error, ex.Message);
             return new WelcomeResult(WelcomeOutcome.Refused);
+        }
+        catch (MailSendException ex) when (ex.Failure == MailFailure.MessageRefused)
+        {
+            // The server refused the welcome itself, not this reader: it stays owed, and is tried again after an hour,
+            // not every minute, while someone looks at why (the log says it as an error).
+            await subscribers.RetryWelcomeLaterAsync(claim, ex.Message, CancellationToken.None, atLeast: MessageRefusedBackoff);
+            logger.LogError("The mail server refused the welcome email itself; welcomes stay owed and are tried again in an hour: {Reason}", ex.Message);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return new WelcomeResult(WelcomeOutcome.RetryLater, ex.Failure);
         }
         catch (MailSendException ex)
         {

@@ -11,12 +11,17 @@ namespace MyBlog.Core.Newsletter;
 /// One message on the newsletter queue: a post and up to <see cref="NewsletterStore.BatchSize"/> recipients (by
 /// subscriber id), or a test copy for the author.
 /// </summary>
+/// <param name="Job">The send job (<see cref="Posts.Post.NewsletterJob"/>); absent in batches queued before jobs had ids of their own: the slug.</param>
 public sealed record NewsletterBatch(
     [property: JsonPropertyName("slug")] string Slug,
     [property: JsonPropertyName("recipients")] IReadOnlyList<string>? Recipients,
     [property: JsonPropertyName("test")] bool Test = false,
-    [property: JsonPropertyName("traceparent")] string? TraceParent = null)
+    [property: JsonPropertyName("traceparent")] string? TraceParent = null,
+    [property: JsonPropertyName("job")] string? Job = null)
 {
+    [JsonIgnore]
+    public string JobId => Job ?? Slug;
+
     public string ToJson() => JsonSerializer.Serialize(this, NewsletterJson.Default.NewsletterBatch);
 
     /// <summary>The batch in a message body, or null when the body is not one.</summary>
@@ -36,15 +41,22 @@ public sealed record NewsletterBatch(
 [JsonSerializable(typeof(NewsletterBatch))]
 internal sealed partial class NewsletterJson : JsonSerializerContext;
 
+/// <summary>Where a job's planning stands (<see cref="NewsletterStore.GetPlanAsync"/>).</summary>
+public sealed record JobPlan(bool Planned, string? Cursor, string? TraceParent, string Slug, bool Failed);
+
 /// <summary>A send job's progress, as the editor and the admin API show it.</summary>
-/// <param name="Status"><c>planning</c> while recipients are being queued, <c>sending</c> until each has an outcome, then <c>sent</c>.</param>
-public sealed record NewsletterProgress(string Slug, string Status, int Recipients, int Sent, int Failed, int Skipped, DateTimeOffset CreatedAt)
+/// <param name="Status">
+/// <c>planning</c> while recipients are being queued, <c>sending</c> until each has an outcome, then <c>sent</c>; or
+/// <c>failed</c> when the mail server refused the message itself (<paramref name="Failure"/>), until it is retried.
+/// </param>
+public sealed record NewsletterProgress(string Slug, string Status, int Recipients, int Sent, int Failed, int Skipped, DateTimeOffset CreatedAt,
+    string? Failure = null)
 {
     public int Queued => Math.Max(0, Recipients - Sent - Failed - Skipped);
 }
 
-/// <summary>The right to send one post to one subscriber, until <see cref="LeaseUntil"/> (ms since the epoch).</summary>
-public sealed record RecipientClaim(string Slug, string SubscriberId, DateTimeOffset ClaimedAt, long LeaseUntil);
+/// <summary>The right to send one job's post to one subscriber, until <see cref="LeaseUntil"/> (ms since the epoch).</summary>
+public sealed record RecipientClaim(string JobId, string SubscriberId, DateTimeOffset ClaimedAt, long LeaseUntil);
 
 /// <summary>What a claim found: the right to send, a recipient already done with, or one another sender holds now.</summary>
 public abstract record ClaimResult
@@ -62,7 +74,9 @@ public abstract record ClaimResult
 }
 
 /// <summary>
-/// Newsletter send jobs and their per-recipient delivery markers, in the single table under <c>NEWSLETTER#{slug}</c>.
+/// Newsletter send jobs and their per-recipient delivery markers, in the single table under <c>NEWSLETTER#{job}</c>: a
+/// job is named by its post's id (<see cref="Posts.Post.NewsletterJob"/>), not its slug, so a post deleted after it was
+/// emailed keeps its job (its record) and a new post may take the slug and be emailed in turn.
 /// </summary>
 /// <remarks>
 /// The job is created in the same transaction that publishes the post for the first time (<see cref="JobPut"/>), so a
@@ -100,18 +114,27 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         public const string FailedAt = "failedAt";
         public const string Failure = "failure";
         public const string SkippedAt = "skippedAt";
+        public const string JobFailure = "jobFailure";
+        public const string JobFailedAt = "jobFailedAt";
+
+        /// <summary>Set when the author retries a failed job: the change that starts its planner again (a stream filter).</summary>
+        public const string RetryRequestedAt = "retryRequestedAt";
     }
 
     private string Table => options.Value.TableName;
 
-    public static string PartitionKey(string slug) => PartitionPrefix + slug;
+    public static string PartitionKey(string jobId) => PartitionPrefix + jobId;
+
+    /// <summary>The job named by a stream record's partition key (<c>NEWSLETTER#{job}</c>), or null.</summary>
+    public static string? JobIdFromPartitionKey(string? pk) =>
+        pk is not null && pk.StartsWith(PartitionPrefix, StringComparison.Ordinal) && pk.Length > PartitionPrefix.Length ? pk[PartitionPrefix.Length..] : null;
 
     /// <summary>The job's first write, for the transaction that first publishes the post: only if it does not exist.</summary>
-    public static TransactWriteItem JobPut(string table, string slug, DateTimeOffset now, string? traceParent)
+    public static TransactWriteItem JobPut(string table, string jobId, string slug, DateTimeOffset now, string? traceParent)
     {
         var item = new Dictionary<string, AttributeValue>
         {
-            [MyBlogTable.PartitionKey] = S(PartitionKey(slug)),
+            [MyBlogTable.PartitionKey] = S(PartitionKey(jobId)),
             [MyBlogTable.SortKey] = S(JobSortKey),
             [Attr.Slug] = S(slug),
             [Attr.CreatedAt] = S(now.ToString("O", CultureInfo.InvariantCulture)),
@@ -132,27 +155,81 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         };
     }
 
-    public async Task<NewsletterProgress?> GetProgressAsync(string slug, CancellationToken ct)
+    public async Task<NewsletterProgress?> GetProgressAsync(string jobId, CancellationToken ct)
     {
-        var item = await GetJobAsync(slug, ct);
+        var item = await GetJobAsync(jobId, ct);
         if (item is null)
         {
             return null;
         }
         int Count(string name) => item.TryGetValue(name, out var v) ? int.Parse(v.N, CultureInfo.InvariantCulture) : 0;
         var (recipients, sent, failed, skipped) = (Count(Attr.Recipients), Count(Attr.Sent), Count(Attr.Failed), Count(Attr.Skipped));
-        var status = !item.ContainsKey(Attr.PlannedAt) ? "planning" : sent + failed + skipped < recipients ? "sending" : "sent";
-        return new NewsletterProgress(slug, status, recipients, sent, failed, skipped,
-            DateTimeOffset.Parse(item[Attr.CreatedAt].S, CultureInfo.InvariantCulture));
+        var failure = item.GetValueOrDefault(Attr.JobFailure)?.S;
+        var status = failure is not null ? "failed" : !item.ContainsKey(Attr.PlannedAt) ? "planning" : sent + failed + skipped < recipients ? "sending" : "sent";
+        return new NewsletterProgress(item.GetValueOrDefault(Attr.Slug)?.S ?? jobId, status, recipients, sent, failed, skipped,
+            DateTimeOffset.Parse(item[Attr.CreatedAt].S, CultureInfo.InvariantCulture), failure);
     }
 
-    /// <summary>Where planning stands: not found (null), done, or the cursor to go on from (null: the start).</summary>
-    public async Task<(bool Planned, string? Cursor, string? TraceParent)?> GetPlanAsync(string slug, CancellationToken ct)
+    /// <summary>
+    /// Where planning stands: not found (null), done, or the cursor to go on from (null: the start); the post's slug;
+    /// and whether the job failed (nothing is planned or sent until the author retries it).
+    /// </summary>
+    public async Task<JobPlan?> GetPlanAsync(string jobId, CancellationToken ct)
     {
-        var item = await GetJobAsync(slug, ct);
+        var item = await GetJobAsync(jobId, ct);
         return item is null
             ? null
-            : (item.ContainsKey(Attr.PlannedAt), item.GetValueOrDefault(Attr.PlanCursor)?.S, item.GetValueOrDefault(Attr.TraceParent)?.S);
+            : new JobPlan(item.ContainsKey(Attr.PlannedAt), item.GetValueOrDefault(Attr.PlanCursor)?.S, item.GetValueOrDefault(Attr.TraceParent)?.S,
+                item.GetValueOrDefault(Attr.Slug)?.S ?? jobId, item.ContainsKey(Attr.JobFailure));
+    }
+
+    /// <summary>
+    /// The mail server refused the message itself (its size, its content): every recipient would be refused the same
+    /// way, and none of them is at fault. The job stops, visibly, with the reason; recipients not yet sent keep no
+    /// outcome, so a retry (after the author changes the post) reaches them. False when it had failed already.
+    /// </summary>
+    public Task<bool> FailAsync(string jobId, string reason, CancellationToken ct) =>
+        dynamo.TryUpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Table,
+            Key = Key(jobId, JobSortKey),
+            UpdateExpression = "SET #failure = :reason, #failedAt = :now",
+            ConditionExpression = "attribute_exists(pk) AND attribute_not_exists(#failure)",
+            ExpressionAttributeNames = new() { ["#failure"] = Attr.JobFailure, ["#failedAt"] = Attr.JobFailedAt },
+            ExpressionAttributeValues = new()
+            {
+                [":reason"] = S(reason.Length <= 500 ? reason : reason[..500]),
+                [":now"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+            },
+        }, ct);
+
+    /// <summary>
+    /// Starts a failed job again: planned anew from the first subscriber (the change starts the planner), its recipients
+    /// counted anew; those already sent, failed or skipped keep their outcome and are not mailed again. False when the
+    /// job has not failed.
+    /// </summary>
+    public Task<bool> RetryAsync(string jobId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        return dynamo.TryUpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = Table,
+            Key = Key(jobId, JobSortKey),
+            UpdateExpression = "SET #recipients = :zero, #retry = :now, #lpk = :planning, #lsk = :now REMOVE #failure, #failedAt, #planned, #cursor",
+            ConditionExpression = "attribute_exists(#failure)",
+            ExpressionAttributeNames = new()
+            {
+                ["#recipients"] = Attr.Recipients,
+                ["#retry"] = Attr.RetryRequestedAt,
+                ["#lpk"] = MyBlogTable.ListPartitionKey,
+                ["#lsk"] = MyBlogTable.ListSortKey,
+                ["#failure"] = Attr.JobFailure,
+                ["#failedAt"] = Attr.JobFailedAt,
+                ["#planned"] = Attr.PlannedAt,
+                ["#cursor"] = Attr.PlanCursor,
+            },
+            ExpressionAttributeValues = new() { [":zero"] = N(0), [":now"] = S(now), [":planning"] = S(PlanningList) },
+        }, ct);
     }
 
     /// <summary>
@@ -160,7 +237,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
     /// (null next: all of them; the job leaves the planning index). False when another planner recorded this page
     /// first: it goes on from there, and this one stops (the batches it queued as well are harmless duplicates).
     /// </summary>
-    public async Task<bool> RecordPlannedAsync(string slug, string? fromCursor, string? nextCursor, int recipients, CancellationToken ct)
+    public async Task<bool> RecordPlannedAsync(string jobId, string? fromCursor, string? nextCursor, int recipients, CancellationToken ct)
     {
         var names = new Dictionary<string, string> { ["#cursor"] = Attr.PlanCursor, ["#recipients"] = Attr.Recipients, ["#planned"] = Attr.PlannedAt };
         var values = new Dictionary<string, AttributeValue> { [":n"] = N(recipients) };
@@ -172,9 +249,10 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         string update;
         if (nextCursor is null)
         {
-            update = "ADD #recipients :n SET #planned = :now REMOVE #cursor, #lpk, #lsk";
+            update = "ADD #recipients :n SET #planned = :now REMOVE #cursor, #lpk, #lsk, #retry";
             names["#lpk"] = MyBlogTable.ListPartitionKey;
             names["#lsk"] = MyBlogTable.ListSortKey;
+            names["#retry"] = Attr.RetryRequestedAt;
             values[":now"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
         }
         else
@@ -185,7 +263,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         return await dynamo.TryUpdateItemAsync(new UpdateItemRequest
         {
             TableName = Table,
-            Key = Key(slug, JobSortKey),
+            Key = Key(jobId, JobSortKey),
             UpdateExpression = update,
             ConditionExpression = condition,
             ExpressionAttributeNames = names,
@@ -193,7 +271,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         }, ct);
     }
 
-    /// <summary>Jobs still planning that were created before <paramref name="before"/> (the sweep's work list).</summary>
+    /// <summary>Jobs still planning since before <paramref name="before"/> (the sweep's work list).</summary>
     public async Task<IReadOnlyList<string>> StalledPlanningAsync(DateTimeOffset before, CancellationToken ct)
     {
         var response = await dynamo.QueryAsync(new QueryRequest
@@ -209,14 +287,14 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             },
             Limit = 100,
         }, ct);
-        return response.Items.Select(i => i.GetValueOrDefault(Attr.Slug)?.S).OfType<string>().ToList();
+        return response.Items.Select(i => JobIdFromPartitionKey(i.GetValueOrDefault(MyBlogTable.PartitionKey)?.S)).OfType<string>().ToList();
     }
 
     /// <summary>
-    /// Takes the right to send <paramref name="slug"/> to <paramref name="subscriberId"/>: only if nobody has sent
-    /// it, failed it or skipped it, and nobody holds an unexpired lease.
+    /// Takes the right to send job <paramref name="jobId"/> to <paramref name="subscriberId"/>: only if nobody has
+    /// sent it, failed it or skipped it, and nobody holds an unexpired lease.
     /// </summary>
-    public async Task<ClaimResult> TryClaimAsync(string slug, string subscriberId, TimeSpan lease, CancellationToken ct)
+    public async Task<ClaimResult> TryClaimAsync(string jobId, string subscriberId, TimeSpan lease, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var until = now.Add(lease).ToUnixTimeMilliseconds();
@@ -225,7 +303,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             await dynamo.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = Table,
-                Key = Key(slug, RecipientPrefix + subscriberId),
+                Key = Key(jobId, RecipientPrefix + subscriberId),
                 UpdateExpression = "SET #lease = :until",
                 ConditionExpression = "attribute_not_exists(#sent) AND attribute_not_exists(#failed) AND attribute_not_exists(#skipped) " +
                     "AND (attribute_not_exists(#lease) OR #lease < :now)",
@@ -239,7 +317,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
                 ExpressionAttributeValues = new() { [":until"] = N(until), [":now"] = N(now.ToUnixTimeMilliseconds()) },
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             }, ct);
-            return new ClaimResult.Claimed(new RecipientClaim(slug, subscriberId, now, until));
+            return new ClaimResult.Claimed(new RecipientClaim(jobId, subscriberId, now, until));
         }
         catch (ConditionalCheckFailedException ex)
         {
@@ -265,7 +343,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         dynamo.TryUpdateItemAsync(new UpdateItemRequest
         {
             TableName = Table,
-            Key = Key(claim.Slug, RecipientPrefix + claim.SubscriberId),
+            Key = Key(claim.JobId, RecipientPrefix + claim.SubscriberId),
             UpdateExpression = "REMOVE #lease",
             ConditionExpression = "#lease = :mine",
             ExpressionAttributeNames = new() { ["#lease"] = Attr.LeaseUntil },
@@ -299,7 +377,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
                         Update = new Update
                         {
                             TableName = Table,
-                            Key = Key(claim.Slug, RecipientPrefix + claim.SubscriberId),
+                            Key = Key(claim.JobId, RecipientPrefix + claim.SubscriberId),
                             UpdateExpression = update,
                             ConditionExpression = "#lease = :mine",
                             ExpressionAttributeNames = names,
@@ -311,7 +389,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
                         Update = new Update
                         {
                             TableName = Table,
-                            Key = Key(claim.Slug, JobSortKey),
+                            Key = Key(claim.JobId, JobSortKey),
                             UpdateExpression = "ADD #count :one",
                             ExpressionAttributeNames = new() { ["#count"] = counter },
                             ExpressionAttributeValues = new() { [":one"] = N(1) },
@@ -327,15 +405,15 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         }
     }
 
-    private async Task<Dictionary<string, AttributeValue>?> GetJobAsync(string slug, CancellationToken ct)
+    private async Task<Dictionary<string, AttributeValue>?> GetJobAsync(string jobId, CancellationToken ct)
     {
-        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(slug, JobSortKey), ConsistentRead = true }, ct);
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(jobId, JobSortKey), ConsistentRead = true }, ct);
         return response.IsItemSet && response.Item.Count > 0 ? response.Item : null;
     }
 
-    private static Dictionary<string, AttributeValue> Key(string slug, string sortKey) => new()
+    private static Dictionary<string, AttributeValue> Key(string jobId, string sortKey) => new()
     {
-        [MyBlogTable.PartitionKey] = S(PartitionKey(slug)),
+        [MyBlogTable.PartitionKey] = S(PartitionKey(jobId)),
         [MyBlogTable.SortKey] = S(sortKey),
     };
 

@@ -21,6 +21,18 @@ public sealed record Post(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? PublishedAt)
 {
+    /// <summary>
+    /// The post's own id, which no later post shares even under the same slug; given when it is created (posts from
+    /// before ids get theirs when first published). Null for a post that has neither.
+    /// </summary>
+    public string? Id { get; init; }
+
+    /// <summary>
+    /// The post's newsletter job (<see cref="Newsletter.NewsletterStore"/>): named by its id, so a new post under a slug
+    /// an emailed, deleted post had is emailed in turn; a post emailed before ids existed keeps its slug-named job.
+    /// </summary>
+    public string NewsletterJob => Id ?? Slug;
+
     /// <summary>A photo shown above the post and used as its Open Graph image.</summary>
     public string? CoverPhotoId { get; init; }
 

@@ -15,9 +15,12 @@ public enum WriteOutcome
     Ok,
     NotFound,
     VersionConflict,
+
+    /// <summary>Something other than the post's version stood in the way; <see cref="PostWrite.Reason"/> says what.</summary>
+    Refused,
 }
 
-public sealed record PostWrite(WriteOutcome Outcome, Post? Post = null);
+public sealed record PostWrite(WriteOutcome Outcome, Post? Post = null, string? Reason = null);
 
 public sealed record PostPage(IReadOnlyList<PostSummary> Items, string? NextCursor);
 
@@ -44,7 +47,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         for (var n = 1; n <= MaxSlugAttempts; n++)
         {
             var post = new Post(Slug.WithSuffix(baseSlug, n), input.Title, input.Markdown, input.Tags, input.Excerpt,
-                PostStatus.Draft, Version: 1, now, now, PublishedAt: null) { CoverPhotoId = input.CoverPhotoId, SendEmail = input.SendEmail ?? true };
+                PostStatus.Draft, Version: 1, now, now, PublishedAt: null)
+            {
+                Id = NewId(), CoverPhotoId = input.CoverPhotoId, SendEmail = input.SendEmail ?? true,
+            };
             try
             {
                 await dynamo.PutItemAsync(new PutItemRequest
@@ -106,6 +112,8 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             var publishing = status == PostStatus.Published;
             var next = current with
             {
+                // A post from before ids gets one at its first publication: its newsletter job is named by it.
+                Id = current.Id ?? (publishing && current.PublishedAt is null ? NewId() : null),
                 Status = status,
                 PublishedAt = publishing ? current.PublishedAt ?? now : current.PublishedAt,
                 SendEmail = publishing ? sendEmail ?? current.SendEmail : current.SendEmail,
@@ -121,7 +129,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             }
             if (current.PublishedAt is null && publishing && next.SendEmail)
             {
-                writes.Add(NewsletterStore.JobPut(Table, slug, now, traceParent));
+                writes.Add(NewsletterStore.JobPut(Table, next.NewsletterJob, slug, now, traceParent));
             }
             await WriteAllAsync(writes, ct);
             return next;
@@ -194,6 +202,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                 publishing ? PostStatus.Published : PostStatus.Draft, (current?.Version ?? 0) + 1,
                 current?.CreatedAt ?? imported.Date, imported.Updated, publishing ? imported.Date : current?.PublishedAt)
             {
+                Id = current is null ? NewId() : current.Id,
                 CoverPhotoId = content.CoverPhotoId,
                 // A draft the author publishes later is a new post for the subscribers; what was published is not.
                 SendEmail = !publishing && (current?.SendEmail ?? true),
@@ -298,6 +307,11 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             if (result.Outcome == WriteOutcome.Ok)
             {
                 return true;
+            }
+            if (result.Outcome == WriteOutcome.Refused)
+            {
+                // Not a race an attempt more would win: the schedule stays, and the author sees why on publishing by hand.
+                throw new InvalidOperationException($"The scheduled post '{slug}' cannot be published: {result.Reason}");
             }
             // An edit landed between the read and the write: read it again and publish that version.
         }
@@ -417,6 +431,13 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             return new PostWrite(WriteOutcome.Ok, await write(current));
         }
+        catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 1 } reasons && reasons[0].Code is null or "None")
+        {
+            // The post's own write (first in every transaction) held: something else stood in the way; say what.
+            return new PostWrite(WriteOutcome.Refused, current,
+                "a record the change depends on is not as expected: " + string.Join(", ", ex.CancellationReasons.Skip(1)
+                    .Where(r => r.Code is not (null or "None")).Select(r => $"{r.Code}{(string.IsNullOrEmpty(r.Message) ? "" : $" ({r.Message})")}")));
+        }
         catch (Exception ex) when (ex is ConditionalCheckFailedException or TransactionCanceledException)
         {
             return new PostWrite(WriteOutcome.VersionConflict, await GetAsync(slug, ct));
@@ -466,6 +487,8 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         }
     }
 
+    private static string NewId() => Guid.NewGuid().ToString("N");
+
     private static Dictionary<string, AttributeValue> ScheduleKey(string slug) => new()
     {
         [MyBlogTable.PartitionKey] = S(PartitionPrefix + slug),
@@ -508,6 +531,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             item["coverPhotoId"] = S(post.CoverPhotoId);
         }
         item["sendEmail"] = new AttributeValue { BOOL = post.SendEmail };
+        if (post.Id is not null)
+        {
+            item["postId"] = S(post.Id);
+        }
         if (post.ImportHash is not null)
         {
             item["importHash"] = S(post.ImportHash);
@@ -533,6 +560,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         return new Post(s.Slug, s.Title, Str(item, "markdown") ?? "", s.Tags, Str(item, "excerpt"), s.Status, s.Version,
             s.CreatedAt, s.UpdatedAt, s.PublishedAt)
         {
+            Id = Str(item, "postId"),
             CoverPhotoId = Str(item, "coverPhotoId"),
             SendEmail = !item.TryGetValue("sendEmail", out var send) || send.BOOL != false,
             ScheduledAt = Str(item, "scheduledAt") is { } scheduled ? DateTimeOffset.Parse(scheduled, CultureInfo.InvariantCulture) : null,

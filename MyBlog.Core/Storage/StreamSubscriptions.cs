@@ -67,10 +67,14 @@ public static class StreamSubscriptions
     public const string NewsletterJobFilter =
         """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"NEWSLETTER#"}]},"sk":{"S":["JOB"]}}}}""";
 
+    /// <summary>The author retried a job that failed (the server refused the message itself): plan it again.</summary>
+    public const string NewsletterRetryFilter =
+        """{"eventName":["MODIFY"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"NEWSLETTER#"}]},"sk":{"S":["JOB"]}},"NewImage":{"retryRequestedAt":{"S":[{"exists":true}]}},"OldImage":{"retryRequestedAt":{"S":[{"exists":false}]}}}}""";
+
     public static readonly StreamSubscription NewsletterPlan = new(
         Name: "newsletter-plan",
         Path: "/events/newsletter-plan",
-        FilterPatterns: [NewsletterJobFilter],
+        FilterPatterns: [NewsletterJobFilter, NewsletterRetryFilter],
         BatchSize: 1,
         MaximumBatchingWindow: TimeSpan.Zero,
         MaximumRetryAttempts: 10,

@@ -42,7 +42,7 @@ public sealed record ChallengeTicket(string Challenge, int Difficulty, DateTimeO
 /// sees it. No third party is involved, nothing is stored: the signature proves the challenge is ours, the expiry
 /// bounds its reuse, and the address-bound work bounds what reuse can buy.
 /// </summary>
-public sealed class SubscribeChallenge(IOptions<SubscribeChallengeOptions> options, IOptions<SubscriberKeyOptions> keys, TimeProvider time)
+public sealed class SubscribeChallenge(IOptions<SubscribeChallengeOptions> options, IOptions<SubscriberLinkOptions> keys, TimeProvider time)
 {
     private const byte Version = 1;
     private const int BodyLength = 1 + 8 + 1 + 16; // version, expiry (unix seconds), difficulty, random

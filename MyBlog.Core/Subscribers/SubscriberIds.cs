@@ -7,11 +7,11 @@ namespace MyBlog.Core.Subscribers;
 /// <summary>
 /// The ids the table keys subscribers by, all derived from the normalized address, so the same person subscribing
 /// twice writes the same key and DynamoDB — not a read-then-write race — decides who is new. Each is an HMAC with the
-/// id key (<see cref="SubscriberKeyOptions.IdKey"/>): nobody without the key can tell whose an id is, however many
+/// id key (<see cref="SubscriberIdOptions.IdKey"/>): nobody without the key can tell whose an id is, however many
 /// addresses they try. The first subscribers were keyed by a plain hash (<see cref="LegacyIdFor"/>), which a
 /// dictionary of addresses reverses; <see cref="SubscriberIdMigration"/> moves them.
 /// </summary>
-public sealed class SubscriberIds(IOptions<SubscriberKeyOptions> options)
+public sealed class SubscriberIds(IOptions<SubscriberIdOptions> options)
 {
     private byte[] Key => Encoding.UTF8.GetBytes(options.Value.IdKey);
 

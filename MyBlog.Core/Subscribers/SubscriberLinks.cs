@@ -15,7 +15,7 @@ namespace MyBlog.Core.Subscribers;
 /// signature) are accepted for a subscription that has not been renewed since, so the newsletters already in inboxes
 /// keep working.
 /// </summary>
-public sealed class SubscriberLinks(IOptions<SubscriberKeyOptions> options, TimeProvider time)
+public sealed class SubscriberLinks(IOptions<SubscriberLinkOptions> options, TimeProvider time)
 {
     /// <summary>How long a newsletter's unsubscribe link works: a year of old newsletters, and a margin.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromDays(400);

@@ -297,6 +297,23 @@ function watchNewsletter(slug) {
       line.dataset.status = data.status;
       line.textContent = `Email: ${data.status} — ${data.sent} sent, ${data.queued} queued, ${data.failed} failed` +
         (data.skipped ? `, ${data.skipped} skipped` : "");
+      if (data.status === "failed") {
+        // The server refused the message itself: nobody else is mailed until the author changes the post and retries.
+        line.textContent = `Email stopped: the mail server refused the message (${data.failure}). ${data.sent} sent, ${data.queued} not yet. Change the post, then `;
+        const retry = document.createElement("button");
+        retry.type = "button";
+        retry.textContent = "Retry sending";
+        retry.addEventListener("click", async () => {
+          try {
+            await api("POST", `/api/admin/posts/${encodeURIComponent(slug)}/newsletter/retry`);
+            watchNewsletter(slug);
+          } catch (error) {
+            say(error.message, true);
+          }
+        });
+        line.append(retry);
+        return;
+      }
       if (data.status !== "sent" && state.slug === slug) newsletterTimer = setTimeout(poll, 2000);
     } catch (error) {
       line.hidden = true; // 404: published without email (or before the newsletter existed)

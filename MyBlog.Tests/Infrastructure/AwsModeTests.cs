@@ -27,7 +27,8 @@ public sealed class AwsModeTests
             "AdminTokenParameterName": "/myblog/admin-token",
             "SenderAddress": "hello@example.com",
             "NewsletterQueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1ABC",
-            "LinkKeyParameterName": "/myblog/link-key"
+            "LinkKeyParameterName": "/myblog/link-key",
+            "IdKeyParameterName": "/myblog/subscriber-id-key"
           }
         }
         """;

@@ -92,7 +92,9 @@ public sealed class CdkNagTests(SynthesizedStack stack)
         var rules = (await NagAsync(stack.Template.ToJsonString())).Select(f => f.RuleId).ToHashSet();
         foreach (var fixedRule in new[]
         {
-            "AwsSolutions-S1", "AwsSolutions-CFR3", "AwsSolutions-CFR4", "AwsSolutions-APIG1", "Serverless-APIGWAccessLogging",
+            // CFR3 (CloudFront access logs) is accepted, not fixed: cdk-nag reads only the legacy logging, which carries
+            // query strings with link tokens; the stack delivers logs field by field instead (in us-east-1).
+            "AwsSolutions-S1", "AwsSolutions-CFR4", "AwsSolutions-APIG1", "Serverless-APIGWAccessLogging",
             "Serverless-APIGWDefaultThrottling", "Serverless-LambdaTracing", "AwsSolutions-S10", "AwsSolutions-SQS4", "AwsSolutions-L1",
         })
         {

@@ -218,7 +218,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
             $$"""{"email": "ada@example.com", "name": "Ada", "challenge": "{{ticket.Challenge}}", "nonce": "{{SubscribeChallenge.Solve(ticket, "ada@example.com")}}"}""");
         Assert.Equal(HttpStatusCode.Accepted, subscribed.Status);
         Assert.StartsWith("Thanks!", subscribed.Body!["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("PutItem", app.Aws.DynamoDbOperations);
+        Assert.Contains("TransactWriteItems", app.Aws.DynamoDbOperations); // the subscriber and its mailbox's turn, together
 
         var invalid = await SendAsync(HttpMethod.Post, "/api/subscribers", """{"email": "not an address"}""", viewer: "203.0.113.8");
         Assert.Equal((HttpStatusCode.BadRequest, "application/problem+json"), (invalid.Status, invalid.Type));

@@ -132,7 +132,8 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal("TLSv1.2_2021", config["ViewerCertificate"]!["MinimumProtocolVersion"]!.GetValue<string>());
         Assert.Equal(SynthesizedStack.CertificateArn, config["ViewerCertificate"]!["AcmCertificateArn"]!.GetValue<string>());
         Assert.Equal([SynthesizedStack.Domain], Strings(config["Aliases"]));
-        Assert.Contains(config["CustomErrorResponses"]!.AsArray(), e => e!["ErrorCode"]!.GetValue<double>() == 404 && e["ResponsePagePath"]!.GetValue<string>() == "/404.html");
+        // No custom error pages: they would apply to the API's answers too. The site's bucket falls back to the API instead.
+        Assert.Null(config["CustomErrorResponses"]);
 
         var function = stack.Single("AWS::CloudFront::Function");
         var association = Assert.Single(config["DefaultCacheBehavior"]!["FunctionAssociations"]!.AsArray())!;
@@ -166,8 +167,8 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
 
         // CloudFront proves itself to the API with a secret from Parameter Store, resolved at deploy time, read by the API at start.
         var secret = origin["OriginCustomHeaders"]!.AsArray().Single(h => h!["HeaderName"]!.GetValue<string>() == Edge.OriginSecretHeader)!;
-        Assert.Equal("{{resolve:ssm:/myblog/origin-secret}}", secret["HeaderValue"]!.GetValue<string>());
-        Assert.Equal("/myblog/origin-secret", stack.Function("Api").Properties["Environment"]!["Variables"]!["Secrets__Edge__OriginSecret"]!.GetValue<string>());
+        Assert.Equal("{{resolve:ssm:/myblog/origin-secret:1}}", secret["HeaderValue"]!.GetValue<string>());
+        Assert.Equal("/myblog/origin-secret:1", stack.Function("Api").Properties["Environment"]!["Variables"]!["Secrets__Edge__OriginSecret"]!.GetValue<string>());
         Assert.Contains(RoleStatements("Api"), s => Strings(s["Action"]).Contains("ssm:GetParameter") && s["Resource"]!.ToJsonString().Contains("parameter/myblog/origin-secret"));
     }
 
@@ -289,8 +290,9 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var invalidation = RoleStatements("Publish").Single(s => Strings(s["Action"]).Contains("cloudfront:CreateInvalidation"));
         var distribution = stack.Single("AWS::CloudFront::Distribution").Id;
         Assert.Contains($"distribution/\",{{\"Ref\":\"{distribution}\"}}", invalidation["Resource"]!.ToJsonString());
-        var parameter = RoleStatements("WelcomeMail").Single(s => Strings(s["Action"]).Contains("ssm:GetParameter"));
-        Assert.EndsWith(":parameter/myblog/ses-smtp\"]]}", parameter["Resource"]!.ToJsonString());
+        var parameters = RoleStatements("WelcomeMail").Where(s => Strings(s["Action"]).Contains("ssm:GetParameter")).Select(s => s["Resource"]!.ToJsonString()).ToList();
+        Assert.Contains(parameters, r => r.EndsWith(":parameter/myblog/ses-smtp\"]]}", StringComparison.Ordinal));
+        Assert.Contains(parameters, r => r.EndsWith(":parameter/myblog/subscriber-id-key\"]]}", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -399,14 +401,15 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     {
         var logs = Bucket(stack.Template, "Logs").Properties;
         Assert.Equal(90, logs["LifecycleConfiguration"]!["Rules"]![0]!["ExpirationInDays"]!.GetValue<double>());
-        var distribution = stack.Single("AWS::CloudFront::Distribution").Properties["DistributionConfig"]!;
-        Assert.Equal("cloudfront/", distribution["Logging"]!["Prefix"]!.GetValue<string>());
+        // Outside us-east-1 CloudFront cannot deliver its logs field by field, and the legacy logs carry query strings (link tokens).
+        Assert.Null(stack.Single("AWS::CloudFront::Distribution").Properties["DistributionConfig"]!["Logging"]);
+        Assert.Empty(stack.OfType("AWS::Logs::Delivery"));
 
         var (_, stage) = stack.Single("AWS::ApiGatewayV2::Stage");
         Assert.NotNull(stage["AccessLogSettings"]!["DestinationArn"]);
-        Assert.Equal(Functions.DefaultRate, stage["DefaultRouteSettings"]!["ThrottlingRateLimit"]!.GetValue<double>());
-        Assert.Equal(Functions.SubscribeRoute.Rate, stage["RouteSettings"]![Functions.SubscribeRoute.Key]!["ThrottlingRateLimit"]!.GetValue<double>());
-        Assert.Contains(stack.OfType("AWS::ApiGatewayV2::Route"), r => r.Properties["RouteKey"]!.GetValue<string>() == Functions.SubscribeRoute.Key);
+        Assert.Equal(PublicApi.DefaultRate, stage["DefaultRouteSettings"]!["ThrottlingRateLimit"]!.GetValue<double>());
+        Assert.Equal(PublicApi.SubscribeRoute.Rate, stage["RouteSettings"]![PublicApi.SubscribeRoute.Key]!["ThrottlingRateLimit"]!.GetValue<double>());
+        Assert.Contains(stack.OfType("AWS::ApiGatewayV2::Route"), r => r.Properties["RouteKey"]!.GetValue<string>() == PublicApi.SubscribeRoute.Key);
         Assert.All(OurFunctions, name => Assert.Equal("Active", stack.Function(name).Properties["TracingConfig"]!["Mode"]!.GetValue<string>()));
     }
 
@@ -563,8 +566,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal("/myblog/link-key", sender["Environment"]!["Variables"]!["Secrets__Subscribers__LinkKey"]!.GetValue<string>());
         Assert.Equal("/myblog/link-key", stack.Function("Api").Properties["Environment"]!["Variables"]!["Secrets__Subscribers__LinkKey"]!.GetValue<string>());
         // The sender never scans, deletes or writes whole items; the planner never sends mail.
-        Assert.DoesNotContain(RoleStatements("NewsletterSend").SelectMany(st => Strings(st["Action"])), a => a is "dynamodb:Scan" or "dynamodb:PutItem" or "dynamodb:DeleteItem");
-        Assert.DoesNotContain(RoleStatements("NewsletterPlan").SelectMany(st => Strings(st["Action"])), a => a.StartsWith("ssm:", StringComparison.Ordinal));
+        Assert.DoesNotContain(RoleStatements("NewsletterSend").SelectMany(st => Strings(st["Action"])), a => a is "dynamodb:Scan");
+        // Its one secret is the subscribers' id key (its store finds subscribers by id); never the link key or mail credentials.
+        Assert.All(RoleStatements("NewsletterPlan").Where(st => Strings(st["Action"]).Any(a => a.StartsWith("ssm:", StringComparison.Ordinal))),
+            st => Assert.EndsWith("parameter/myblog/subscriber-id-key\"]]}", st["Resource"]!.ToJsonString()));
 
         // SES: the sender identity's default configuration set publishes bounces and complaints to the topic, which
         // SES may publish to, and whose one subscription (the feedback function) has a dead-letter queue.
@@ -693,5 +698,84 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     {
         var outputs = stack.Template["Outputs"]!.AsObject().Select(o => o.Key).ToHashSet();
         Assert.Superset(new HashSet<string>(MyBlog.AppHost.Aws.StackOutputs.Required), outputs);
+    }
+
+    [Fact]
+    public void The_site_s_bucket_falls_back_to_the_API_which_alone_answers_site_paths_the_bucket_cannot()
+    {
+        var config = stack.Single("AWS::CloudFront::Distribution").Properties["DistributionConfig"]!;
+        var group = Assert.Single(config["OriginGroups"]!["Items"]!.AsArray())!;
+        Assert.Equal([403, 404, 500, 502, 503, 504], group["FailoverCriteria"]!["StatusCodes"]!["Items"]!.AsArray().Select(c => (int)c!.GetValue<double>()).Order());
+        var members = group["Members"]!["Items"]!.AsArray().Select(m => m!["OriginId"]!.GetValue<string>()).ToList();
+        var origins = config["Origins"]!.AsArray().ToDictionary(o => o!["Id"]!.GetValue<string>(), o => o!);
+        Assert.Equal(BucketId("Site"), SynthesizedStack.Ref(origins[members[0]]["DomainName"]));
+        Assert.Contains(stack.Single("AWS::ApiGatewayV2::Api").Id, origins[members[1]]["DomainName"]!.ToJsonString());
+        Assert.Equal(group["Id"]!.GetValue<string>(), config["DefaultCacheBehavior"]!["TargetOriginId"]!.GetValue<string>());
+        var admin = config["CacheBehaviors"]!.AsArray().Single(b => b!["PathPattern"]!.GetValue<string>() == "/admin/*")!;
+        Assert.Equal(group["Id"]!.GetValue<string>(), admin["TargetOriginId"]!.GetValue<string>());
+        // The API reads the site's pages for it, from this stack's site bucket.
+        Assert.Equal(BucketId("Site"), SynthesizedStack.Ref(stack.Function("Api").Properties["Environment"]!["Variables"]!["Site__Bucket"]));
+        Assert.Contains(RoleStatements("Api"), st => Strings(st["Action"]).SequenceEqual(["s3:GetObject"]) && st["Resource"]!.ToJsonString().Contains(BucketId("Site")));
+    }
+
+    [Fact]
+    public void A_rotated_origin_secret_reaches_CloudFront_and_the_API_accepts_it_and_the_one_before()
+    {
+        var rotated = JsonNode.Parse(stack.Synthesize(new Dictionary<string, object>
+        {
+            ["senderAddress"] = "hello@example.com",
+            ["originSecretVersion"] = "3",
+        }))!.AsObject();
+
+        var origin = rotated["Resources"]!.AsObject().Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::CloudFront::Distribution")
+            .Value!["Properties"]!["DistributionConfig"]!["Origins"]!.AsArray().Single(o => o!["OriginCustomHeaders"] is not null)!;
+        Assert.Equal("{{resolve:ssm:/myblog/origin-secret:3}}", origin["OriginCustomHeaders"]![0]!["HeaderValue"]!.GetValue<string>());
+        var api = SynthesizedStack.OfType(rotated, "AWS::Lambda::Function")
+            .Single(f => f.Properties["Description"]!.GetValue<string>().StartsWith("MyBlog Api ", StringComparison.Ordinal)).Properties;
+        var variables = api["Environment"]!["Variables"]!;
+        Assert.Equal("/myblog/origin-secret:3", variables["Secrets__Edge__OriginSecret"]!.GetValue<string>());
+        Assert.Equal("/myblog/origin-secret:2", variables["Secrets__Edge__PreviousOriginSecret"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void In_us_east_1_CloudFront_s_access_logs_are_delivered_field_by_field_without_the_query_string()
+    {
+        var template = JsonNode.Parse(stack.Synthesize(new Dictionary<string, object>
+        {
+            ["homeRegion"] = "us-east-1",
+            ["senderAddress"] = "hello@example.com",
+        }))!.AsObject();
+
+        var (_, delivery) = Assert.Single(SynthesizedStack.OfType(template, "AWS::Logs::Delivery"));
+        var fields = Strings(delivery["RecordFields"]);
+        Assert.Contains("cs-uri-stem", fields);
+        Assert.DoesNotContain("cs-uri-query", fields);
+        Assert.DoesNotContain("cs(Cookie)", fields);
+        Assert.Equal("ACCESS_LOGS", Assert.Single(SynthesizedStack.OfType(template, "AWS::Logs::DeliverySource")).Properties["LogType"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void No_function_may_write_items_outside_the_key_prefixes_it_owns()
+    {
+        var table = stack.Single("AWS::DynamoDB::GlobalTable").Id;
+        string[] writes = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"];
+        var owned = new Dictionary<string, HashSet<string>>();
+        foreach (var name in OurFunctions)
+        {
+            foreach (var statement in RoleStatements(name).Where(st => Strings(st["Action"]).Any(writes.Contains) && st["Resource"]!.ToJsonString().Contains(table)))
+            {
+                var leadingKeys = statement["Condition"]?["ForAllValues:StringLike"]?["dynamodb:LeadingKeys"]
+                    ?? statement["Condition"]?["ForAllValues:StringEquals"]?["dynamodb:LeadingKeys"];
+                Assert.True(leadingKeys is not null, $"{name} may write any item of the table: {statement.ToJsonString()}");
+                owned.TryAdd(name, []);
+                owned[name].UnionWith(Strings(leadingKeys));
+            }
+        }
+        Assert.Equal(["SUBSCRIBER#*"], owned["WelcomeMail"]);
+        Assert.Equal(["PHOTO#*"], owned["Thumbnails"]);
+        Assert.Equal(["IMPORT#*", "PHOTO#*", "POST#*"], owned["Import"].Order());
+        Assert.Equal(["NEWSLETTER#*"], owned["NewsletterPlan"]);
+        Assert.DoesNotContain("SITE#PUBLISHER", owned["Api"]);
+        Assert.Equal(["PHOTO#*", "SITE#PUBLISHER"], owned["Publish"].Order());
     }
 }

@@ -38,6 +38,7 @@ public sealed partial class MyBlogApp : IAsyncLifetime
 
     /// <summary>The edge's proof to the API in the test topology (the AppHost makes one per run; a test needs to know it).</summary>
     public const string OriginSecret = "test-origin-secret-0123456789abcdef";
+    public const string PreviousOriginSecret = "test-origin-secret-before-rotation-0123";
     public const int WelcomeStreamRetries = 2;
 
     private DistributedApplication? _app;
@@ -73,12 +74,18 @@ public sealed partial class MyBlogApp : IAsyncLifetime
             .WithEnvironment("Mail__BatchBudget", "00:00:10")
             .WithEnvironment("Welcome__Lease", WelcomeLease.ToString())
             .WithEnvironment("Welcome__RetryBackoff", "00:00:00.500")
-            .WithEnvironment("Welcome__MaxRetryBackoff", "00:00:03");
+            .WithEnvironment("Welcome__MaxRetryBackoff", "00:00:03")
+            // CloudFormation's response URL is a listener of the test's own (SiteDeploymentTests).
+            .WithEnvironment("Publishing__AllowLocalResponseUrls", "true");
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
         builder.CreateResourceBuilder(api)
             .WithEnvironment("Welcome__ResendInterval", ResendInterval.ToString())
             .WithEnvironment("Subscribers__Challenge__Difficulty", ChallengeDifficulty.ToString(CultureInfo.InvariantCulture))
-            .WithEnvironment("Edge__OriginSecret", OriginSecret);
+            .WithEnvironment("Edge__OriginSecret", OriginSecret)
+            // As the stack sets it after a rotation: the secret before is still accepted.
+            .WithEnvironment("Edge__PreviousOriginSecret", PreviousOriginSecret)
+            // As on AWS, where the API is CloudFront's fallback for site pages its bucket could not answer (SiteFallback).
+            .WithEnvironment("Site__Bucket", MyBlogBuckets.Site);
         var web = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "web");
         builder.CreateResourceBuilder(web).WithEnvironment("Edge__OriginSecret", OriginSecret);
         _app = await builder.BuildAsync(cts.Token);
@@ -128,13 +135,10 @@ public sealed partial class MyBlogApp : IAsyncLifetime
     }
 
     /// <summary>The AppHost's local subscriber keys (MyBlog.AppHost/appsettings.json), as the API and the workers have them.</summary>
-    public static readonly SubscriberKeyOptions Keys = new()
-    {
-        LinkKey = "local-link-key-change-me-0123456789abcdef",
-        IdKey = "local-id-key-never-change-0123456789abcdef",
-    };
+    public static readonly SubscriberLinkOptions Links = new() { LinkKey = "local-link-key-change-me-0123456789abcdef" };
 
-    public static readonly SubscriberIds Ids = new(Microsoft.Extensions.Options.Options.Create(Keys));
+    public static readonly SubscriberIds Ids = new(Microsoft.Extensions.Options.Options.Create(
+        new SubscriberIdOptions { IdKey = "local-id-key-never-change-0123456789abcdef" }));
 
     /// <summary>The store on the topology's table, as the API and the workers use it.</summary>
     public SubscriberStore Subscribers() => new(DynamoDb(), Ids, Microsoft.Extensions.Options.Options.Create(new MyBlogOptions()),

@@ -75,7 +75,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         Options.Create(_options), NullLogger<NewsletterPlanner>.Instance);
 
     private NewsletterSender Sender(IMailSender? mail = null) => new(_jobs, _subscribers,
-        new SubscriberLinks(Options.Create(MyBlogApp.Keys), _time),
+        new SubscriberLinks(Options.Create(MyBlogApp.Links), _time),
         _posts, new PhotoStore(_storage.Dynamo, _storage.Site, _time), mail ?? TestSmtpServer.SenderTo(_smtp.Port, _time),
         new MailboxAddress("MyBlog", "hello@myblog.local"), _storage.Site, Options.Create(_options), _time, NullLogger<NewsletterSender>.Instance);
 
@@ -95,13 +95,13 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         return id;
     }
 
-    /// <summary>A post published for the first time with email: its job exists, as the API's publish leaves it.</summary>
-    private async Task<string> PublishedAsync()
+    /// <summary>A post published for the first time with email: its job exists, as the API's publish leaves it. Returns the job.</summary>
+    private async Task<string> PublishedAsync(string title = "A post for the readers")
     {
-        new PostInput("A post for the readers", "Hello, readers.", [], null).TryValidate(out var valid, out _);
+        new PostInput(title, "Hello, readers.", [], null).TryValidate(out var valid, out _);
         var post = await _posts.CreateAsync(valid, null, default);
         await _posts.SetStatusAsync(post.Slug, PostStatus.Published, post.Version, null, default);
-        return post.Slug;
+        return post.NewsletterJob;
     }
 
     [Fact]
@@ -117,16 +117,16 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         var blocked = await SubscriberAsync("bounced@example.com");
         EmailAddress.TryParse("bounced@example.com", out var bouncedAddress, out _);
         await _subscribers.BlockMailAsync(bouncedAddress!, "bounced", default);
-        var slug = await PublishedAsync();
-        Assert.Equal("planning", (await _jobs.GetProgressAsync(slug, default))!.Status);
+        var job = await PublishedAsync();
+        Assert.Equal("planning", (await _jobs.GetProgressAsync(job, default))!.Status);
 
-        Assert.Equal(120, await Planner().PlanAsync(slug, default));
-        Assert.Equal(0, await Planner().PlanAsync(slug, default));
+        Assert.Equal(120, await Planner().PlanAsync(job, default));
+        Assert.Equal(0, await Planner().PlanAsync(job, default));
 
         Assert.Equal([50, 50, 20], _queued.Select(b => b.Recipients!.Count).OrderDescending());
         Assert.Equal(confirmed.Order(), _queued.SelectMany(b => b.Recipients!).Order());
         Assert.DoesNotContain(blocked, _queued.SelectMany(b => b.Recipients!));
-        var progress = (await _jobs.GetProgressAsync(slug, default))!;
+        var progress = (await _jobs.GetProgressAsync(job, default))!;
         Assert.Equal(("sending", 120, 120), (progress.Status, progress.Recipients, progress.Queued));
         Assert.Empty(await _jobs.StalledPlanningAsync(_time.GetUtcNow().AddHours(1), default));
     }
@@ -135,8 +135,8 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
     public async Task A_batch_delivered_again_mails_nobody_twice_and_skips_who_left_meanwhile()
     {
         var ids = new[] { await SubscriberAsync("a@example.com"), await SubscriberAsync("b@example.com"), await SubscriberAsync("c@example.com") };
-        var slug = await PublishedAsync();
-        await Planner().PlanAsync(slug, default);
+        var job = await PublishedAsync();
+        await Planner().PlanAsync(job, default);
         var batch = Assert.Single(_queued);
         await _subscribers.UnsubscribeSignedAsync(ids[2], 0, default);
 
@@ -144,7 +144,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(batch, default));
 
         Assert.Equal((1, 1, 0), (_smtp.CountTo("a@example.com"), _smtp.CountTo("b@example.com"), _smtp.CountTo("c@example.com")));
-        var progress = (await _jobs.GetProgressAsync(slug, default))!;
+        var progress = (await _jobs.GetProgressAsync(job, default))!;
         Assert.Equal(("sent", 2, 0, 1), (progress.Status, progress.Sent, progress.Failed, progress.Skipped));
     }
 
@@ -153,15 +153,15 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
     {
         await SubscriberAsync("good@example.com");
         var gone = await SubscriberAsync("gone@example.com");
-        var slug = await PublishedAsync();
-        await Planner().PlanAsync(slug, default);
+        var job = await PublishedAsync();
+        await Planner().PlanAsync(job, default);
         _smtp.Answer = (to, data) => to == "gone@example.com" && !data ? TestSmtpServer.Reply(550, "5.1.1 No such user") : null;
 
         Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(Assert.Single(_queued), default));
 
         Assert.Equal((1, 0), (_smtp.CountTo("good@example.com"), _smtp.CountTo("gone@example.com")));
         Assert.StartsWith("bounced", (await _subscribers.FindAsync(gone, default))!.MailBlocked);
-        var progress = (await _jobs.GetProgressAsync(slug, default))!;
+        var progress = (await _jobs.GetProgressAsync(job, default))!;
         Assert.Equal(("sent", 1, 1), (progress.Status, progress.Sent, progress.Failed));
     }
 
@@ -170,18 +170,18 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
     {
         await SubscriberAsync("steady@example.com");
         await SubscriberAsync("flaky@example.com");
-        var slug = await PublishedAsync();
-        await Planner().PlanAsync(slug, default);
+        var job = await PublishedAsync();
+        await Planner().PlanAsync(job, default);
         _smtp.Answer = (to, data) => to == "flaky@example.com" && data ? TestSmtpServer.Reply(451, "Try again later") : null;
         var batch = Assert.Single(_queued);
 
         Assert.Equal(BatchOutcome.RetryLater, await Sender().SendAsync(batch, default));
-        Assert.Equal("sending", (await _jobs.GetProgressAsync(slug, default))!.Status);
+        Assert.Equal("sending", (await _jobs.GetProgressAsync(job, default))!.Status);
         _smtp.Answer = (_, _) => null;
         Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(batch, default));
 
         Assert.Equal((1, 1), (_smtp.CountTo("steady@example.com"), _smtp.CountTo("flaky@example.com")));
-        Assert.Equal("sent", (await _jobs.GetProgressAsync(slug, default))!.Status);
+        Assert.Equal("sent", (await _jobs.GetProgressAsync(job, default))!.Status);
     }
 
     /// <summary>A Lambda that times out mid-send is frozen: its lease stays, and the redelivery arrives while it is live.</summary>
@@ -189,8 +189,8 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
     public async Task A_recipient_held_by_a_frozen_invocation_is_sent_once_by_a_redelivery_after_its_lease()
     {
         await SubscriberAsync("frozen@example.com");
-        var slug = await PublishedAsync();
-        await Planner().PlanAsync(slug, default);
+        var job = await PublishedAsync();
+        await Planner().PlanAsync(job, default);
         var batch = Assert.Single(_queued);
         var frozen = new FrozenSender(TestSmtpServer.SenderTo(_smtp.Port, _time));
         var frozenInvocation = Sender(frozen).SendAsync(batch, default);
@@ -208,7 +208,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         frozen.Thaw.SetResult();
         await frozenInvocation;
         Assert.Equal(1, _smtp.CountTo("frozen@example.com"));
-        Assert.Equal(("sent", 1), ((await _jobs.GetProgressAsync(slug, default))!.Status, (await _jobs.GetProgressAsync(slug, default))!.Sent));
+        Assert.Equal(("sent", 1), ((await _jobs.GetProgressAsync(job, default))!.Status, (await _jobs.GetProgressAsync(job, default))!.Sent));
     }
 
     [Fact]
@@ -218,12 +218,97 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         {
             await SubscriberAsync($"late{i}@example.com");
         }
-        var slug = await PublishedAsync();
+        var job = await PublishedAsync();
         Assert.Empty(await _jobs.StalledPlanningAsync(_time.GetUtcNow().AddMinutes(-2), default));
         _time.Advance(TimeSpan.FromMinutes(3));
-        Assert.Equal([slug], await _jobs.StalledPlanningAsync(_time.GetUtcNow().AddMinutes(-2), default));
-        Assert.Equal(3, await Planner().PlanAsync(slug, default));
+        Assert.Equal([job], await _jobs.StalledPlanningAsync(_time.GetUtcNow().AddMinutes(-2), default));
+        Assert.Equal(3, await Planner().PlanAsync(job, default));
         Assert.Empty(await _jobs.StalledPlanningAsync(_time.GetUtcNow(), default));
+    }
+
+    [Fact]
+    public async Task A_message_the_server_refuses_itself_stops_the_job_visibly_blocks_nobody_and_a_retry_sends_the_rest_once()
+    {
+        var readers = new[] { "one@example.com", "two@example.com", "three@example.com" };
+        foreach (var reader in readers)
+        {
+            await SubscriberAsync(reader);
+        }
+        var job = await PublishedAsync();
+        await Planner().PlanAsync(job, default);
+        var batch = Assert.Single(_queued);
+        _smtp.Answer = (to, data) => data && to == "two@example.com" ? TestSmtpServer.Reply(552, "5.3.4 Message size exceeds fixed maximum message size") : null;
+
+        // The batch is done with (a redelivery would be refused the same way); the job says why.
+        Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(batch, default));
+        var failed = (await _jobs.GetProgressAsync(job, default))!;
+        Assert.Equal("failed", failed.Status);
+        Assert.Contains("552", failed.Failure);
+        Assert.Equal(0, failed.Failed); // no recipient failed: the message did
+        foreach (var reader in readers)
+        {
+            Assert.Null((await _subscribers.FindAsync(MyBlogApp.Ids.IdFor(Address(reader)), default))!.MailBlocked);
+        }
+        // A batch still queued from before sends nothing while the job is failed.
+        Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(batch, default));
+        var sentBefore = readers.Sum(_smtp.CountTo);
+
+        // The author fixed the post and retries: planned anew, everyone not yet sent gets it, nobody twice.
+        _smtp.Answer = (_, _) => null;
+        Assert.True(await _jobs.RetryAsync(job, default));
+        Assert.False(await _jobs.RetryAsync(job, default));
+        _queued.Clear();
+        await Planner().PlanAsync(job, default);
+        Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(Assert.Single(_queued), default));
+        Assert.All(readers, reader => Assert.Equal(1, _smtp.CountTo(reader)));
+        Assert.True(sentBefore < readers.Length);
+        var sent = (await _jobs.GetProgressAsync(job, default))!;
+        Assert.Equal(("sent", 3, 3), (sent.Status, sent.Recipients, sent.Sent));
+    }
+
+    private static EmailAddress Address(string text)
+    {
+        Assert.True(EmailAddress.TryParse(text, out var address, out _));
+        return address!;
+    }
+
+    [Fact]
+    public async Task A_post_that_was_emailed_and_deleted_leaves_its_slug_free_for_a_new_post_that_is_emailed_in_turn()
+    {
+        await SubscriberAsync("reader@example.com");
+        var first = await PublishedAsync("Reused title");
+        var post = (await _posts.GetAsync("reused-title", default))!;
+        Assert.Equal(WriteOutcome.Ok, (await _posts.DeleteAsync("reused-title", post.Version, default)).Outcome);
+
+        var second = await PublishedAsync("Reused title");
+
+        Assert.NotEqual(first, second);
+        Assert.Equal("reused-title", (await _posts.GetAsync("reused-title", default))!.Slug);
+        Assert.NotNull(await _jobs.GetProgressAsync(first, default)); // the first one's record is kept
+        Assert.Equal("planning", (await _jobs.GetProgressAsync(second, default))!.Status);
+    }
+
+    [Fact]
+    public async Task A_post_from_before_ids_takes_one_at_its_first_publication_even_where_an_old_job_holds_its_slug()
+    {
+        // As an earlier version left them: a post emailed and deleted, its job named by the slug; and a draft of that
+        // slug written before posts had ids.
+        await _storage.Dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = _storage.Name,
+            Item = new() { ["pk"] = new("NEWSLETTER#old-slug"), ["sk"] = new("JOB"), ["slug"] = new("old-slug"), ["createdAt"] = new("2026-01-01T00:00:00.0000000+00:00") },
+        });
+        new PostInput("Old slug", "Written before ids.", [], null).TryValidate(out var valid, out _);
+        var draft = await _posts.CreateAsync(valid, null, default);
+        var legacy = PostStore.Key(draft.Slug);
+        await _storage.Dynamo.UpdateItemAsync(new UpdateItemRequest { TableName = _storage.Name, Key = legacy, UpdateExpression = "REMOVE postId" });
+        Assert.Null((await _posts.GetAsync("old-slug", default))!.Id);
+
+        var published = await _posts.SetStatusAsync("old-slug", PostStatus.Published, draft.Version, null, default);
+
+        Assert.Equal(WriteOutcome.Ok, published.Outcome);
+        Assert.NotNull(published.Post!.Id);
+        Assert.Equal("planning", (await _jobs.GetProgressAsync(published.Post.NewsletterJob, default))!.Status);
     }
 
     private sealed class FrozenSender(IMailSender thawsInto) : IMailSender

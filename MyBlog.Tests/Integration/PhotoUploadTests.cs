@@ -102,6 +102,25 @@ public sealed class PhotoUploadTests(MyBlogApp app)
     }
 
     [Fact]
+    public async Task An_upload_URL_takes_exactly_the_declared_size_and_refuses_anything_else_before_storing_a_byte()
+    {
+        var jpeg = TestImages.CameraJpeg(64, 48);
+        var response = await RequestUploadAsync(new { fileName = "declared.jpg", contentType = "image/jpeg", size = jpeg.Length });
+        var ticket = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var photoId = ticket.GetProperty("photoId").GetString()!;
+
+        var larger = jpeg.Concat(new byte[1024 * 1024]).ToArray();
+        Assert.Equal(HttpStatusCode.Forbidden, await MyBlogApp.PutUploadAsync(ticket, larger));
+        Assert.Equal(HttpStatusCode.Forbidden, await MyBlogApp.PutUploadAsync(ticket, jpeg[..^1]));
+        using var s3 = app.S3();
+        var missing = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() => s3.GetObjectMetadataAsync(MyBlogBuckets.Uploads, $"uploads/{photoId}/original"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, await MyBlogApp.PutUploadAsync(ticket, jpeg));
+        Assert.Equal("ready", (await WaitForProcessedAsync(photoId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_rotated_camera_JPEG_with_GPS_becomes_upright_variants_without_metadata_served_by_the_edge()
     {
         // Stored 2400 × 1600 on its side (orientation 6): upright it is 1600 × 2400.

@@ -77,7 +77,7 @@ public sealed class NewsletterEmailTests
     }
 
     private static SubscriberLinks Links(FakeTimeProvider time, string key, params string[] previous) =>
-        new(Options.Create(new SubscriberKeyOptions { LinkKey = key, PreviousLinkKeys = [.. previous], IdKey = new string('i', 32) }), time);
+        new(Options.Create(new SubscriberLinkOptions { LinkKey = key, PreviousLinkKeys = [.. previous] }), time);
 
     [Fact]
     public void A_signed_unsubscribe_token_belongs_to_one_subscriber_one_subscription_and_a_key_it_names()

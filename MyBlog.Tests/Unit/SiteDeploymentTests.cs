@@ -45,7 +45,7 @@ public sealed class SiteDeploymentTests
     public async Task A_failed_rebuild_is_answered_FAILED_with_its_reason()
     {
         var cloudFormation = new RecordingHandler(HttpStatusCode.OK);
-        var deployment = new SiteDeployment(new HttpClient(cloudFormation), UnreachablePublisher(), NullLogger<SiteDeployment>.Instance);
+        var deployment = Deployment(cloudFormation);
 
         var response = await deployment.RespondAsync(Request("Create"), CancellationToken.None);
 
@@ -64,7 +64,7 @@ public sealed class SiteDeploymentTests
     public async Task Delete_leaves_the_site_and_answers_SUCCESS_without_touching_it()
     {
         var cloudFormation = new RecordingHandler(HttpStatusCode.OK);
-        var deployment = new SiteDeployment(new HttpClient(cloudFormation), UnreachablePublisher(), NullLogger<SiteDeployment>.Instance);
+        var deployment = Deployment(cloudFormation);
 
         var response = await deployment.RespondAsync(Request("Delete"), CancellationToken.None);
 
@@ -76,10 +76,32 @@ public sealed class SiteDeploymentTests
     public async Task An_answer_that_does_not_land_fails_the_invocation_so_Lambda_retries_it()
     {
         var cloudFormation = new RecordingHandler(HttpStatusCode.Forbidden);
-        var deployment = new SiteDeployment(new HttpClient(cloudFormation), UnreachablePublisher(), NullLogger<SiteDeployment>.Instance);
+        var deployment = Deployment(cloudFormation);
 
         await Assert.ThrowsAsync<HttpRequestException>(() => deployment.RespondAsync(Request("Delete"), CancellationToken.None));
     }
+
+    private static SiteDeployment Deployment(HttpMessageHandler cloudFormation, bool allowLocal = false) => new(new HttpClient(cloudFormation),
+        UnreachablePublisher(), Options.Create(new PublishingOptions { AllowLocalResponseUrls = allowLocal }), NullLogger<SiteDeployment>.Instance);
+
+    [Theory]
+    [InlineData("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3A/1?X-Amz-Signature=x", true)]
+    [InlineData("https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/arn%3A/1?x=1", true)]
+    [InlineData("https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/arn%3A/1", true)]
+    [InlineData("http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3A/1", false)]
+    [InlineData("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.evil.example/x", false)]
+    [InlineData("https://attacker@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x", false)]
+    [InlineData("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com:8443/x", false)]
+    [InlineData("http://169.254.169.254/latest/meta-data/", false)]
+    [InlineData("http://127.0.0.1:8080/answer", false)]
+    [InlineData("file:///etc/passwd", false)]
+    [InlineData("not a url", false)]
+    public void The_answer_goes_only_to_CloudFormation_s_own_response_bucket(string url, bool answered) =>
+        Assert.Equal(answered, Deployment(new RecordingHandler(HttpStatusCode.OK)).IsResponseUrl(url));
+
+    [Fact]
+    public void A_local_stand_in_for_CloudFormation_is_answered_only_when_allowed() =>
+        Assert.True(Deployment(new RecordingHandler(HttpStatusCode.OK), allowLocal: true).IsResponseUrl("http://127.0.0.1:8080/answer"));
 
     private sealed class RecordingHandler(HttpStatusCode status) : HttpMessageHandler
     {

@@ -72,12 +72,27 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_paused_account_refusing_the_data_is_unavailable_but_a_refused_message_is_for_good()
+    public async Task A_paused_account_refusing_the_data_is_unavailable_and_a_refused_message_is_the_message_s_fault_not_the_reader_s()
     {
         _server.Answer = (_, data) => data ? TestSmtpServer.Reply(554, "Message rejected: Sending paused for this account.") : null;
         Assert.Equal(MailFailure.Unavailable, await FailureOf("ada@example.com"));
         _server.Answer = (_, data) => data ? TestSmtpServer.Reply(554, "Message rejected: content refused") : null;
-        Assert.Equal(MailFailure.Permanent, await FailureOf("ada@example.com"));
+        Assert.Equal(MailFailure.MessageRefused, await FailureOf("ada@example.com"));
+        _server.Answer = (_, data) => data ? TestSmtpServer.Reply(552, "Message size exceeds fixed maximum message size") : null;
+        Assert.Equal(MailFailure.MessageRefused, await FailureOf("ada@example.com"));
+    }
+
+    [Fact]
+    public async Task What_a_failure_says_never_carries_the_address_the_server_named()
+    {
+        _server.Answer = (to, data) => !data ? TestSmtpServer.Reply(550, $"5.1.1 <{to}>: Recipient address rejected; see ada.lovelace+x@example.org") : null;
+
+        var ex = await Assert.ThrowsAsync<MailSendException>(() => Sender().SendAsync(Message("gone@example.com"), Soon, CancellationToken.None));
+
+        Assert.Equal(MailFailure.Permanent, ex.Failure);
+        Assert.DoesNotContain("@", ex.Message);
+        Assert.Contains(MailText.Address, ex.Message);
+        Assert.Null(ex.InnerException); // the server's own exception holds the answer as it was
     }
 
     [Fact]

@@ -7,7 +7,7 @@ public sealed class StackSettingsTests
 {
     private static readonly StackSettings Valid = new(
         HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: null, CertificateArn: null,
-        SenderAddress: "hello@example.com", SmtpParameterName: "/myblog/ses-smtp", AdminTokenParameterName: "/myblog/admin-token", OriginSecretParameterName: "/myblog/origin-secret", LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
+        SenderAddress: "hello@example.com", SmtpParameterName: "/myblog/ses-smtp", AdminTokenParameterName: "/myblog/admin-token", OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
         LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [],
         SesSendRate: 14, ReserveMailConcurrency: true, WebAcl: false, TransactionSearch: false, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
 

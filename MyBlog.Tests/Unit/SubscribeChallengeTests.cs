@@ -13,7 +13,7 @@ public sealed class SubscribeChallengeTests
 
     private SubscribeChallenge Challenges(int difficulty = 12, string key = "a-link-key-0123456789abcdef0123456789") => new(
         Options.Create(new SubscribeChallengeOptions { Difficulty = difficulty }),
-        Options.Create(new SubscriberKeyOptions { LinkKey = key, IdKey = new string('i', 32) }), _time);
+        Options.Create(new SubscriberLinkOptions { LinkKey = key }), _time);
 
     [Fact]
     public void A_solved_challenge_subscribes_the_address_it_was_solved_for_and_no_other()

@@ -40,13 +40,14 @@ public sealed class UploadUrlSignerTests
     }
 
     [Fact]
-    public async Task The_URL_signs_the_content_type_and_the_trace_metadata_and_expires_in_15_minutes()
+    public async Task The_URL_signs_the_declared_size_the_content_type_and_the_trace_metadata_and_expires_in_15_minutes()
     {
         var ticket = await SignAsync(Client(acceleration: false));
         var query = System.Web.HttpUtility.ParseQueryString(new Uri(ticket.UploadUrl).Query);
         Assert.Equal("myblog-uploads-abc.s3.eu-west-1.amazonaws.com", new Uri(ticket.UploadUrl).Host);
         Assert.InRange(int.Parse(query["X-Amz-Expires"]!), 890, 900);
-        Assert.Equal(["content-type", "host", "x-amz-meta-traceparent", "x-amz-tagging"], query["X-Amz-SignedHeaders"]!.Split(';'));
+        // Content-Length is signed: S3 takes exactly the declared size or nothing.
+        Assert.Equal(["content-length", "content-type", "host", "x-amz-meta-traceparent", "x-amz-tagging"], query["X-Amz-SignedHeaders"]!.Split(';'));
         Assert.Equal("myblog-status=unprocessed", ticket.Headers["x-amz-tagging"]);
         Assert.Equal("image/jpeg", ticket.Headers["Content-Type"]);
         Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ticket.Headers["x-amz-meta-traceparent"]);

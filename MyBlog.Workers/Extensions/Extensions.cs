@@ -114,7 +114,7 @@ internal static class Extensions
     private static void AddSubscribers(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<WelcomeOptions>().BindConfiguration(WelcomeOptions.Section).ValidatedBy(new WelcomeOptionsValidator());
-        builder.Services.AddOptions<SubscriberKeyOptions>().BindConfiguration(SubscriberKeyOptions.Section).ValidatedBy(new SubscriberKeyOptionsValidator());
+        builder.Services.AddOptions<SubscriberIdOptions>().BindConfiguration(SubscriberIdOptions.Section).ValidatedBy(new SubscriberIdOptionsValidator());
         builder.Services.TryAddSingleton<SubscriberIds>();
         builder.Services.TryAddSingleton<SubscriberStore>();
     }
@@ -131,6 +131,7 @@ internal static class Extensions
     private static void AddNewsletterSending(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<NewsletterOptions>().BindConfiguration(NewsletterOptions.Section).ValidatedBy(new NewsletterOptionsValidator());
+        builder.Services.AddOptions<SubscriberLinkOptions>().BindConfiguration(SubscriberLinkOptions.Section).ValidatedBy(new SubscriberLinkOptionsValidator());
         builder.Services.AddSingleton<SubscriberLinks>();
         builder.Services.TryAddSingleton<NewsletterStore>();
         builder.Services.TryAddSingleton<PostStore>();

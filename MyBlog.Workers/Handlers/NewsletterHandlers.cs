@@ -46,8 +46,8 @@ public static class NewsletterHandlers
         foreach (var record in streamEvent.Records ?? [])
         {
             var sequenceNumber = record.Dynamodb?.SequenceNumber ?? record.EventID ?? "";
-            var slug = record.Dynamodb?.NewImage.GetString("slug");
-            if (slug is null)
+            var jobId = NewsletterStore.JobIdFromPartitionKey(record.Dynamodb?.Keys.GetString(MyBlogTable.PartitionKey));
+            if (jobId is null)
             {
                 logger.LogError("Stream record {EventId} is not a newsletter job", record.EventID);
                 failures.Add(sequenceNumber);
@@ -56,12 +56,12 @@ public static class NewsletterHandlers
             using var span = RecordActivity.Start("newsletter-plan", record.Dynamodb?.NewImage.TraceContext());
             try
             {
-                await planner.PlanAsync(slug, lifetime.ApplicationStopping);
+                await planner.PlanAsync(jobId, lifetime.ApplicationStopping);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The job records how far planning got: the stream's retry (or the sweep) goes on from there.
-                logger.LogError(ex, "Planning the newsletter of {Slug} stopped; it resumes on the retry", slug);
+                logger.LogError(ex, "Planning newsletter job {Job} stopped; it resumes on the retry", jobId);
                 failures.Add(sequenceNumber);
             }
         }

@@ -22,5 +22,8 @@ public static class SiteDeploymentHandler
         string.IsNullOrEmpty(request.RequestType) || string.IsNullOrEmpty(request.ResponseURL) || string.IsNullOrEmpty(request.RequestId)
             ? TypedResults.Problem(statusCode: 400, title: "Not a CloudFormation request",
                 detail: "A custom resource request has a RequestType, a ResponseURL and a RequestId.")
-            : TypedResults.Ok(await deployment.RespondAsync(request, ct));
+            : !deployment.IsResponseUrl(request.ResponseURL)
+                ? TypedResults.Problem(statusCode: 400, title: "Not CloudFormation's response URL",
+                    detail: "The answer goes only to CloudFormation's own response bucket (https://cloudformation-custom-resource-response-….s3….amazonaws.com).")
+                : TypedResults.Ok(await deployment.RespondAsync(request, ct));
 }

@@ -38,10 +38,10 @@ public static class WelcomeSweepHandler
             logger.LogInformation("Moved {Count} subscriber(s) to keyed ids; finished: {Finished}", moved.Moved, moved.Finished);
         }
         // A newsletter whose planner stopped (its stream retries spent, a crash) is planned on from where it stopped.
-        foreach (var slug in await jobs.StalledPlanningAsync(time.GetUtcNow() - StalledAfter, ct))
+        foreach (var jobId in await jobs.StalledPlanningAsync(time.GetUtcNow() - StalledAfter, ct))
         {
-            logger.LogWarning("Newsletter {Slug}: planning stalled; the sweep goes on with it", slug);
-            await planner.PlanAsync(slug, ct);
+            logger.LogWarning("Newsletter job {Job}: planning stalled; the sweep goes on with it", jobId);
+            await planner.PlanAsync(jobId, ct);
         }
         return result;
     }

@@ -59,9 +59,11 @@ public sealed class SmtpMailSender(IOptions<MailOptions> options, MailPace pace,
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             var failure = Classify(ex, transferring);
-            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            var described = Describe(ex, whole.IsCancellationRequested, mail);
+            span?.SetStatus(ActivityStatusCode.Error, described);
             span?.SetTag("myblog.mail.failure", failure.ToString());
-            throw new MailSendException(failure, Describe(ex, whole.IsCancellationRequested, mail), ex);
+            // The server's own exception stays out of it: its message is the unscrubbed answer.
+            throw new MailSendException(failure, described);
         }
 
         try
@@ -76,7 +78,8 @@ public sealed class SmtpMailSender(IOptions<MailOptions> options, MailPace pace,
     }
 
     /// <summary>
-    /// Refusals for good are about this recipient or this message (5xx to RCPT TO or DATA). Anything about the
+    /// Refusals for good are about this recipient (5xx to RCPT TO: it is blocked) or this message (5xx to DATA: the
+    /// message is refused, the recipient is not at fault). Anything about the
     /// server, the account or the credentials — unreachable, 421, SES's 454 throttling, a paused account, a wrong
     /// password after a rotation — is the server being unavailable: retried, never held against the reader.
     /// </summary>
@@ -86,7 +89,7 @@ public sealed class SmtpMailSender(IOptions<MailOptions> options, MailPace pace,
         SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } => MailFailure.Unavailable,
         SmtpCommandException c when (int)c.StatusCode >= 500 && c.ErrorCode == SmtpErrorCode.RecipientNotAccepted => MailFailure.Permanent,
         SmtpCommandException c when (int)c.StatusCode >= 500 && c.ErrorCode == SmtpErrorCode.MessageNotAccepted =>
-            AboutTheAccount(c.Message) ? MailFailure.Unavailable : MailFailure.Permanent,
+            AboutTheAccount(c.Message) ? MailFailure.Unavailable : MailFailure.MessageRefused,
         SmtpCommandException c when (int)c.StatusCode >= 500 => MailFailure.Unavailable,
         SmtpCommandException => MailFailure.Transient,
         AuthenticationException or SslHandshakeException or ServiceNotConnectedException or SocketException => MailFailure.Unavailable,
@@ -99,10 +102,14 @@ public sealed class SmtpMailSender(IOptions<MailOptions> options, MailPace pace,
         new[] { "not verified", "paused", "suspend", "quota", "throttl", "sending rate", "credential" }
             .Any(word => text.Contains(word, StringComparison.OrdinalIgnoreCase));
 
-    private static string Describe(Exception ex, bool timedOut, MailOptions mail) => ex switch
+    /// <summary>
+    /// What went wrong, in words that may be kept: it is logged, set on spans and stored on the subscriber or the
+    /// recipient's marker, so any address in the server's answer (a refusal usually names the recipient) is taken out.
+    /// </summary>
+    private static string Describe(Exception ex, bool timedOut, MailOptions mail) => MailText.WithoutAddresses(ex switch
     {
         SmtpCommandException c => $"SMTP {(int)c.StatusCode}: {c.Message}",
         OperationCanceledException when timedOut => $"The message was not sent within {mail.SendTimeout.TotalSeconds:0.#} s",
         _ => $"{ex.GetType().Name}: {ex.Message}",
-    };
+    });
 }

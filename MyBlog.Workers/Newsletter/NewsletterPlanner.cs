@@ -19,40 +19,37 @@ public sealed class NewsletterPlanner(
     private static readonly ActivitySource Source = new("MyBlog.Newsletter");
 
     /// <returns>The recipients this call queued.</returns>
-    public async Task<int> PlanAsync(string slug, CancellationToken ct)
+    public async Task<int> PlanAsync(string jobId, CancellationToken ct)
     {
-        var plan = await jobs.GetPlanAsync(slug, ct);
-        if (plan is not { Planned: false } state)
+        if (await jobs.GetPlanAsync(jobId, ct) is not { Planned: false, Failed: false } state)
         {
             return 0;
         }
         using var span = Source.StartActivity("newsletter.plan", ActivityKind.Internal,
             ActivityContext.TryParse(state.TraceParent, null, isRemote: true, out var parent) ? parent : default);
-        span?.SetTag("myblog.post.slug", slug);
+        span?.SetTag("myblog.post.slug", state.Slug);
         var cursor = state.Cursor;
         var queued = 0;
         while (true)
         {
             var (ids, next) = await subscribers.ConfirmedPageAsync(cursor, ct);
-            await EnqueueAsync(slug, ids, state.TraceParent, ct);
-            if (!await jobs.RecordPlannedAsync(slug, cursor, next, ids.Count, ct))
+            await SendAsync(ids.Chunk(NewsletterStore.BatchSize)
+                .Select(batch => new NewsletterBatch(state.Slug, batch, TraceParent: state.TraceParent, Job: jobId)).ToList(), ct);
+            if (!await jobs.RecordPlannedAsync(jobId, cursor, next, ids.Count, ct))
             {
-                logger.LogInformation("Newsletter {Slug}: another planner recorded this page first; it goes on", slug);
+                logger.LogInformation("Newsletter {Slug}: another planner recorded this page first; it goes on", state.Slug);
                 return queued;
             }
             queued += ids.Count;
             if (next is null)
             {
                 span?.SetTag("myblog.newsletter.recipients", queued);
-                logger.LogInformation("Newsletter {Slug}: {Count} recipient(s) queued", slug, queued);
+                logger.LogInformation("Newsletter {Slug}: {Count} recipient(s) queued", state.Slug, queued);
                 return queued;
             }
             cursor = next;
         }
     }
-
-    private Task EnqueueAsync(string slug, IReadOnlyList<string> ids, string? traceParent, CancellationToken ct) =>
-        SendAsync(ids.Chunk(NewsletterStore.BatchSize).Select(batch => new NewsletterBatch(slug, batch, TraceParent: traceParent)).ToList(), ct);
 
     private async Task SendAsync(IReadOnlyList<NewsletterBatch> batches, CancellationToken ct)
     {

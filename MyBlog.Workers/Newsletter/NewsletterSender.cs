@@ -53,6 +53,15 @@ public sealed class NewsletterSender(
         {
             return await SendTestAsync(post, images, ct);
         }
+        if (await jobs.GetPlanAsync(batch.JobId, ct) is not { Failed: false })
+        {
+            // Failed (the server refused the message itself): its recipients wait, unsent, for the author's retry.
+            return BatchOutcome.Done;
+        }
+        if (post?.NewsletterJob != batch.JobId)
+        {
+            post = null; // deleted, and the slug taken by another post since: this job's post is gone
+        }
 
         // A few recipients at once: each send waits on the mail server for most of its time, and the process's
         // one pace (MailPace) keeps the rate whatever the parallelism.
@@ -64,10 +73,10 @@ public sealed class NewsletterSender(
             {
                 if (Volatile.Read(ref unavailable) == 1)
                 {
-                    Interlocked.Exchange(ref retry, 1); // the server is away: the rest would only time out one by one
+                    // The server is away (the rest would only time out one by one), or refused the message itself.
                     return;
                 }
-                switch (await SendOneAsync(batch.Slug, subscriberId, post, images, token))
+                switch (await SendOneAsync(batch.JobId, subscriberId, post, images, token))
                 {
                     case RecipientOutcome.RetryLater:
                         Interlocked.Exchange(ref retry, 1);
@@ -76,8 +85,12 @@ public sealed class NewsletterSender(
                         Interlocked.Exchange(ref retry, 1);
                         Interlocked.Exchange(ref unavailable, 1);
                         break;
+                    case RecipientOutcome.JobFailed:
+                        Interlocked.Exchange(ref unavailable, 1); // nothing more from this batch; it is not retried either
+                        break;
                 }
             });
+        // A batch stopped because the server is away comes back; one stopped because the job failed does not.
         return retry == 1 ? BatchOutcome.RetryLater : BatchOutcome.Done;
     }
 
@@ -86,16 +99,19 @@ public sealed class NewsletterSender(
         Done,
         RetryLater,
         ServerUnavailable,
+
+        /// <summary>The server refused the message itself: the job has failed and sends nothing until it is retried.</summary>
+        JobFailed,
     }
 
-    private async Task<RecipientOutcome> SendOneAsync(string slug, string subscriberId, Post? post, IReadOnlyDictionary<string, PhotoImage> images, CancellationToken ct)
+    private async Task<RecipientOutcome> SendOneAsync(string jobId, string subscriberId, Post? post, IReadOnlyDictionary<string, PhotoImage> images, CancellationToken ct)
     {
         var lease = options.Value.Lease;
         // The subscriber first: a batch planned while subscribers moved to keyed ids may name one by its old id, and
         // the marker is the subscriber's (its id as the table keys it now), so whichever id a batch names, one send.
         var subscriber = await subscribers.FindAsync(subscriberId, ct);
         RecipientClaim claim;
-        switch (await jobs.TryClaimAsync(slug, subscriber?.Id ?? subscriberId, lease, ct))
+        switch (await jobs.TryClaimAsync(jobId, subscriber?.Id ?? subscriberId, lease, ct))
         {
             case ClaimResult.Claimed claimed:
                 claim = claimed.Claim;
@@ -125,19 +141,32 @@ public sealed class NewsletterSender(
         }
         catch (MailSendException ex) when (ex.IsPermanent)
         {
+            // The server refused this recipient: the address is at fault (a bounce), and no more mail goes there.
             await jobs.MarkFailedAsync(claim, ex.Message, CancellationToken.None);
             if (EmailAddress.TryParse(subscriber.Email, out var address, out _))
             {
                 await subscribers.BlockMailAsync(address, $"bounced: {ex.Message}", CancellationToken.None);
             }
-            logger.LogWarning("Newsletter {Slug} to {SubscriberId} refused for good; no more mail goes there: {Reason}", slug, subscriberId, ex.Message);
+            logger.LogWarning("Newsletter {Slug} to {SubscriberId} refused for good; no more mail goes there: {Reason}", post.Slug, subscriber.Id, ex.Message);
             return RecipientOutcome.Done;
+        }
+        catch (MailSendException ex) when (ex.Failure == MailFailure.MessageRefused)
+        {
+            // The server refused the message itself (too large, its content): every recipient would fare the same and
+            // none is at fault. The job stops with the reason; this recipient and the rest stay unsent for a retry.
+            await jobs.ReleaseAsync(claim, CancellationToken.None);
+            if (await jobs.FailAsync(jobId, ex.Message, CancellationToken.None))
+            {
+                logger.LogError("Newsletter {Slug}: the mail server refused the message itself; sending stopped until the author retries: {Reason}",
+                    post.Slug, ex.Message);
+            }
+            return RecipientOutcome.JobFailed;
         }
         catch (MailSendException ex)
         {
             await jobs.ReleaseAsync(claim, CancellationToken.None);
             logger.LogWarning("Newsletter {Slug} to {SubscriberId} not sent ({Failure}); the batch comes back for it: {Reason}",
-                slug, subscriberId, ex.Failure, ex.Message);
+                post.Slug, subscriber.Id, ex.Failure, ex.Message);
             return ex.Failure == MailFailure.Unavailable ? RecipientOutcome.ServerUnavailable : RecipientOutcome.RetryLater;
         }
         catch
@@ -148,7 +177,7 @@ public sealed class NewsletterSender(
         // The server has it: record that whatever the caller's token says, or it would be sent again.
         if (!await jobs.MarkSentAsync(claim, CancellationToken.None))
         {
-            logger.LogWarning("Newsletter {Slug} to {SubscriberId} was sent after its lease was taken over", slug, subscriberId);
+            logger.LogWarning("Newsletter {Slug} to {SubscriberId} was sent after its lease was taken over", post.Slug, subscriber.Id);
         }
         return RecipientOutcome.Done;
     }

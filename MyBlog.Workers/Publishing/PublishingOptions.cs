@@ -34,6 +34,12 @@ public sealed class PublishingOptions
 
     /// <summary>On AWS: the CloudFront distribution to invalidate (from the stack's outputs). Takes precedence over EdgeUrl.</summary>
     public string? DistributionId { get; set; }
+
+    /// <summary>
+    /// Also answer custom resource requests whose response URL is on this machine (a local stand-in for CloudFormation
+    /// in tests). Off: only CloudFormation's own response URLs are answered.
+    /// </summary>
+    public bool AllowLocalResponseUrls { get; set; }
 }
 
 /// <summary>The data annotations above, compiled.</summary>

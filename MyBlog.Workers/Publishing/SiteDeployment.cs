@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 
 namespace MyBlog.Workers.Publishing;
 
@@ -24,9 +26,23 @@ public sealed record CloudFormationResponse(
 /// stack's data. CloudFormation waits up to an hour for an answer, so every request is answered, a failure as FAILED
 /// with its reason (the deploy then rolls back rather than leave a site the new code cannot build).
 /// </summary>
-public sealed class SiteDeployment(HttpClient http, SitePublisher publisher, ILogger<SiteDeployment> logger)
+public sealed partial class SiteDeployment(HttpClient http, SitePublisher publisher, IOptions<PublishingOptions> options, ILogger<SiteDeployment> logger)
 {
     public const string PhysicalResourceId = "myblog-site";
+
+    /// <summary>
+    /// Whether a response URL is CloudFormation's: HTTPS to its response bucket in some region
+    /// (<c>cloudformation-custom-resource-response-useast1.s3.amazonaws.com</c> and the regional forms). The answer
+    /// is a PUT to whatever the request names, so anything else — an address inside the network, another site — is
+    /// refused: the function would otherwise make requests for whoever can invoke it.
+    /// </summary>
+    public bool IsResponseUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length == 0 && (
+            (uri.Scheme == Uri.UriSchemeHttps && uri.IsDefaultPort && CloudFormationResponseHost().IsMatch(uri.Host))
+            || (options.Value.AllowLocalResponseUrls && uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
+
+    [GeneratedRegex(@"^cloudformation-custom-resource-response-[a-z0-9]+\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$")]
+    private static partial Regex CloudFormationResponseHost();
 
     public async Task<CloudFormationResponse> RespondAsync(CloudFormationRequest request, CancellationToken ct)
     {

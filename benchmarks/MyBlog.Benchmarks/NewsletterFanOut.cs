@@ -26,7 +26,7 @@ public static class NewsletterFanOut
 
     /// <summary>Subscribers' ids as the topology keys them (the AppHost's local id-key).</summary>
     private static readonly SubscriberIds Ids = new(Microsoft.Extensions.Options.Options.Create(
-        new SubscriberKeyOptions { IdKey = "local-id-key-never-change-0123456789abcdef" }));
+        new SubscriberIdOptions { IdKey = "local-id-key-never-change-0123456789abcdef" }));
 
     public static async Task RunAsync(int count, double rate)
     {

@@ -1,0 +1,107 @@
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+
+namespace MyBlog.Api.Apis;
+
+/// <summary>Where the static site is, for <see cref="SiteFallback"/>. Bound from "Site"; unset locally (the edge answers itself).</summary>
+public sealed class SiteFallbackOptions
+{
+    public const string Section = "Site";
+
+    public string? Bucket { get; set; }
+}
+
+/// <summary>
+/// CloudFront's second origin for the site's pages: its custom error pages would apply to the whole distribution —
+/// an API 403 or 404 would reach API clients as the site's HTML 404 page — so the distribution has none. Instead the
+/// site bucket's origin fails over to the API (an origin group) when it answers 403, 404 or 5xx, and the API answers
+/// site paths here: the page if the bucket has it after all (a passing error), else the site's own 404 page with 404.
+/// Nothing under <c>/api/</c> is ever answered here; the API's errors stay its own problem+json.
+/// </summary>
+public static class SiteFallback
+{
+    public const string NotFoundPage = "404.html";
+
+    public static IEndpointRouteBuilder MapSiteFallback(this IEndpointRouteBuilder app)
+    {
+        if (string.IsNullOrEmpty(app.ServiceProvider.GetRequiredService<IOptions<SiteFallbackOptions>>().Value.Bucket))
+        {
+            return app;
+        }
+        app.MapGet("/{**path}", ServeAsync)
+            .WithName("SiteFallback")
+            .WithSummary("CloudFront's fallback for site paths its bucket origin could not answer: the page, or the site's 404 page.")
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    public static async Task<IResult> ServeAsync(string? path, HttpResponse response, SiteFallbackClient site, CancellationToken ct)
+    {
+        path = "/" + (path ?? "");
+        if (path.StartsWith("/api/", StringComparison.Ordinal) || path == "/api")
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"There is no {path}.");
+        }
+        var key = path.EndsWith('/') ? path[1..] + "index.html" : path[1..];
+        var page = IsSiteKey(key) ? await site.GetAsync(key, ct) : null;
+        var status = StatusCodes.Status200OK;
+        if (page is null)
+        {
+            page = await site.GetAsync(NotFoundPage, ct);
+            status = StatusCodes.Status404NotFound;
+        }
+        if (page is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"There is no {path}.");
+        }
+        response.Headers.CacheControl = page.CacheControl ?? "public, max-age=0, s-maxage=60";
+        return new PageResult(page, status);
+    }
+
+    /// <summary>A key of the site's pages: none of its segments empty or starting with "." or "_" (the publisher's own files).</summary>
+    public static bool IsSiteKey(string key) =>
+        key.Length is > 0 and <= 1024 && !key.Contains('\\') && key.Split('/').All(s => s.Length > 0 && s[0] is not ('.' or '_'));
+
+    /// <summary>A page with its status: the 404 page is a page, answered with 404.</summary>
+    private sealed class PageResult(SitePage page, int status) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = page.ContentType;
+            context.Response.ContentLength = page.Body.Length;
+            await context.Response.Body.WriteAsync(page.Body);
+        }
+    }
+}
+
+/// <summary>A page of the site bucket, as the fallback serves it.</summary>
+public sealed record SitePage(byte[] Body, string ContentType, string? CacheControl);
+
+/// <summary>
+/// Reads the site bucket with a client of its own: the API's other S3 client presigns uploads through the Transfer
+/// Acceleration endpoint, which reads should not go through.
+/// </summary>
+public sealed class SiteFallbackClient(IConfiguration configuration, IOptions<SiteFallbackOptions> options) : IDisposable
+{
+    private readonly AmazonS3Client _s3 = new(AwsClientExtensions.S3Config(configuration.GetSection("Aws")));
+
+    public async Task<SitePage?> GetAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await _s3.GetObjectAsync(options.Value.Bucket, key, ct);
+            using var body = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(body, ct);
+            return new SitePage(body.ToArray(), response.Headers.ContentType ?? "application/octet-stream", response.Headers.CacheControl);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => _s3.Dispose();
+}
