@@ -13,6 +13,7 @@ app.UseViewerAddress();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRateLimiter();
+app.UseSiteFallback();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi("/api/openapi/{documentName}.json");
@@ -29,6 +30,5 @@ app.MapAdminPostsApi();
 app.MapAdminPhotosApi();
 app.MapAdminImportsApi();
 app.MapAdminNewsletterApi();
-app.MapSiteFallback();
 
 app.Run();

@@ -24,26 +24,35 @@ public static class SiteFallback
 {
     public const string NotFoundPage = "404.html";
 
-    public static IEndpointRouteBuilder MapSiteFallback(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// Answers the GETs no route of the API answers, for site paths only — not as a route (a catch-all GET route
+    /// would turn a POST to a misspelled API path into a 405), but after routing found nothing.
+    /// </summary>
+    public static IApplicationBuilder UseSiteFallback(this IApplicationBuilder app)
     {
-        if (string.IsNullOrEmpty(app.ServiceProvider.GetRequiredService<IOptions<SiteFallbackOptions>>().Value.Bucket))
+        if (string.IsNullOrEmpty(app.ApplicationServices.GetRequiredService<IOptions<SiteFallbackOptions>>().Value.Bucket))
         {
             return app;
         }
-        app.MapGet("/{**path}", ServeAsync)
-            .WithName("SiteFallback")
-            .WithSummary("CloudFront's fallback for site paths its bucket origin could not answer: the page, or the site's 404 page.")
-            .ExcludeFromDescription();
-        return app;
+        return app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path.Value ?? "/";
+            if (context.GetEndpoint() is not null || !HttpMethods.IsGet(context.Request.Method) || IsApiPath(path))
+            {
+                await next(context);
+                return;
+            }
+            var site = context.RequestServices.GetRequiredService<SiteFallbackClient>();
+            await (await ServeAsync(path, context.Response, site, context.RequestAborted)).ExecuteAsync(context);
+        });
     }
 
-    public static async Task<IResult> ServeAsync(string? path, HttpResponse response, SiteFallbackClient site, CancellationToken ct)
+    /// <summary>A path under /api/, however it is spelled: the API's own to answer, or not.</summary>
+    private static bool IsApiPath(string path) =>
+        path.Equals("/api", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase);
+
+    public static async Task<IResult> ServeAsync(string path, HttpResponse response, SiteFallbackClient site, CancellationToken ct)
     {
-        path = "/" + (path ?? "");
-        if (path.StartsWith("/api/", StringComparison.Ordinal) || path == "/api")
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"There is no {path}.");
-        }
         var key = path.EndsWith('/') ? path[1..] + "index.html" : path[1..];
         var page = IsSiteKey(key) ? await site.GetAsync(key, ct) : null;
         var status = StatusCodes.Status200OK;

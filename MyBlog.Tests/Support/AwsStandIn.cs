@@ -74,7 +74,9 @@ public sealed class AwsStandIn : IDisposable
         {
             var request = JsonNode.Parse(body.ToArray())!;
             var name = request["Name"]?.GetValue<string>() ?? "";
-            if (target == "AmazonSSM.GetParameter" && _parameters.TryGetValue(name, out var value))
+            // "name:3" selects a version of "name", as Parameter Store reads it; every version here holds the one value.
+            var selected = name.LastIndexOf(':') is var colon and > 0 && int.TryParse(name[(colon + 1)..], out _) ? name[..colon] : name;
+            if (target == "AmazonSSM.GetParameter" && _parameters.TryGetValue(selected, out var value))
             {
                 lock (_parameterRequests)
                 {

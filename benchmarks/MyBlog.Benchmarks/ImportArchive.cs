@@ -67,7 +67,8 @@ public static class ImportArchive
         await app.StopAsync();
     }
 
-    private static async Task<(TimeSpan Took, JsonElement Job)> ImportAsync(HttpClient site, byte[] zip, Action sample)
+    /// <summary>Declares the archive, PUTs it where the API says, and waits for the import's end, sampling as it goes.</summary>
+    public static async Task<(TimeSpan Took, JsonElement Job)> ImportAsync(HttpClient site, byte[] zip, Action sample)
     {
         var ticket = await (await site.PostAsJsonAsync("/api/admin/imports", new { fileName = "hugo-site.zip", contentType = "application/zip", size = zip.Length }))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();

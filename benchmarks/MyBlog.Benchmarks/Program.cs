@@ -15,6 +15,8 @@ using MyBlog.Benchmarks;
 //   cold-start <runs> name=dir…  each function's bootstrap → ready → first 200, package folders side by side
 //   newsletter [count] [rate]    one publish to [count] confirmed subscribers at the sender's pace [rate]/s: lost, doubled, throughput, memory
 //   import [count]               a [count]-post Hugo site (every tenth a bundle with a photo) imported through the API: time, memory, a second import
+//   hostile-imports              archives built to hurt the importer, each imported: it must end; time and the workers' memory growth
+//   subscribe-proof [count]      the subscribe form's proof of work: in the site's script in Chromium, in native code, and the API's check
 switch (args.FirstOrDefault())
 {
     case "subscribe":
@@ -59,11 +61,17 @@ switch (args.FirstOrDefault())
     case "import":
         await ImportArchive.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 1000);
         break;
+    case "hostile-imports":
+        await HostileImports.RunAsync();
+        break;
+    case "subscribe-proof":
+        await SubscribeProof.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 50);
+        break;
     case "cold-start":
         await ColdStart.RunAsync(args[2..], int.Parse(args[1]));
         break;
     default:
-        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir… | newsletter [count] [rate] | import [count]");
+        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir… | newsletter [count] [rate] | import [count] | hostile-imports | subscribe-proof [count]");
         Environment.Exit(2);
         break;
 }
