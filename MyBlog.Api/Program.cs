@@ -1,5 +1,10 @@
-using MyBlog.Api.Apis;
-using MyBlog.Api.Extensions;
+using MyBlog.Api.Hosting;
+using MyBlog.Api.Imports;
+using MyBlog.Api.Newsletter;
+using MyBlog.Api.Photos;
+using MyBlog.Api.Posts;
+using MyBlog.Api.Site;
+using MyBlog.Api.Subscribers;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -12,18 +17,10 @@ app.UseCanonicalPaths();
 app.UseViewerAddress();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseRateLimiter();
 app.UseSiteFallback();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi("/api/openapi/{documentName}.json");
-// A browsable reference of the OpenAPI document; Swagger UI's files ship in the package (nothing from a CDN).
-app.UseSwaggerUI(options =>
-{
-    options.RoutePrefix = "api/reference";
-    options.SwaggerEndpoint("/api/openapi/v1.json", "MyBlog API");
-    options.DocumentTitle = "MyBlog API reference";
-});
+app.MapApiReference();
 app.MapSubscribersApi();
 app.MapPostsApi();
 app.MapAdminPostsApi();

@@ -1,6 +1,6 @@
 using MyBlog.AppHost.Aws;
 using MyBlog.AppHost.Emulators;
-using MyBlog.Core;
+using MyBlog.Core.Storage;
 
 var builder = DistributedApplication.CreateBuilder(args);
 

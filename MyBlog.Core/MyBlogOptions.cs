@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Storage;
 
 namespace MyBlog.Core;
 

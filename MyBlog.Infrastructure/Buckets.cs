@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
+using MyBlog.Aws.Functions;
 using MyBlog.Core.Photos;
 
 namespace MyBlog.Infrastructure;
@@ -74,6 +75,15 @@ public sealed class Buckets : Construct
         });
     }
 
+    /// <summary>The bucket of a role.</summary>
+    public Bucket Of(BucketRole role) => role switch
+    {
+        BucketRole.Site => Site,
+        BucketRole.Uploads => Uploads,
+        BucketRole.Media => Media,
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
+
     /// <summary>
     /// Browser uploads are allowed from the site's origin (known once the distribution exists) and from
     /// <paramref name="extraOrigins"/> only (AWS mode's local edge).
@@ -94,8 +104,13 @@ public sealed class Buckets : Construct
     /// </summary>
     private readonly List<object> _uploadNotifications = [];
 
-    public void NotifyOnUpload(Queue queue, string prefix)
+    public void NotifyOnUpload(BucketRole role, Queue queue, string prefix)
     {
+        if (role != BucketRole.Uploads)
+        {
+            // Only uploads raise events: the site and media buckets are written by MyBlog itself.
+            throw new ArgumentException($"Only the uploads bucket notifies; {role} does not.", nameof(role));
+        }
         queue.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Principals = [new ServicePrincipal("s3.amazonaws.com")],

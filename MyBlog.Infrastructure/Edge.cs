@@ -6,6 +6,7 @@ using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.WAFv2;
 using Constructs;
+using MyBlog.Aws.Functions;
 using CfFunction = Amazon.CDK.AWS.CloudFront.Function;
 
 namespace MyBlog.Infrastructure;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MyBlog.Aws.Functions;
 
 namespace MyBlog.Infrastructure;
 
@@ -36,7 +37,7 @@ public static class LambdaPackages
         """.Replace("\r\n", "\n");
 
     /// <summary>
-    /// Why this machine cannot build the native API for <paramref name="runtimeIdentifier"/>, or null when it can:
+    /// Why the computer running the command cannot build the native API for <paramref name="runtimeIdentifier"/>, or null when it can:
     /// Native AOT compiles for the operating system and architecture it runs on, and links with clang.
     /// </summary>
     public static string? NativeBlocker(string runtimeIdentifier, bool onLinux, System.Runtime.InteropServices.Architecture machine, bool clangOnPath)

@@ -1,6 +1,5 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
-using Amazon.CDK.AWS.SQS;
 using Constructs;
 
 namespace MyBlog.Infrastructure;
@@ -11,12 +10,7 @@ public sealed class Monitoring : Construct
     public Monitoring(Construct scope, string id, Functions functions) : base(scope, id)
     {
         var every5Minutes = new MetricOptions { Period = Duration.Minutes(5), Statistic = "Maximum" };
-        foreach (var (name, queue) in new (string, Queue)[]
-        {
-            ("ThumbnailsDeadLetters", functions.ThumbnailsDeadLetterQueue), ("StreamFailures", functions.StreamFailures),
-            ("NewsletterDeadLetters", functions.NewsletterDeadLetterQueue), ("MailFeedbackDeadLetters", functions.MailFeedbackDeadLetterQueue),
-            ("ImportsDeadLetters", functions.ImportsDeadLetterQueue),
-        })
+        foreach (var (name, queue) in functions.EndOfLine)
         {
             AlarmOnAny($"{name}Depth", $"Messages are waiting in {name}: events that could not be processed.",
                 queue.MetricApproximateNumberOfMessagesVisible(every5Minutes));

@@ -6,7 +6,9 @@ using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SES;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
+using MyBlog.Core.Storage;
 using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
 
 namespace MyBlog.Infrastructure;
@@ -29,6 +31,8 @@ public sealed class MyBlogStack : Stack
         buckets.AllowUploadsFrom(edge.SiteUrl, settings.ExtraUploadOrigins);
         var functions = new Functions(this, "Functions", settings, table, buckets, edge, api, nag);
 
+        var feedback = functions.Topics[((TopicTrigger)AwsFunctions.MailFeedback.Trigger).Topic];
+
         // Every message the sender sends goes through this configuration set (the identity's default), whose event
         // destination publishes bounces and complaints to the feedback topic; SES's account-level suppression list
         // stops repeat sends to such addresses as well.
@@ -38,14 +42,14 @@ public sealed class MyBlogStack : Stack
         });
         mailEvents.AddEventDestination("Feedback", new ConfigurationSetEventDestinationOptions
         {
-            Destination = EventDestination.SnsTopic(functions.MailFeedbackTopic),
+            Destination = EventDestination.SnsTopic(feedback),
             Events = [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
         });
-        functions.MailFeedbackTopic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        feedback.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Principals = [new ServicePrincipal("ses.amazonaws.com")],
             Actions = ["sns:Publish"],
-            Resources = [functions.MailFeedbackTopic.TopicArn],
+            Resources = [feedback.TopicArn],
             Conditions = new Dictionary<string, object>
             {
                 ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Account },
@@ -69,16 +73,22 @@ public sealed class MyBlogStack : Stack
         Output("ApiUrl", api.HttpApi.ApiEndpoint, "The HTTP API, also served under /api/ by CloudFront");
         Output("Region", Region, "The home region");
         Output("TableName", table.TableName, "MyBlog__TableName");
-        Output("SiteBucket", buckets.Site.BucketName, "Publishing__SiteBucket, Edge__SiteBucket");
-        Output("UploadsBucket", buckets.Uploads.BucketName, "Photos__UploadsBucket");
-        Output("MediaBucket", buckets.Media.BucketName, "Photos__MediaBucket, Edge__MediaBucket");
-        Output("ThumbnailsQueueUrl", functions.ThumbnailsQueue.QueueUrl, "S3 ObjectCreated on uploads/ lands here");
-        Output("ThumbnailsDeadLetterQueueUrl", functions.ThumbnailsDeadLetterQueue.QueueUrl, "Messages received 5 times without success");
-        Output("ImportsDeadLetterQueueUrl", functions.ImportsDeadLetterQueue.QueueUrl, "Archive imports received 3 times without success");
-        Output("StreamFailuresQueueUrl", functions.StreamFailures.QueueUrl, "On-failure destination of the stream event sources");
-        Output("WelcomeSweepFunctionName", functions.WelcomeSweep.FunctionName, "Invoke it to redrive every owed welcome now (it runs every minute anyway)");
-        Output("NewsletterQueueUrl", functions.NewsletterQueue.QueueUrl, "Newsletter__QueueUrl: batches of newsletter recipients");
-        Output("NewsletterDeadLetterQueueUrl", functions.NewsletterDeadLetterQueue.QueueUrl, "Newsletter batches received 5 times without success (redrive them to the newsletter queue)");
+        Output("SiteBucket", buckets.Site.BucketName, "Buckets__Site");
+        Output("UploadsBucket", buckets.Uploads.BucketName, "Buckets__Uploads");
+        Output("MediaBucket", buckets.Media.BucketName, "Buckets__Media");
+        foreach (var (function, queue) in AwsFunctions.Triggered<QueueTrigger>())
+        {
+            var name = Functions.Pascal(queue.Queue);
+            Output($"{name}QueueUrl", functions.Queue(queue.Queue).QueueUrl, $"The {function.Name} function's queue{(queue.UrlSetting is null ? "" : $" ({queue.UrlSetting})")}");
+        }
+        foreach (var (name, queue) in functions.EndOfLine)
+        {
+            Output($"{name}QueueUrl", queue.QueueUrl, "Messages that could not be processed (alarmed): look, fix, and redrive them");
+        }
+        foreach (var (function, _) in AwsFunctions.Triggered<ScheduleTrigger>())
+        {
+            Output($"{function.ConstructId}FunctionName", functions[function].FunctionName, "Invoke it to run it now (its schedule runs it every minute anyway)");
+        }
         Output("LinkKeyParameterName", settings.LinkKeyParameterName, "SSM SecureString: the key newsletter unsubscribe links are signed with");
         Output("IdKeyParameterName", settings.IdKeyParameterName, "SSM SecureString: the key subscribers' ids are derived from (never changed)");
         Output("SmtpParameterName", settings.SmtpParameterName, "SSM SecureString: {\"UserName\": …, \"Password\": …} for SES SMTP");

@@ -1,5 +1,5 @@
 using MyBlog.LocalAws.Delivery;
-using MyBlog.LocalAws.Extensions;
+using MyBlog.LocalAws.Hosting;
 using MyBlog.LocalAws.Queues;
 using MyBlog.LocalAws.Scheduler;
 
@@ -13,7 +13,7 @@ app.MapFailuresApi();
 app.MapS3NotificationsApi();
 app.MapQueuesApi();
 app.MapSqsApi();
-app.MapSchedulesApi();
-app.MapSchedulerApi();
+app.MapRecurringSchedulesApi();
+app.MapEventBridgeSchedulerApi();
 
 app.Run();

@@ -6,8 +6,9 @@ using Amazon.SQS;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
-namespace Microsoft.Extensions.Hosting;
+namespace MyBlog.ServiceDefaults;
 
 /// <summary>
 /// AWS SDK clients configured from the "Aws" section. On AWS only the region matters; locally the AppHost sets

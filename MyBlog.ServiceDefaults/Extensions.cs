@@ -9,7 +9,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
-namespace Microsoft.Extensions.Hosting;
+namespace MyBlog.ServiceDefaults;
 
 /// <summary>
 /// What every MyBlog service shares: OpenTelemetry, health endpoints, service discovery and resilient HTTP clients.

@@ -1,11 +1,11 @@
-using AmazonServiceException = Amazon.Runtime.AmazonServiceException;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using AmazonServiceException = Amazon.Runtime.AmazonServiceException;
 
-namespace Microsoft.Extensions.Hosting;
+namespace MyBlog.ServiceDefaults;
 
 /// <summary>
 /// Turns whatever escapes a handler into problem+json with a useful status: a malformed request is the client's

@@ -3,7 +3,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.Internal.Auth;
 using Amazon.Util;
 
-namespace Microsoft.Extensions.Hosting;
+namespace MyBlog.ServiceDefaults;
 
 /// <summary>
 /// Signature Version 4 for the AWS calls this solution makes without an SDK client (the DynamoDB Streams calls of

@@ -3,10 +3,11 @@ using Amazon.Runtime.Credentials;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
 
-namespace Microsoft.Extensions.Hosting;
+namespace MyBlog.ServiceDefaults;
 
 /// <summary>
 /// On AWS the spans the dashboard shows locally go to X-Ray's OTLP endpoint (CloudWatch Transaction Search),

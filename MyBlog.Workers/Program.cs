@@ -1,14 +1,14 @@
-using MyBlog.Workers.Extensions;
+using MyBlog.Workers.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-var handlers = builder.AddApplicationServices();
+var handlers = builder.AddWorkerHandlers();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
-app.MapHandlers(handlers);
+app.MapWorkerHandlers(handlers);
 
 app.Run();

@@ -45,8 +45,8 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
     /// <summary>What MyBlog.Api needs: the table, the uploads bucket through Transfer Acceleration, the newsletter queue, its secrets' parameters.</summary>
     public IReadOnlyDictionary<string, string> ForApi() => new Dictionary<string, string>(Common())
     {
-        ["Photos__UploadsBucket"] = this["UploadsBucket"],
-        ["Photos__TransferAcceleration"] = "true",
+        ["Buckets__Uploads"] = this["UploadsBucket"],
+        ["Uploads__TransferAcceleration"] = "true",
         ["Secrets__Admin__Token"] = this["AdminTokenParameterName"],
         ["Secrets__Subscribers__LinkKey"] = this["LinkKeyParameterName"],
         ["Secrets__Subscribers__IdKey"] = this["IdKeyParameterName"],
@@ -56,12 +56,12 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
     /// <summary>What MyBlog.Workers needs: buckets, the distribution to invalidate, SES SMTP with its credentials' parameter.</summary>
     public IReadOnlyDictionary<string, string> ForWorkers() => new Dictionary<string, string>(Common())
     {
-        ["Publishing__SiteBucket"] = this["SiteBucket"],
+        ["Buckets__Site"] = this["SiteBucket"],
         ["Publishing__DistributionId"] = this["DistributionId"],
         // The deployed publish function owns the first build; a local worker does not race it.
         ["Publishing__BuildOnStart"] = "false",
-        ["Photos__UploadsBucket"] = this["UploadsBucket"],
-        ["Photos__MediaBucket"] = this["MediaBucket"],
+        ["Buckets__Uploads"] = this["UploadsBucket"],
+        ["Buckets__Media"] = this["MediaBucket"],
         ["Mail__Host"] = $"email-smtp.{this["Region"]}.amazonaws.com",
         ["Mail__Port"] = "587",
         ["Mail__Security"] = "StartTls",
@@ -76,8 +76,8 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
     public IReadOnlyDictionary<string, string> ForWeb() => new Dictionary<string, string>
     {
         ["Aws__Region"] = this["Region"],
-        ["Edge__SiteBucket"] = this["SiteBucket"],
-        ["Edge__MediaBucket"] = this["MediaBucket"],
+        ["Buckets__Site"] = this["SiteBucket"],
+        ["Buckets__Media"] = this["MediaBucket"],
         ["Edge__UploadOrigin"] = $"https://{this["UploadsBucket"]}.s3-accelerate.amazonaws.com",
     };
 

@@ -1,4 +1,4 @@
-using MyBlog.Core;
+using MyBlog.Aws.Functions;
 
 namespace MyBlog.AppHost.Emulators;
 
@@ -124,7 +124,7 @@ public static class EmulatorExtensions
         var endpoint = localAws.GetEndpoint("http");
         return project
             .WithEnvironment("Aws__SqsServiceUrl", endpoint)
-            .WithEnvironment("Newsletter__QueueUrl", ReferenceExpression.Create($"{endpoint}/000000000000/myblog-{QueueSubscriptions.Newsletter.Name}"))
+            .WithEnvironment("Newsletter__QueueUrl", ReferenceExpression.Create($"{endpoint}/000000000000/myblog-{AwsFunctions.NewsletterQueue}"))
             .WaitFor(localAws);
     }
 
@@ -134,7 +134,7 @@ public static class EmulatorExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithPublishScheduler(this IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource> localAws) =>
         api.WithEnvironment("Scheduling__ServiceUrl", localAws.GetEndpoint("http"))
-            .WithEnvironment("Scheduling__TargetArn", $"arn:aws:lambda:{LocalRegion}:000000000000:function:{Schedules.PublishDue.Name}")
+            .WithEnvironment("Scheduling__TargetArn", $"arn:aws:lambda:{LocalRegion}:000000000000:function:{AwsFunctions.PublishDue.Name}")
             .WithEnvironment("Scheduling__RoleArn", "arn:aws:iam::000000000000:role/myblog-local-scheduler");
 
     /// <summary>Points a service's AWS SDK clients at the emulators.</summary>

@@ -1,3 +1,5 @@
+using MyBlog.Core.Uploads;
+
 namespace MyBlog.Core.Imports;
 
 public static class ImportStatus
@@ -38,7 +40,7 @@ public sealed record ImportJob(string Id, string FileName, long DeclaredSize, st
     public DateTimeOffset? RunnerLeaseUntil { get; init; }
 
     /// <summary>
-    /// Running, but nobody is running it now: the last run stopped before it finished (a Lambda timeout leaves no
+    /// Running, but nobody is running it now: the last run stopped before it finished (a worker killed at its time limit leaves no
     /// word), and the queue delivers the archive again later. The author is told rather than kept waiting.
     /// </summary>
     public bool IsStalled(DateTimeOffset now) => Status == ImportStatus.Running && RunnerLeaseUntil is { } lease && lease < now;
@@ -54,40 +56,16 @@ public sealed record ImportJob(string Id, string FileName, long DeclaredSize, st
 /// <summary>A run's start: how many runs there have been, this one included, and how many of those before it vanished without reporting.</summary>
 public sealed record ImportStart(int Attempts, int Vanished);
 
-/// <summary>What the editor declares before uploading an archive; checked before any upload URL is issued.</summary>
-public sealed record ImportUploadRequest(string? FileName, string? ContentType, long? Size)
+/// <summary>What an import accepts: one .zip archive, read by the worker to its temporary disk, images and all.</summary>
+public static class ImportUploads
 {
-    /// <summary>
-    /// API Gateway stops a request at 10 MB and Lambda a payload at 6 MB, so archives go straight to storage; this
-    /// much is read by the worker (to its temporary disk), images and all.
-    /// </summary>
+    /// <summary>Far more than a request to the API may carry, so archives go straight to storage.</summary>
     public const long MaxBytes = 200L * 1024 * 1024;
 
-    public static readonly IReadOnlySet<string> AcceptedTypes =
-        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "application/zip", "application/x-zip-compressed" };
-
-    public bool TooLarge => Size > MaxBytes;
-
-    public bool TryValidate(out Dictionary<string, string[]> errors)
-    {
-        errors = [];
-        var name = FileName?.Trim();
-        if (string.IsNullOrEmpty(name))
-        {
-            errors["fileName"] = ["A file name is required."];
-        }
-        else if (name.Length > 255 || name.Any(char.IsControl))
-        {
-            errors["fileName"] = ["A file name is at most 255 characters, without control characters."];
-        }
-        if (ContentType is null || !AcceptedTypes.Contains(ContentType))
-        {
-            errors["contentType"] = ["An import is one .zip archive (application/zip): a Hugo content folder, a Jekyll site, or a Ghost export with its images."];
-        }
-        if (Size is null or <= 0)
-        {
-            errors["size"] = ["The size in bytes is required and must be positive."];
-        }
-        return errors.Count == 0;
-    }
+    public static UploadRules Rules { get; } = new(
+        Noun: "Archive",
+        MaxBytes: MaxBytes,
+        AcceptedTypes: new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "application/zip", "application/x-zip-compressed" },
+        TypesError: "An import is one .zip archive (application/zip): a Hugo content folder, a Jekyll site, or a Ghost export with its images.",
+        TooLargeDetail: $"An archive can be at most {MaxBytes / (1024 * 1024)} MB; import a large blog in parts (by year, say).");
 }

@@ -4,6 +4,9 @@ using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Storage;
+using MyBlog.Core.Uploads;
+using static MyBlog.Core.Storage.Attributes;
 
 namespace MyBlog.Core.Imports;
 
@@ -18,14 +21,14 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
 
     private string Table => options.Value.TableName;
 
-    public async Task<ImportJob> CreateAsync(ImportUploadRequest upload, CancellationToken ct)
+    public async Task<ImportJob> CreateAsync(UploadRequest upload, CancellationToken ct)
     {
         var job = new ImportJob(Guid.NewGuid().ToString("N"), upload.FileName!.Trim(), upload.Size!.Value, ImportStatus.Pending, time.GetUtcNow());
         var item = Key(job.Id);
-        item["fileName"] = new AttributeValue(job.FileName);
+        item["fileName"] = S(job.FileName);
         item["declaredSize"] = N(job.DeclaredSize);
-        item["status"] = new AttributeValue(job.Status);
-        item["createdAt"] = new AttributeValue(job.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
+        item["status"] = S(job.Status);
+        item["createdAt"] = Time(job.CreatedAt);
         await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = item, ConditionExpression = "attribute_not_exists(pk)" }, ct);
         return job;
     }
@@ -61,8 +64,8 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
                 ExpressionAttributeNames = new() { ["#status"] = "status" },
                 ExpressionAttributeValues = new()
                 {
-                    [":running"] = new AttributeValue(ImportStatus.Running),
-                    [":pending"] = new AttributeValue(ImportStatus.Pending),
+                    [":running"] = S(ImportStatus.Running),
+                    [":pending"] = S(ImportStatus.Pending),
                     [":until"] = N(until.ToUnixTimeMilliseconds()),
                     [":now"] = N(time.GetUtcNow().ToUnixTimeMilliseconds()),
                     [":zero"] = N(0),
@@ -70,8 +73,8 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
                 },
                 ReturnValues = ReturnValue.ALL_NEW,
             }, ct);
-            var attempts = Int(response.Attributes, "attempts");
-            return new ImportStart(attempts, Vanished: attempts - 1 - Int(response.Attributes, "released"));
+            var attempts = response.Attributes.Int("attempts") ?? 0;
+            return new ImportStart(attempts, Vanished: attempts - 1 - (response.Attributes.Int("released") ?? 0));
         }
         catch (ConditionalCheckFailedException)
         {
@@ -91,7 +94,7 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
             UpdateExpression = "SET leaseUntil = :zero ADD released :one",
             ConditionExpression = "#status = :running",
             ExpressionAttributeNames = new() { ["#status"] = "status" },
-            ExpressionAttributeValues = new() { [":zero"] = N(0), [":one"] = N(1), [":running"] = new AttributeValue(ImportStatus.Running) },
+            ExpressionAttributeValues = new() { [":zero"] = N(0), [":one"] = N(1), [":running"] = S(ImportStatus.Running) },
         }, ct);
 
     /// <summary>The results so far, for the author watching (the import is still running).</summary>
@@ -105,7 +108,7 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
     {
         var values = new Dictionary<string, AttributeValue>
         {
-            [":status"] = new AttributeValue(status),
+            [":status"] = S(status),
             [":results"] = new AttributeValue { B = new MemoryStream(Compress(results)) },
         };
         var names = new Dictionary<string, string> { ["#status"] = "status" };
@@ -114,18 +117,18 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
         {
             set += ", #format = :format";
             names["#format"] = "format";
-            values[":format"] = new AttributeValue(format);
+            values[":format"] = S(format);
         }
         if (error is not null)
         {
             set += ", #error = :error";
             names["#error"] = "error";
-            values[":error"] = new AttributeValue(error);
+            values[":error"] = Reason(error);
         }
         if (status != ImportStatus.Running)
         {
             set += ", finishedAt = :now REMOVE leaseUntil";
-            values[":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+            values[":now"] = Time(time.GetUtcNow());
         }
         await dynamo.UpdateItemAsync(new UpdateItemRequest
         {
@@ -142,7 +145,9 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
         using var buffer = new MemoryStream();
         using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
         {
-            JsonSerializer.Serialize(gzip, results.ToList(), CoreJson.Default.ListImportFileResult);
+            JsonSerializer.Serialize(gzip, results
+                .Select(r => r.Error is { Length: > MaxReasonLength } error ? r with { Error = error[..MaxReasonLength] } : r)
+                .ToList(), CoreJson.Default.ListImportFileResult);
         }
         return buffer.ToArray();
     }
@@ -156,28 +161,18 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
 
     private static ImportJob FromItem(string id, Dictionary<string, AttributeValue> item)
     {
-        string? Str(string name) => item.TryGetValue(name, out var v) ? v.S : null;
-        return new ImportJob(id, Str("fileName") ?? "", long.Parse(item["declaredSize"].N, CultureInfo.InvariantCulture),
-            Str("status") ?? ImportStatus.Pending, DateTimeOffset.Parse(Str("createdAt")!, CultureInfo.InvariantCulture))
+        return new ImportJob(id, item.String("fileName") ?? "", item.Long("declaredSize")!.Value,
+            item.String("status") ?? ImportStatus.Pending, item.Time("createdAt")!.Value)
         {
-            Format = Str("format"),
-            Error = Str("error"),
-            RunnerLeaseUntil = item.TryGetValue("leaseUntil", out var lease) && lease.N is not null
-                ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(lease.N, CultureInfo.InvariantCulture))
-                : null,
+            Format = item.String("format"),
+            Error = item.String("error"),
+            RunnerLeaseUntil = item.Millis("leaseUntil"),
             Results = item.TryGetValue("results", out var results) && results.B is { } bytes ? Decompress(bytes) : [],
-            FinishedAt = Str("finishedAt") is { } finished ? DateTimeOffset.Parse(finished, CultureInfo.InvariantCulture) : null,
+            FinishedAt = item.Time("finishedAt"),
         };
     }
 
-    private static int Int(Dictionary<string, AttributeValue> item, string name) =>
-        item.TryGetValue(name, out var value) && value.N is not null ? int.Parse(value.N, CultureInfo.InvariantCulture) : 0;
 
-    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 
-    private static Dictionary<string, AttributeValue> Key(string id) => new()
-    {
-        [MyBlogTable.PartitionKey] = new AttributeValue(PartitionPrefix + id),
-        [MyBlogTable.SortKey] = new AttributeValue(SortKeyValue),
-    };
+    private static Dictionary<string, AttributeValue> Key(string id) => ItemKey(PartitionPrefix + id, SortKeyValue);
 }

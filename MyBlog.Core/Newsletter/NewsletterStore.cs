@@ -4,6 +4,8 @@ using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Storage;
+using static MyBlog.Core.Storage.Attributes;
 
 namespace MyBlog.Core.Newsletter;
 
@@ -98,7 +100,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
     /// <summary>Recipients per queue message: a few seconds of sending at SES's pace, far inside the function's timeout.</summary>
     public const int BatchSize = 50;
 
-    internal static class Attr
+    internal static class NewsletterFields
     {
         public const string Slug = "slug";
         public const string CreatedAt = "createdAt";
@@ -136,18 +138,18 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         {
             [MyBlogTable.PartitionKey] = S(PartitionKey(jobId)),
             [MyBlogTable.SortKey] = S(JobSortKey),
-            [Attr.Slug] = S(slug),
-            [Attr.CreatedAt] = S(now.ToString("O", CultureInfo.InvariantCulture)),
-            [Attr.Recipients] = N(0),
-            [Attr.Sent] = N(0),
-            [Attr.Failed] = N(0),
-            [Attr.Skipped] = N(0),
+            [NewsletterFields.Slug] = S(slug),
+            [NewsletterFields.CreatedAt] = Time(now),
+            [NewsletterFields.Recipients] = N(0),
+            [NewsletterFields.Sent] = N(0),
+            [NewsletterFields.Failed] = N(0),
+            [NewsletterFields.Skipped] = N(0),
             [MyBlogTable.ListPartitionKey] = S(PlanningList),
-            [MyBlogTable.ListSortKey] = S(now.ToString("O", CultureInfo.InvariantCulture)),
+            [MyBlogTable.ListSortKey] = Time(now),
         };
         if (traceParent is not null)
         {
-            item[Attr.TraceParent] = S(traceParent);
+            item[NewsletterFields.TraceParent] = S(traceParent);
         }
         return new TransactWriteItem
         {
@@ -163,11 +165,11 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             return null;
         }
         int Count(string name) => item.TryGetValue(name, out var v) ? int.Parse(v.N, CultureInfo.InvariantCulture) : 0;
-        var (recipients, sent, failed, skipped) = (Count(Attr.Recipients), Count(Attr.Sent), Count(Attr.Failed), Count(Attr.Skipped));
-        var failure = item.GetValueOrDefault(Attr.JobFailure)?.S;
-        var status = failure is not null ? "failed" : !item.ContainsKey(Attr.PlannedAt) ? "planning" : sent + failed + skipped < recipients ? "sending" : "sent";
-        return new NewsletterProgress(item.GetValueOrDefault(Attr.Slug)?.S ?? jobId, status, recipients, sent, failed, skipped,
-            DateTimeOffset.Parse(item[Attr.CreatedAt].S, CultureInfo.InvariantCulture), failure);
+        var (recipients, sent, failed, skipped) = (Count(NewsletterFields.Recipients), Count(NewsletterFields.Sent), Count(NewsletterFields.Failed), Count(NewsletterFields.Skipped));
+        var failure = item.GetValueOrDefault(NewsletterFields.JobFailure)?.S;
+        var status = failure is not null ? "failed" : !item.ContainsKey(NewsletterFields.PlannedAt) ? "planning" : sent + failed + skipped < recipients ? "sending" : "sent";
+        return new NewsletterProgress(item.GetValueOrDefault(NewsletterFields.Slug)?.S ?? jobId, status, recipients, sent, failed, skipped,
+            DateTimeOffset.Parse(item[NewsletterFields.CreatedAt].S, CultureInfo.InvariantCulture), failure);
     }
 
     /// <summary>
@@ -179,8 +181,8 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         var item = await GetJobAsync(jobId, ct);
         return item is null
             ? null
-            : new JobPlan(item.ContainsKey(Attr.PlannedAt), item.GetValueOrDefault(Attr.PlanCursor)?.S, item.GetValueOrDefault(Attr.TraceParent)?.S,
-                item.GetValueOrDefault(Attr.Slug)?.S ?? jobId, item.ContainsKey(Attr.JobFailure));
+            : new JobPlan(item.ContainsKey(NewsletterFields.PlannedAt), item.GetValueOrDefault(NewsletterFields.PlanCursor)?.S, item.GetValueOrDefault(NewsletterFields.TraceParent)?.S,
+                item.GetValueOrDefault(NewsletterFields.Slug)?.S ?? jobId, item.ContainsKey(NewsletterFields.JobFailure));
     }
 
     /// <summary>
@@ -195,11 +197,11 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             Key = Key(jobId, JobSortKey),
             UpdateExpression = "SET #failure = :reason, #failedAt = :now",
             ConditionExpression = "attribute_exists(pk) AND attribute_not_exists(#failure)",
-            ExpressionAttributeNames = new() { ["#failure"] = Attr.JobFailure, ["#failedAt"] = Attr.JobFailedAt },
+            ExpressionAttributeNames = new() { ["#failure"] = NewsletterFields.JobFailure, ["#failedAt"] = NewsletterFields.JobFailedAt },
             ExpressionAttributeValues = new()
             {
-                [":reason"] = S(reason.Length <= 500 ? reason : reason[..500]),
-                [":now"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+                [":reason"] = Reason(reason),
+                [":now"] = Time(time.GetUtcNow()),
             },
         }, ct);
 
@@ -219,14 +221,14 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             ConditionExpression = "attribute_exists(#failure)",
             ExpressionAttributeNames = new()
             {
-                ["#recipients"] = Attr.Recipients,
-                ["#retry"] = Attr.RetryRequestedAt,
+                ["#recipients"] = NewsletterFields.Recipients,
+                ["#retry"] = NewsletterFields.RetryRequestedAt,
                 ["#lpk"] = MyBlogTable.ListPartitionKey,
                 ["#lsk"] = MyBlogTable.ListSortKey,
-                ["#failure"] = Attr.JobFailure,
-                ["#failedAt"] = Attr.JobFailedAt,
-                ["#planned"] = Attr.PlannedAt,
-                ["#cursor"] = Attr.PlanCursor,
+                ["#failure"] = NewsletterFields.JobFailure,
+                ["#failedAt"] = NewsletterFields.JobFailedAt,
+                ["#planned"] = NewsletterFields.PlannedAt,
+                ["#cursor"] = NewsletterFields.PlanCursor,
             },
             ExpressionAttributeValues = new() { [":zero"] = N(0), [":now"] = S(now), [":planning"] = S(PlanningList) },
         }, ct);
@@ -239,7 +241,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
     /// </summary>
     public async Task<bool> RecordPlannedAsync(string jobId, string? fromCursor, string? nextCursor, int recipients, CancellationToken ct)
     {
-        var names = new Dictionary<string, string> { ["#cursor"] = Attr.PlanCursor, ["#recipients"] = Attr.Recipients, ["#planned"] = Attr.PlannedAt };
+        var names = new Dictionary<string, string> { ["#cursor"] = NewsletterFields.PlanCursor, ["#recipients"] = NewsletterFields.Recipients, ["#planned"] = NewsletterFields.PlannedAt };
         var values = new Dictionary<string, AttributeValue> { [":n"] = N(recipients) };
         var condition = "attribute_not_exists(#planned) AND " + (fromCursor is null ? "attribute_not_exists(#cursor)" : "#cursor = :from");
         if (fromCursor is not null)
@@ -252,8 +254,8 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             update = "ADD #recipients :n SET #planned = :now REMOVE #cursor, #lpk, #lsk, #retry";
             names["#lpk"] = MyBlogTable.ListPartitionKey;
             names["#lsk"] = MyBlogTable.ListSortKey;
-            names["#retry"] = Attr.RetryRequestedAt;
-            values[":now"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+            names["#retry"] = NewsletterFields.RetryRequestedAt;
+            values[":now"] = Time(time.GetUtcNow());
         }
         else
         {
@@ -283,7 +285,7 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             ExpressionAttributeValues = new()
             {
                 [":planning"] = S(PlanningList),
-                [":before"] = S(before.ToString("O", CultureInfo.InvariantCulture)),
+                [":before"] = Time(before),
             },
             Limit = 100,
         }, ct);
@@ -309,10 +311,10 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
                     "AND (attribute_not_exists(#lease) OR #lease < :now)",
                 ExpressionAttributeNames = new()
                 {
-                    ["#lease"] = Attr.LeaseUntil,
-                    ["#sent"] = Attr.SentAt,
-                    ["#failed"] = Attr.FailedAt,
-                    ["#skipped"] = Attr.SkippedAt,
+                    ["#lease"] = NewsletterFields.LeaseUntil,
+                    ["#sent"] = NewsletterFields.SentAt,
+                    ["#failed"] = NewsletterFields.FailedAt,
+                    ["#skipped"] = NewsletterFields.SkippedAt,
                 },
                 ExpressionAttributeValues = new() { [":until"] = N(until), [":now"] = N(now.ToUnixTimeMilliseconds()) },
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
@@ -322,20 +324,20 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         catch (ConditionalCheckFailedException ex)
         {
             var old = ex.Item ?? [];
-            return old.ContainsKey(Attr.SentAt) || old.ContainsKey(Attr.FailedAt) || old.ContainsKey(Attr.SkippedAt)
+            return old.ContainsKey(NewsletterFields.SentAt) || old.ContainsKey(NewsletterFields.FailedAt) || old.ContainsKey(NewsletterFields.SkippedAt)
                 ? new ClaimResult.Finished()
                 : new ClaimResult.HeldElsewhere();
         }
     }
 
     /// <summary>The mail server took the message. False if the lease had been taken over (the message went anyway).</summary>
-    public Task<bool> MarkSentAsync(RecipientClaim claim, CancellationToken ct) => CloseAsync(claim, Attr.SentAt, Attr.Sent, null, ct);
+    public Task<bool> MarkSentAsync(RecipientClaim claim, CancellationToken ct) => CloseAsync(claim, NewsletterFields.SentAt, NewsletterFields.Sent, null, ct);
 
     /// <summary>The mail server refused this recipient for good.</summary>
-    public Task<bool> MarkFailedAsync(RecipientClaim claim, string reason, CancellationToken ct) => CloseAsync(claim, Attr.FailedAt, Attr.Failed, reason, ct);
+    public Task<bool> MarkFailedAsync(RecipientClaim claim, string reason, CancellationToken ct) => CloseAsync(claim, NewsletterFields.FailedAt, NewsletterFields.Failed, reason, ct);
 
     /// <summary>No longer a reader of the newsletter (unsubscribed, bounced, complained) when its turn came.</summary>
-    public Task<bool> MarkSkippedAsync(RecipientClaim claim, string reason, CancellationToken ct) => CloseAsync(claim, Attr.SkippedAt, Attr.Skipped, reason, ct);
+    public Task<bool> MarkSkippedAsync(RecipientClaim claim, string reason, CancellationToken ct) => CloseAsync(claim, NewsletterFields.SkippedAt, NewsletterFields.Skipped, reason, ct);
 
     /// <summary>Gives the claim back after a failure that may pass, so the batch's redelivery can send it.</summary>
     /// <returns>False when the lease had been taken over already: nothing of ours to give back.</returns>
@@ -346,63 +348,31 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             Key = Key(claim.JobId, RecipientPrefix + claim.SubscriberId),
             UpdateExpression = "REMOVE #lease",
             ConditionExpression = "#lease = :mine",
-            ExpressionAttributeNames = new() { ["#lease"] = Attr.LeaseUntil },
+            ExpressionAttributeNames = new() { ["#lease"] = NewsletterFields.LeaseUntil },
             ExpressionAttributeValues = new() { [":mine"] = N(claim.LeaseUntil) },
         }, ct);
 
     /// <summary>The outcome on the marker and the job's counter for it, in one transaction, under this claim's lease.</summary>
     private async Task<bool> CloseAsync(RecipientClaim claim, string outcomeAttribute, string counter, string? reason, CancellationToken ct)
     {
-        var names = new Dictionary<string, string> { ["#outcome"] = outcomeAttribute, ["#lease"] = Attr.LeaseUntil };
+        var names = new Dictionary<string, string> { ["#outcome"] = outcomeAttribute, ["#lease"] = NewsletterFields.LeaseUntil };
         var values = new Dictionary<string, AttributeValue>
         {
-            [":now"] = S(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+            [":now"] = Time(time.GetUtcNow()),
             [":mine"] = N(claim.LeaseUntil),
         };
         var update = "SET #outcome = :now REMOVE #lease";
         if (reason is not null)
         {
             update = "SET #outcome = :now, #failure = :reason REMOVE #lease";
-            names["#failure"] = Attr.Failure;
-            values[":reason"] = S(reason.Length <= 500 ? reason : reason[..500]);
+            names["#failure"] = NewsletterFields.Failure;
+            values[":reason"] = Reason(reason);
         }
-        try
-        {
-            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
-            {
-                TransactItems =
-                [
-                    new TransactWriteItem
-                    {
-                        Update = new Update
-                        {
-                            TableName = Table,
-                            Key = Key(claim.JobId, RecipientPrefix + claim.SubscriberId),
-                            UpdateExpression = update,
-                            ConditionExpression = "#lease = :mine",
-                            ExpressionAttributeNames = names,
-                            ExpressionAttributeValues = values,
-                        },
-                    },
-                    new TransactWriteItem
-                    {
-                        Update = new Update
-                        {
-                            TableName = Table,
-                            Key = Key(claim.JobId, JobSortKey),
-                            UpdateExpression = "ADD #count :one",
-                            ExpressionAttributeNames = new() { ["#count"] = counter },
-                            ExpressionAttributeValues = new() { [":one"] = N(1) },
-                        },
-                    },
-                ],
-            }, ct);
-            return true;
-        }
-        catch (TransactionCanceledException)
-        {
-            return false;
-        }
+        return await dynamo.TryTransactAsync(
+        [
+            Transactions.Update(Table, Key(claim.JobId, RecipientPrefix + claim.SubscriberId), update, names, values, condition: "#lease = :mine"),
+            Transactions.Update(Table, Key(claim.JobId, JobSortKey), "ADD #count :one", new() { ["#count"] = counter }, new() { [":one"] = N(1) }),
+        ], ct);
     }
 
     private async Task<Dictionary<string, AttributeValue>?> GetJobAsync(string jobId, CancellationToken ct)
@@ -411,13 +381,5 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         return response.IsItemSet && response.Item.Count > 0 ? response.Item : null;
     }
 
-    private static Dictionary<string, AttributeValue> Key(string jobId, string sortKey) => new()
-    {
-        [MyBlogTable.PartitionKey] = S(PartitionKey(jobId)),
-        [MyBlogTable.SortKey] = S(sortKey),
-    };
-
-    private static AttributeValue S(string value) => new() { S = value };
-
-    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+    private static Dictionary<string, AttributeValue> Key(string jobId, string sortKey) => ItemKey(PartitionKey(jobId), sortKey);
 }

@@ -2,6 +2,9 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Storage;
+using MyBlog.Core.Uploads;
+using static MyBlog.Core.Storage.Attributes;
 
 namespace MyBlog.Core.Photos;
 
@@ -11,7 +14,7 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
     public const string PartitionPrefix = "PHOTO#";
     public const string SortKeyValue = "PHOTO";
 
-    public async Task<Photo> CreateAsync(PhotoUploadRequest upload, string? traceParent, CancellationToken ct)
+    public async Task<Photo> CreateAsync(UploadRequest upload, string? traceParent, CancellationToken ct)
     {
         var photo = New(Guid.NewGuid().ToString("N"), upload);
         await dynamo.PutItemAsync(new PutItemRequest
@@ -27,7 +30,7 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
     /// The photo <paramref name="id"/>, recorded now if it is not yet (an import names its photos by a hash of their
     /// bytes, so the same image imported twice is one photo). Created: whether this call recorded it.
     /// </summary>
-    public async Task<(Photo Photo, bool Created)> EnsureAsync(string id, PhotoUploadRequest upload, CancellationToken ct)
+    public async Task<(Photo Photo, bool Created)> EnsureAsync(string id, UploadRequest upload, CancellationToken ct)
     {
         var photo = New(id, upload);
         try
@@ -46,20 +49,20 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
         }
     }
 
-    private Photo New(string id, PhotoUploadRequest upload) => new(id, upload.FileName!.Trim(), upload.ContentType!.ToLowerInvariant(),
+    private Photo New(string id, UploadRequest upload) => new(id, upload.FileName!.Trim(), upload.ContentType!.ToLowerInvariant(),
         upload.Size!.Value, PhotoStatus.AwaitingUpload, null, time.GetUtcNow());
 
     private static Dictionary<string, AttributeValue> ToItem(Photo photo, string? traceParent)
     {
         var item = Key(photo.Id);
-        item["fileName"] = new AttributeValue(photo.FileName);
-        item["contentType"] = new AttributeValue(photo.ContentType);
-        item["declaredSize"] = new AttributeValue { N = photo.DeclaredSize.ToString(CultureInfo.InvariantCulture) };
-        item["status"] = new AttributeValue(photo.Status);
-        item["createdAt"] = new AttributeValue(photo.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
+        item["fileName"] = S(photo.FileName);
+        item["contentType"] = S(photo.ContentType);
+        item["declaredSize"] = N(photo.DeclaredSize);
+        item["status"] = S(photo.Status);
+        item["createdAt"] = Time(photo.CreatedAt);
         if (traceParent is not null)
         {
-            item["traceparent"] = new AttributeValue(traceParent);
+            item["traceparent"] = S(traceParent);
         }
         return item;
     }
@@ -107,14 +110,14 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
             ExpressionAttributeNames = new() { ["#status"] = "status", ["#format"] = "format" },
             ExpressionAttributeValues = new()
             {
-                [":ready"] = new AttributeValue(PhotoStatus.Ready),
+                [":ready"] = S(PhotoStatus.Ready),
                 [":w"] = N(image.Width),
                 [":h"] = N(image.Height),
-                [":widths"] = new AttributeValue { L = image.Widths.Select(w => N(w)).ToList() },
-                [":format"] = new AttributeValue(format),
+                [":widths"] = Numbers(image.Widths),
+                [":format"] = S(format),
                 [":bytes"] = N(originalBytes),
-                [":etag"] = new AttributeValue(sourceETag),
-                [":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+                [":etag"] = S(sourceETag),
+                [":now"] = Time(time.GetUtcNow()),
             },
         }, ct);
 
@@ -136,8 +139,8 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
             ExpressionAttributeNames = new() { ["#status"] = "status" },
             ExpressionAttributeValues = new()
             {
-                [":ready"] = new AttributeValue(PhotoStatus.Ready),
-                [":etag"] = new AttributeValue(sourceETag),
+                [":ready"] = S(PhotoStatus.Ready),
+                [":etag"] = S(sourceETag),
                 [":until"] = N(until.ToUnixTimeMilliseconds()),
                 [":now"] = N(time.GetUtcNow().ToUnixTimeMilliseconds()),
             },
@@ -161,7 +164,7 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
             ExpressionAttributeNames = new() { ["#status"] = "status", ["#awaiting"] = AwaitingPostsAttribute },
             ExpressionAttributeValues = new()
             {
-                [":ready"] = new AttributeValue(PhotoStatus.Ready),
+                [":ready"] = S(PhotoStatus.Ready),
                 [":slug"] = new AttributeValue { SS = [slug] },
             },
         }, ct);
@@ -171,16 +174,16 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
     {
         var values = new Dictionary<string, AttributeValue>
         {
-            [":failed"] = new AttributeValue(PhotoStatus.Failed),
-            [":ready"] = new AttributeValue(PhotoStatus.Ready),
-            [":reason"] = new AttributeValue(reason),
-            [":now"] = new AttributeValue(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+            [":failed"] = S(PhotoStatus.Failed),
+            [":ready"] = S(PhotoStatus.Ready),
+            [":reason"] = Reason(reason),
+            [":now"] = Time(time.GetUtcNow()),
         };
         var set = "SET #status = :failed, failureReason = :reason, processedAt = :now";
         if (sourceETag is not null)
         {
             set += ", sourceEtag = :etag";
-            values[":etag"] = new AttributeValue(sourceETag);
+            values[":etag"] = S(sourceETag);
         }
         if (originalBytes is not null)
         {
@@ -202,30 +205,22 @@ public sealed class PhotoStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
 
     private static Photo FromItem(string id, Dictionary<string, AttributeValue> item)
     {
-        string? Str(string name) => item.TryGetValue(name, out var v) ? v.S : null;
-        int? Int(string name) => item.TryGetValue(name, out var v) && v.N is not null ? int.Parse(v.N, CultureInfo.InvariantCulture) : null;
-        var status = Str("status") ?? PhotoStatus.AwaitingUpload;
+        var status = item.String("status") ?? PhotoStatus.AwaitingUpload;
         var widths = item.TryGetValue("widths", out var w) && w.L is { Count: > 0 } list
             ? list.Select(x => int.Parse(x.N, CultureInfo.InvariantCulture)).ToList()
             : null;
-        return new Photo(id, Str("fileName") ?? "", Str("contentType") ?? "",
-            long.Parse(item["declaredSize"].N, CultureInfo.InvariantCulture), status,
-            Str("failureReason"), DateTimeOffset.Parse(Str("createdAt")!, CultureInfo.InvariantCulture))
+        return new Photo(id, item.String("fileName") ?? "", item.String("contentType") ?? "",
+            item.Long("declaredSize")!.Value, status, item.String("failureReason"), item.Time("createdAt")!.Value)
         {
-            Image = status == PhotoStatus.Ready && widths is not null && Int("width") is { } width && Int("height") is { } height
+            Image = status == PhotoStatus.Ready && widths is not null && item.Int("width") is { } width && item.Int("height") is { } height
                 ? new PhotoImage(id, width, height, widths)
                 : null,
-            Format = Str("format"),
-            OriginalBytes = item.TryGetValue("originalBytes", out var b) && b.N is not null ? long.Parse(b.N, CultureInfo.InvariantCulture) : null,
-            SourceETag = Str("sourceEtag"),
+            Format = item.String("format"),
+            OriginalBytes = item.Long("originalBytes"),
+            SourceETag = item.String("sourceEtag"),
         };
     }
 
-    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 
-    private static Dictionary<string, AttributeValue> Key(string id) => new()
-    {
-        [MyBlogTable.PartitionKey] = new AttributeValue(PartitionPrefix + id),
-        [MyBlogTable.SortKey] = new AttributeValue(SortKeyValue),
-    };
+    private static Dictionary<string, AttributeValue> Key(string id) => ItemKey(PartitionPrefix + id, SortKeyValue);
 }

@@ -7,6 +7,8 @@ using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using MyBlog.Core.Imports;
 using MyBlog.Core.Newsletter;
+using MyBlog.Core.Storage;
+using static MyBlog.Core.Storage.Attributes;
 
 namespace MyBlog.Core.Posts;
 
@@ -489,22 +491,14 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
 
     private static string NewId() => Guid.NewGuid().ToString("N");
 
-    private static Dictionary<string, AttributeValue> ScheduleKey(string slug) => new()
-    {
-        [MyBlogTable.PartitionKey] = S(PartitionPrefix + slug),
-        [MyBlogTable.SortKey] = S(PublishSchedule.SortKeyValue),
-    };
+    private static Dictionary<string, AttributeValue> ScheduleKey(string slug) => ItemKey(PartitionPrefix + slug, PublishSchedule.SortKeyValue);
 
     public static string ListKey(PostStatus status) => "POSTS#" + status.ToString().ToLowerInvariant();
 
     private static string ListSortKey(PostSummary post) =>
         (post.Status == PostStatus.Published ? post.PublishedAt!.Value : post.UpdatedAt).ToString("O", CultureInfo.InvariantCulture) + "#" + post.Slug;
 
-    public static Dictionary<string, AttributeValue> Key(string slug) => new()
-    {
-        [MyBlogTable.PartitionKey] = S(PartitionPrefix + slug),
-        [MyBlogTable.SortKey] = S(SortKeyValue),
-    };
+    public static Dictionary<string, AttributeValue> Key(string slug) => ItemKey(PartitionPrefix + slug, SortKeyValue);
 
     private static Dictionary<string, AttributeValue> ToItem(Post post, string? traceParent)
     {
@@ -512,11 +506,11 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         item["slug"] = S(post.Slug);
         item["title"] = S(post.Title);
         item["markdown"] = S(post.Markdown);
-        item["tags"] = new AttributeValue { L = post.Tags.Select(S).ToList() };
+        item["tags"] = Strings(post.Tags);
         item["status"] = S(post.Status.ToString().ToLowerInvariant());
         item["version"] = N(post.Version);
-        item["createdAt"] = S(post.CreatedAt.ToString("O", CultureInfo.InvariantCulture));
-        item["updatedAt"] = S(post.UpdatedAt.ToString("O", CultureInfo.InvariantCulture));
+        item["createdAt"] = Time(post.CreatedAt);
+        item["updatedAt"] = Time(post.UpdatedAt);
         item[MyBlogTable.ListPartitionKey] = S(ListKey(post.Status));
         var summary = post.ToSummary();
         item[MyBlogTable.ListSortKey] = S(ListSortKey(summary));
@@ -530,7 +524,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             item["coverPhotoId"] = S(post.CoverPhotoId);
         }
-        item["sendEmail"] = new AttributeValue { BOOL = post.SendEmail };
+        item["sendEmail"] = Bool(post.SendEmail);
         if (post.Id is not null)
         {
             item["postId"] = S(post.Id);
@@ -545,7 +539,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         }
         if (post.PublishedAt is { } published)
         {
-            item["publishedAt"] = S(published.ToString("O", CultureInfo.InvariantCulture));
+            item["publishedAt"] = Time(published);
         }
         if (traceParent is not null)
         {
@@ -557,35 +551,31 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     public static Post FromItem(IReadOnlyDictionary<string, AttributeValue> item)
     {
         var s = SummaryFromItem(item);
-        return new Post(s.Slug, s.Title, Str(item, "markdown") ?? "", s.Tags, Str(item, "excerpt"), s.Status, s.Version,
+        return new Post(s.Slug, s.Title, item.String("markdown") ?? "", s.Tags, item.String("excerpt"), s.Status, s.Version,
             s.CreatedAt, s.UpdatedAt, s.PublishedAt)
         {
-            Id = Str(item, "postId"),
-            CoverPhotoId = Str(item, "coverPhotoId"),
+            Id = item.String("postId"),
+            CoverPhotoId = item.String("coverPhotoId"),
             SendEmail = !item.TryGetValue("sendEmail", out var send) || send.BOOL != false,
-            ScheduledAt = Str(item, "scheduledAt") is { } scheduled ? DateTimeOffset.Parse(scheduled, CultureInfo.InvariantCulture) : null,
-            ImportHash = Str(item, "importHash"),
+            ScheduledAt = item.String("scheduledAt") is { } scheduled ? DateTimeOffset.Parse(scheduled, CultureInfo.InvariantCulture) : null,
+            ImportHash = item.String("importHash"),
         };
     }
 
     public static PostSummary SummaryFromItem(IReadOnlyDictionary<string, AttributeValue> item)
     {
-        DateTimeOffset Date(string name) => DateTimeOffset.Parse(Str(item, name)!, CultureInfo.InvariantCulture);
         return new PostSummary(
-            Str(item, "slug")!,
-            Str(item, "title") ?? "",
-            Str(item, "summary") ?? "",
-            item.TryGetValue("tags", out var tags) && tags.L is { } list ? list.Select(t => t.S).ToList() : [],
-            Str(item, "status") == "published" ? PostStatus.Published : PostStatus.Draft,
-            int.Parse(item["version"].N, CultureInfo.InvariantCulture),
-            Date("createdAt"),
-            Date("updatedAt"),
-            Str(item, "publishedAt") is null ? null : Date("publishedAt"),
-            item.TryGetValue("readingMinutes", out var minutes) ? int.Parse(minutes.N, CultureInfo.InvariantCulture) : 1);
+            item.String("slug")!,
+            item.String("title") ?? "",
+            item.String("summary") ?? "",
+            item.StringList("tags"),
+            item.String("status") == "published" ? PostStatus.Published : PostStatus.Draft,
+            item.Int("version")!.Value,
+            item.Time("createdAt")!.Value,
+            item.Time("updatedAt")!.Value,
+            item.Time("publishedAt"),
+            item.Int("readingMinutes") ?? 1);
     }
-
-    private static string? Str(IReadOnlyDictionary<string, AttributeValue> item, string name) =>
-        item.TryGetValue(name, out var v) ? v.S : null;
 
     private static string EncodeCursor(PostSummary last)
     {
@@ -604,11 +594,21 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     /// mistake, a 400) — including a well-formed key that points into another list or at no post, which DynamoDB
     /// would refuse.
     /// </summary>
+    /// <summary>
+    /// Longer than any cursor this store writes (four key attributes, a slug of at most 80 characters of up to four
+    /// UTF-8 bytes each, base64url); a longer one is refused before it is decoded.
+    /// </summary>
+    public const int MaxCursorLength = 2048;
+
     private static Dictionary<string, AttributeValue>? DecodeCursor(string? cursor, PostStatus status)
     {
         if (string.IsNullOrEmpty(cursor))
         {
             return null;
+        }
+        if (cursor.Length > MaxCursorLength)
+        {
+            throw new FormatException("The cursor is not one this API issued.");
         }
         Dictionary<string, string>? key;
         try
@@ -630,8 +630,4 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         }
         return key.ToDictionary(kv => kv.Key, kv => S(kv.Value));
     }
-
-    private static AttributeValue S(string value) => new() { S = value };
-
-    private static AttributeValue N(int value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 }

@@ -7,7 +7,7 @@ namespace MyBlog.Core.Posts;
 /// URL slugs from titles. Letters and digits of every script are kept (a Korean title gives a Hangul slug, which
 /// browsers show as typed and send percent-encoded); everything else becomes a single hyphen. Full-width Latin
 /// letters and digits (what CJK input methods type) become their ASCII forms. MyBlog runs with invariant
-/// globalization (Lambda's provided.al2023 has no ICU), where <see cref="string.Normalize()"/> does nothing, so this
+/// globalization (its servers carry no ICU), where <see cref="string.Normalize()"/> does nothing, so this
 /// fold — the part of NFKC that titles need — is done here; combining marks typed separately are dropped.
 /// </summary>
 public static class Slug

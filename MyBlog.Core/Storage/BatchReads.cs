@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
-namespace MyBlog.Core;
+namespace MyBlog.Core.Storage;
 
 /// <summary>Consistent reads of many items by key: BatchGetItem in hundreds, following its unprocessed keys.</summary>
 public static class BatchReads

@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
-namespace MyBlog.Core;
+namespace MyBlog.Core.Storage;
 
 public static class ConditionalWrites
 {

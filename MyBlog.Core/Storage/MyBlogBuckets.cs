@@ -1,4 +1,4 @@
-namespace MyBlog.Core;
+namespace MyBlog.Core.Storage;
 
 /// <summary>
 /// The three buckets: the static site, photo uploads (originals) and media (generated variants, kept apart from

@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
-namespace MyBlog.Core;
+namespace MyBlog.Core.Storage;
 
 /// <summary>
 /// The single table: string keys <c>pk</c>/<c>sk</c>, on-demand, stream with new and old images.

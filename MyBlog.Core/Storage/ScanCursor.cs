@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 
-namespace MyBlog.Core;
+namespace MyBlog.Core.Storage;
 
 /// <summary>
 /// Where a scan or query stopped (DynamoDB's LastEvaluatedKey of string keys), as text to keep in an item or a

@@ -18,7 +18,7 @@ public sealed class SubscribeChallengeOptions
     /// Leading zero bits the proof's hash needs: each bit doubles the expected work (2^16 hashes on average, a few
     /// tenths of a second in a phone's browser, tens of milliseconds in native code). 0 turns the check off.
     /// </summary>
-    [Range(0, 28)]
+    [Range(0, SubscribeChallenge.MaxDifficulty)]
     public int Difficulty { get; set; } = 16;
 
     /// <summary>How long a challenge may be solved and used.</summary>
@@ -45,6 +45,15 @@ public sealed record ChallengeTicket(string Challenge, int Difficulty, DateTimeO
 public sealed class SubscribeChallenge(IOptions<SubscribeChallengeOptions> options, IOptions<SubscriberLinkOptions> keys, TimeProvider time)
 {
     private const byte Version = 1;
+    /// <summary>Longer than any challenge this API issues (base64url of its bytes); a longer one is refused unread.</summary>
+    public const int MaxLength = 80;
+
+    /// <summary>A nonce is a decimal number of at most this many digits.</summary>
+    public const int MaxNonceLength = 20;
+
+    /// <summary>The hardest challenge the setting may ask for: 2^28 hashes is minutes on a phone.</summary>
+    public const int MaxDifficulty = 28;
+
     private const int BodyLength = 1 + 8 + 1 + 16; // version, expiry (unix seconds), difficulty, random
     private const int MacLength = 16;
 
@@ -80,7 +89,7 @@ public sealed class SubscribeChallenge(IOptions<SubscribeChallengeOptions> optio
         int length;
         try
         {
-            if (challenge.Length > 80 || !Base64Url.TryDecodeFromChars(challenge, token, out length))
+            if (challenge.Length > MaxLength || !Base64Url.TryDecodeFromChars(challenge, token, out length))
             {
                 return Invalid;
             }
@@ -103,7 +112,7 @@ public sealed class SubscribeChallenge(IOptions<SubscribeChallengeOptions> optio
         {
             return Invalid;
         }
-        if (nonce.Length > 20 || !nonce.All(char.IsAsciiDigit))
+        if (nonce.Length > MaxNonceLength || !nonce.All(char.IsAsciiDigit))
         {
             return "The nonce is a decimal number.";
         }

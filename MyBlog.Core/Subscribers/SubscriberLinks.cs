@@ -40,7 +40,7 @@ public sealed class SubscriberLinks(IOptions<SubscriberLinkOptions> options, Tim
     /// <summary>The subscription (generation) a valid token of ours was made for; null for anything else.</summary>
     public int? VerifyUnsubscribeToken(string subscriberId, string? token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 100 || !SubscriberKeys.IsValidId(subscriberId))
+        if (string.IsNullOrEmpty(token) || token.Length > SubscriberToken.MaxLength || !SubscriberKeys.IsValidId(subscriberId))
         {
             return null;
         }

@@ -3,6 +3,8 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Storage;
+using static MyBlog.Core.Storage.Attributes;
 
 namespace MyBlog.Core.Subscribers;
 
@@ -30,7 +32,7 @@ public sealed class SubscriberStore(
 
     private static readonly ActivitySource Activity = new("MyBlog.Subscribers");
 
-    internal static class Attr
+    internal static class SubscriberFields
     {
         public const string Email = "email";
         public const string Name = "name";
@@ -69,7 +71,7 @@ public sealed class SubscriberStore(
 
     private static readonly Dictionary<string, string> OwedNames = new()
     {
-        ["#due"] = Attr.WelcomeDueAt,
+        ["#due"] = SubscriberFields.WelcomeDueAt,
         ["#lpk"] = MyBlogTable.ListPartitionKey,
         ["#lsk"] = MyBlogTable.ListSortKey,
     };
@@ -131,23 +133,23 @@ public sealed class SubscriberStore(
         {
             [MyBlogTable.PartitionKey] = S(SubscriberKeys.PartitionKey(id)),
             [MyBlogTable.SortKey] = S(SubscriberKeys.ProfileSortKey),
-            [Attr.Email] = S(subscriber.Email.Value),
-            [Attr.Status] = S(StatusText(SubscriberStatus.Pending)),
-            [Attr.SubscribedAt] = S(Iso(now)),
-            [Attr.WelcomeArmedAt] = N(now.ToUnixTimeMilliseconds()),
-            [Attr.WelcomeDueAt] = N(now.ToUnixTimeMilliseconds()),
-            [Attr.WelcomeAttempts] = N(0),
-            [Attr.IdVersion] = N(2),
+            [SubscriberFields.Email] = S(subscriber.Email.Value),
+            [SubscriberFields.Status] = S(StatusText(SubscriberStatus.Pending)),
+            [SubscriberFields.SubscribedAt] = S(Iso(now)),
+            [SubscriberFields.WelcomeArmedAt] = N(now.ToUnixTimeMilliseconds()),
+            [SubscriberFields.WelcomeDueAt] = N(now.ToUnixTimeMilliseconds()),
+            [SubscriberFields.WelcomeAttempts] = N(0),
+            [SubscriberFields.IdVersion] = N(2),
             [MyBlogTable.ListPartitionKey] = S(SubscriberKeys.WelcomeOwedList),
             [MyBlogTable.ListSortKey] = S(SubscriberKeys.DueSortKey(now)),
         };
         if (subscriber.Name is not null)
         {
-            item[Attr.Name] = S(subscriber.Name);
+            item[SubscriberFields.Name] = S(subscriber.Name);
         }
         if (traceParent is not null)
         {
-            item[Attr.TraceParent] = S(traceParent);
+            item[SubscriberFields.TraceParent] = S(traceParent);
         }
         return item;
     }
@@ -187,15 +189,15 @@ public sealed class SubscriberStore(
                     (onlyIfDue ? " AND #due <= :now" : ""),
                 ExpressionAttributeNames = new()
                 {
-                    ["#due"] = Attr.WelcomeDueAt,
+                    ["#due"] = SubscriberFields.WelcomeDueAt,
                     ["#lsk"] = MyBlogTable.ListSortKey,
-                    ["#lease"] = Attr.WelcomeLeaseUntil,
-                    ["#attempts"] = Attr.WelcomeAttempts,
-                    ["#confirmHash"] = Attr.ConfirmTokenHash,
-                    ["#confirmExpires"] = Attr.ConfirmTokenExpiresAt,
-                    ["#unsubHash"] = Attr.UnsubscribeTokenHash,
-                    ["#status"] = Attr.Status,
-                    ["#blocked"] = Attr.MailBlocked,
+                    ["#lease"] = SubscriberFields.WelcomeLeaseUntil,
+                    ["#attempts"] = SubscriberFields.WelcomeAttempts,
+                    ["#confirmHash"] = SubscriberFields.ConfirmTokenHash,
+                    ["#confirmExpires"] = SubscriberFields.ConfirmTokenExpiresAt,
+                    ["#unsubHash"] = SubscriberFields.UnsubscribeTokenHash,
+                    ["#status"] = SubscriberFields.Status,
+                    ["#blocked"] = SubscriberFields.MailBlocked,
                 },
                 ExpressionAttributeValues = new()
                 {
@@ -214,12 +216,12 @@ public sealed class SubscriberStore(
             }, ct);
             var item = response.Attributes;
             return new WelcomeClaim(ToSubscriber(id, item), now, leaseUntil.ToUnixTimeMilliseconds(),
-                confirm.Token, unsubscribe.Token, Str(item, Attr.TraceParent));
+                confirm.Token, unsubscribe.Token, item.String(SubscriberFields.TraceParent));
         }
         catch (ConditionalCheckFailedException ex)
         {
-            if (ex.Item is { Count: > 0 } old && old.ContainsKey(Attr.WelcomeDueAt)
-                && (ParseStatus(Str(old, Attr.Status)) != SubscriberStatus.Pending || old.ContainsKey(Attr.MailBlocked)))
+            if (ex.Item is { Count: > 0 } old && old.ContainsKey(SubscriberFields.WelcomeDueAt)
+                && (ParseStatus(old.String(SubscriberFields.Status)) != SubscriberStatus.Pending || old.ContainsKey(SubscriberFields.MailBlocked)))
             {
                 // Confirmed, unsubscribed or blocked while a welcome was owed: nothing is owed any more.
                 await ForgetOwedWelcomeAsync(id, ct);
@@ -231,7 +233,7 @@ public sealed class SubscriberStore(
     /// <summary>Records the send; the welcome is no longer owed. False if the lease was lost (the email went out anyway).</summary>
     public Task<bool> MarkWelcomeSentAsync(WelcomeClaim claim, CancellationToken ct) =>
         UpdateOwnLeaseAsync(claim, $"SET #sent = :sentAt REMOVE #lease, #lastError, {RemoveOwed}",
-            new(OwedNames) { ["#sent"] = Attr.WelcomeSentAt, ["#lastError"] = Attr.WelcomeLastError },
+            new(OwedNames) { ["#sent"] = SubscriberFields.WelcomeSentAt, ["#lastError"] = SubscriberFields.WelcomeLastError },
             new() { [":sentAt"] = S(Iso(time.GetUtcNow())) },
             ct);
 
@@ -244,12 +246,12 @@ public sealed class SubscriberStore(
         var backoff = welcome.Value.BackoffAfter(claim.Subscriber.WelcomeAttempts);
         var due = time.GetUtcNow() + (atLeast > backoff ? atLeast.Value : backoff);
         return UpdateOwnLeaseAsync(claim, "SET #due = :due, #lsk = :dueKey, #lastError = :reason REMOVE #lease",
-            new() { ["#due"] = Attr.WelcomeDueAt, ["#lsk"] = MyBlogTable.ListSortKey, ["#lastError"] = Attr.WelcomeLastError },
+            new() { ["#due"] = SubscriberFields.WelcomeDueAt, ["#lsk"] = MyBlogTable.ListSortKey, ["#lastError"] = SubscriberFields.WelcomeLastError },
             new()
             {
                 [":due"] = N(due.ToUnixTimeMilliseconds()),
                 [":dueKey"] = S(SubscriberKeys.DueSortKey(due)),
-                [":reason"] = S(Truncate(reason)),
+                [":reason"] = Reason(reason),
             },
             ct);
     }
@@ -257,8 +259,8 @@ public sealed class SubscriberStore(
     /// <summary>Records a refusal for good (the server rejected the recipient): never retried, until the reader subscribes again.</summary>
     public Task<bool> MarkWelcomeFailedAsync(WelcomeClaim claim, string reason, CancellationToken ct) =>
         UpdateOwnLeaseAsync(claim, $"SET #failedAt = :now, #failure = :reason REMOVE #lease, {RemoveOwed}",
-            new(OwedNames) { ["#failedAt"] = Attr.WelcomeFailedAt, ["#failure"] = Attr.WelcomeFailure },
-            new() { [":now"] = S(Iso(time.GetUtcNow())), [":reason"] = S(Truncate(reason)) },
+            new(OwedNames) { ["#failedAt"] = SubscriberFields.WelcomeFailedAt, ["#failure"] = SubscriberFields.WelcomeFailure },
+            new() { [":now"] = S(Iso(time.GetUtcNow())), [":reason"] = Reason(reason) },
             ct);
 
     /// <summary>Subscribers whose welcome is owed and due now, oldest due first (the sweep's work list).</summary>
@@ -269,7 +271,7 @@ public sealed class SubscriberStore(
         do
         {
             var response = await dynamo.QueryAsync(OwedQuery(time.GetUtcNow(), Math.Min(limit - found.Count, 500), start), ct);
-            found.AddRange((response.Items ?? []).Select(i => SubscriberKeys.IdFromPartitionKey(Str(i, MyBlogTable.PartitionKey))).OfType<string>());
+            found.AddRange((response.Items ?? []).Select(i => SubscriberKeys.IdFromPartitionKey(i.String(MyBlogTable.PartitionKey))).OfType<string>());
             start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
         }
         while (start is not null && found.Count < limit);
@@ -320,16 +322,16 @@ public sealed class SubscriberStore(
                 ConditionExpression = "#confirmHash = :hash AND #status = :pending",
                 ExpressionAttributeNames = new(OwedNames)
                 {
-                    ["#status"] = Attr.Status,
-                    ["#confirmedAt"] = Attr.ConfirmedAt,
-                    ["#confirmHash"] = Attr.ConfirmTokenHash,
+                    ["#status"] = SubscriberFields.Status,
+                    ["#confirmedAt"] = SubscriberFields.ConfirmedAt,
+                    ["#confirmHash"] = SubscriberFields.ConfirmTokenHash,
                 },
                 ExpressionAttributeValues = new()
                 {
                     [":confirmed"] = S(StatusText(SubscriberStatus.Confirmed)),
                     [":pending"] = S(StatusText(SubscriberStatus.Pending)),
                     [":now"] = S(Iso(time.GetUtcNow())),
-                    [":hash"] = S(Str(item, Attr.ConfirmTokenHash)!),
+                    [":hash"] = S(item.String(SubscriberFields.ConfirmTokenHash)!),
                 },
             }, ct);
             return ConfirmOutcome.Confirmed;
@@ -366,16 +368,16 @@ public sealed class SubscriberStore(
             case ConfirmOutcome.Unsubscribed:
                 return ResendOutcome.Unsubscribed;
         }
-        if (item.ContainsKey(Attr.WelcomeDueAt))
+        if (item.ContainsKey(SubscriberFields.WelcomeDueAt))
         {
             return ResendOutcome.Sent;
         }
-        if (!EmailAddress.TryParse(Str(item, Attr.Email), out var email, out _))
+        if (!EmailAddress.TryParse(item.String(SubscriberFields.Email), out var email, out _))
         {
             return ResendOutcome.Invalid;
         }
         return await OweWelcomeAgainAsync(canonical, email, name: null, traceParent: System.Diagnostics.Activity.Current?.Id,
-            confirmTokenHash: Str(item, Attr.ConfirmTokenHash), ct)
+            confirmTokenHash: item.String(SubscriberFields.ConfirmTokenHash), ct)
             ? ResendOutcome.Sent
             : ResendOutcome.TooSoon;
     }
@@ -383,7 +385,7 @@ public sealed class SubscriberStore(
     /// <summary>Unsubscribes for good with a welcome email's link (its token is stored, hashed); repeating it is harmless.</summary>
     public async Task<UnsubscribeOutcome> UnsubscribeAsync(string id, string? token, CancellationToken ct)
     {
-        if (await GetAsync(id, ct) is not var (canonical, item) || !SubscriberToken.Matches(token, Str(item, Attr.UnsubscribeTokenHash)))
+        if (await GetAsync(id, ct) is not var (canonical, item) || !SubscriberToken.Matches(token, item.String(SubscriberFields.UnsubscribeTokenHash)))
         {
             return UnsubscribeOutcome.Invalid;
         }
@@ -405,11 +407,11 @@ public sealed class SubscriberStore(
 
     private async Task<UnsubscribeOutcome> UnsubscribeItemAsync(string id, Dictionary<string, AttributeValue> item, int? generation, CancellationToken ct)
     {
-        if (ParseStatus(Str(item, Attr.Status)) == SubscriberStatus.Unsubscribed)
+        if (ParseStatus(item.String(SubscriberFields.Status)) == SubscriberStatus.Unsubscribed)
         {
             return UnsubscribeOutcome.Unsubscribed;
         }
-        var names = new Dictionary<string, string>(OwedNames) { ["#status"] = Attr.Status, ["#at"] = Attr.UnsubscribedAt };
+        var names = new Dictionary<string, string>(OwedNames) { ["#status"] = SubscriberFields.Status, ["#at"] = SubscriberFields.UnsubscribedAt };
         var values = new Dictionary<string, AttributeValue>
         {
             [":unsubscribed"] = S(StatusText(SubscriberStatus.Unsubscribed)),
@@ -419,7 +421,7 @@ public sealed class SubscriberStore(
         if (generation is { } g)
         {
             condition += g == 0 ? " AND attribute_not_exists(#generation)" : " AND #generation = :generation";
-            names["#generation"] = Attr.Generation;
+            names["#generation"] = SubscriberFields.Generation;
             if (g != 0)
             {
                 values[":generation"] = N(g);
@@ -443,19 +445,19 @@ public sealed class SubscriberStore(
         {
             return ResubscribeOutcome.Invalid;
         }
-        var proven = generation is { } g ? GenerationOf(item) == g : SubscriberToken.Matches(token, Str(item, Attr.UnsubscribeTokenHash));
+        var proven = generation is { } g ? GenerationOf(item) == g : SubscriberToken.Matches(token, item.String(SubscriberFields.UnsubscribeTokenHash));
         if (!proven)
         {
             return ResubscribeOutcome.Invalid;
         }
-        if (ParseStatus(Str(item, Attr.Status)) != SubscriberStatus.Unsubscribed)
+        if (ParseStatus(item.String(SubscriberFields.Status)) != SubscriberStatus.Unsubscribed)
         {
             return ResubscribeOutcome.AlreadySubscribed;
         }
         var resubscribed = await TryUpdateAsync(canonical,
             "SET #status = :confirmed, #confirmedAt = :now, #generation = if_not_exists(#generation, :zero) + :one REMOVE #unsubAt",
             "#status = :unsubscribed",
-            new() { ["#status"] = Attr.Status, ["#confirmedAt"] = Attr.ConfirmedAt, ["#generation"] = Attr.Generation, ["#unsubAt"] = Attr.UnsubscribedAt },
+            new() { ["#status"] = SubscriberFields.Status, ["#confirmedAt"] = SubscriberFields.ConfirmedAt, ["#generation"] = SubscriberFields.Generation, ["#unsubAt"] = SubscriberFields.UnsubscribedAt },
             new()
             {
                 [":confirmed"] = S(StatusText(SubscriberStatus.Confirmed)),
@@ -485,15 +487,15 @@ public sealed class SubscriberStore(
         };
         var names = new Dictionary<string, string>(OwedNames)
         {
-            ["#status"] = Attr.Status,
-            ["#armed"] = Attr.WelcomeArmedAt,
-            ["#attempts"] = Attr.WelcomeAttempts,
-            ["#lease"] = Attr.WelcomeLeaseUntil,
-            ["#sent"] = Attr.WelcomeSentAt,
-            ["#failedAt"] = Attr.WelcomeFailedAt,
-            ["#failure"] = Attr.WelcomeFailure,
-            ["#lastError"] = Attr.WelcomeLastError,
-            ["#blocked"] = Attr.MailBlocked,
+            ["#status"] = SubscriberFields.Status,
+            ["#armed"] = SubscriberFields.WelcomeArmedAt,
+            ["#attempts"] = SubscriberFields.WelcomeAttempts,
+            ["#lease"] = SubscriberFields.WelcomeLeaseUntil,
+            ["#sent"] = SubscriberFields.WelcomeSentAt,
+            ["#failedAt"] = SubscriberFields.WelcomeFailedAt,
+            ["#failure"] = SubscriberFields.WelcomeFailure,
+            ["#lastError"] = SubscriberFields.WelcomeLastError,
+            ["#blocked"] = SubscriberFields.MailBlocked,
         };
         var values = new Dictionary<string, AttributeValue>
         {
@@ -508,48 +510,26 @@ public sealed class SubscriberStore(
         if (name is not null)
         {
             set.Add("#name = :name");
-            names["#name"] = Attr.Name;
+            names["#name"] = SubscriberFields.Name;
             values[":name"] = S(name);
         }
         if (traceParent is not null)
         {
             set.Add("#trace = :trace");
-            names["#trace"] = Attr.TraceParent;
+            names["#trace"] = SubscriberFields.TraceParent;
             values[":trace"] = S(traceParent);
         }
         if (confirmTokenHash is not null)
         {
             condition += " AND #confirmHash = :hash";
-            names["#confirmHash"] = Attr.ConfirmTokenHash;
+            names["#confirmHash"] = SubscriberFields.ConfirmTokenHash;
             values[":hash"] = S(confirmTokenHash);
         }
-        try
-        {
-            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
-            {
-                TransactItems =
-                [
-                    new TransactWriteItem
-                    {
-                        Update = new Update
-                        {
-                            TableName = Table,
-                            Key = Key(id),
-                            UpdateExpression = $"SET {string.Join(", ", set)} REMOVE #sent, #failedAt, #failure, #lastError",
-                            ConditionExpression = condition,
-                            ExpressionAttributeNames = names,
-                            ExpressionAttributeValues = values,
-                        },
-                    },
-                    turn,
-                ],
-            }, ct);
-            return true;
-        }
-        catch (TransactionCanceledException)
-        {
-            return false;
-        }
+        return await dynamo.TryTransactAsync(
+        [
+            Transactions.Update(Table, Key(id), $"SET {string.Join(", ", set)} REMOVE #sent, #failedAt, #failure, #lastError", names, values, condition),
+            turn,
+        ], ct);
     }
 
     /// <summary>
@@ -570,17 +550,17 @@ public sealed class SubscriberStore(
         var seen = response.IsItemSet && response.Item.Count > 0 ? response.Item : null;
         var nowMs = now.ToUnixTimeMilliseconds();
         long Number(string name) => seen?.TryGetValue(name, out var v) == true ? long.Parse(v.N, CultureInfo.InvariantCulture) : 0;
-        if (seen is not null && Number(Attr.MailboxNextAt) > nowMs)
+        if (seen is not null && Number(SubscriberFields.MailboxNextAt) > nowMs)
         {
             return null;
         }
-        var streak = seen is null || nowMs - Number(Attr.MailboxLastAt) > MaxMailboxBackoff.TotalMilliseconds ? 1 : Number(Attr.MailboxStreak) + 1;
+        var streak = seen is null || nowMs - Number(SubscriberFields.MailboxLastAt) > MaxMailboxBackoff.TotalMilliseconds ? 1 : Number(SubscriberFields.MailboxStreak) + 1;
         var wait = Math.Min(welcome.Value.ResendInterval.TotalMilliseconds * Math.Pow(2, Math.Min(streak - 1, 30)), MaxMailboxBackoff.TotalMilliseconds);
         var item = new Dictionary<string, AttributeValue>(key)
         {
-            [Attr.MailboxLastAt] = N(nowMs),
-            [Attr.MailboxNextAt] = N(nowMs + (long)wait),
-            [Attr.MailboxStreak] = N(streak),
+            [SubscriberFields.MailboxLastAt] = N(nowMs),
+            [SubscriberFields.MailboxNextAt] = N(nowMs + (long)wait),
+            [SubscriberFields.MailboxStreak] = N(streak),
         };
         return new TransactWriteItem
         {
@@ -591,8 +571,8 @@ public sealed class SubscriberStore(
                     TableName = Table,
                     Item = item,
                     ConditionExpression = "#next = :seen",
-                    ExpressionAttributeNames = new() { ["#next"] = Attr.MailboxNextAt },
-                    ExpressionAttributeValues = new() { [":seen"] = seen[Attr.MailboxNextAt] },
+                    ExpressionAttributeNames = new() { ["#next"] = SubscriberFields.MailboxNextAt },
+                    ExpressionAttributeValues = new() { [":seen"] = seen[SubscriberFields.MailboxNextAt] },
                 },
         };
     }
@@ -600,7 +580,7 @@ public sealed class SubscriberStore(
     /// <summary>Confirmed, unsubscribed or blocked while a welcome was owed: nothing is owed any more (unless pending and unblocked again meanwhile).</summary>
     private Task<bool> ForgetOwedWelcomeAsync(string id, CancellationToken ct) =>
         TryUpdateAsync(id, $"REMOVE {RemoveOwed}", "#status <> :pending OR attribute_exists(#blocked)",
-            new(OwedNames) { ["#status"] = Attr.Status, ["#blocked"] = Attr.MailBlocked },
+            new(OwedNames) { ["#status"] = SubscriberFields.Status, ["#blocked"] = SubscriberFields.MailBlocked },
             new() { [":pending"] = S(StatusText(SubscriberStatus.Pending)) }, ct);
 
     private QueryRequest OwedQuery(DateTimeOffset? until, int? limit, Dictionary<string, AttributeValue>? start)
@@ -630,18 +610,18 @@ public sealed class SubscriberStore(
 
     private ConfirmOutcome ConfirmState(Dictionary<string, AttributeValue> item, string? token)
     {
-        if (!SubscriberToken.Matches(token, Str(item, Attr.ConfirmTokenHash)))
+        if (!SubscriberToken.Matches(token, item.String(SubscriberFields.ConfirmTokenHash)))
         {
             return ConfirmOutcome.Invalid;
         }
-        switch (ParseStatus(Str(item, Attr.Status)))
+        switch (ParseStatus(item.String(SubscriberFields.Status)))
         {
             case SubscriberStatus.Unsubscribed:
                 return ConfirmOutcome.Unsubscribed;
             case SubscriberStatus.Confirmed:
                 return ConfirmOutcome.AlreadyConfirmed;
         }
-        return !item.TryGetValue(Attr.ConfirmTokenExpiresAt, out var expires)
+        return !item.TryGetValue(SubscriberFields.ConfirmTokenExpiresAt, out var expires)
             || long.Parse(expires.N, CultureInfo.InvariantCulture) < time.GetUtcNow().ToUnixTimeSeconds()
                 ? ConfirmOutcome.Expired
                 : ConfirmOutcome.AwaitingConfirmation;
@@ -650,7 +630,7 @@ public sealed class SubscriberStore(
     private Task<bool> UpdateOwnLeaseAsync(
         WelcomeClaim claim, string update, Dictionary<string, string> names, Dictionary<string, AttributeValue> values, CancellationToken ct)
     {
-        names["#lease"] = Attr.WelcomeLeaseUntil;
+        names["#lease"] = SubscriberFields.WelcomeLeaseUntil;
         values[":lease"] = N(claim.LeaseUntil);
         return TryUpdateAsync(claim.Subscriber.Id, update, "#lease = :lease", names, values, ct);
     }
@@ -686,8 +666,8 @@ public sealed class SubscriberStore(
             {
                 ["#pk"] = MyBlogTable.PartitionKey,
                 ["#sk"] = MyBlogTable.SortKey,
-                ["#status"] = Attr.Status,
-                ["#blocked"] = Attr.MailBlocked,
+                ["#status"] = SubscriberFields.Status,
+                ["#blocked"] = SubscriberFields.MailBlocked,
             },
             ExpressionAttributeValues = new()
             {
@@ -697,7 +677,7 @@ public sealed class SubscriberStore(
             },
             ExclusiveStartKey = cursor is null ? null : ScanCursor.Decode(cursor),
         }, ct);
-        var found = response.Items.Select(i => SubscriberKeys.IdFromPartitionKey(Str(i, MyBlogTable.PartitionKey))).OfType<string>().ToList();
+        var found = response.Items.Select(i => SubscriberKeys.IdFromPartitionKey(i.String(MyBlogTable.PartitionKey))).OfType<string>().ToList();
         return (found, response.LastEvaluatedKey is { Count: > 0 } last ? ScanCursor.Encode(last) : null);
     }
 
@@ -709,8 +689,8 @@ public sealed class SubscriberStore(
     {
         await MoveFromLegacyIdAsync(email, ct);
         return await TryUpdateAsync(ids.IdFor(email), $"SET #blocked = :reason, #blockedAt = :now REMOVE {RemoveOwed}", "attribute_exists(pk)",
-            new(OwedNames) { ["#blocked"] = Attr.MailBlocked, ["#blockedAt"] = Attr.MailBlockedAt },
-            new() { [":reason"] = S(Truncate(reason)), [":now"] = S(Iso(time.GetUtcNow())) }, ct);
+            new(OwedNames) { ["#blocked"] = SubscriberFields.MailBlocked, ["#blockedAt"] = SubscriberFields.MailBlockedAt },
+            new() { [":reason"] = Reason(reason), [":now"] = S(Iso(time.GetUtcNow())) }, ct);
     }
 
     /// <summary>
@@ -728,7 +708,7 @@ public sealed class SubscriberStore(
             return (id, item);
         }
         var alias = await GetItemAsync(AliasKey(id), ct);
-        return alias?.GetValueOrDefault(Attr.AliasTarget)?.S is { } target && SubscriberKeys.IsValidId(target)
+        return alias?.GetValueOrDefault(SubscriberFields.AliasTarget)?.S is { } target && SubscriberKeys.IsValidId(target)
             && await GetItemAsync(Key(target), ct) is { } moved
                 ? (target, moved)
                 : null;
@@ -767,7 +747,7 @@ public sealed class SubscriberStore(
             }
         }
         var legacyId = SubscriberIds.LegacyIdFor(email);
-        if (await GetItemAsync(Key(legacyId), ct) is { } item && !item.ContainsKey(Attr.IdVersion))
+        if (await GetItemAsync(Key(legacyId), ct) is { } item && !item.ContainsKey(SubscriberFields.IdVersion))
         {
             await MoveAsync(legacyId, item, ct);
         }
@@ -780,7 +760,7 @@ public sealed class SubscriberStore(
     /// </summary>
     private async Task<bool> MoveAsync(string legacyId, Dictionary<string, AttributeValue> item, CancellationToken ct)
     {
-        if (!EmailAddress.TryParse(Str(item, Attr.Email), out var email, out _))
+        if (!EmailAddress.TryParse(item.String(SubscriberFields.Email), out var email, out _))
         {
             return false;
         }
@@ -789,7 +769,7 @@ public sealed class SubscriberStore(
         var moved = new Dictionary<string, AttributeValue>(item)
         {
             [MyBlogTable.PartitionKey] = S(SubscriberKeys.PartitionKey(id)),
-            [Attr.IdVersion] = N(2),
+            [SubscriberFields.IdVersion] = N(2),
         };
         var deleteLegacy = new TransactWriteItem
         {
@@ -798,7 +778,7 @@ public sealed class SubscriberStore(
                 TableName = Table,
                 Key = Key(legacyId),
                 ConditionExpression = "attribute_exists(pk) AND attribute_not_exists(#idv) AND (attribute_not_exists(#lease) OR #lease < :now)",
-                ExpressionAttributeNames = new() { ["#idv"] = Attr.IdVersion, ["#lease"] = Attr.WelcomeLeaseUntil },
+                ExpressionAttributeNames = new() { ["#idv"] = SubscriberFields.IdVersion, ["#lease"] = SubscriberFields.WelcomeLeaseUntil },
                 ExpressionAttributeValues = new() { [":now"] = now },
             },
         };
@@ -807,7 +787,7 @@ public sealed class SubscriberStore(
             Put = new Put
             {
                 TableName = Table,
-                Item = new Dictionary<string, AttributeValue>(AliasKey(legacyId)) { [Attr.AliasTarget] = S(id) },
+                Item = new Dictionary<string, AttributeValue>(AliasKey(legacyId)) { [SubscriberFields.AliasTarget] = S(id) },
             },
         };
         var put = new TransactWriteItem { Put = new Put { TableName = Table, Item = moved, ConditionExpression = "attribute_not_exists(pk)" } };
@@ -856,13 +836,13 @@ public sealed class SubscriberStore(
                 ConsistentRead = true,
                 Limit = 500,
                 FilterExpression = "begins_with(#pk, :prefix) AND #sk = :profile AND attribute_not_exists(#idv)",
-                ExpressionAttributeNames = new() { ["#pk"] = MyBlogTable.PartitionKey, ["#sk"] = MyBlogTable.SortKey, ["#idv"] = Attr.IdVersion },
+                ExpressionAttributeNames = new() { ["#pk"] = MyBlogTable.PartitionKey, ["#sk"] = MyBlogTable.SortKey, ["#idv"] = SubscriberFields.IdVersion },
                 ExpressionAttributeValues = new() { [":prefix"] = S(SubscriberKeys.PartitionPrefix), [":profile"] = S(SubscriberKeys.ProfileSortKey) },
                 ExclusiveStartKey = cursor is null ? null : ScanCursor.Decode(cursor),
             }, ct);
             foreach (var item in response.Items ?? [])
             {
-                if (SubscriberKeys.IdFromPartitionKey(Str(item, MyBlogTable.PartitionKey)) is { } legacyId)
+                if (SubscriberKeys.IdFromPartitionKey(item.String(MyBlogTable.PartitionKey)) is { } legacyId)
                 {
                     _ = await MoveAsync(legacyId, item, ct) ? moved++ : waiting++;
                 }
@@ -885,43 +865,30 @@ public sealed class SubscriberStore(
         return new SubscriberMoveResult(moved, waiting, Finished: false);
     }
 
-    private static Dictionary<string, AttributeValue> MigrationKey() => new()
-    {
-        [MyBlogTable.PartitionKey] = S(SubscriberKeys.MigrationPartitionKey),
-        [MyBlogTable.SortKey] = S(SubscriberKeys.MigrationSortKey),
-    };
+    private static Dictionary<string, AttributeValue> MigrationKey() => ItemKey(SubscriberKeys.MigrationPartitionKey, SubscriberKeys.MigrationSortKey);
 
-    private Dictionary<string, AttributeValue> AliasKey(string legacyId) => new()
-    {
-        [MyBlogTable.PartitionKey] = S(SubscriberKeys.AliasPrefix + ids.AliasFor(legacyId)),
-        [MyBlogTable.SortKey] = S(SubscriberKeys.AliasSortKey),
-    };
+    private Dictionary<string, AttributeValue> AliasKey(string legacyId) => ItemKey(SubscriberKeys.AliasPrefix + ids.AliasFor(legacyId), SubscriberKeys.AliasSortKey);
 
-    private static Dictionary<string, AttributeValue> Key(string id) => new()
-    {
-        [MyBlogTable.PartitionKey] = S(SubscriberKeys.PartitionKey(id)),
-        [MyBlogTable.SortKey] = S(SubscriberKeys.ProfileSortKey),
-    };
+    private static Dictionary<string, AttributeValue> Key(string id) => ItemKey(SubscriberKeys.PartitionKey(id), SubscriberKeys.ProfileSortKey);
 
     /// <summary>Whether the transaction's write at <paramref name="index"/> failed its condition.</summary>
     private static bool Failed(TransactionCanceledException ex, int index) =>
         ex.CancellationReasons is { } reasons && reasons.Count > index && reasons[index].Code == "ConditionalCheckFailed";
 
-    private static int GenerationOf(Dictionary<string, AttributeValue> item) =>
-        item.TryGetValue(Attr.Generation, out var g) && g.N is not null ? int.Parse(g.N, CultureInfo.InvariantCulture) : 0;
+    private static int GenerationOf(Dictionary<string, AttributeValue> item) => item.Int(SubscriberFields.Generation) ?? 0;
 
     private static Subscriber ToSubscriber(string id, Dictionary<string, AttributeValue> item) => new(
         id,
-        Str(item, Attr.Email) ?? "",
-        Str(item, Attr.Name),
-        ParseStatus(Str(item, Attr.Status)),
-        DateTimeOffset.TryParse(Str(item, Attr.SubscribedAt), CultureInfo.InvariantCulture, out var at) ? at : DateTimeOffset.MinValue,
-        DateTimeOffset.TryParse(Str(item, Attr.WelcomeSentAt), CultureInfo.InvariantCulture, out var sent) ? sent : null,
-        WelcomeOwed: item.ContainsKey(Attr.WelcomeDueAt),
-        WelcomeAttempts: item.TryGetValue(Attr.WelcomeAttempts, out var attempts) ? int.Parse(attempts.N, CultureInfo.InvariantCulture) : 0,
-        WelcomeFailure: Str(item, Attr.WelcomeFailure))
+        item.String(SubscriberFields.Email) ?? "",
+        item.String(SubscriberFields.Name),
+        ParseStatus(item.String(SubscriberFields.Status)),
+        DateTimeOffset.TryParse(item.String(SubscriberFields.SubscribedAt), CultureInfo.InvariantCulture, out var at) ? at : DateTimeOffset.MinValue,
+        DateTimeOffset.TryParse(item.String(SubscriberFields.WelcomeSentAt), CultureInfo.InvariantCulture, out var sent) ? sent : null,
+        WelcomeOwed: item.ContainsKey(SubscriberFields.WelcomeDueAt),
+        WelcomeAttempts: item.Int(SubscriberFields.WelcomeAttempts) ?? 0,
+        WelcomeFailure: item.String(SubscriberFields.WelcomeFailure))
     {
-        MailBlocked = Str(item, Attr.MailBlocked),
+        MailBlocked = item.String(SubscriberFields.MailBlocked),
         Generation = GenerationOf(item),
     };
 
@@ -930,16 +897,6 @@ public sealed class SubscriberStore(
     private static SubscriberStatus ParseStatus(string? text) =>
         Enum.TryParse<SubscriberStatus>(text, ignoreCase: true, out var status) ? status : SubscriberStatus.Pending;
 
-    private static string Iso(DateTimeOffset at) => at.ToString("O", CultureInfo.InvariantCulture);
-
-    private static string Truncate(string text) => text.Length <= 500 ? text : text[..500];
-
-    private static string? Str(Dictionary<string, AttributeValue> item, string name) =>
-        item.TryGetValue(name, out var value) ? value.S : null;
-
-    private static AttributeValue S(string value) => new() { S = value };
-
-    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 }
 
 /// <summary>

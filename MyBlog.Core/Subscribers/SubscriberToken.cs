@@ -10,6 +10,9 @@ namespace MyBlog.Core.Subscribers;
 /// </summary>
 public static class SubscriberToken
 {
+    /// <summary>Longer than any token this API makes (confirm tokens and signed links); a longer one is refused unread.</summary>
+    public const int MaxLength = 100;
+
     public static (string Token, string Hash) Create()
     {
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
@@ -20,7 +23,7 @@ public static class SubscriberToken
 
     public static bool Matches(string? token, string? storedHash)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 100 || string.IsNullOrEmpty(storedHash))
+        if (string.IsNullOrEmpty(token) || token.Length > MaxLength || string.IsNullOrEmpty(storedHash))
         {
             return false;
         }

@@ -10,7 +10,7 @@ public sealed class WelcomeOptions
     /// <summary>
     /// How long a claim excludes every other sender. It must outlast a whole send: a sender hands its message over
     /// in the first half of the lease or not at all, and the SMTP dialogue after that must fit in the second half.
-    /// A holder that dies (a Lambda timeout freezes it) loses nothing: the lease expires into a retry by the sweep.
+    /// A holder that dies (a process frozen at its time limit) loses nothing: the lease expires into a retry by the sweep.
     /// </summary>
     [TimeRange("00:00:02", "00:15:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);

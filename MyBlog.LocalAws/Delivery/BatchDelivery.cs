@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using MyBlog.Core.Events;
+using MyBlog.Aws.Events;
 
 namespace MyBlog.LocalAws.Delivery;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using MyBlog.Core.Events;
+using MyBlog.Aws.Events;
 
 namespace MyBlog.LocalAws.Delivery;
 

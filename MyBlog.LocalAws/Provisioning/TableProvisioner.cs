@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
+using MyBlog.Core.Storage;
 
 namespace MyBlog.LocalAws.Provisioning;
 

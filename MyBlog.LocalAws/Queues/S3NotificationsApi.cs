@@ -1,12 +1,13 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using MyBlog.Core;
+using MyBlog.Aws.Functions;
+using MyBlog.Core.Storage;
 
 namespace MyBlog.LocalAws.Queues;
 
 /// <summary>
-/// S3 event notifications, locally: the S3 emulator POSTs each event here and the matching queue subscription's
-/// queue receives it as an SQS message, as S3 → SQS does on AWS. The records are first put in AWS's shape (s3rver's
+/// S3 event notifications, locally: the S3 emulator POSTs each event here and each queue whose function takes that
+/// bucket's events under the key's prefix receives it as an SQS message, as S3 → SQS does on AWS. The records are first put in AWS's shape (s3rver's
 /// differ): the object key URL-encoded as S3 encodes it (a space as <c>+</c>, non-ASCII as percent-encoded UTF-8),
 /// the bucket ARN, the region.
 /// </summary>
@@ -39,17 +40,27 @@ public static class S3NotificationsApi
             {
                 continue;
             }
-            foreach (var subscription in QueueSubscriptions.All.Where(s =>
-                         s.Bucket == bucket && key.StartsWith(s.KeyPrefix ?? "", StringComparison.Ordinal) && eventName.StartsWith("ObjectCreated:", StringComparison.Ordinal)))
+            foreach (var (_, trigger) in AwsFunctions.Triggered<QueueTrigger>().Where(f => f.Trigger.Source is { } source
+                         && BucketName(source.Bucket) == bucket && key.StartsWith(source.KeyPrefix, StringComparison.Ordinal)
+                         && eventName.StartsWith("ObjectCreated:", StringComparison.Ordinal)))
             {
                 var message = new JsonObject { ["Records"] = new JsonArray(ToAwsShape(record, region, key, bucket)) };
-                var id = queues[subscription.Name].Send(message.ToJsonString());
-                logger.LogInformation("s3://{Bucket}/{Key} {Event} → {Queue} as {MessageId}", bucket, key, eventName, queues[subscription.Name].Name, id);
+                var id = queues[trigger.Queue].Send(message.ToJsonString());
+                logger.LogInformation("s3://{Bucket}/{Key} {Event} → {Queue} as {MessageId}", bucket, key, eventName, queues[trigger.Queue].Name, id);
                 queued++;
             }
         }
         return TypedResults.Accepted((string?)null, new { queued });
     }
+
+    /// <summary>The emulator's bucket of each role.</summary>
+    public static string BucketName(BucketRole role) => role switch
+    {
+        BucketRole.Site => MyBlogBuckets.Site,
+        BucketRole.Uploads => MyBlogBuckets.Uploads,
+        BucketRole.Media => MyBlogBuckets.Media,
+        _ => throw new ArgumentOutOfRangeException(nameof(role)),
+    };
 
     /// <summary>S3's own encoding of keys in notifications: each path segment form-encoded, slashes kept.</summary>
     public static string EncodeKey(string key) => string.Join('/', key.Split('/').Select(WebUtility.UrlEncode));

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using MyBlog.Core;
-using MyBlog.Core.Events;
+using MyBlog.Aws.Events;
+using MyBlog.Aws.Functions;
 using MyBlog.LocalAws.Delivery;
 
 namespace MyBlog.LocalAws.Queues;
 
 /// <summary>
-/// Lambda's SQS pollers, one per queue subscription: receive up to a batch of messages (long polling), invoke the
+/// Lambda's SQS pollers, one per queue-fed function: receive up to a batch of messages (long polling), invoke the
 /// worker with an SQS event, delete what succeeded. Messages named in <c>batchItemFailures</c> — or the whole batch
 /// on a function error — are not deleted: they come back after the visibility timeout, and after the maximum receive
 /// count the queue moves them to its dead-letter queue.
@@ -17,28 +17,28 @@ public sealed class SqsEventSourceMappings(
 {
     private static readonly TimeSpan LongPoll = TimeSpan.FromSeconds(20);
 
-    /// <summary>The subscriptions, with their visibility timeouts overridable from "LocalAws:Queues:{name}:VisibilityTimeout".</summary>
-    public static IReadOnlyList<QueueSubscription> Configured(IConfiguration configuration) => QueueSubscriptions.All
-        .Select(s => configuration[$"LocalAws:Queues:{s.Name}:VisibilityTimeout"] is { } timeout
-            ? s with { VisibilityTimeout = TimeSpan.Parse(timeout, CultureInfo.InvariantCulture) }
-            : s)
+    /// <summary>The queue-fed functions, with their visibility timeouts overridable from "LocalAws:Queues:{queue}:VisibilityTimeout".</summary>
+    public static IReadOnlyList<QueueMapping> Configured(IConfiguration configuration) => AwsFunctions.Triggered<QueueTrigger>()
+        .Select(f => new QueueMapping(f.Function, configuration[$"LocalAws:Queues:{f.Trigger.Queue}:VisibilityTimeout"] is { } timeout
+            ? f.Trigger with { VisibilityTimeout = TimeSpan.Parse(timeout, CultureInfo.InvariantCulture) }
+            : f.Trigger))
         .ToList();
 
-    /// <summary>Each subscription's pollers: as many as batches it may have in flight (its maximum concurrency, else one).</summary>
+    /// <summary>Each queue's pollers: as many as batches it may have in flight (its maximum concurrency, else one).</summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(queues.Subscriptions.SelectMany(s =>
-            Enumerable.Range(0, s.MaximumConcurrency ?? 1).Select(_ => RunAsync(s, queues[s.Name], stoppingToken))));
+        Task.WhenAll(queues.Mappings.SelectMany(m =>
+            Enumerable.Range(0, m.Queue.MaximumConcurrency ?? 1).Select(_ => RunAsync(m, queues[m.Name], stoppingToken))));
 
-    private async Task RunAsync(QueueSubscription subscription, LocalQueue queue, CancellationToken ct)
+    private async Task RunAsync(QueueMapping subscription, LocalQueue queue, CancellationToken ct)
     {
-        var mapping = new EventSourceMappingOptions { Name = subscription.Name, Path = subscription.Path, FunctionTimeout = subscription.FunctionTimeout };
+        var mapping = new EventSourceMappingOptions { Name = subscription.Name, Path = subscription.Function.Path, FunctionTimeout = subscription.Function.FunctionTimeout };
         var region = configuration["Aws:Region"] ?? "us-east-1";
-        logger.LogInformation("{Mapping}: receiving from {Queue} for {Path}", subscription.Name, queue.Name, subscription.Path);
+        logger.LogInformation("{Mapping}: receiving from {Queue} for {Path}", subscription.Name, queue.Name, subscription.Function.Path);
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                var messages = queue.Receive(subscription.BatchSize);
+                var messages = queue.Receive(subscription.Queue.BatchSize);
                 if (messages.Count == 0)
                 {
                     await queue.WaitAsync(LongPoll, ct);
@@ -62,7 +62,7 @@ public sealed class SqsEventSourceMappings(
                 if (failed.Count > 0)
                 {
                     logger.LogWarning("{Mapping}: {Failed} of {Count} message(s) not done ({Result}); they return after the visibility timeout of {Timeout}",
-                        subscription.Name, failed.Count, messages.Count, result, subscription.VisibilityTimeout);
+                        subscription.Name, failed.Count, messages.Count, result, subscription.Queue.VisibilityTimeout);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using MyBlog.Core;
+using MyBlog.Aws.Functions;
 using MyBlog.LocalAws.Delivery;
 
 namespace MyBlog.LocalAws.Scheduler;
@@ -27,15 +27,18 @@ public sealed class LocalScheduler(IHttpClientFactory httpClientFactory, IConfig
 
     public IReadOnlyDictionary<string, ScheduleRun> LastRuns => _lastRuns;
 
-    public TimeSpan Interval(Schedule schedule) =>
+    /// <summary>The functions a recurring schedule runs.</summary>
+    public static IReadOnlyList<FunctionDeclaration> Recurring { get; } = [.. AwsFunctions.Triggered<ScheduleTrigger>().Select(f => f.Function)];
+
+    public TimeSpan Interval(FunctionDeclaration schedule) =>
         configuration[$"LocalAws:Schedules:{schedule.Name}:Interval"] is { } text
             ? TimeSpan.Parse(text, CultureInfo.InvariantCulture)
             : DefaultLocalInterval;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Schedules.All.Select(s => LoopAsync(s, stoppingToken)));
+        Task.WhenAll(Recurring.Select(s => LoopAsync(s, stoppingToken)));
 
-    private async Task LoopAsync(Schedule schedule, CancellationToken ct)
+    private async Task LoopAsync(FunctionDeclaration schedule, CancellationToken ct)
     {
         var interval = Interval(schedule);
         logger.LogInformation("{Schedule}: every {Interval} to {Path}", schedule.Name, interval, schedule.Path);
@@ -59,14 +62,14 @@ public sealed class LocalScheduler(IHttpClientFactory httpClientFactory, IConfig
     }
 
     /// <summary>One run now (also what a developer's "redrive" is: <c>POST /schedules/{name}/run</c>).</summary>
-    public async Task<ScheduleRun> RunAsync(Schedule schedule, CancellationToken ct)
+    public async Task<ScheduleRun> RunAsync(FunctionDeclaration schedule, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(RunTimeout);
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         using var response = await httpClientFactory.CreateClient(FunctionInvoker.HttpClientName).PostAsync(schedule.Path,
-            new StringContent(schedule.Input, Encoding.UTF8, "application/json"), timeout.Token);
+            new StringContent(schedule.ScheduleInput, Encoding.UTF8, "application/json"), timeout.Token);
         var answer = await response.Content.ReadAsStringAsync(timeout.Token);
         var run = new ScheduleRun(started, clock.Elapsed, (int)response.StatusCode, answer);
         _lastRuns[schedule.Name] = run;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using MyBlog.Core;
+using MyBlog.Aws.Functions;
 using MyBlog.LocalAws.Delivery;
 
 namespace MyBlog.LocalAws.Scheduler;
@@ -9,8 +9,8 @@ namespace MyBlog.LocalAws.Scheduler;
 /// <summary>A one-time schedule as EventBridge Scheduler holds it: when, and what to invoke with what.</summary>
 public sealed record OneTimeSchedule(string Name, DateTimeOffset At, string TargetArn, string Input, int MaximumRetryAttempts)
 {
-    /// <summary>The Workers path of the target: the function named in the ARN is the schedule of that name.</summary>
-    public Schedule? Target => Schedules.All.FirstOrDefault(s => TargetArn.EndsWith(":function:" + s.Name, StringComparison.Ordinal));
+    /// <summary>The function the ARN names (by its name, the last part of the ARN).</summary>
+    public FunctionDeclaration? Target => AwsFunctions.Workers.FirstOrDefault(f => TargetArn.EndsWith(":function:" + f.Name, StringComparison.Ordinal));
 }
 
 /// <summary>

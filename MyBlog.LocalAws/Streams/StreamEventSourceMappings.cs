@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using MyBlog.Core.Events;
+using MyBlog.Aws.Events;
 using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Provisioning;
 

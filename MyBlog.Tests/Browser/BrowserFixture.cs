@@ -5,7 +5,7 @@ namespace MyBlog.Tests.Browser;
 
 /// <summary>
 /// Playwright driving the machine's Chromium (Debian's <c>chromium</c> package; never a downloaded browser),
-/// headless and without the sandbox, with the background-network features off since this machine has no internet.
+/// headless and without the sandbox, with the background-network features off so a test never waits on the internet.
 /// </summary>
 public static class BrowserFixture
 {

@@ -4,8 +4,8 @@ using MyBlog.Tests.Integration;
 namespace MyBlog.Tests.Browser;
 
 /// <summary>What a reader and an author do in a real browser, against the whole local topology.</summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
+[Collection(TestTopologyCollection.Name)]
+public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
 {
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
@@ -27,7 +27,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         return slug;
     }
 
-    private async Task<IPage> SignInToEditorAsync(string token = MyBlogApp.AdminToken)
+    private async Task<IPage> SignInToEditorAsync(string token = TestTopology.AdminToken)
     {
         var page = await _browser.NewPageAsync();
         await page.GotoAsync(Site + "/admin/");
@@ -69,7 +69,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/posts/{slug}/$"));
         Assert.Equal(title, await page.Locator("article h1").InnerTextAsync());
 
-        var address = MyBlogApp.NewAddress("browser-reader");
+        var address = TestTopology.NewAddress("browser-reader");
         await page.GetByLabel("Email").FillAsync(address);
         await page.GetByRole(AriaRole.Button, new() { Name = "Subscribe" }).ClickAsync();
 
@@ -86,7 +86,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         var page = await context.NewPageAsync();
         await page.GotoAsync(Site + "/");
 
-        var address = MyBlogApp.NewAddress("browser-nojs");
+        var address = TestTopology.NewAddress("browser-nojs");
         await page.GetByLabel("Email").FillAsync(address);
         await page.GetByRole(AriaRole.Button, new() { Name = "Subscribe" }).ClickAsync();
 
@@ -99,10 +99,10 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
     public async Task An_author_signs_in_writes_and_publishes_and_the_post_appears_on_the_site_and_in_the_subscribers_inboxes()
     {
         // A confirmed reader, to receive the post.
-        var subscriber = MyBlogApp.NewAddress("editor-reader");
+        var subscriber = TestTopology.NewAddress("editor-reader");
         await app.SubscribeAsync(new { email = subscriber });
         var welcome = await app.Mail.PlainTextAsync((await app.Mail.WaitForAsync(subscriber)).Id);
-        (await app.Site.PostAsync(MyBlogApp.ConfirmLinkIn(welcome).PathAndQuery, null)).EnsureSuccessStatusCode();
+        (await app.Site.PostAsync(TestTopology.ConfirmLinkIn(welcome).PathAndQuery, null)).EnsureSuccessStatusCode();
         var page = await SignInToEditorAsync();
 
         var title = $"Written in the editor {Guid.NewGuid():N}";
@@ -150,7 +150,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         await page.GetByLabel("Email to subscribers").UncheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Published");
-        using var newsletter = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, $"/api/admin/posts/{slug}/newsletter"));
+        using var newsletter = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Get, $"/api/admin/posts/{slug}/newsletter"));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, newsletter.StatusCode);
     }
 
@@ -161,7 +161,7 @@ public sealed class ReaderAndAuthorTests(MyBlogApp app) : IAsyncLifetime
         await using var context = await _browser.NewContextAsync(new() { TimezoneId = "Asia/Seoul" });
         var page = await context.NewPageAsync();
         await page.GotoAsync(Site + "/admin/");
-        await page.GetByLabel("Admin token").FillAsync(MyBlogApp.AdminToken);
+        await page.GetByLabel("Admin token").FillAsync(TestTopology.AdminToken);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
         var title = $"Scheduled in the editor {Guid.NewGuid():N}";

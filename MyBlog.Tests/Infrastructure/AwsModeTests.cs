@@ -66,7 +66,7 @@ public sealed class AwsModeTests
         var api = outputs.ForApi();
         Assert.Equal("MyBlog-TableCD117FA1-1ABCDEF", api["MyBlog__TableName"]);
         Assert.Equal("eu-west-1", api["Aws__Region"]);
-        Assert.Equal("true", api["Photos__TransferAcceleration"]);
+        Assert.Equal("true", api["Uploads__TransferAcceleration"]);
         Assert.Equal("/myblog/admin-token", api["Secrets__Admin__Token"]);
         Assert.DoesNotContain(api.Keys, k => k.Contains("ServiceUrl", StringComparison.Ordinal)); // real endpoints, not emulators
 
@@ -74,7 +74,7 @@ public sealed class AwsModeTests
         Assert.Equal("E2EXAMPLE123", workers["Publishing__DistributionId"]);
         Assert.Equal("email-smtp.eu-west-1.amazonaws.com", workers["Mail__Host"]);
         Assert.Equal("/myblog/ses-smtp", workers["Secrets__Mail"]);
-        Assert.Equal("myblog-bucketsmedia-3ghi", workers["Photos__MediaBucket"]);
+        Assert.Equal("myblog-bucketsmedia-3ghi", workers["Buckets__Media"]);
         Assert.All(new[] { api, workers }, project =>
         {
             Assert.EndsWith("/MyBlog-FunctionsNewsletterQueue-1ABC", project["Newsletter__QueueUrl"], StringComparison.Ordinal);
@@ -82,7 +82,7 @@ public sealed class AwsModeTests
         });
 
         var web = outputs.ForWeb();
-        Assert.Equal("myblog-bucketssite-1abc", web["Edge__SiteBucket"]);
+        Assert.Equal("myblog-bucketssite-1abc", web["Buckets__Site"]);
         Assert.Equal("https://myblog-bucketsuploads-2def.s3-accelerate.amazonaws.com", web["Edge__UploadOrigin"]);
     }
 
@@ -113,7 +113,7 @@ public sealed class AwsModeTests
         var environment = await api.Resource.GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Run);
 #pragma warning restore CS0618
         Assert.Equal("MyBlog-TableCD117FA1-1ABCDEF", environment["MyBlog__TableName"]);
-        Assert.Equal("true", environment["Photos__TransferAcceleration"]);
+        Assert.Equal("true", environment["Uploads__TransferAcceleration"]);
         Assert.Equal("blog", environment["AWS_PROFILE"]);
         Assert.False(environment.ContainsKey("Aws__DynamoDbServiceUrl"));
     }

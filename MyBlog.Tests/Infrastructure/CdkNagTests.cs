@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MyBlog.Infrastructure;
+using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Infrastructure;
 
@@ -11,53 +12,20 @@ namespace MyBlog.Tests.Infrastructure;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class CdkNagTests(SynthesizedStack stack)
 {
-    private static readonly string NagDirectory = Path.Combine(RepositoryRoot.Find(), "MyBlog.Infrastructure", "nag");
-    private static readonly SemaphoreSlim Installing = new(1, 1);
+    private static readonly NpmTool Nag = new(Path.Combine("MyBlog.Infrastructure", "nag"), "cdk-nag");
 
     public sealed record Finding(string RuleId, string? FindingId, string Level, string LogicalId, string? ResourceType, string Message, bool Accepted, string? Reason);
 
-    /// <summary><c>dotnet test</c> installs what it needs: the pinned npm packages, once.</summary>
-    private static async Task EnsureInstalledAsync()
-    {
-        await Installing.WaitAsync();
-        try
-        {
-            if (!File.Exists(Path.Combine(NagDirectory, "node_modules", "cdk-nag", "package.json")))
-            {
-                var (code, output) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"]);
-                Assert.True(code == 0, $"npm ci failed: {output}");
-            }
-        }
-        finally
-        {
-            Installing.Release();
-        }
-    }
-
-    private static async Task<(int Code, string Output)> RunAsync(string command, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(command, arguments) { WorkingDirectory = NagDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await errors);
-    }
-
     private static async Task<List<Finding>> NagAsync(string templateJson)
     {
-        await EnsureInstalledAsync();
+        await Nag.EnsureInstalledAsync();
         var file = Path.Combine(Path.GetTempPath(), $"myblog-template-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, templateJson);
         try
         {
-            var start = new ProcessStartInfo("node", ["run-nag.cjs", file]) { WorkingDirectory = NagDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-            using var node = Process.Start(start)!;
-            var output = node.StandardOutput.ReadToEndAsync();
-            var errors = node.StandardError.ReadToEndAsync();
-            await node.WaitForExitAsync();
-            Assert.True(node.ExitCode == 0, $"cdk-nag failed: {await errors}");
-            return JsonSerializer.Deserialize<List<Finding>>(await output, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+            var (code, output, errors) = await Nag.RunAsync("node", ["run-nag.cjs", file]);
+            Assert.True(code == 0, $"cdk-nag failed: {errors}");
+            return JsonSerializer.Deserialize<List<Finding>>(output, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         }
         finally
         {

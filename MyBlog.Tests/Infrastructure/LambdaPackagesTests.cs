@@ -50,10 +50,9 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
     {
         ["MyBlog__TableName"] = "MyBlog-TableCD117FA1-1A2B3C4D5E6F",
         ["MyBlog__SiteUrl"] = $"https://{SynthesizedStack.Domain}",
-        ["Photos__UploadsBucket"] = "myblog-bucketsuploads-1a2b3c4d5e6f",
-        ["Photos__MediaBucket"] = "myblog-bucketsmedia-1a2b3c4d5e6f",
-        ["Publishing__SiteBucket"] = "myblog-bucketssite-1a2b3c4d5e6f",
-        ["Site__Bucket"] = "myblog-bucketssite-1a2b3c4d5e6f",
+        ["Buckets__Uploads"] = "myblog-bucketsuploads-1a2b3c4d5e6f",
+        ["Buckets__Media"] = "myblog-bucketsmedia-1a2b3c4d5e6f",
+        ["Buckets__Site"] = "myblog-bucketssite-1a2b3c4d5e6f",
         ["Publishing__DistributionId"] = "E2QWRUHAPOMQZL",
         ["Mail__Host"] = "email-smtp.eu-west-1.amazonaws.com",
         ["Newsletter__QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1A2B3C4D5E6F",

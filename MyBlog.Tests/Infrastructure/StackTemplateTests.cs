@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
+using MyBlog.Api.Posts;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
 using MyBlog.Core.Posts;
+using MyBlog.Core.Storage;
 using MyBlog.Infrastructure;
 
 namespace MyBlog.Tests.Infrastructure;
@@ -9,7 +12,8 @@ namespace MyBlog.Tests.Infrastructure;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class StackTemplateTests(SynthesizedStack stack)
 {
-    private static readonly string[] OurFunctions = ["Api", "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails", "NewsletterPlan", "NewsletterSend", "MailFeedback", "PublishDue", "Import"];
+    /// <summary>Every function of the table, by its construct id.</summary>
+    private static readonly string[] OurFunctions = [.. AwsFunctions.All.Select(f => f.ConstructId)];
 
     /// <summary>The uploads bucket's ARN as the template spells it without referring to the bucket.</summary>
     private const string UploadsBucketArn =
@@ -225,16 +229,13 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
             Assert.Equal("8080", environment["AWS_LWA_PORT"]!.GetValue<string>());
             Assert.Null(environment["AWS_LAMBDA_EXEC_WRAPPER"]); // OS-only runtimes take no wrapper: the adapter is an extension
         }
-        string PassThrough(string name) => stack.Function(name).Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]!.GetValue<string>();
-        Assert.Equal(StreamSubscriptions.WelcomeMail.Path, PassThrough("WelcomeMail"));
-        Assert.Equal(Schedules.WelcomeSweep.Path, PassThrough("WelcomeSweep"));
-        Assert.Equal(StreamSubscriptions.Publish.Path, PassThrough("Publish"));
-        Assert.Equal(QueueSubscriptions.Thumbnails.Path, PassThrough("Thumbnails"));
-        Assert.Equal(Deployments.SitePath, PassThrough("SiteDeploy"));
-        // Each worker function runs one handler and composes only what that handler uses.
-        string Handler(string name) => stack.Function(name).Properties["Environment"]!["Variables"]!["Workers__Handler"]!.GetValue<string>();
-        Assert.Equal(["welcome-mail", "welcome-sweep", "publish", "site-deployment", "thumbnails"],
-            new[] { "WelcomeMail", "WelcomeSweep", "Publish", "SiteDeploy", "Thumbnails" }.Select(Handler));
+        // Each worker function runs one handler at its path, and composes only what that handler uses.
+        foreach (var worker in AwsFunctions.Workers)
+        {
+            var variables = stack.Function(worker.ConstructId).Properties["Environment"]!["Variables"]!;
+            Assert.Equal(worker.Path, variables["AWS_LWA_PASS_THROUGH_PATH"]!.GetValue<string>());
+            Assert.Equal(worker.Name, variables["Workers__Handler"]!.GetValue<string>());
+        }
         Assert.Null(stack.Function("Api").Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]);
     }
 
@@ -323,17 +324,11 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void Stream_subscriptions_run_in_the_home_region_with_LocalAws_filters_and_limits_and_an_on_failure_queue()
     {
         var mappings = stack.OfType("AWS::Lambda::EventSourceMapping").Where(m => m.Properties["StartingPosition"] is not null).ToList();
-        Assert.Equal(3, mappings.Count);
         var failures = stack.OfType("AWS::SQS::Queue").Single(q => q.Id.StartsWith("FunctionsStreamFailures", StringComparison.Ordinal)).Id;
-        var functions = new Dictionary<StreamSubscription, string>
+        Assert.Equal(AwsFunctions.Triggered<StreamTrigger>().Count(), mappings.Count);
+        foreach (var (function, subscription) in AwsFunctions.Triggered<StreamTrigger>())
         {
-            [StreamSubscriptions.WelcomeMail] = "WelcomeMail",
-            [StreamSubscriptions.Publish] = "Publish",
-            [StreamSubscriptions.NewsletterPlan] = "NewsletterPlan",
-        };
-        foreach (var subscription in StreamSubscriptions.All)
-        {
-            var target = stack.Function(functions[subscription]).Id;
+            var target = stack.Function(function.ConstructId).Id;
             var (_, mapping) = mappings.Single(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == target);
             Assert.Equal(stack.Single("AWS::DynamoDB::GlobalTable").Id, SynthesizedStack.Ref(mapping["EventSourceArn"]));
             Assert.Equal("LATEST", mapping["StartingPosition"]!.GetValue<string>());
@@ -424,19 +419,20 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
 
         var writes = RoleStatements("Publish").Single(s => Strings(s["Action"]).Contains("dynamodb:PutItem"));
         Assert.Equal(["dynamodb:PutItem", "dynamodb:DeleteItem"], Strings(writes["Action"]));
-        Assert.Equal($"{{\"ForAllValues:StringEquals\":{{\"dynamodb:LeadingKeys\":[\"{MyBlogTable.PublisherLockPartitionKey}\"]}}}}", writes["Condition"]!.ToJsonString());
+        // One key, not a prefix: the pattern has no wildcard.
+        Assert.Equal($"{{\"ForAllValues:StringLike\":{{\"dynamodb:LeadingKeys\":[\"{MyBlogTable.PublisherLockPartitionKey}\"]}}}}", writes["Condition"]!.ToJsonString());
     }
 
     [Fact]
     public void The_welcome_sweep_runs_every_minute_from_EventBridge_Scheduler_with_a_role_that_may_invoke_it_alone()
     {
         var sweep = stack.Function("WelcomeSweep");
-        var (_, schedule) = stack.Single("AWS::Scheduler::Schedule", s => s["Target"]!["Input"]!.GetValue<string>() == Schedules.WelcomeSweep.Input);
+        var (_, schedule) = stack.Single("AWS::Scheduler::Schedule", s => s["Target"]!["Input"]!.GetValue<string>() == AwsFunctions.WelcomeSweep.ScheduleInput);
         Assert.Equal("rate(1 minute)", schedule["ScheduleExpression"]!.GetValue<string>());
         Assert.Equal("OFF", schedule["FlexibleTimeWindow"]!["Mode"]!.GetValue<string>());
         var target = schedule["Target"]!;
         Assert.Equal(sweep.Id, SynthesizedStack.Ref(target["Arn"]));
-        Assert.Equal(Schedules.WelcomeSweep.Input, target["Input"]!.GetValue<string>());
+        Assert.Equal(AwsFunctions.WelcomeSweep.ScheduleInput, target["Input"]!.GetValue<string>());
         Assert.Equal(0, target["RetryPolicy"]!["MaximumRetryAttempts"]!.GetValue<double>()); // the next minute's run comes anyway
 
         var role = stack.Resources[SynthesizedStack.Ref(target["RoleArn"])]!["Properties"]!;
@@ -453,10 +449,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void Scheduled_posts_are_published_by_their_one_time_schedules_and_a_run_every_minute()
     {
         var publishDue = stack.Function("PublishDue");
-        var (_, recurring) = stack.Single("AWS::Scheduler::Schedule", s => s["Target"]!["Input"]!.GetValue<string>() == Schedules.PublishDue.Input);
+        var (_, recurring) = stack.Single("AWS::Scheduler::Schedule", s => s["Target"]!["Input"]!.GetValue<string>() == AwsFunctions.PublishDue.ScheduleInput);
         Assert.Equal("rate(1 minute)", recurring["ScheduleExpression"]!.GetValue<string>());
         Assert.Equal(publishDue.Id, SynthesizedStack.Ref(recurring["Target"]!["Arn"]));
-        Assert.Equal(Schedules.PublishDue.Path, publishDue.Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]!.GetValue<string>());
+        Assert.Equal(AwsFunctions.PublishDue.Path, publishDue.Properties["Environment"]!["Variables"]!["AWS_LWA_PASS_THROUGH_PATH"]!.GetValue<string>());
 
         // The API makes each post's one-time schedule: it knows the target and the role, and may pass that role
         // to EventBridge Scheduler only, and manage only this stack's post schedules.
@@ -466,7 +462,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var schedulerRole = SynthesizedStack.Ref(recurring["Target"]!["RoleArn"]);
         Assert.Equal(schedulerRole, SynthesizedStack.Ref(variables["Scheduling__RoleArn"]));
         var prefix = variables["Scheduling__NamePrefix"]!.GetValue<string>();
-        Assert.True(PublishSchedule.ScheduleName(prefix, new string('가', 88)).Length <= 64);
+        Assert.True(PublishScheduler.ScheduleName(prefix, new string('가', 88)).Length <= 64);
         var statements = RoleStatements("Api").ToList();
         var manage = statements.Single(st => Strings(st["Action"]).Contains("scheduler:CreateSchedule"));
         Assert.Equal(["scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:UpdateSchedule"], Strings(manage["Action"]).Order());
@@ -485,14 +481,14 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
 
         Assert.Equal(14, Reserved("WelcomeMail") * Rate("WelcomeMail") + Reserved("WelcomeSweep") * Rate("WelcomeSweep")
             + Reserved("NewsletterSend") * Rate("NewsletterSend"), precision: 2);
-        Assert.Equal(Functions.WelcomeMailConcurrency, Reserved("WelcomeMail"));
+        Assert.Equal(AwsFunctions.WelcomeMail.Mail!.Instances, Reserved("WelcomeMail"));
         Assert.Equal(1, Reserved("WelcomeSweep"));
-        Assert.Equal(Functions.NewsletterConcurrency, Reserved("NewsletterSend"));
+        Assert.Equal(AwsFunctions.NewsletterSend.Mail!.Instances, Reserved("NewsletterSend"));
         // Half the rate is the newsletter's, and its queue never hands out more batches than it may send at once.
         Assert.Equal(7, Reserved("NewsletterSend") * Rate("NewsletterSend"), precision: 2);
         var newsletterMapping = stack.OfType("AWS::Lambda::EventSourceMapping").Single(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == stack.Function("NewsletterSend").Id).Properties;
-        Assert.Equal(Functions.NewsletterConcurrency, newsletterMapping["ScalingConfig"]!["MaximumConcurrency"]!.GetValue<double>());
-        Assert.Equal(QueueSubscriptions.Newsletter.BatchSize, newsletterMapping["BatchSize"]!.GetValue<double>());
+        Assert.Equal(AwsFunctions.NewsletterSend.Mail!.Instances, newsletterMapping["ScalingConfig"]!["MaximumConcurrency"]!.GetValue<double>());
+        Assert.Equal(AwsFunctions.NewsletterSend.Queue.BatchSize, newsletterMapping["BatchSize"]!.GetValue<double>());
         // Each stops starting sends with a whole send and a margin left before Lambda's timeout.
         var sweep = stack.Function("WelcomeSweep").Properties;
         Assert.Equal(180, sweep["Timeout"]!.GetValue<double>());
@@ -503,15 +499,17 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Theory]
-    [InlineData("thumbnails", "Thumbnails", "Thumbnails", 1024)]
-    [InlineData("imports", "Imports", "Import", 1024)]
+    [InlineData("thumbnails", "Thumbnails", 1024)]
+    [InlineData("imports", "Imports", 1024)]
     public void Uploads_reach_their_function_through_a_queue_with_a_dead_letter_queue_and_partial_batch_responses(
-        string subscriptionName, string queueName, string function, int memoryMb)
+        string functionName, string queueName, int memoryMb)
     {
-        var subscription = QueueSubscriptions.All.Single(q => q.Name == subscriptionName);
+        var declaration = AwsFunctions.Named(functionName)!;
+        var function = declaration.ConstructId;
+        var subscription = declaration.Queue;
         var (queueId, queue) = stack.OfType("AWS::SQS::Queue").Single(q => q.Id.StartsWith($"Functions{queueName}Queue", StringComparison.Ordinal));
         Assert.Equal(subscription.VisibilityTimeout.TotalSeconds, queue["VisibilityTimeout"]!.GetValue<double>());
-        Assert.True(subscription.VisibilityTimeout >= 6 * subscription.FunctionTimeout); // as AWS asks for SQS event sources
+        Assert.True(subscription.VisibilityTimeout >= 6 * declaration.FunctionTimeout); // as AWS asks for SQS event sources
         Assert.Equal(subscription.MaxReceiveCount, queue["RedrivePolicy"]!["maxReceiveCount"]!.GetValue<double>());
         Assert.StartsWith($"Functions{queueName}DeadLetters", SynthesizedStack.Ref(queue["RedrivePolicy"]!["deadLetterTargetArn"]));
 
@@ -522,7 +520,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
             c => SynthesizedStack.Ref(c!["Queue"]) == queueId)!;
         Assert.Equal("s3:ObjectCreated:*", configuration["Event"]!.GetValue<string>());
         var rule = Assert.Single(configuration["Filter"]!["S3Key"]!["Rules"]!.AsArray())!;
-        Assert.Equal(("prefix", subscription.KeyPrefix), (rule["Name"]!.GetValue<string>(), rule["Value"]!.GetValue<string>()));
+        Assert.Equal(("prefix", subscription.Source!.KeyPrefix), (rule["Name"]!.GetValue<string>(), rule["Value"]!.GetValue<string>()));
         Assert.Empty(stack.OfType("Custom::S3BucketNotifications"));
 
         var (policyId, queuePolicy) = stack.Single("AWS::SQS::QueuePolicy", p => p["Queues"]!.AsArray().Any(q => SynthesizedStack.Ref(q) == queueId));
@@ -538,7 +536,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(["ReportBatchItemFailures"], Strings(mapping["FunctionResponseTypes"]));
         Assert.Equal(subscription.BatchSize, mapping["BatchSize"]!.GetValue<double>());
         Assert.Equal(memoryMb, stack.Function(function).Properties["MemorySize"]!.GetValue<double>());
-        Assert.Equal(subscription.FunctionTimeout.TotalSeconds, stack.Function(function).Properties["Timeout"]!.GetValue<double>());
+        Assert.Equal(declaration.FunctionTimeout.TotalSeconds, stack.Function(function).Properties["Timeout"]!.GetValue<double>());
     }
 
     [Fact]
@@ -548,10 +546,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var queues = stack.OfType("AWS::SQS::Queue").ToList();
         var (queueId, queue) = queues.Single(q => q.Id.StartsWith("FunctionsNewsletterQueue", StringComparison.Ordinal));
         var deadLetters = queues.Single(q => q.Id.StartsWith("FunctionsNewsletterDeadLetters", StringComparison.Ordinal)).Id;
-        Assert.Equal(QueueSubscriptions.Newsletter.VisibilityTimeout.TotalSeconds, queue["VisibilityTimeout"]!.GetValue<double>());
-        Assert.True(QueueSubscriptions.Newsletter.VisibilityTimeout >= 6 * QueueSubscriptions.Newsletter.FunctionTimeout);
+        Assert.Equal(AwsFunctions.NewsletterSend.Queue.VisibilityTimeout.TotalSeconds, queue["VisibilityTimeout"]!.GetValue<double>());
+        Assert.True(AwsFunctions.NewsletterSend.Queue.VisibilityTimeout >= 6 * AwsFunctions.NewsletterSend.FunctionTimeout);
         Assert.Equal(deadLetters, SynthesizedStack.Ref(queue["RedrivePolicy"]!["deadLetterTargetArn"]));
-        Assert.Equal(QueueSubscriptions.Newsletter.MaxReceiveCount, queue["RedrivePolicy"]!["maxReceiveCount"]!.GetValue<double>());
+        Assert.Equal(AwsFunctions.NewsletterSend.Queue.MaxReceiveCount, queue["RedrivePolicy"]!["maxReceiveCount"]!.GetValue<double>());
 
         // Who may send to it: the planner, the sweep (which resumes a stopped planner) and the API (the test copy).
         var senders = new[] { "NewsletterPlan", "WelcomeSweep", "Api" };
@@ -562,7 +560,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
             Assert.True(sends == senders.Contains(function), $"{function} {(sends ? "may" : "may not")} send newsletter batches");
         }
         var sender = stack.Function("NewsletterSend").Properties;
-        Assert.Equal("newsletter", sender["Environment"]!["Variables"]!["Workers__Handler"]!.GetValue<string>());
+        Assert.Equal(AwsFunctions.NewsletterSend.Name, sender["Environment"]!["Variables"]!["Workers__Handler"]!.GetValue<string>());
         Assert.Equal("/myblog/link-key", sender["Environment"]!["Variables"]!["Secrets__Subscribers__LinkKey"]!.GetValue<string>());
         Assert.Equal("/myblog/link-key", stack.Function("Api").Properties["Environment"]!["Variables"]!["Secrets__Subscribers__LinkKey"]!.GetValue<string>());
         // The sender never scans, deletes or writes whole items; the planner never sends mail.
@@ -672,7 +670,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void Each_deploy_of_a_new_workers_package_has_a_function_of_its_own_rebuild_the_site()
     {
         var (_, site) = stack.Single("Custom::MyBlogSite");
-        var publish = stack.Function("SiteDeploy");
+        var publish = stack.Function("SiteDeployment");
         Assert.Equal($"{{\"Fn::GetAtt\":[\"{publish.Id}\",\"Arn\"]}}", site["ServiceToken"]!.ToJsonString());
         // The package's asset key (its hash) is a property: a new package is an update, and an update is a rebuild.
         Assert.Equal(publish.Properties["Code"]!["S3Key"]!.GetValue<string>(), site["Package"]!.GetValue<string>());
@@ -685,7 +683,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var lease = TimeSpan.Parse(publish.Properties["Environment"]!["Variables"]!["Publishing__LockLease"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(lease.TotalSeconds > timeout);
         var dependsOn = Strings(stack.Resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "Custom::MyBlogSite").Value!["DependsOn"]).ToList();
-        Assert.Contains(dependsOn, d => d.StartsWith("FunctionsSiteDeployRoleDefaultPolicy", StringComparison.Ordinal));
+        Assert.Contains(dependsOn, d => d.StartsWith("FunctionsSiteDeploymentRoleDefaultPolicy", StringComparison.Ordinal));
 
         // The editor is written by the publisher with the site: no CDK bucket deployment (a Python function with the
         // AWS CLI layer), no other custom resource.
@@ -714,7 +712,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var admin = config["CacheBehaviors"]!.AsArray().Single(b => b!["PathPattern"]!.GetValue<string>() == "/admin/*")!;
         Assert.Equal(group["Id"]!.GetValue<string>(), admin["TargetOriginId"]!.GetValue<string>());
         // The API reads the site's pages for it, from this stack's site bucket.
-        Assert.Equal(BucketId("Site"), SynthesizedStack.Ref(stack.Function("Api").Properties["Environment"]!["Variables"]!["Site__Bucket"]));
+        Assert.Equal(BucketId("Site"), SynthesizedStack.Ref(stack.Function("Api").Properties["Environment"]!["Variables"]!["Buckets__Site"]));
         Assert.Contains(RoleStatements("Api"), st => Strings(st["Action"]).SequenceEqual(["s3:GetObject"]) && st["Resource"]!.ToJsonString().Contains(BucketId("Site")));
     }
 
@@ -731,7 +729,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
             .Value!["Properties"]!["DistributionConfig"]!["Origins"]!.AsArray().Single(o => o!["OriginCustomHeaders"] is not null)!;
         Assert.Equal("{{resolve:ssm:/myblog/origin-secret:3}}", origin["OriginCustomHeaders"]![0]!["HeaderValue"]!.GetValue<string>());
         var api = SynthesizedStack.OfType(rotated, "AWS::Lambda::Function")
-            .Single(f => f.Properties["Description"]!.GetValue<string>().StartsWith("MyBlog Api ", StringComparison.Ordinal)).Properties;
+            .Single(f => f.Properties["Description"]!.GetValue<string>().StartsWith($"MyBlog {AwsFunctions.Api.Name} ", StringComparison.Ordinal)).Properties;
         var variables = api["Environment"]!["Variables"]!;
         Assert.Equal("/myblog/origin-secret:3", variables["Secrets__Edge__OriginSecret"]!.GetValue<string>());
         Assert.Equal("/myblog/origin-secret:2", variables["Secrets__Edge__PreviousOriginSecret"]!.GetValue<string>());
@@ -773,7 +771,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         }
         Assert.Equal(["SUBSCRIBER#*"], owned["WelcomeMail"]);
         Assert.Equal(["PHOTO#*"], owned["Thumbnails"]);
-        Assert.Equal(["IMPORT#*", "PHOTO#*", "POST#*"], owned["Import"].Order());
+        Assert.Equal(["IMPORT#*", "PHOTO#*", "POST#*"], owned["Imports"].Order());
         Assert.Equal(["NEWSLETTER#*"], owned["NewsletterPlan"]);
         Assert.DoesNotContain("SITE#PUBLISHER", owned["Api"]);
         Assert.Equal(["PHOTO#*", "SITE#PUBLISHER"], owned["Publish"].Order());

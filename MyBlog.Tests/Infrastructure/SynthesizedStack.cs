@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Amazon.CDK;
 using Amazon.CDK.Assertions;
+using MyBlog.Aws.Functions;
 using MyBlog.Infrastructure;
 
 namespace MyBlog.Tests.Infrastructure;
@@ -70,9 +71,9 @@ public sealed class SynthesizedStack : IDisposable
     public (string Id, JsonObject Properties) Single(string type, Func<JsonObject, bool>? where = null) =>
         Assert.Single(OfType(type), r => where?.Invoke(r.Properties) ?? true);
 
-    /// <summary>The logical id of our four functions by their description's name.</summary>
-    public (string Id, JsonObject Properties) Function(string name) =>
-        Single("AWS::Lambda::Function", p => p["Description"]?.GetValue<string>().StartsWith($"MyBlog {name} ", StringComparison.Ordinal) == true);
+    /// <summary>A function by its construct id (<see cref="MyBlog.Aws.Functions.FunctionDeclaration.ConstructId"/>): its logical id is the path's and a hash.</summary>
+    public (string Id, JsonObject Properties) Function(string constructId) => Assert.Single(OfType("AWS::Lambda::Function"),
+        r => System.Text.RegularExpressions.Regex.IsMatch(r.Id, $"^Functions{constructId}[0-9A-F]{{8}}$"));
 
     public static string Ref(JsonNode? node) => node?["Ref"]?.GetValue<string>() ?? node?["Fn::GetAtt"]?[0]?.GetValue<string>() ?? "";
 

@@ -2,14 +2,15 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MyBlog.Api.Hosting;
 
 namespace MyBlog.Tests.Integration;
 
-[Collection(MyBlogAppCollection.Name)]
-public sealed class AdminPostsApiTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class AdminPostsApiTests(TestTopology app)
 {
-    private static HttpRequestMessage Admin(HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = MyBlogApp.AdminToken) =>
-        MyBlogApp.AdminRequest(method, path, body, ifMatch, token);
+    private static HttpRequestMessage Admin(HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = TestTopology.AdminToken) =>
+        TestTopology.AdminRequest(method, path, body, ifMatch, token);
 
     /// <summary>
     /// A public list as a new reader sees it (a query the edge has not cached, as CloudFront keys on the query
@@ -51,11 +52,11 @@ public sealed class AdminPostsApiTests(MyBlogApp app)
     [Fact]
     public async Task Repeated_wrong_tokens_from_one_client_are_rate_limited()
     {
-        var client = MyBlogApp.RandomClientIp();
+        var client = TestTopology.RandomClientIp();
         HttpResponseMessage? last = null;
         for (var i = 0; i < 11; i++)
         {
-            last = await app.Reader(client).SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, "/api/admin/posts", token: "guess-" + i));
+            last = await app.Reader(client).SendAsync(TestTopology.AdminRequest(HttpMethod.Get, "/api/admin/posts", token: "guess-" + i));
         }
         Assert.Equal(HttpStatusCode.TooManyRequests, last!.StatusCode);
         Assert.NotNull(last.Headers.RetryAfter);
@@ -174,8 +175,8 @@ public sealed class AdminPostsApiTests(MyBlogApp app)
     }
 }
 
-[Collection(MyBlogAppCollection.Name)]
-public sealed class ApiReferenceTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class ApiReferenceTests(TestTopology app)
 {
     [Fact]
     public async Task The_OpenAPI_document_lists_the_routes_and_the_reference_page_is_served_through_the_edge()

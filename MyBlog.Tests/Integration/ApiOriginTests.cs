@@ -9,10 +9,10 @@ namespace MyBlog.Tests.Integration;
 /// The API as CloudFront's origin: what it takes as proof that a request came through the edge (the origin secret, and
 /// the one before a rotation), and how it answers as the site bucket's fallback for pages the bucket could not serve.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class ApiOriginTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class ApiOriginTests(TestTopology app)
 {
-    private async Task<HttpResponseMessage> AsCloudFrontAsync(string path, string secret = MyBlogApp.OriginSecret)
+    private async Task<HttpResponseMessage> AsCloudFrontAsync(string path, string secret = TestTopology.OriginSecret)
     {
         var api = app.App.CreateHttpClient("api");
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -24,15 +24,15 @@ public sealed class ApiOriginTests(MyBlogApp app)
     [Fact]
     public async Task The_secret_before_a_rotation_is_accepted_beside_the_current_one_and_nothing_else_is()
     {
-        Assert.Equal(HttpStatusCode.OK, (await AsCloudFrontAsync("/api/posts", MyBlogApp.OriginSecret)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await AsCloudFrontAsync("/api/posts", MyBlogApp.PreviousOriginSecret)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await AsCloudFrontAsync("/api/posts", MyBlogApp.PreviousOriginSecret + "x")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AsCloudFrontAsync("/api/posts", TestTopology.OriginSecret)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AsCloudFrontAsync("/api/posts", TestTopology.PreviousOriginSecret)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await AsCloudFrontAsync("/api/posts", TestTopology.PreviousOriginSecret + "x")).StatusCode);
     }
 
     [Fact]
     public async Task As_the_bucket_s_fallback_the_API_answers_site_paths_with_the_page_or_the_site_s_404_page_and_API_paths_as_the_API()
     {
-        await MyBlogApp.EventuallyAsync(app.Site, "/", (status, _) => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await TestTopology.EventuallyAsync(app.Site, "/", (status, _) => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
 
         using var home = await AsCloudFrontAsync("/index.html");
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);

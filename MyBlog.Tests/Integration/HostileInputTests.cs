@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
+using MyBlog.Core.Storage;
 
 namespace MyBlog.Tests.Integration;
 
@@ -10,8 +11,8 @@ namespace MyBlog.Tests.Integration;
 /// Requests an attacker (or a confused client) sends, through the edge as readers reach the site: each gets a clear
 /// answer — a 4xx problem, a 404 page — never a 5xx, a redirect off the site, or the publisher's own files.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class HostileInputTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class HostileInputTests(TestTopology app)
 {
     /// <summary>Sends a request line exactly as written (HttpClient would normalize the path first).</summary>
     private static async Task<(int Status, string Head, string Body)> RawGetAsync(string target)
@@ -73,7 +74,7 @@ public sealed class HostileInputTests(MyBlogApp app)
     [InlineData("tags", "{\"title\":\"Fine\",\"markdown\":\"x\",\"tags\":[\"a\\uDC00\"]}")]
     public async Task A_post_with_a_character_feeds_cannot_carry_is_a_400_naming_the_field(string field, string json)
     {
-        using var request = MyBlogApp.AdminRequest(HttpMethod.Post, "/api/admin/posts");
+        using var request = TestTopology.AdminRequest(HttpMethod.Post, "/api/admin/posts");
         request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         using var response = await app.Site.SendAsync(request);
 
@@ -130,7 +131,7 @@ public sealed class HostileInputTests(MyBlogApp app)
         using var response = await app.Site.GetAsync($"/api/posts?cursor={Uri.EscapeDataString(cursor)}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var admin = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, $"/api/admin/posts?status=published&cursor={Uri.EscapeDataString(cursor)}"));
+        using var admin = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Get, $"/api/admin/posts?status=published&cursor={Uri.EscapeDataString(cursor)}"));
         Assert.Equal(HttpStatusCode.BadRequest, admin.StatusCode);
     }
 
@@ -141,16 +142,16 @@ public sealed class HostileInputTests(MyBlogApp app)
             .GetProperty("slug").GetString()!;
         foreach (var (method, path) in new[] { (HttpMethod.Post, $"/api/admin/posts/{slug}/publish"), (HttpMethod.Post, $"/api/admin/posts/{slug}/unpublish"), (HttpMethod.Delete, $"/api/admin/posts/{slug}") })
         {
-            using var missing = await app.Site.SendAsync(MyBlogApp.AdminRequest(method, path));
+            using var missing = await app.Site.SendAsync(TestTopology.AdminRequest(method, path));
             Assert.Equal(HttpStatusCode.PreconditionRequired, missing.StatusCode);
-            using var stale = await app.Site.SendAsync(MyBlogApp.AdminRequest(method, path, ifMatch: "\"v7\""));
+            using var stale = await app.Site.SendAsync(TestTopology.AdminRequest(method, path, ifMatch: "\"v7\""));
             Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
         }
         // A stale tab cannot delete what another tab published since.
         await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish?sendEmail=false", ifMatch: "\"v1\"");
-        using var staleDelete = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Delete, $"/api/admin/posts/{slug}", ifMatch: "\"v1\""));
+        using var staleDelete = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Delete, $"/api/admin/posts/{slug}", ifMatch: "\"v1\""));
         Assert.Equal(HttpStatusCode.PreconditionFailed, staleDelete.StatusCode);
-        using var delete = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Delete, $"/api/admin/posts/{slug}", ifMatch: "\"v2\""));
+        using var delete = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Delete, $"/api/admin/posts/{slug}", ifMatch: "\"v2\""));
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
     }
 
@@ -186,8 +187,8 @@ public sealed class HostileInputTests(MyBlogApp app)
         Assert.NotNull(second.Headers.Age); // served from the edge's cache
         Assert.Equal(first.Headers.ETag, second.Headers.ETag);
 
-        using var adminFirst = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, "/api/admin/posts?limit=1"));
-        using var adminSecond = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, "/api/admin/posts?limit=1"));
+        using var adminFirst = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Get, "/api/admin/posts?limit=1"));
+        using var adminSecond = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Get, "/api/admin/posts?limit=1"));
         Assert.Null(adminSecond.Headers.Age);
         using var anonymous = await app.Site.GetAsync("/api/admin/posts?limit=1");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode); // the answer to a token is never reused without one
@@ -226,7 +227,7 @@ public sealed class HostileInputTests(MyBlogApp app)
     public async Task A_malformed_aws_chunked_upload_is_a_400_from_the_S3_emulator_not_a_hang(string body)
     {
         using var http = new HttpClient { BaseAddress = app.App.GetEndpoint("s3", "http"), Timeout = TimeSpan.FromSeconds(10) };
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/{MyBlog.Core.MyBlogBuckets.Uploads}/tests/chunked-{Guid.NewGuid():N}")
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/{MyBlogBuckets.Uploads}/tests/chunked-{Guid.NewGuid():N}")
         {
             Content = new ByteArrayContent(Encoding.ASCII.GetBytes(body)),
         };

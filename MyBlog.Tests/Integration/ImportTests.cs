@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using MyBlog.Aws.Events;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
-using MyBlog.Core.Events;
+using MyBlog.Core.Storage;
 using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
@@ -11,8 +13,8 @@ namespace MyBlog.Tests.Integration;
 /// bucket with a presigned PUT, its S3 event starts the import worker through the local queue, and the author reads
 /// each file's result from the admin API. Slugs carry a run-unique tag: the topology is shared.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class ImportTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class ImportTests(TestTopology app)
 {
     private static readonly TimeSpan ImportTimeout = TimeSpan.FromSeconds(90);
     private readonly string _tag = Guid.NewGuid().ToString("N")[..8];
@@ -22,7 +24,7 @@ public sealed class ImportTests(MyBlogApp app)
     {
         var ticket = await app.AdminAsync(HttpMethod.Post, "/api/admin/imports", new { fileName, contentType = "application/zip", size = zip.Length });
         var importId = ticket.GetProperty("importId").GetString()!;
-        Assert.Equal(HttpStatusCode.OK, await MyBlogApp.PutUploadAsync(ticket, zip));
+        Assert.Equal(HttpStatusCode.OK, await TestTopology.PutUploadAsync(ticket, zip));
 
         var deadline = DateTime.UtcNow + ImportTimeout;
         while (true)
@@ -55,7 +57,7 @@ public sealed class ImportTests(MyBlogApp app)
 
     /// <summary>Polls the edge until <paramref name="path"/> answers what <paramref name="condition"/> wants.</summary>
     private Task<(HttpStatusCode Status, string Body, string? Type)> EventuallyAsync(string path, Func<HttpStatusCode, string, bool> condition, int seconds = 45) =>
-        MyBlogApp.EventuallyAsync(app.Site, path, condition, TimeSpan.FromSeconds(seconds));
+        TestTopology.EventuallyAsync(app.Site, path, condition, TimeSpan.FromSeconds(seconds));
 
     [Fact]
     public async Task A_hugo_site_imports_with_its_dates_tags_drafts_bundles_and_images_and_a_second_import_changes_nothing()
@@ -313,7 +315,7 @@ public sealed class ImportTests(MyBlogApp app)
             .Replace("BUCKET", MyBlogBuckets.Uploads, StringComparison.Ordinal).Replace("ID", importId, StringComparison.Ordinal);
         var message = SqsMessage.Received(Guid.NewGuid().ToString(), "receipt", notification, "md5", receiveCount, DateTimeOffset.UtcNow,
             DateTimeOffset.UtcNow, "s3", "arn:aws:sqs:us-east-1:000000000000:myblog-imports", "us-east-1");
-        using var response = await app.Workers.PostAsync(QueueSubscriptions.Imports.Path,
+        using var response = await app.Workers.PostAsync(AwsFunctions.Imports.Path,
             new StringContent(LambdaEvents.Serialize(new SqsEvent([message])), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -348,7 +350,7 @@ public sealed class ImportTests(MyBlogApp app)
         var stalled = await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}");
         Assert.True(stalled.GetProperty("stalled").GetBoolean());
 
-        await DeliverAsync(importId, QueueSubscriptions.Imports.MaxReceiveCount);
+        await DeliverAsync(importId, AwsFunctions.Imports.Queue.MaxReceiveCount);
 
         var job = await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}");
         Assert.Equal("failed", job.GetProperty("status").GetString());
@@ -362,13 +364,13 @@ public sealed class ImportTests(MyBlogApp app)
         // Its earlier runs failed and said so (storage away); this run fails too: the archive is not in storage.
         var importId = await ImportLeftRunningAsync(attempts: 2, released: 2);
 
-        await DeliverAsync(importId, QueueSubscriptions.Imports.MaxReceiveCount - 1);
+        await DeliverAsync(importId, AwsFunctions.Imports.Queue.MaxReceiveCount - 1);
         Assert.Equal("running", (await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}")).GetProperty("status").GetString());
-        await DeliverAsync(importId, QueueSubscriptions.Imports.MaxReceiveCount);
+        await DeliverAsync(importId, AwsFunctions.Imports.Queue.MaxReceiveCount);
 
         var job = await app.AdminAsync(HttpMethod.Get, $"/api/admin/imports/{importId}");
         Assert.Equal("failed", job.GetProperty("status").GetString());
-        Assert.Contains($"could not finish after {QueueSubscriptions.Imports.MaxReceiveCount} attempts", job.GetProperty("error").GetString());
+        Assert.Contains($"could not finish after {AwsFunctions.Imports.Queue.MaxReceiveCount} attempts", job.GetProperty("error").GetString());
     }
 
     [Theory]
@@ -378,11 +380,11 @@ public sealed class ImportTests(MyBlogApp app)
     [InlineData("""{"fileName": "site.zip", "contentType": "application/zip"}""", 400)]
     public async Task A_bad_declaration_gets_no_upload_url(string json, int expected)
     {
-        using var request = MyBlogApp.AdminRequest(HttpMethod.Post, "/api/admin/imports");
+        using var request = TestTopology.AdminRequest(HttpMethod.Post, "/api/admin/imports");
         request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         using var response = await app.Site.SendAsync(request);
         Assert.Equal(expected, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.NotFound, (await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, "/api/admin/imports/0123456789abcdef0123456789abcdef"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Get, "/api/admin/imports/0123456789abcdef0123456789abcdef"))).StatusCode);
     }
 }

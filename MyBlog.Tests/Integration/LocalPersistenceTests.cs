@@ -46,7 +46,7 @@ public sealed class LocalPersistenceTests : IDisposable
         var edited = await AdminAsync(again, HttpMethod.Put, $"/api/admin/posts/{slug}",
             new { title, markdown = "Edited *after* the restart.", tags = new[] { "kept" } }, ifMatch: "\"v2\"");
         Assert.Equal(3, edited.GetProperty("version").GetInt32());
-        var page = (await MyBlogApp.EventuallyAsync(again, $"/posts/{slug}/", (_, body) => body.Contains("<em>after</em>", StringComparison.Ordinal),
+        var page = (await TestTopology.EventuallyAsync(again, $"/posts/{slug}/", (_, body) => body.Contains("<em>after</em>", StringComparison.Ordinal),
             TimeSpan.FromSeconds(20))).Body;
         Assert.Contains("<em>after</em>", page);
         var positions = await File.ReadAllTextAsync(Path.Combine(_data, "localaws", "stream-checkpoints.json"));
@@ -68,10 +68,10 @@ public sealed class LocalPersistenceTests : IDisposable
     }
 
     private static Task<JsonElement> AdminAsync(HttpClient site, HttpMethod method, string path, object? body = null, string? ifMatch = null) =>
-        MyBlogApp.AdminAsync(site, method, path, body, ifMatch);
+        TestTopology.AdminAsync(site, method, path, body, ifMatch);
 
     private static async Task<HttpStatusCode> PageStatusAsync(HttpClient site, string path, HttpStatusCode wanted) =>
-        (await MyBlogApp.EventuallyAsync(site, path, (status, _) => status == wanted, TimeSpan.FromSeconds(20))).Status;
+        (await TestTopology.EventuallyAsync(site, path, (status, _) => status == wanted, TimeSpan.FromSeconds(20))).Status;
 
     public void Dispose()
     {

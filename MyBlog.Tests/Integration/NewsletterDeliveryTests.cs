@@ -6,12 +6,12 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 using MyBlog.Core;
-using MyBlog.Core.Mail;
 using MyBlog.Core.Newsletter;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Core.Subscribers;
 using MyBlog.Tests.Support;
+using MyBlog.Workers.Mail;
 using MyBlog.Workers.Newsletter;
 
 namespace MyBlog.Tests.Integration;
@@ -21,8 +21,8 @@ namespace MyBlog.Tests.Integration;
 /// (a table of the test's own, which no stream consumer reads), the real planner, sender and SMTP sender, a real
 /// SMTP server in the process, and a stand-in for SQS that records what the planner queues.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
+[Collection(TestTopologyCollection.Name)]
+public sealed class NewsletterDeliveryTests(TestTopology app) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly TestSmtpServer _smtp = new();
@@ -37,7 +37,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _storage = await IsolatedStorage.CreateAsync(app);
-        _subscribers = new SubscriberStore(_storage.Dynamo, MyBlogApp.Ids, _storage.Site, Options.Create(new WelcomeOptions()), _time);
+        _subscribers = new SubscriberStore(_storage.Dynamo, TestTopology.Ids, _storage.Site, Options.Create(new WelcomeOptions()), _time);
         _jobs = new NewsletterStore(_storage.Dynamo, _storage.Site, _time);
         _posts = new PostStore(_storage.Dynamo, _storage.Site, _time);
         _sqs = new LocalHttpServer(async context =>
@@ -75,15 +75,15 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         Options.Create(_options), NullLogger<NewsletterPlanner>.Instance);
 
     private NewsletterSender Sender(IMailSender? mail = null) => new(_jobs, _subscribers,
-        new SubscriberLinks(Options.Create(MyBlogApp.Links), _time),
+        new SubscriberLinks(Options.Create(TestTopology.Links), _time),
         _posts, new PhotoStore(_storage.Dynamo, _storage.Site, _time), mail ?? TestSmtpServer.SenderTo(_smtp.Port, _time),
-        new MailboxAddress("MyBlog", "hello@myblog.local"), _storage.Site, Options.Create(_options), _time, NullLogger<NewsletterSender>.Instance);
+        TestSmtpServer.From, _storage.Site, Options.Create(_options), _time, NullLogger<NewsletterSender>.Instance);
 
     private async Task<string> SubscriberAsync(string address, SubscriberStatus status = SubscriberStatus.Confirmed)
     {
         EmailAddress.TryParse(address, out var email, out _);
         await _subscribers.AddAsync(new NewSubscriber(email!, null), null, default);
-        var id = MyBlogApp.Ids.IdFor(email!);
+        var id = TestTopology.Ids.IdFor(email!);
         await _storage.Dynamo.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = _storage.Name,
@@ -247,7 +247,7 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         Assert.Equal(0, failed.Failed); // no recipient failed: the message did
         foreach (var reader in readers)
         {
-            Assert.Null((await _subscribers.FindAsync(MyBlogApp.Ids.IdFor(Address(reader)), default))!.MailBlocked);
+            Assert.Null((await _subscribers.FindAsync(TestTopology.Ids.IdFor(Address(reader)), default))!.MailBlocked);
         }
         // A batch still queued from before sends nothing while the job is failed.
         Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(batch, default));
@@ -309,19 +309,5 @@ public sealed class NewsletterDeliveryTests(MyBlogApp app) : IAsyncLifetime
         Assert.Equal(WriteOutcome.Ok, published.Outcome);
         Assert.NotNull(published.Post!.Id);
         Assert.Equal("planning", (await _jobs.GetProgressAsync(published.Post.NewsletterJob, default))!.Status);
-    }
-
-    private sealed class FrozenSender(IMailSender thawsInto) : IMailSender
-    {
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Thaw { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task SendAsync(MimeMessage message, DateTimeOffset startBy, CancellationToken ct)
-        {
-            Entered.TrySetResult();
-            await Thaw.Task;
-            await thawsInto.SendAsync(message, startBy, ct);
-        }
     }
 }

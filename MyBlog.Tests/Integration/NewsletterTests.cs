@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MyBlog.Aws.Events;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
-using MyBlog.Core.Events;
 using MyBlog.Core.Newsletter;
 using MyBlog.Core.Subscribers;
 
@@ -14,8 +15,8 @@ namespace MyBlog.Tests.Integration;
 /// the planner → the newsletter queue (LocalAws, through the SQS client) → the sender → smtp4dev. The table is
 /// shared with every other test, so each test reads only its own subscribers' mail, by the post's unique title.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed partial class NewsletterTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed partial class NewsletterTests(TestTopology app)
 {
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(60);
 
@@ -49,7 +50,7 @@ public sealed partial class NewsletterTests(MyBlogApp app)
         var links = raws.Select(r => new Uri(ListUnsubscribe().Match(r).Groups[1].Value)).ToList();
         for (var i = 0; i < confirmed.Length; i++)
         {
-            Assert.Contains($"/api/subscribers/{MyBlogApp.SubscriberId(confirmed[i])}/unsubscribe?token=", links[i].PathAndQuery);
+            Assert.Contains($"/api/subscribers/{TestTopology.SubscriberId(confirmed[i])}/unsubscribe?token=", links[i].PathAndQuery);
             Assert.Contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click", raws[i]);
             Assert.Matches(@"List-Id: .*<posts\.localhost>", raws[i]);
         }
@@ -62,7 +63,7 @@ public sealed partial class NewsletterTests(MyBlogApp app)
         Assert.Contains($"Read on the site: http://localhost:8080/posts/{slug}/", text);
 
         // Nobody else's token works for an id: the second reader's link cannot unsubscribe the first.
-        var forged = links[1].PathAndQuery.Replace(MyBlogApp.SubscriberId(confirmed[1]), MyBlogApp.SubscriberId(confirmed[0]));
+        var forged = links[1].PathAndQuery.Replace(TestTopology.SubscriberId(confirmed[1]), TestTopology.SubscriberId(confirmed[0]));
         await app.Site.PostAsync(forged, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
         Assert.Equal(SubscriberStatus.Confirmed, (await FindAsync(confirmed[0]))!.Status);
         using var oneClick = await app.Site.PostAsync(links[0].PathAndQuery, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
@@ -76,8 +77,8 @@ public sealed partial class NewsletterTests(MyBlogApp app)
             new { title, markdown = "Edited.", tags = Array.Empty<string>(), version });
         await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/unpublish", ifMatch: $"\"v{version + 1}\"");
         await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: $"\"v{version + 2}\"");
-        var ids = confirmed.Skip(1).Select(MyBlogApp.SubscriberId).ToList();
-        using var again = await app.LocalAws.PostAsync($"/queues/{QueueSubscriptions.Newsletter.Name}/messages",
+        var ids = confirmed.Skip(1).Select(TestTopology.SubscriberId).ToList();
+        using var again = await app.LocalAws.PostAsync($"/queues/{AwsFunctions.NewsletterQueue}/messages",
             new StringContent(new NewsletterBatch(slug, ids).ToJson()));
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         await WaitForQueueEmptyAsync();
@@ -102,7 +103,7 @@ public sealed partial class NewsletterTests(MyBlogApp app)
         await Task.Delay(TimeSpan.FromSeconds(3));
         await WaitForQueueEmptyAsync();
         Assert.Equal(0, (await CountsAsync(title, [reader]))[reader]);
-        using var job = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, $"/api/admin/posts/{slug}/newsletter"));
+        using var job = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Get, $"/api/admin/posts/{slug}/newsletter"));
         Assert.Equal(HttpStatusCode.NotFound, job.StatusCode);
         Assert.Equal("application/problem+json", job.Content.Headers.ContentType?.MediaType);
     }
@@ -142,7 +143,7 @@ public sealed partial class NewsletterTests(MyBlogApp app)
         }
         Assert.Single(await MessagesAsync("hello@myblog.local", "[Test] " + title));
         // A draft's test copy creates no job and mails no subscriber.
-        using var job = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, $"/api/admin/posts/{slug}/newsletter"));
+        using var job = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Get, $"/api/admin/posts/{slug}/newsletter"));
         Assert.Equal(HttpStatusCode.NotFound, job.StatusCode);
     }
 
@@ -155,7 +156,7 @@ public sealed partial class NewsletterTests(MyBlogApp app)
 
     private async Task<string> PendingAsync(string label)
     {
-        var address = MyBlogApp.NewAddress(label);
+        var address = TestTopology.NewAddress(label);
         await app.SubscribeAsync(new { email = address });
         await app.Mail.WaitForAsync(address);
         return address;
@@ -165,7 +166,7 @@ public sealed partial class NewsletterTests(MyBlogApp app)
     {
         var address = await PendingAsync(label);
         var text = await app.Mail.PlainTextAsync((await app.Mail.WaitForAsync(address)).Id);
-        using var confirmed = await app.Site.PostAsync(MyBlogApp.ConfirmLinkIn(text).PathAndQuery, null);
+        using var confirmed = await app.Site.PostAsync(TestTopology.ConfirmLinkIn(text).PathAndQuery, null);
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         return address;
     }
@@ -180,13 +181,13 @@ public sealed partial class NewsletterTests(MyBlogApp app)
         return address;
     }
 
-    private Task<Subscriber?> FindAsync(string address) => app.Subscribers().FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None);
+    private Task<Subscriber?> FindAsync(string address) => app.Subscribers().FindAsync(TestTopology.SubscriberId(address), CancellationToken.None);
 
     private async Task FeedbackAsync(string sesNotification)
     {
         var snsEvent = new SnsEvent([new SnsRecord("aws:sns", "1.0", "arn:aws:sns:us-east-1:123456789012:myblog-mail-feedback:1",
             new SnsMessage("Notification", Guid.NewGuid().ToString(), "arn:aws:sns:us-east-1:123456789012:myblog-mail-feedback", null, sesNotification, "2026-11-29T00:00:00.000Z"))]);
-        using var response = await app.Workers.PostAsync(Notifications.MailFeedbackPath,
+        using var response = await app.Workers.PostAsync(AwsFunctions.MailFeedback.Path,
             new StringContent(LambdaEvents.Serialize(snsEvent), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -223,7 +224,7 @@ public sealed partial class NewsletterTests(MyBlogApp app)
         var deadline = DateTime.UtcNow + Delivery;
         while (true)
         {
-            using var response = await app.Site.SendAsync(MyBlogApp.AdminRequest(HttpMethod.Get, $"/api/admin/posts/{slug}/newsletter"));
+            using var response = await app.Site.SendAsync(TestTopology.AdminRequest(HttpMethod.Get, $"/api/admin/posts/{slug}/newsletter"));
             var job = response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement : default;
             if (job.ValueKind == JsonValueKind.Object && job.GetProperty("status").GetString() == status)
             {
@@ -241,7 +242,7 @@ public sealed partial class NewsletterTests(MyBlogApp app)
         while (DateTime.UtcNow < deadline)
         {
             var queues = await app.LocalAws.GetFromJsonAsync<JsonElement>("/queues");
-            var newsletter = queues.EnumerateArray().Single(q => q.GetProperty("subscription").GetString() == QueueSubscriptions.Newsletter.Name);
+            var newsletter = queues.EnumerateArray().Single(q => q.GetProperty("subscription").GetString() == AwsFunctions.NewsletterQueue);
             if (newsletter.GetProperty("visible").GetInt32() == 0 && newsletter.GetProperty("inFlight").GetInt32() == 0)
             {
                 await Task.Delay(500); // the last answer's sends are recorded just before it is deleted

@@ -2,8 +2,11 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
 using MyBlog.Core.Photos;
+using MyBlog.Core.Storage;
+using MyBlog.Core.Uploads;
 using MyBlog.Tests.Support;
 using MyBlog.Workers.Thumbnails;
 
@@ -14,8 +17,8 @@ namespace MyBlog.Tests.Integration;
 /// no attempt ever finishes, and a second upload never overwrites the variants of the first. The real processor,
 /// store and emulated buckets — a table and buckets of this test's own, which raise no events.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class PhotoProcessingTests(MyBlogApp app) : IAsyncLifetime
+[Collection(TestTopologyCollection.Name)]
+public sealed class PhotoProcessingTests(TestTopology app) : IAsyncLifetime
 {
     private IsolatedStorage _storage = null!;
     private IAmazonS3 _s3 = null!;
@@ -31,7 +34,7 @@ public sealed class PhotoProcessingTests(MyBlogApp app) : IAsyncLifetime
         _s3 = _storage.S3;
         _photos = new PhotoStore(_storage.Dynamo, _storage.Site, TimeProvider.System);
         _processor = new PhotoProcessor(_s3, _photos, new ThumbnailGenerator(),
-            Options.Create(new PhotosOptions { UploadsBucket = Uploads, MediaBucket = Media }), TimeProvider.System,
+            Options.Create(new BucketOptions { Uploads = Uploads, Media = Media }), TimeProvider.System,
             NullLogger<PhotoProcessor>.Instance);
     }
 
@@ -39,7 +42,7 @@ public sealed class PhotoProcessingTests(MyBlogApp app) : IAsyncLifetime
 
     private async Task<string> UploadAsync(byte[] bytes, string? id = null)
     {
-        id ??= (await _photos.CreateAsync(new PhotoUploadRequest("p.jpg", "image/jpeg", bytes.Length), null, default)).Id;
+        id ??= (await _photos.CreateAsync(new UploadRequest("p.jpg", "image/jpeg", bytes.Length), null, default)).Id;
         await _s3.PutObjectAsync(new PutObjectRequest { BucketName = Uploads, Key = Photo.OriginalKey(id), InputStream = new MemoryStream(bytes) });
         return id;
     }
@@ -49,7 +52,7 @@ public sealed class PhotoProcessingTests(MyBlogApp app) : IAsyncLifetime
     {
         var id = await UploadAsync(TestImages.CameraJpeg(200, 100));
 
-        var outcome = await _processor.ProcessAsync(Uploads, Photo.OriginalKey(id), QueueSubscriptions.Thumbnails.MaxReceiveCount, default);
+        var outcome = await _processor.ProcessAsync(Uploads, Photo.OriginalKey(id), AwsFunctions.Thumbnails.Queue.MaxReceiveCount, default);
 
         Assert.Equal(PhotoOutcome.Failed, outcome);
         var photo = await _photos.GetAsync(id, default);

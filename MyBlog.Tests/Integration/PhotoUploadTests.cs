@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Amazon.S3.Model;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
+using MyBlog.Core.Storage;
 using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
@@ -10,12 +12,12 @@ namespace MyBlog.Tests.Integration;
 /// Photos end to end: the upload URL (declared files checked first), the browser's PUT straight to storage, the S3
 /// event through the local queue to the thumbnail worker, the variants in the media bucket and through the edge.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class PhotoUploadTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class PhotoUploadTests(TestTopology app)
 {
     private async Task<HttpResponseMessage> RequestUploadAsync(object body)
     {
-        using var request = MyBlogApp.AdminRequest(HttpMethod.Post, "/api/admin/photos", body);
+        using var request = TestTopology.AdminRequest(HttpMethod.Post, "/api/admin/photos", body);
         return await app.Site.SendAsync(request);
     }
 
@@ -25,7 +27,7 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         var response = await RequestUploadAsync(new { fileName, contentType, size = bytes.Length });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var ticket = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(HttpStatusCode.OK, await MyBlogApp.PutUploadAsync(ticket, bytes));
+        Assert.Equal(HttpStatusCode.OK, await TestTopology.PutUploadAsync(ticket, bytes));
         return ticket.GetProperty("photoId").GetString()!;
     }
 
@@ -66,7 +68,7 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         var plain = await PageAsync(slug, (status, body) => status == HttpStatusCode.OK);
         Assert.DoesNotContain("<picture", plain);
 
-        Assert.Equal(HttpStatusCode.OK, await MyBlogApp.PutUploadAsync(ticket, bytes));
+        Assert.Equal(HttpStatusCode.OK, await TestTopology.PutUploadAsync(ticket, bytes));
         Assert.Equal("ready", (await WaitForProcessedAsync(photoId)).GetProperty("status").GetString());
 
         // Nobody touches the post: the photo's becoming ready publishes its page again, with the variants.
@@ -77,7 +79,7 @@ public sealed class PhotoUploadTests(MyBlogApp app)
 
     /// <summary>The post's page at the edge once <paramref name="condition"/> holds (or after 20 s, as it is then).</summary>
     private async Task<string> PageAsync(string slug, Func<HttpStatusCode, string, bool> condition) =>
-        (await MyBlogApp.EventuallyAsync(app.Site, $"/posts/{slug}/", condition, TimeSpan.FromSeconds(20))).Body;
+        (await TestTopology.EventuallyAsync(app.Site, $"/posts/{slug}/", condition, TimeSpan.FromSeconds(20))).Body;
 
     [Fact]
     public async Task A_presigned_PUT_uploads_the_original_with_its_trace_context()
@@ -110,13 +112,13 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         var photoId = ticket.GetProperty("photoId").GetString()!;
 
         var larger = jpeg.Concat(new byte[1024 * 1024]).ToArray();
-        Assert.Equal(HttpStatusCode.Forbidden, await MyBlogApp.PutUploadAsync(ticket, larger));
-        Assert.Equal(HttpStatusCode.Forbidden, await MyBlogApp.PutUploadAsync(ticket, jpeg[..^1]));
+        Assert.Equal(HttpStatusCode.Forbidden, await TestTopology.PutUploadAsync(ticket, larger));
+        Assert.Equal(HttpStatusCode.Forbidden, await TestTopology.PutUploadAsync(ticket, jpeg[..^1]));
         using var s3 = app.S3();
         var missing = await Assert.ThrowsAsync<Amazon.S3.AmazonS3Exception>(() => s3.GetObjectMetadataAsync(MyBlogBuckets.Uploads, $"uploads/{photoId}/original"));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
-        Assert.Equal(HttpStatusCode.OK, await MyBlogApp.PutUploadAsync(ticket, jpeg));
+        Assert.Equal(HttpStatusCode.OK, await TestTopology.PutUploadAsync(ticket, jpeg));
         Assert.Equal("ready", (await WaitForProcessedAsync(photoId)).GetProperty("status").GetString());
     }
 
@@ -219,7 +221,7 @@ public sealed class PhotoUploadTests(MyBlogApp app)
         Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
 
         // Five receives (maxReceiveCount), each failed and hidden for the 2-second test visibility timeout, then the DLQ.
-        var deadline = DateTime.UtcNow + MyBlogApp.ThumbnailsVisibilityTimeout * (QueueSubscriptions.Thumbnails.MaxReceiveCount + 4);
+        var deadline = DateTime.UtcNow + TestTopology.ThumbnailsVisibilityTimeout * (AwsFunctions.Thumbnails.Queue.MaxReceiveCount + 4);
         while (true)
         {
             var thumbnails = await ThumbnailsQueueAsync();
@@ -290,7 +292,7 @@ public sealed class PhotoUploadTests(MyBlogApp app)
     [Fact]
     public async Task Photo_routes_need_the_admin_token()
     {
-        using var request = MyBlogApp.AdminRequest(HttpMethod.Post, "/api/admin/photos", new { fileName = "a.jpg", contentType = "image/jpeg", size = 1 }, token: null);
+        using var request = TestTopology.AdminRequest(HttpMethod.Post, "/api/admin/photos", new { fileName = "a.jpg", contentType = "image/jpeg", size = 1 }, token: null);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Site.SendAsync(request)).StatusCode);
     }
 }

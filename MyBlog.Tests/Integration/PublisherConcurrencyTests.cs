@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using MyBlog.Core;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
+using MyBlog.Core.Storage;
 using MyBlog.Site.Building;
 using MyBlog.Tests.Support;
 using MyBlog.Workers.Publishing;
@@ -19,8 +20,8 @@ namespace MyBlog.Tests.Integration;
 /// test with a table and a site bucket of its own (no stream consumer or edge reads them): the real publisher, the
 /// real stores, the real lock.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class PublisherConcurrencyTests(MyBlogApp app) : IAsyncLifetime
+[Collection(TestTopologyCollection.Name)]
+public sealed class PublisherConcurrencyTests(TestTopology app) : IAsyncLifetime
 {
     private IsolatedStorage _storage = null!;
     private IAmazonDynamoDB _dynamo = null!;
@@ -47,10 +48,10 @@ public sealed class PublisherConcurrencyTests(MyBlogApp app) : IAsyncLifetime
 
     private SitePublisher Publisher(TimeSpan? lease = null)
     {
-        var publishing = Options.Create(new PublishingOptions { SiteBucket = _bucket, LockLease = lease ?? TimeSpan.FromMinutes(2), LockWait = TimeSpan.FromMinutes(1) });
+        var publishing = Options.Create(new PublishingOptions { LockLease = lease ?? TimeSpan.FromMinutes(2), LockWait = TimeSpan.FromMinutes(1) });
         return new SitePublisher(_posts, new PhotoStore(_dynamo, Site, TimeProvider.System),
             new SiteBuilder(_renderer, new SiteInfo("Race", new Uri("http://localhost:8080/"), SiteAssets.Load())),
-            new SiteBucket(_s3, publishing),
+            new SiteBucket(_s3, Options.Create(new BucketOptions { Site = _bucket })),
             new LocalEdgeInvalidator(new HttpClient(), publishing, NullLogger<LocalEdgeInvalidator>.Instance),
             Lock(publishing), publishing, NullLogger<SitePublisher>.Instance);
     }
@@ -117,7 +118,7 @@ public sealed class PublisherConcurrencyTests(MyBlogApp app) : IAsyncLifetime
     public async Task A_publish_waits_while_another_publisher_holds_the_site()
     {
         var post = await PublishedPostAsync("Waiting");
-        var publishing = Options.Create(new PublishingOptions { SiteBucket = _bucket });
+        var publishing = Options.Create(new PublishingOptions());
         var held = await Lock(publishing).AcquireAsync(TimeSpan.Zero, default);
 
         var publish = Publisher().PublishAsync([post.Slug], default);
@@ -133,7 +134,7 @@ public sealed class PublisherConcurrencyTests(MyBlogApp app) : IAsyncLifetime
     public async Task A_publisher_that_died_holding_the_site_frees_it_when_its_lease_ends()
     {
         var post = await PublishedPostAsync("After a crash");
-        var dead = Options.Create(new PublishingOptions { SiteBucket = _bucket, LockLease = TimeSpan.FromSeconds(2) });
+        var dead = Options.Create(new PublishingOptions { LockLease = TimeSpan.FromSeconds(2) });
         _ = await Lock(dead).AcquireAsync(TimeSpan.Zero, default); // never released: its holder is gone
 
         await Publisher().PublishAsync([post.Slug], default).WaitAsync(TimeSpan.FromSeconds(30));

@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace MyBlog.Tests.Integration;
 
 /// <summary>Publish → static pages through the stream, served and cached by the edge as CloudFront would.</summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class PublishingTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class PublishingTests(TestTopology app)
 {
     private static readonly TimeSpan Visible = TimeSpan.FromSeconds(15);
 
@@ -15,7 +15,7 @@ public sealed class PublishingTests(MyBlogApp app)
     /// <summary>Polls the edge until the page at <paramref name="path"/> satisfies <paramref name="condition"/>.</summary>
     private async Task<(HttpStatusCode Status, string Body)> EventuallyAsync(string path, Func<HttpStatusCode, string, bool> condition)
     {
-        var (status, body, _) = await MyBlogApp.EventuallyAsync(app.Site, path, condition, Visible);
+        var (status, body, _) = await TestTopology.EventuallyAsync(app.Site, path, condition, Visible);
         return (status, body);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3.Model;
 using MyBlog.Core;
+using MyBlog.Core.Storage;
 
 namespace MyBlog.Tests.Integration;
 
@@ -8,8 +9,8 @@ namespace MyBlog.Tests.Integration;
 /// The trap in ARCHITECTURE.md: AWS SDK v4 uploads with aws-chunked framing and checksum trailers; an emulator
 /// that stores the framing corrupts every object while answering 200.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class S3EmulatorTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class S3EmulatorTests(TestTopology app)
 {
     [Theory]
     [InlineData(2 * 1024 * 1024)]

@@ -11,8 +11,8 @@ namespace MyBlog.Tests.Integration;
 /// (LocalAws plays EventBridge Scheduler), which at its time publishes the post exactly as the author's publish
 /// does; the stream renders it.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class ScheduledPublishingTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class ScheduledPublishingTests(TestTopology app)
 {
     private async Task<string> DraftAsync(string label)
     {
@@ -22,7 +22,7 @@ public sealed class ScheduledPublishingTests(MyBlogApp app)
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PublishAsync(string slug, object? body, string ifMatch)
     {
-        using var request = MyBlogApp.AdminRequest(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", body, ifMatch);
+        using var request = TestTopology.AdminRequest(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", body, ifMatch);
         using var response = await app.Site.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement);
@@ -166,7 +166,7 @@ public sealed class ScheduledPublishingTests(MyBlogApp app)
     public async Task Bad_schedules_are_refused_with_a_reason(string json, int expected, string? detail)
     {
         var slug = await DraftAsync("Bad schedule");
-        using var request = MyBlogApp.AdminRequest(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: "\"v1\"");
+        using var request = TestTopology.AdminRequest(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", ifMatch: "\"v1\"");
         request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
         using var response = await app.Site.SendAsync(request);
         Assert.Equal(expected, (int)response.StatusCode);
@@ -187,7 +187,7 @@ public sealed class ScheduledPublishingTests(MyBlogApp app)
         Assert.Equal(HttpStatusCode.Conflict, status);
         Assert.Equal("Already published", body.GetProperty("title").GetString());
 
-        using var cancel = MyBlogApp.AdminRequest(HttpMethod.Delete, $"/api/admin/posts/{slug}/schedule", ifMatch: "\"v2\"");
+        using var cancel = TestTopology.AdminRequest(HttpMethod.Delete, $"/api/admin/posts/{slug}/schedule", ifMatch: "\"v2\"");
         using var response = await app.Site.SendAsync(cancel);
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
     }

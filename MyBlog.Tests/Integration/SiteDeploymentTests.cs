@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
-using MyBlog.Tests.Support;
-
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
+using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
 
@@ -13,8 +13,8 @@ namespace MyBlog.Tests.Integration;
 /// (with the editor) and answers on the presigned response URL. Here the request goes to the workers as the Lambda
 /// Web Adapter would pass it, and the response URL is a local listener standing in for CloudFormation's S3 URL.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class SiteDeploymentTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class SiteDeploymentTests(TestTopology app)
 {
     [Fact]
     public async Task A_deploy_rebuilds_the_site_and_answers_CloudFormation_on_the_response_url()
@@ -49,7 +49,7 @@ public sealed class SiteDeploymentTests(MyBlogApp app)
     [Fact]
     public async Task The_deploy_request_has_a_path_of_its_own_and_the_publish_path_takes_stream_events_only()
     {
-        using var notAStreamEvent = await app.Workers.PostAsync(Deployments.SitePath, JsonContent.Create(new { Records = Array.Empty<object>() }));
+        using var notAStreamEvent = await app.Workers.PostAsync(AwsFunctions.SiteDeployment.Path, JsonContent.Create(new { Records = Array.Empty<object>() }));
         Assert.Equal(HttpStatusCode.BadRequest, notAStreamEvent.StatusCode); // not a CloudFormation request
 
         using var empty = await app.Workers.PostAsync("/events/publish", JsonContent.Create(new { Records = Array.Empty<object>() }));
@@ -79,7 +79,7 @@ public sealed class SiteDeploymentTests(MyBlogApp app)
         {
             request["PhysicalResourceId"] = physicalResourceId;
         }
-        using var answer = await app.Workers.PostAsync(Deployments.SitePath, JsonContent.Create(request));
+        using var answer = await app.Workers.PostAsync(AwsFunctions.SiteDeployment.Path, JsonContent.Create(request));
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
 
         var (path, contentType, body) = await cloudFormation.Puts.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));

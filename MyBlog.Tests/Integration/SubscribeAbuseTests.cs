@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 using MyBlog.Core;
-using MyBlog.Core.Mail;
 using MyBlog.Core.Subscribers;
 using MyBlog.Tests.Support;
+using MyBlog.Workers.Mail;
+using MyBlog.Workers.Subscribers;
 
 namespace MyBlog.Tests.Integration;
 
@@ -17,8 +18,8 @@ namespace MyBlog.Tests.Integration;
 /// real mailer and sweep and an SMTP server in the process, with the test's clock: one inbox under many spellings,
 /// addresses whose mail is stopped, and the subscribers stored before ids were keyed.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class SubscribeAbuseTests(MyBlogApp app) : IAsyncLifetime
+[Collection(TestTopologyCollection.Name)]
+public sealed class SubscribeAbuseTests(TestTopology app) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly WelcomeOptions _welcome = new();
@@ -30,9 +31,9 @@ public sealed class SubscribeAbuseTests(MyBlogApp app) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _storage = await IsolatedStorage.CreateAsync(app);
-        _store = new SubscriberStore(_storage.Dynamo, MyBlogApp.Ids, _storage.Site, Options.Create(_welcome), _time);
+        _store = new SubscriberStore(_storage.Dynamo, TestTopology.Ids, _storage.Site, Options.Create(_welcome), _time);
         var mailer = new WelcomeMailer(_store, TestSmtpServer.SenderTo(_smtp.Port, _time), Options.Create(new MyBlogOptions()),
-            Options.Create(_welcome), new MailboxAddress("MyBlog", "hello@myblog.local"), NullLogger<WelcomeMailer>.Instance);
+            Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance);
         _sweep = new WelcomeSweep(_store, mailer, _time, NullLogger<WelcomeSweep>.Instance);
     }
 
@@ -183,14 +184,14 @@ public sealed class SubscribeAbuseTests(MyBlogApp app) : IAsyncLifetime
         var moved = await _store.MoveLegacyPageAsync(_time.GetUtcNow().AddMinutes(1), default);
 
         Assert.Equal((2, true), (moved.Moved, moved.Finished));
-        Assert.Equal(MyBlogApp.SubscriberId("early@example.com"), (await _store.FindAsync(confirmed, default))!.Id);
+        Assert.Equal(TestTopology.SubscriberId("early@example.com"), (await _store.FindAsync(confirmed, default))!.Id);
         Assert.Equal(ConfirmOutcome.AwaitingConfirmation, await _store.CheckConfirmAsync(pending, "old-confirm-token", default));
         Assert.Equal(ConfirmOutcome.Confirmed, await _store.ConfirmAsync(pending, "old-confirm-token", default));
         Assert.Equal(UnsubscribeOutcome.Unsubscribed, await _store.UnsubscribeAsync(confirmed, "old-unsubscribe-token", default));
         foreach (var address in new[] { "early@example.com", "waiting@example.com" })
         {
             var item = Assert.Single(await ItemsHoldingAsync(address));
-            Assert.Equal(SubscriberKeys.PartitionKey(MyBlogApp.SubscriberId(address)), item["pk"].S);
+            Assert.Equal(SubscriberKeys.PartitionKey(TestTopology.SubscriberId(address)), item["pk"].S);
         }
         Assert.True((await _store.MoveLegacyPageAsync(_time.GetUtcNow().AddMinutes(1), default)).Finished);
     }
@@ -203,7 +204,7 @@ public sealed class SubscribeAbuseTests(MyBlogApp app) : IAsyncLifetime
         Assert.Equal(SubscribeOutcome.Unchanged, await SubscribeAsync("early-owed@example.com")); // a welcome is owed already
 
         var item = Assert.Single(await ItemsHoldingAsync("early-owed@example.com"));
-        Assert.Equal(SubscriberKeys.PartitionKey(MyBlogApp.SubscriberId("early-owed@example.com")), item["pk"].S);
+        Assert.Equal(SubscriberKeys.PartitionKey(TestTopology.SubscriberId("early-owed@example.com")), item["pk"].S);
         Assert.Equal(1, (await SweepAsync()).Sent);
         Assert.Equal(1, _smtp.CountTo("early-owed@example.com"));
     }

@@ -3,14 +3,15 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
+using MyBlog.Api.Hosting;
 
 namespace MyBlog.Tests.Integration;
 
-[Collection(MyBlogAppCollection.Name)]
-public sealed class SubscribeApiTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class SubscribeApiTests(TestTopology app)
 {
     private Task<HttpResponseMessage> PostRawAsync(string body, string contentType, string? clientIp = null) =>
-        app.Reader(clientIp ?? MyBlogApp.RandomClientIp()).PostAsync("/api/subscribers", new StringContent(body, Encoding.UTF8, contentType));
+        app.Reader(clientIp ?? TestTopology.RandomClientIp()).PostAsync("/api/subscribers", new StringContent(body, Encoding.UTF8, contentType));
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
     {
@@ -55,6 +56,9 @@ public sealed class SubscribeApiTests(MyBlogApp app)
         await ProblemAsync(response);
     }
 
+    private static string Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.Single() : throw new Xunit.Sdk.XunitException($"No {name} header");
+
     [Fact]
     public async Task Wrong_content_type_is_415()
     {
@@ -72,31 +76,36 @@ public sealed class SubscribeApiTests(MyBlogApp app)
     }
 
     [Fact]
-    public async Task Sixth_subscribe_in_a_minute_from_one_client_is_429_with_Retry_After()
+    public async Task Sixth_subscribe_in_a_minute_from_one_client_is_429_with_Retry_After_and_every_answer_says_what_is_left()
     {
-        var client = MyBlogApp.RandomClientIp();
+        var client = TestTopology.RandomClientIp();
         for (var i = 0; i < 5; i++)
         {
-            var ok = await app.SubscribeAsync(new { email = MyBlogApp.NewAddress("limit") }, client);
+            var ok = await app.SubscribeAsync(new { email = TestTopology.NewAddress("limit") }, client);
             Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+            Assert.Equal("5", Header(ok, "RateLimit-Limit"));
+            Assert.Equal((4 - i).ToString(System.Globalization.CultureInfo.InvariantCulture), Header(ok, "RateLimit-Remaining"));
+            Assert.InRange(int.Parse(Header(ok, "RateLimit-Reset"), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+            Assert.Equal("5;w=60", Header(ok, "RateLimit-Policy"));
         }
-        var limited = await app.SubscribeAsync(new { email = MyBlogApp.NewAddress("limit") }, client);
+        var limited = await app.SubscribeAsync(new { email = TestTopology.NewAddress("limit") }, client);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal("0", Header(limited, "RateLimit-Remaining"));
         await ProblemAsync(limited);
         // Another reader is not affected.
-        Assert.Equal(HttpStatusCode.Accepted, (await app.SubscribeAsync(new { email = MyBlogApp.NewAddress("limit") })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubscribeAsync(new { email = TestTopology.NewAddress("limit") })).StatusCode);
     }
 
     [Fact]
     public async Task A_reader_cannot_pick_another_rate_limit_partition_by_naming_an_address()
     {
-        var reader = app.Reader(MyBlogApp.RandomClientIp());
+        var reader = app.Reader(TestTopology.RandomClientIp());
         HttpResponseMessage last = null!;
         for (var i = 0; i < 6; i++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(new { email = MyBlogApp.NewAddress("spoof") }) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(new { email = TestTopology.NewAddress("spoof") }) };
             request.Headers.Add("X-Forwarded-For", $"203.0.113.{i + 1}");
             request.Headers.Add("CloudFront-Viewer-Address", $"198.51.100.{i + 1}:443");
             request.Headers.Add("X-MyBlog-Origin", "a guess");
@@ -109,7 +118,7 @@ public sealed class SubscribeApiTests(MyBlogApp app)
     public async Task The_API_refuses_whatever_does_not_come_through_the_edge_and_believes_the_edge_s_reader_address()
     {
         var api = app.App.CreateHttpClient("api");
-        using var direct = await api.PostAsync("/api/subscribers", JsonContent.Create(new { email = MyBlogApp.NewAddress("direct") }));
+        using var direct = await api.PostAsync("/api/subscribers", JsonContent.Create(new { email = TestTopology.NewAddress("direct") }));
         Assert.Equal(HttpStatusCode.Forbidden, direct.StatusCode);
         await ProblemAsync(direct);
         using var guessed = new HttpRequestMessage(HttpMethod.Get, "/api/posts");
@@ -118,10 +127,10 @@ public sealed class SubscribeApiTests(MyBlogApp app)
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode); // the adapter's readiness probe is local
 
         // As CloudFront sends them: the secret, and each reader's address — which alone picks the partition.
-        var secret = MyBlogApp.OriginSecret;
+        var secret = TestTopology.OriginSecret;
         async Task<HttpStatusCode> AsCloudFrontAsync(string viewer)
         {
-            var body = await MyBlogApp.WithProofAsync(app.Site, new { email = MyBlogApp.NewAddress("viewer") });
+            var body = await TestTopology.WithProofAsync(app.Site, new { email = TestTopology.NewAddress("viewer") });
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(body) };
             request.Headers.Add("X-MyBlog-Origin", secret);
             request.Headers.Add("CloudFront-Viewer-Address", viewer);
@@ -146,8 +155,8 @@ public sealed class SubscribeApiTests(MyBlogApp app)
     [InlineData("/api//subscribers")]
     public async Task The_subscribe_route_answers_at_one_spelling_only_as_API_Gateway_s_throttle_matches_it(string path)
     {
-        var body = await MyBlogApp.WithProofAsync(app.Site, new { email = MyBlogApp.NewAddress("spelling") });
-        using var response = await app.Reader(MyBlogApp.RandomClientIp()).PostAsync(path, JsonContent.Create(body));
+        var body = await TestTopology.WithProofAsync(app.Site, new { email = TestTopology.NewAddress("spelling") });
+        using var response = await app.Reader(TestTopology.RandomClientIp()).PostAsync(path, JsonContent.Create(body));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         await ProblemAsync(response);
@@ -156,37 +165,37 @@ public sealed class SubscribeApiTests(MyBlogApp app)
     [Fact]
     public async Task A_subscribe_without_a_proof_of_work_for_its_own_address_is_refused_naming_the_challenge()
     {
-        var address = MyBlogApp.NewAddress("unproven");
+        var address = TestTopology.NewAddress("unproven");
         var missing = await app.SubscribeAsync(new { email = address, challenge = (string?)null });
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("JavaScript", (await ProblemAsync(missing)).GetProperty("errors").GetProperty("challenge")[0].GetString());
 
-        var proofForAnother = await MyBlogApp.WithProofAsync(app.Site, new { email = MyBlogApp.NewAddress("other") });
+        var proofForAnother = await TestTopology.WithProofAsync(app.Site, new { email = TestTopology.NewAddress("other") });
         proofForAnother["email"] = address;
-        using var stolen = await app.Reader(MyBlogApp.RandomClientIp()).PostAsync("/api/subscribers", JsonContent.Create(proofForAnother));
+        using var stolen = await app.Reader(TestTopology.RandomClientIp()).PostAsync("/api/subscribers", JsonContent.Create(proofForAnother));
         Assert.Equal(HttpStatusCode.BadRequest, stolen.StatusCode);
 
-        var forged = await MyBlogApp.WithProofAsync(app.Site, new { email = address });
+        var forged = await TestTopology.WithProofAsync(app.Site, new { email = address });
         forged["challenge"] = forged["challenge"]!.GetValue<string>()[..^4] + "AAAA";
-        using var forgedResponse = await app.Reader(MyBlogApp.RandomClientIp()).PostAsync("/api/subscribers", JsonContent.Create(forged));
+        using var forgedResponse = await app.Reader(TestTopology.RandomClientIp()).PostAsync("/api/subscribers", JsonContent.Create(forged));
         Assert.Equal(HttpStatusCode.BadRequest, forgedResponse.StatusCode);
         Assert.Contains("not one this site issued", (await ProblemAsync(forgedResponse)).GetProperty("errors").GetProperty("challenge")[0].GetString());
 
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Empty(await app.Mail.ToAsync(address));
         var challenge = JsonDocument.Parse(await app.Site.GetStringAsync("/api/subscribers/challenge")).RootElement;
-        Assert.Equal(MyBlogApp.ChallengeDifficulty, challenge.GetProperty("difficulty").GetInt32());
+        Assert.Equal(TestTopology.ChallengeDifficulty, challenge.GetProperty("difficulty").GetInt32());
     }
 
     [Fact]
     public async Task A_form_post_carries_its_proof_in_fields_and_one_without_says_javascript_is_needed()
     {
-        var address = MyBlogApp.NewAddress("form");
+        var address = TestTopology.NewAddress("form");
         var withoutProof = await PostRawAsync($"email={Uri.EscapeDataString(address)}&name=Ada", "application/x-www-form-urlencoded");
         Assert.Equal(HttpStatusCode.BadRequest, withoutProof.StatusCode);
         Assert.Contains("JavaScript", await withoutProof.Content.ReadAsStringAsync());
 
-        var proof = await MyBlogApp.WithProofAsync(app.Site, new { email = address });
+        var proof = await TestTopology.WithProofAsync(app.Site, new { email = address });
         var response = await PostRawAsync(
             $"email={Uri.EscapeDataString(address)}&name=Ada&challenge={proof["challenge"]}&nonce={proof["nonce"]}", "application/x-www-form-urlencoded");
         // The client follows the 302 as a browser does.

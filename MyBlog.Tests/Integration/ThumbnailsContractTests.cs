@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.S3.Model;
+using MyBlog.Aws.Events;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
-using MyBlog.Core.Events;
+using MyBlog.Core.Storage;
 using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Integration;
@@ -13,8 +15,8 @@ namespace MyBlog.Tests.Integration;
 /// <c>POST /events/thumbnails</c> fed the SQS event exactly as AWS documents it, each body an S3 event notification
 /// (what S3 → SQS → the Lambda Web Adapter passes through), answering Lambda's partial-batch response by messageId.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class ThumbnailsContractTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class ThumbnailsContractTests(TestTopology app)
 {
     private static SqsMessage Message(string body) => SqsMessage.Received(Guid.NewGuid().ToString(), "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
         body, "e4e68fb7bd0e697a0ae8f1bb342846b3", receiveCount: 1, DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000),
@@ -31,7 +33,7 @@ public sealed class ThumbnailsContractTests(MyBlogApp app)
 
     private async Task<string[]> PostAsync(params SqsMessage[] messages)
     {
-        var response = await app.Workers.PostAsync(QueueSubscriptions.Thumbnails.Path,
+        var response = await app.Workers.PostAsync(AwsFunctions.Thumbnails.Path,
             new StringContent(LambdaEvents.Serialize(new SqsEvent(messages)), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return LambdaEvents.ReadResponse(await response.Content.ReadAsStringAsync())!.BatchItemFailures!.Select(f => f.ItemIdentifier!).ToArray();

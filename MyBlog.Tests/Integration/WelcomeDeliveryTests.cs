@@ -5,9 +5,10 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 using MyBlog.Core;
-using MyBlog.Core.Mail;
 using MyBlog.Core.Subscribers;
 using MyBlog.Tests.Support;
+using MyBlog.Workers.Mail;
+using MyBlog.Workers.Subscribers;
 
 namespace MyBlog.Tests.Integration;
 
@@ -16,8 +17,8 @@ namespace MyBlog.Tests.Integration;
 /// DynamoDB Local (a table of the test's own, which no stream consumer reads), the real mailer, sweep and SMTP sender,
 /// a real SMTP server in the process. Only the clock is the test's, and — where a test says so — a Lambda freeze.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed partial class WelcomeDeliveryTests(MyBlogApp app) : IAsyncLifetime
+[Collection(TestTopologyCollection.Name)]
+public sealed partial class WelcomeDeliveryTests(TestTopology app) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly WelcomeOptions _welcome = new();
@@ -30,7 +31,7 @@ public sealed partial class WelcomeDeliveryTests(MyBlogApp app) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _storage = await IsolatedStorage.CreateAsync(app);
-        _store = new SubscriberStore(_storage.Dynamo, MyBlogApp.Ids, _storage.Site, Options.Create(_welcome), _time);
+        _store = new SubscriberStore(_storage.Dynamo, TestTopology.Ids, _storage.Site, Options.Create(_welcome), _time);
         _proxy = new TcpFaultProxy(() => new IPEndPoint(IPAddress.Loopback, _smtp.Port));
         _sweep = new WelcomeSweep(_store, Mailer(), _time, NullLogger<WelcomeSweep>.Instance);
     }
@@ -45,13 +46,13 @@ public sealed partial class WelcomeDeliveryTests(MyBlogApp app) : IAsyncLifetime
     private IMailSender Smtp() => TestSmtpServer.SenderTo(_proxy.Port, _time);
 
     private WelcomeMailer Mailer(IMailSender? sender = null) => new(_store, sender ?? Smtp(), Options.Create(new MyBlogOptions()),
-        Options.Create(_welcome), new MailboxAddress("MyBlog", "hello@myblog.local"), NullLogger<WelcomeMailer>.Instance);
+        Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance);
 
     private async Task<string> SubscribeAsync(string address)
     {
         EmailAddress.TryParse(address, out var email, out _);
         Assert.Equal(SubscribeOutcome.Added, await _store.AddAsync(new NewSubscriber(email!, null), null, default));
-        return MyBlogApp.Ids.IdFor(email!);
+        return TestTopology.Ids.IdFor(email!);
     }
 
     private Task<SubscribeOutcome> SubscribeAgainAsync(string address)
@@ -88,18 +89,6 @@ public sealed partial class WelcomeDeliveryTests(MyBlogApp app) : IAsyncLifetime
         Assert.NotNull(subscriber.WelcomeSentAt);
         Assert.Equal(1, _smtp.CountTo("new@example.com"));
         Assert.Equal(0, await _store.CountOwedWelcomesAsync(default));
-    }
-
-    /// <summary>A Lambda that times out mid-send is frozen: no catch, no finally, the lease is never given back.</summary>
-    private sealed class FrozenSender(IMailSender thawsInto) : IMailSender
-    {
-        public TaskCompletionSource Thaw { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task SendAsync(MimeMessage message, DateTimeOffset startBy, CancellationToken ct)
-        {
-            await Thaw.Task;
-            await thawsInto.SendAsync(message, startBy, ct);
-        }
     }
 
     [Fact]

@@ -12,8 +12,8 @@ namespace MyBlog.Tests.Integration;
 /// retry budget, a QUIT that goes unanswered. The faults come from the TCP proxy between the workers and the SMTP
 /// sink and from Aspire's resource commands. Each ends with every subscriber having exactly one welcome.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class WelcomeFaultTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class WelcomeFaultTests(TestTopology app)
 {
     private static readonly TimeSpan Drain = TimeSpan.FromMinutes(3);
 
@@ -32,7 +32,7 @@ public sealed class WelcomeFaultTests(MyBlogApp app)
     }
 
     private static List<string> Addresses(string label, int count) =>
-        Enumerable.Range(0, count).Select(_ => MyBlogApp.NewAddress(label)).ToList();
+        Enumerable.Range(0, count).Select(_ => TestTopology.NewAddress(label)).ToList();
 
     private async Task SubscribeAllAsync(IEnumerable<string> addresses)
     {
@@ -45,14 +45,14 @@ public sealed class WelcomeFaultTests(MyBlogApp app)
     {
         var counts = await app.Mail.WaitForAllAsync(addresses, Drain);
         Assert.True(counts.Values.All(c => c > 0), $"{counts.Values.Count(c => c == 0)} of {addresses.Count} subscribers got no welcome");
-        await Task.Delay(MyBlogApp.WelcomeLease / 2); // a few more sweeps and retries, which must send nothing
+        await Task.Delay(TestTopology.WelcomeLease / 2); // a few more sweeps and retries, which must send nothing
         counts = await app.Mail.CountsAsync(addresses);
         Assert.True(counts.Values.All(c => c == 1), $"doubled: {string.Join(", ", counts.Where(c => c.Value != 1).Select(c => $"{c.Key} ×{c.Value}"))}");
 
         var store = app.Subscribers();
         foreach (var address in addresses)
         {
-            var subscriber = await store.FindAsync(MyBlogApp.SubscriberId(address), CancellationToken.None);
+            var subscriber = await store.FindAsync(TestTopology.SubscriberId(address), CancellationToken.None);
             Assert.False(subscriber!.WelcomeOwed);
             Assert.NotNull(subscriber.WelcomeSentAt);
         }
@@ -98,7 +98,7 @@ public sealed class WelcomeFaultTests(MyBlogApp app)
     public async Task An_outage_longer_than_the_stream_s_whole_retry_budget_is_delivered_by_the_sweep_once_SMTP_is_back()
     {
         var addresses = Addresses("exhausted", 20);
-        var keys = addresses.Select(a => SubscriberKeys.PartitionKey(MyBlogApp.SubscriberId(a))).ToHashSet();
+        var keys = addresses.Select(a => SubscriberKeys.PartitionKey(TestTopology.SubscriberId(a))).ToHashSet();
         await DuringAsync(FaultMode.Refuse, async () =>
         {
             await SubscribeAllAsync(addresses);
@@ -117,17 +117,17 @@ public sealed class WelcomeFaultTests(MyBlogApp app)
     [Fact]
     public async Task A_QUIT_that_goes_unanswered_after_the_message_was_accepted_sends_nothing_twice_and_the_links_work()
     {
-        var address = MyBlogApp.NewAddress("quit");
+        var address = TestTopology.NewAddress("quit");
         await DuringAsync(FaultMode.QuitUnanswered, async () =>
         {
             await app.SubscribeAsync(new { email = address });
             await app.Mail.WaitForAsync(address);
-            await Task.Delay(MyBlogApp.WelcomeLease); // past the lease, the backoff and several sweeps
+            await Task.Delay(TestTopology.WelcomeLease); // past the lease, the backoff and several sweeps
         });
         await AssertExactlyOneEachAsync([address]);
 
         var text = await app.Mail.PlainTextAsync((await app.Mail.WaitForAsync(address)).Id);
-        var confirm = MyBlogApp.ConfirmLinkIn(text);
+        var confirm = TestTopology.ConfirmLinkIn(text);
         Assert.Contains("Confirm my subscription</button>", await app.Site.GetStringAsync(confirm.PathAndQuery));
         Assert.Contains("You&#39;re subscribed", await (await app.Site.PostAsync(confirm.PathAndQuery, null)).Content.ReadAsStringAsync());
     }
@@ -143,7 +143,7 @@ public sealed class WelcomeFaultTests(MyBlogApp app)
                 TableName = "myblog",
                 Key = new()
                 {
-                    ["pk"] = new() { S = SubscriberKeys.PartitionKey(MyBlogApp.SubscriberId(address)) },
+                    ["pk"] = new() { S = SubscriberKeys.PartitionKey(TestTopology.SubscriberId(address)) },
                     ["sk"] = new() { S = SubscriberKeys.ProfileSortKey },
                 },
                 ConsistentRead = true,

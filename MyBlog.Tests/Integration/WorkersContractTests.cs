@@ -3,8 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2.Model;
+using MyBlog.Aws.Events;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
-using MyBlog.Core.Events;
 using MyBlog.Core.Subscribers;
 
 namespace MyBlog.Tests.Integration;
@@ -13,8 +14,8 @@ namespace MyBlog.Tests.Integration;
 /// The Workers endpoint fed the DynamoDB Streams event exactly as AWS documents it (what the Lambda Web Adapter
 /// passes through), answering Lambda's partial-batch response.
 /// </summary>
-[Collection(MyBlogAppCollection.Name)]
-public sealed class WorkersContractTests(MyBlogApp app)
+[Collection(TestTopologyCollection.Name)]
+public sealed class WorkersContractTests(TestTopology app)
 {
     private static long _sequence = 4_000_000_000;
 
@@ -30,7 +31,7 @@ public sealed class WorkersContractTests(MyBlogApp app)
 
     private async Task<string[]> PostAsync(params DynamoDbStreamRecord[] records)
     {
-        var response = await app.Workers.PostAsync(StreamSubscriptions.WelcomeMail.Path,
+        var response = await app.Workers.PostAsync(AwsFunctions.WelcomeMail.Path,
             new StringContent(LambdaEvents.Serialize(new DynamoDbStreamEvent(records)), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return LambdaEvents.ReadResponse(await response.Content.ReadAsStringAsync())!.BatchItemFailures!.Select(f => f.ItemIdentifier!).ToArray();
@@ -39,14 +40,14 @@ public sealed class WorkersContractTests(MyBlogApp app)
     private static (string Id, string Pk) Keys(string address)
     {
         EmailAddress.TryParse(address, out var email, out _);
-        var id = MyBlogApp.Ids.IdFor(email!);
+        var id = TestTopology.Ids.IdFor(email!);
         return (id, SubscriberKeys.PartitionKey(id));
     }
 
     [Fact]
     public async Task A_record_that_cannot_be_processed_is_reported_by_its_sequence_number_and_the_rest_succeed()
     {
-        var address = MyBlogApp.NewAddress("contract");
+        var address = TestTopology.NewAddress("contract");
         await app.SubscribeAsync(new { email = address });
         await app.Mail.WaitForAsync(address);
 
@@ -68,7 +69,7 @@ public sealed class WorkersContractTests(MyBlogApp app)
     [Fact]
     public async Task A_body_that_is_not_an_event_is_a_400_problem_so_Lambda_retries_it_as_a_function_error()
     {
-        var response = await app.Workers.PostAsync(StreamSubscriptions.WelcomeMail.Path,
+        var response = await app.Workers.PostAsync(AwsFunctions.WelcomeMail.Path,
             new StringContent("{\"Records\": 7}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
@@ -76,7 +77,7 @@ public sealed class WorkersContractTests(MyBlogApp app)
     [Fact]
     public async Task Same_stream_record_delivered_twice_sends_one_email()
     {
-        var address = MyBlogApp.NewAddress("redelivered");
+        var address = TestTopology.NewAddress("redelivered");
         await app.SubscribeAsync(new { email = address });
         await app.Mail.WaitForAsync(address);
 
@@ -91,7 +92,7 @@ public sealed class WorkersContractTests(MyBlogApp app)
     [Fact]
     public async Task Racing_deliveries_of_a_new_subscriber_send_one_email()
     {
-        var address = MyBlogApp.NewAddress("race");
+        var address = TestTopology.NewAddress("race");
         var (_, pk) = Keys(address);
         // Stored by the store itself, as the API does: the stream delivery by LocalAws races the four direct deliveries below.
         EmailAddress.TryParse(address, out var email, out _);

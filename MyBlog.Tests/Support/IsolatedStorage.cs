@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.S3;
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
+using MyBlog.Core.Storage;
 using MyBlog.Tests.Integration;
 
 namespace MyBlog.Tests.Support;
@@ -12,7 +13,7 @@ namespace MyBlog.Tests.Support;
 /// </summary>
 public sealed class IsolatedStorage : IAsyncDisposable
 {
-    private IsolatedStorage(MyBlogApp app)
+    private IsolatedStorage(TestTopology app)
     {
         Dynamo = app.DynamoDb();
         S3 = app.S3();
@@ -29,7 +30,7 @@ public sealed class IsolatedStorage : IAsyncDisposable
 
     public string Bucket(string role) => $"{Name}-{role}";
 
-    public static async Task<IsolatedStorage> CreateAsync(MyBlogApp app, params string[] bucketRoles)
+    public static async Task<IsolatedStorage> CreateAsync(TestTopology app, params string[] bucketRoles)
     {
         var storage = new IsolatedStorage(app);
         await storage.Dynamo.CreateTableAsync(MyBlogTable.CreateTableRequest(storage.Name));

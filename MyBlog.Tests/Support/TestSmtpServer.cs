@@ -48,6 +48,9 @@ public sealed class TestSmtpServer : IDisposable
 
     public int CountTo(string address) => Received.Count(m => string.Equals(m.To, address, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>Who the tests' mail comes from, as the local configuration has it.</summary>
+    public static MimeKit.MailboxAddress From => new("MyBlog", "hello@myblog.local");
+
     public static SmtpResponse Reply(int code, string text) => new((SmtpReplyCode)code, text);
 
     /// <summary>MyBlog's SMTP sender pointed at a loopback port (this server's, or a fault proxy's in front of it).</summary>

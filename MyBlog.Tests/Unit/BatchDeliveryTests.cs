@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using MyBlog.Core.Events;
+using MyBlog.Aws.Events;
 using MyBlog.LocalAws.Delivery;
 
 namespace MyBlog.Tests.Unit;

@@ -21,7 +21,7 @@ public sealed class EmailAddressTests
     {
         EmailAddress.TryParse("Ada@Example.com", out var a, out _);
         EmailAddress.TryParse(" ada@EXAMPLE.com", out var b, out _);
-        Assert.Equal(Integration.MyBlogApp.Ids.IdFor(a!), Integration.MyBlogApp.Ids.IdFor(b!));
+        Assert.Equal(Integration.TestTopology.Ids.IdFor(a!), Integration.TestTopology.Ids.IdFor(b!));
     }
 
     [Theory]

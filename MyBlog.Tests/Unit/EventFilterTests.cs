@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
 using MyBlog.LocalAws.Delivery;
 
@@ -29,7 +30,7 @@ public sealed class EventFilterTests
         return record;
     }
 
-    private static readonly EventFilter WelcomeOwed = new(StreamSubscriptions.WelcomeMail.FilterPatterns);
+    private static readonly EventFilter WelcomeOwed = new(AwsFunctions.WelcomeMail.Stream.FilterPatterns);
 
     [Fact]
     public void Welcome_filter_passes_a_new_debt_only_a_new_subscriber_or_one_owed_a_welcome_again()

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MyBlog.Core.Events;
+using MyBlog.Aws.Events;
 
 namespace MyBlog.Tests.Unit;
 

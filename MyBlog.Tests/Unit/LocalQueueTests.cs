@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using MyBlog.Core.Events;
+using MyBlog.Aws.Events;
 using MyBlog.LocalAws.Queues;
 
 namespace MyBlog.Tests.Unit;

@@ -4,7 +4,7 @@ using Amazon.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using MyBlog.Api.Scheduling;
+using MyBlog.Api.Posts;
 using MyBlog.Core.Posts;
 
 namespace MyBlog.Tests.Unit;
@@ -42,7 +42,7 @@ public sealed class PublishSchedulerTests
         await Create(handler).ScheduleAsync("안녕하세요", new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.FromHours(9)), default);
 
         Assert.Equal([HttpMethod.Put, HttpMethod.Post], handler.Requests.Select(r => r.Method));
-        var name = PublishSchedule.ScheduleName("MyBlog", "안녕하세요");
+        var name = PublishScheduler.ScheduleName("MyBlog", "안녕하세요");
         Assert.Matches("^MyBlog-publish-[0-9a-f]{32}$", name);
         Assert.All(handler.Requests, r => Assert.Equal($"https://scheduler.eu-west-1.amazonaws.com/schedules/{name}", r.Uri.ToString()));
         Assert.All(handler.Requests, r => Assert.Contains("/eu-west-1/scheduler/aws4_request", r.Authorization));
@@ -97,7 +97,7 @@ public sealed class PublishSchedulerTests
     [InlineData("2026-12-01", false)]
     [InlineData("next tuesday Z", false)]
     public void A_time_must_say_its_offset(string text, bool valid) =>
-        Assert.Equal(valid, MyBlog.Api.Apis.PublishRequest.TryParseAt(text, out _));
+        Assert.Equal(valid, PublishRequest.TryParseAt(text, out _));
 
     [Fact]
     public void Schedules_keep_whole_seconds_rounded_up()

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using MimeKit;
-using MyBlog.Core.Mail;
 using MyBlog.Tests.Support;
 using MyBlog.Workers.Mail;
 
@@ -34,7 +33,7 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
     private static MimeMessage Message(string to)
     {
         var message = new MimeMessage { Subject = "Hello" };
-        message.From.Add(new MailboxAddress("MyBlog", "hello@myblog.local"));
+        message.From.Add(TestSmtpServer.From);
         message.To.Add(MailboxAddress.Parse(to));
         message.Body = new TextPart("plain") { Text = "Hi" };
         return message;

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using MyBlog.Api.Extensions;
+using MyBlog.Api.Hosting;
 using MyBlog.Core.Subscribers;
 
 namespace MyBlog.Tests.Unit;

@@ -1,10 +1,12 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 using Amazon.Runtime;
 using Amazon.S3;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using MyBlog.Api.Apis;
+using MyBlog.Api.Uploads;
 using MyBlog.Core.Photos;
+using MyBlog.Core.Storage;
+using MyBlog.ServiceDefaults;
 
 namespace MyBlog.Tests.Unit;
 
@@ -25,9 +27,11 @@ public sealed class UploadUrlSignerTests
             AwsClientExtensions.S3Config(section, acceleration));
     }
 
-    private static async Task<PhotoUploadTicket> SignAsync(IAmazonS3 s3) =>
-        await new UploadUrlSigner(s3, Options.Create(new PhotosOptions { UploadsBucket = "myblog-uploads-abc" }))
-            .SignAsync(Photo, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Expires);
+    /// <summary>A photo original's PUT, signed as the photos endpoint signs it.</summary>
+    private static async Task<(string UploadUrl, Dictionary<string, string> Headers)> SignAsync(IAmazonS3 s3) =>
+        await new UploadUrlSigner(s3, Options.Create(new BucketOptions { Uploads = "myblog-uploads-abc" }), Options.Create(new UploadOptions()))
+            .SignPutAsync(MyBlog.Core.Photos.Photo.OriginalKey(Photo.Id), Photo.ContentType, Photo.DeclaredSize,
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Expires, MyBlog.Core.Photos.Photo.UnprocessedTagging);
 
     [Fact]
     public async Task In_AWS_mode_the_URL_uses_the_buckets_Transfer_Acceleration_endpoint_over_HTTPS()

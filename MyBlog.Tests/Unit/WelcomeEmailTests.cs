@@ -1,7 +1,7 @@
 using MimeKit;
 using MyBlog.Core;
-using MyBlog.Core.Mail;
 using MyBlog.Core.Subscribers;
+using MyBlog.Workers.Mail;
 
 namespace MyBlog.Tests.Unit;
 

@@ -1,3 +1,4 @@
+using MyBlog.Core.Storage;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -20,6 +21,7 @@ public static class EdgeExtensions
                 options.UploadOrigin = s3.GetLeftPart(UriPartial.Authority);
             }
         });
+        builder.Services.Configure<BucketOptions>(builder.Configuration.GetSection(BucketOptions.Section));
         builder.AddS3Client();
         builder.Services.AddSingleton<EdgeCache>();
         builder.Services.AddOutputCache(options => options.AddPolicy(ApiCachePolicy.Name, new ApiCachePolicy()));

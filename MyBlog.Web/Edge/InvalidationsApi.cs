@@ -4,7 +4,7 @@ namespace MyBlog.Web.Edge;
 
 /// <summary>
 /// <c>POST /_edge/invalidations {"paths": ["/posts/x/", "/tags/*"]}</c> — the local counterpart of CloudFront's
-/// CreateInvalidation, called by the publisher. Only callers on this machine may use it.
+/// CreateInvalidation, called by the publisher. Only loopback callers may use it.
 /// </summary>
 public static class InvalidationsApi
 {
@@ -16,7 +16,7 @@ public static class InvalidationsApi
         {
             if (context.Connection.RemoteIpAddress is not { } caller || !IPAddress.IsLoopback(caller))
             {
-                return Results.Problem(statusCode: 403, title: "Forbidden", detail: "Invalidations are accepted from this machine only.");
+                return Results.Problem(statusCode: 403, title: "Forbidden", detail: "Invalidations are accepted from loopback callers only.");
             }
             if (request.Paths is not { Count: > 0 } paths || paths.Any(p => string.IsNullOrEmpty(p) || p[0] != '/'))
             {

@@ -5,18 +5,14 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using MyBlog.Core.Storage;
 
 namespace MyBlog.Web.Edge;
 
-/// <summary>Which bucket the edge serves (the CDK stack points CloudFront at the same one). Bound from "Edge".</summary>
+/// <summary>How the edge serves and caches (the buckets it serves are <see cref="BucketOptions"/>'s). Bound from "Edge".</summary>
 public sealed class EdgeOptions
 {
     public const string Section = "Edge";
-
-    public string SiteBucket { get; set; } = MyBlog.Core.MyBlogBuckets.Site;
-
-    /// <summary>Photo variants, served under /media/ (CloudFront's second origin).</summary>
-    public string MediaBucket { get; set; } = MyBlog.Core.MyBlogBuckets.Media;
 
     /// <summary>Sent to the API with every request it forwards, as CloudFront's custom origin header is (see MyBlog.Api ViewerAddress).</summary>
     public string? OriginSecret { get; set; }
@@ -36,7 +32,7 @@ public sealed class EdgeOptions
 /// s-maxage (else max-age) and revalidated with the bucket by ETag when stale, served with their stored headers,
 /// ETag/If-None-Match → 304, brotli or gzip, and the site's 404 page for anything missing.
 /// </summary>
-public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<EdgeOptions> options, ILogger<SiteEdge> logger)
+public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<EdgeOptions> options, IOptions<BucketOptions> buckets, ILogger<SiteEdge> logger)
 {
     public const string NotFoundKey = "404.html";
 
@@ -108,7 +104,8 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             return cached;
         }
         // Photo variants live in the media bucket under the same key as their URL path (/media/{id}/640.webp).
-        var bucket = key.StartsWith("media/", StringComparison.Ordinal) ? options.Value.MediaBucket : options.Value.SiteBucket;
+        // Photo variants are served under /media/ from the media bucket (CloudFront's second origin).
+        var bucket = key.StartsWith("media/", StringComparison.Ordinal) ? buckets.Value.Media : buckets.Value.Site;
         var request = new GetObjectRequest { BucketName = bucket, Key = key };
         if (cached is not null)
         {

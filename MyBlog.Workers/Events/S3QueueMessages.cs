@@ -1,4 +1,4 @@
-using MyBlog.Core.Events;
+using MyBlog.Aws.Events;
 
 namespace MyBlog.Workers.Events;
 
@@ -10,10 +10,11 @@ namespace MyBlog.Workers.Events;
 /// </summary>
 public static class S3QueueMessages
 {
+    /// <param name="process">The work for one object: its bucket, key, and how many times its message has been received.</param>
     public static async Task<BatchResponse> ProcessAsync(
         SqsEvent sqsEvent, ILogger logger, Func<string, string, int, CancellationToken, Task> process, CancellationToken ct)
     {
-        var failures = new List<string>();
+        var failures = new BatchFailures(logger, ct);
         foreach (var message in sqsEvent.Records ?? [])
         {
             var messageId = message.MessageId ?? "";
@@ -23,26 +24,23 @@ public static class S3QueueMessages
                 failures.Add(messageId);
                 continue;
             }
-            foreach (var record in notification.Records ?? [])
+            var objects = (notification.Records ?? [])
+                .Where(r => r.EventName?.StartsWith("ObjectCreated:", StringComparison.Ordinal) == true
+                    && r.S3?.Bucket?.Name is not null && r.S3.Object?.Key is not null)
+                .Select(r => (Bucket: r.S3!.Bucket!.Name!, Key: S3ObjectEntity.DecodeKey(r.S3.Object!.Key!)));
+            foreach (var (bucket, key) in objects)
             {
-                if (record.EventName?.StartsWith("ObjectCreated:", StringComparison.Ordinal) != true
-                    || record.S3?.Bucket?.Name is not { } bucket || record.S3.Object?.Key is not { } encodedKey)
+                var done = await failures.RunAsync(messageId, async token =>
                 {
-                    continue;
-                }
-                var key = S3ObjectEntity.DecodeKey(encodedKey);
-                try
+                    await process(bucket, key, message.ReceiveCount, token);
+                    return true;
+                }, "Processing s3://{Bucket}/{Key} failed; message {MessageId} will be received again", bucket, key, messageId);
+                if (!done)
                 {
-                    await process(bucket, key, message.ReceiveCount, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-                {
-                    logger.LogWarning(ex, "Processing s3://{Bucket}/{Key} failed; message {MessageId} will be received again", bucket, key, messageId);
-                    failures.Add(messageId);
                     break;
                 }
             }
         }
-        return BatchResponse.From(failures);
+        return failures.Response();
     }
 }

@@ -4,10 +4,13 @@ using System.Text.RegularExpressions;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
 using MyBlog.Core.Imports;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
+using MyBlog.Core.Storage;
+using MyBlog.Core.Uploads;
 using MyBlog.Workers.Thumbnails;
 
 namespace MyBlog.Workers.Imports;
@@ -21,7 +24,7 @@ namespace MyBlog.Workers.Imports;
 /// A second import of the same archive finds every post unchanged and every photo there.
 /// </summary>
 public sealed partial class ArchiveImporter(
-    ImportStore imports, PostStore posts, PhotoStore photos, ThumbnailGenerator images, IAmazonS3 s3, IOptions<PhotosOptions> photoOptions,
+    ImportStore imports, PostStore posts, PhotoStore photos, ThumbnailGenerator images, IAmazonS3 s3, IOptions<BucketOptions> buckets,
     TimeProvider time, ILogger<ArchiveImporter> logger)
 {
     /// <summary>As long as the import function may run (15 minutes), and a minute more: a live import is never taken over.</summary>
@@ -50,13 +53,13 @@ public sealed partial class ArchiveImporter(
             logger.LogInformation("Import {Id} is done or being run; nothing to do", id);
             return;
         }
-        var lastDelivery = receiveCount >= QueueSubscriptions.Imports.MaxReceiveCount;
+        var lastDelivery = receiveCount >= AwsFunctions.Imports.Queue.MaxReceiveCount;
         if (lastDelivery && start.Vanished > 0)
         {
             var job = await imports.GetAsync(id, ct);
             await imports.FinishAsync(id, job?.Format, job?.Results ?? [],
                 $"The import stopped without finishing {start.Vanished} time(s) — the archive may be too large or too complex to read within " +
-                $"the import's {QueueSubscriptions.Imports.FunctionTimeout.TotalMinutes:0} minutes and memory; the files it finished are kept. " +
+                $"the import's {AwsFunctions.Imports.FunctionTimeout.TotalMinutes:0} minutes and memory; the files it finished are kept. " +
                 "Import the rest in smaller parts.", ct);
             await DeleteArchiveAsync(bucket, key);
             return;
@@ -86,9 +89,9 @@ public sealed partial class ArchiveImporter(
             FileShare.None, 81920, FileOptions.DeleteOnClose);
         using (var archiveObject = await s3.GetObjectAsync(bucket, key, ct))
         {
-            if (archiveObject.ContentLength > ImportUploadRequest.MaxBytes)
+            if (archiveObject.ContentLength > ImportUploads.MaxBytes)
             {
-                await imports.FinishAsync(id, null, [], $"The archive is {archiveObject.ContentLength / (1024 * 1024)} MB; an import takes at most {ImportUploadRequest.MaxBytes / (1024 * 1024)} MB.", ct);
+                await imports.FinishAsync(id, null, [], $"The archive is {archiveObject.ContentLength / (1024 * 1024)} MB; an import takes at most {ImportUploads.MaxBytes / (1024 * 1024)} MB.", ct);
                 return;
             }
             await archiveObject.ResponseStream.CopyToAsync(file, ct);
@@ -116,7 +119,7 @@ public sealed partial class ArchiveImporter(
                 return;
             }
             span?.SetTag("myblog.import.format", format);
-            var run = new Run(archive);
+            var run = new ImportRun(archive);
             foreach (var source in OneByOne(files, results))
             {
                 results.Add(await ImportAsync(source, run, span?.Id, ct));
@@ -178,14 +181,14 @@ public sealed partial class ArchiveImporter(
     };
 
     /// <summary>What one run has seen: the slugs already taken by an earlier file, the images already brought over.</summary>
-    private sealed class Run(BlogArchive archive)
+    private sealed class ImportRun(BlogArchive archive)
     {
         public BlogArchive Archive { get; } = archive;
         public Dictionary<string, string> Slugs { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, string?> Images { get; } = new(StringComparer.Ordinal);
     }
 
-    private async Task<ImportFileResult> ImportAsync(SourceFile source, Run run, string? traceParent, CancellationToken ct)
+    private async Task<ImportFileResult> ImportAsync(SourceFile source, ImportRun run, string? traceParent, CancellationToken ct)
     {
         if (source.Error is not null)
         {
@@ -247,7 +250,7 @@ public sealed partial class ArchiveImporter(
     /// HTML <c>img</c> (Ghost's HTML, HTML in Markdown) and Hugo's <c>figure</c> shortcode (which becomes a Markdown
     /// image). Images that are not in the archive (on another site) are left as they are.
     /// </summary>
-    private async Task<string> BringImagesAsync(SourcePost post, Run run, CancellationToken ct)
+    private async Task<string> BringImagesAsync(SourcePost post, ImportRun run, CancellationToken ct)
     {
         var body = ExpandFigures(post.Body);
         foreach (var (index, length, url) in ImageReferences(body))
@@ -283,7 +286,7 @@ public sealed partial class ArchiveImporter(
             .ToList();
 
     /// <summary>The variant URL of the image at <paramref name="reference"/> if it is in the archive (brought over once per run).</summary>
-    private async Task<string?> ImageAsync(string reference, SourcePost post, Run run, CancellationToken ct)
+    private async Task<string?> ImageAsync(string reference, SourcePost post, ImportRun run, CancellationToken ct)
     {
         if (Resolve(reference, post, run.Archive) is not { } path)
         {
@@ -296,7 +299,7 @@ public sealed partial class ArchiveImporter(
         string? media = null;
         try
         {
-            var bytes = run.Archive.Read(path, PhotoUploadRequest.MaxBytes);
+            var bytes = run.Archive.Read(path, PhotoUploads.MaxBytes);
             media = await PhotoAsync(path, bytes, ct);
         }
         catch (InvalidDataException ex)
@@ -377,12 +380,12 @@ public sealed partial class ArchiveImporter(
             ImageKind.Gif => "image/gif",
             _ => "image/jpeg",
         };
-        var (photo, created) = await photos.EnsureAsync(id, new PhotoUploadRequest(path.Split('/')[^1], contentType, bytes.Length), ct);
+        var (photo, created) = await photos.EnsureAsync(id, new UploadRequest(path.Split('/')[^1], contentType, bytes.Length), ct);
         if (created || photo.Status == PhotoStatus.AwaitingUpload)
         {
             var put = new PutObjectRequest
             {
-                BucketName = photoOptions.Value.UploadsBucket,
+                BucketName = buckets.Value.Uploads,
                 Key = Photo.OriginalKey(id),
                 InputStream = new MemoryStream(bytes),
                 ContentType = contentType,

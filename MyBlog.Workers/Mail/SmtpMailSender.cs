@@ -5,7 +5,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
-using MyBlog.Core.Mail;
+using MyBlog.Workers.Mail;
 
 namespace MyBlog.Workers.Mail;
 

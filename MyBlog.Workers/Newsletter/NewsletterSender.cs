@@ -2,11 +2,11 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using MyBlog.Core;
-using MyBlog.Core.Mail;
 using MyBlog.Core.Newsletter;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Core.Subscribers;
+using MyBlog.Workers.Mail;
 
 namespace MyBlog.Workers.Newsletter;
 

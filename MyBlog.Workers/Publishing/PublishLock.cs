@@ -3,6 +3,8 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
+using MyBlog.Core.Storage;
+using static MyBlog.Core.Storage.Attributes;
 
 namespace MyBlog.Workers.Publishing;
 

@@ -1,16 +1,12 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using MyBlog.Core;
 
 namespace MyBlog.Workers.Publishing;
 
-/// <summary>Where the static site goes and whom to tell. Bound from "Publishing".</summary>
+/// <summary>How the static site is published and whom to tell. Bound from "Publishing".</summary>
 public sealed class PublishingOptions
 {
     public const string Section = "Publishing";
-
-    [Required]
-    public string SiteBucket { get; set; } = MyBlogBuckets.Site;
 
     /// <summary>Locally: the edge, which takes invalidations at <c>/_edge/invalidations</c>.</summary>
     public string? EdgeUrl { get; set; }
@@ -36,7 +32,7 @@ public sealed class PublishingOptions
     public string? DistributionId { get; set; }
 
     /// <summary>
-    /// Also answer custom resource requests whose response URL is on this machine (a local stand-in for CloudFormation
+    /// Also answer custom resource requests whose response URL is on the loopback address (a local stand-in for CloudFormation
     /// in tests). Off: only CloudFormation's own response URLs are answered.
     /// </summary>
     public bool AllowLocalResponseUrls { get; set; }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Storage;
 using MyBlog.Site.Building;
 
 namespace MyBlog.Workers.Publishing;
@@ -11,12 +12,12 @@ namespace MyBlog.Workers.Publishing;
 /// The site bucket as the publisher sees it: objects with their Content-Type and Cache-Control, and a manifest of
 /// what was written (key → content hash), so a publish rewrites only what changed without reading every object.
 /// </summary>
-public sealed class SiteBucket(IAmazonS3 s3, IOptions<PublishingOptions> options)
+public sealed class SiteBucket(IAmazonS3 s3, IOptions<BucketOptions> buckets)
 {
     /// <summary>Not part of the site; the edge never serves it.</summary>
     public const string ManifestKey = "_publisher/manifest.json";
 
-    private string Bucket => options.Value.SiteBucket;
+    private string Bucket => buckets.Value.Site;
 
     public async Task<Dictionary<string, string>?> ReadManifestAsync(CancellationToken ct)
     {

@@ -43,7 +43,7 @@ public sealed class SitePublisher(
         var published = rebuildAll ? listed : Merge(listed, changed.Values, changedSlugs);
         var loaded = clock.Elapsed;
 
-        var run = new Run(manifest);
+        var run = new PublishRun(manifest);
         await run.WriteAsync(await builder.ListPagesAsync(published), bucket, ct);
         var gone = new List<string>();
         if (rebuildAll)
@@ -109,7 +109,7 @@ public sealed class SitePublisher(
     /// a photo before it is ready gets a plain image, and the photo notes the post so that its becoming ready
     /// renders the page again; a photo that became ready meanwhile has the page rendered again here.
     /// </summary>
-    private async Task<List<SitePage>> RenderAsync(IEnumerable<Post> toRender, Run run, CancellationToken ct)
+    private async Task<List<SitePage>> RenderAsync(IEnumerable<Post> toRender, PublishRun run, CancellationToken ct)
     {
         var batch = toRender.ToList();
         var ready = await photos.GetReadyImagesAsync(batch.SelectMany(p => p.PhotoIds()).Distinct(), ct);
@@ -143,7 +143,7 @@ public sealed class SitePublisher(
         return [.. pages.Values];
     }
 
-    private async Task<SitePage?> RenderAsync(Post post, IReadOnlyDictionary<string, PhotoImage> ready, Run run)
+    private async Task<SitePage?> RenderAsync(Post post, IReadOnlyDictionary<string, PhotoImage> ready, PublishRun run)
     {
         try
         {
@@ -158,7 +158,7 @@ public sealed class SitePublisher(
     }
 
     /// <summary>What one publish has produced and written so far (keys and content hashes only: the pages are let go).</summary>
-    private sealed class Run(Dictionary<string, string> manifest)
+    private sealed class PublishRun(Dictionary<string, string> manifest)
     {
         public HashSet<string> Produced { get; } = new(StringComparer.Ordinal);
 

@@ -3,9 +3,11 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Aws.Events;
+using MyBlog.Aws.Functions;
 using MyBlog.Core;
-using MyBlog.Core.Events;
 using MyBlog.Core.Photos;
+using MyBlog.Core.Storage;
 using MyBlog.Workers.Events;
 
 namespace MyBlog.Workers.Thumbnails;
@@ -31,7 +33,7 @@ public enum PhotoOutcome
 /// cure (storage or the table unreachable) throw.
 /// </summary>
 public sealed class PhotoProcessor(
-    IAmazonS3 s3, PhotoStore photos, ThumbnailGenerator generator, IOptions<PhotosOptions> options, TimeProvider time,
+    IAmazonS3 s3, PhotoStore photos, ThumbnailGenerator generator, IOptions<BucketOptions> buckets, TimeProvider time,
     ILogger<PhotoProcessor> logger)
 {
     /// <summary>Another original of the same photo is being processed; the event is retried (and then finds the photo ready).</summary>
@@ -45,7 +47,7 @@ public sealed class PhotoProcessor(
     public async Task<PhotoOutcome> ProcessAsync(string bucket, string key, int receiveCount, CancellationToken ct)
     {
         var id = Photo.IdFromOriginalKey(key);
-        if (bucket != options.Value.UploadsBucket || id is null)
+        if (bucket != buckets.Value.Uploads || id is null)
         {
             logger.LogWarning("Ignoring s3://{Bucket}/{Key}: not a photo original", bucket, key);
             return PhotoOutcome.Ignored;
@@ -83,18 +85,18 @@ public sealed class PhotoProcessor(
             {
                 return PhotoOutcome.AlreadyProcessed;
             }
-            if (receiveCount >= QueueSubscriptions.Thumbnails.MaxReceiveCount)
+            if (receiveCount >= AwsFunctions.Thumbnails.Queue.MaxReceiveCount)
             {
                 return await FailAsync(span, id, $"The photo could not be processed in {receiveCount - 1} attempts: it may be too large or too complex to decode.",
                     etag, original.ContentLength, ct);
             }
-            if (!await photos.TryClaimProcessingAsync(id, etag, time.GetUtcNow() + QueueSubscriptions.Thumbnails.FunctionTimeout * 2, ct))
+            if (!await photos.TryClaimProcessingAsync(id, etag, time.GetUtcNow() + AwsFunctions.Thumbnails.FunctionTimeout * 2, ct))
             {
                 throw new BusyException(id);
             }
-            if (original.ContentLength > PhotoUploadRequest.MaxBytes)
+            if (original.ContentLength > PhotoUploads.MaxBytes)
             {
-                return await FailAsync(span, id, $"The file is {original.ContentLength / (1024 * 1024)} MB; photos can be at most {PhotoUploadRequest.MaxBytes / (1024 * 1024)} MB.", etag, original.ContentLength, ct);
+                return await FailAsync(span, id, $"The file is {original.ContentLength / (1024 * 1024)} MB; photos can be at most {PhotoUploads.MaxBytes / (1024 * 1024)} MB.", etag, original.ContentLength, ct);
             }
 
             var bytes = new byte[original.ContentLength];
@@ -139,7 +141,7 @@ public sealed class PhotoProcessor(
     {
         var request = new PutObjectRequest
         {
-            BucketName = options.Value.MediaBucket,
+            BucketName = buckets.Value.Media,
             Key = PhotoImage.VariantKey(id, variant.Width, variant.Extension),
             InputStream = new MemoryStream(variant.Bytes, writable: false),
             ContentType = variant.ContentType,

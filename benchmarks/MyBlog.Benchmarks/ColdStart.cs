@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.CDK;
+using MyBlog.Aws.Functions;
 using MyBlog.Infrastructure;
 using MyBlog.Tests.Support;
 

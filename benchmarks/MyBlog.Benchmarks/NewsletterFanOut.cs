@@ -9,6 +9,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using MyBlog.Core;
+using MyBlog.Core.Storage;
 using MyBlog.Core.Subscribers;
 
 namespace MyBlog.Benchmarks;

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MyBlog.Core;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
+using MyBlog.Core.Storage;
 using MyBlog.Site.Building;
 using MyBlog.Workers.Publishing;
 
@@ -71,12 +72,12 @@ public static class SiteRebuild
         using var dynamo = Dynamo(dynamoUrl);
         using var s3 = S3(s3Url);
         var site = Options.Create(new MyBlogOptions { TableName = name });
-        var publishing = Options.Create(new PublishingOptions { SiteBucket = name });
+        var publishing = Options.Create(new PublishingOptions());
         await using var renderer = new SiteRenderer();
         var invalidations = new CountingInvalidator();
         var publisher = new SitePublisher(new PostStore(dynamo, site, TimeProvider.System), new PhotoStore(dynamo, site, TimeProvider.System),
             new SiteBuilder(renderer, new SiteInfo("Benchmark blog", new Uri("https://blog.example.com/"), SiteAssets.Load())),
-            new SiteBucket(s3, publishing), invalidations, new PublishLock(dynamo, site, publishing, TimeProvider.System),
+            new SiteBucket(s3, Options.Create(new BucketOptions { Site = name })), invalidations, new PublishLock(dynamo, site, publishing, TimeProvider.System),
             publishing, NullLogger<SitePublisher>.Instance);
 
         var clock = Stopwatch.StartNew();

@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using MyBlog.Core;
+using MyBlog.Core.Storage;
 using MyBlog.Site.Building;
 
 namespace MyBlog.Benchmarks;

@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
+using MyBlog.Api.Hosting;
+using MyBlog.Core.Posts;
+
+namespace MyBlog.Api.Posts;
+
+/// <summary>
+/// The public read API: published posts only, cacheable by browsers and the CDN (Cache-Control with s-maxage,
+/// a strong ETag and 304), with a short-lived in-process cache in front of DynamoDB (<see cref="PostsCache"/>).
+/// </summary>
+public static class PostsApi
+{
+    public const string CacheControl = "public, max-age=60, s-maxage=60, stale-while-revalidate=30";
+
+
+    public static IEndpointRouteBuilder MapPostsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/posts").WithTags("Posts");
+        api.MapGet("/", ListAsync).WithName("ListPublishedPosts").WithSummary("Published posts, newest first; cursor pagination; optional tag.");
+        api.MapGet("/{slug}", GetAsync).WithName("GetPublishedPost").WithSummary("One published post with its HTML.");
+        return app;
+    }
+
+    public static async Task<IResult> ListAsync(
+        HttpContext context, PostStore posts, PublishedTags tags, PostsCache cache, CancellationToken ct, string? tag = null, string? cursor = null, int? limit = null)
+    {
+        var normalizedTag = tag is null ? null : PostInput.NormalizeTag(tag);
+        if (tag is not null && normalizedTag is null)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid tag", detail: "A tag is 1 to 40 letters, digits or hyphens.");
+        }
+        if (limit is < 1 or > 50)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid limit", detail: "limit is between 1 and 50.");
+        }
+        var size = limit ?? 10;
+        if (normalizedTag is not null && !await tags.ContainsAsync(normalizedTag, ct))
+        {
+            return Cacheable(context, JsonSerializer.SerializeToUtf8Bytes(new PostList<PublicPostSummary>([], null), ApiJson.Default.PostListPublicPostSummary));
+        }
+        try
+        {
+            var body = await cache.GetOrReadAsync($"posts:{normalizedTag}:{cursor}:{size}", async () =>
+            {
+                var page = await posts.ListAsync(PostStatus.Published, normalizedTag, cursor, size, ct);
+                return JsonSerializer.SerializeToUtf8Bytes(
+                    new PostList<PublicPostSummary>(page.Items.Select(PublicPostSummary.From).ToList(), page.NextCursor), ApiJson.Default.PostListPublicPostSummary);
+            });
+            return Cacheable(context, body);
+        }
+        catch (FormatException ex)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid cursor", detail: ex.Message);
+        }
+    }
+
+    public static async Task<IResult> GetAsync(string slug, HttpContext context, PostStore posts, PostsCache cache, CancellationToken ct)
+    {
+        var body = await cache.GetOrReadAsync($"post:{slug}", async () =>
+        {
+            var post = await posts.GetAsync(slug, ct);
+            return post is { Status: PostStatus.Published } ? JsonSerializer.SerializeToUtf8Bytes(PublicPost.From(post), ApiJson.Default.PublicPost) : [];
+        });
+        return body.Length == 0
+            ? TypedResults.Problem(statusCode: 404, title: "Post not found", detail: $"There is no published post '{slug}'.")
+            : Cacheable(context, body);
+    }
+
+    /// <summary>200 with the body, or 304 when the client already has these exact bytes.</summary>
+    private static IResult Cacheable(HttpContext context, byte[] body)
+    {
+        var etag = $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..32]}\"";
+        context.Response.Headers.ETag = etag;
+        context.Response.Headers.CacheControl = CacheControl;
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
+        if (ifNoneMatch.Length > 0 && ifNoneMatch.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return TypedResults.Bytes(body, "application/json; charset=utf-8");
+    }
+}
+
+/// <summary>
+/// The public answers' bytes for ten seconds, bounded by size (keys carry what readers send, so an unbounded cache
+/// would be a way to exhaust the function's memory). On Lambda an instance serves one request at a time, so there is
+/// no stampede to hold back.
+/// </summary>
+public sealed class PostsCache : IDisposable
+{
+    public const long MaxBytes = 32 * 1024 * 1024;
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
+
+    public async Task<byte[]> GetOrReadAsync(string key, Func<Task<byte[]>> read)
+    {
+        if (_cache.TryGetValue(key, out byte[]? cached) && cached is not null)
+        {
+            return cached;
+        }
+        var body = await read();
+        _cache.Set(key, body, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = key.Length * 2 + body.Length });
+        return body;
+    }
+
+    public void Dispose() => _cache.Dispose();
+}

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+using MyBlog.Aws.Events;
+using MyBlog.Aws.Functions;
+using MyBlog.Core.Storage;
+using MyBlog.Core.Subscribers;
+using MyBlog.Workers.Events;
+using MyBlog.Workers.Hosting;
+using MyBlog.Workers.Mail;
+
+namespace MyBlog.Workers.Subscribers;
+
+/// <summary>
+/// DynamoDB stream records of subscribers who became owed a welcome (new, or subscribed again) → one attempt each,
+/// the fast path. A record whose email is not sent is reported by its sequence number, so the stream retries it
+/// quickly; the welcome stays owed in the table whatever the stream does, and the sweep
+/// (<see cref="WelcomeSweepHandler"/>) delivers what the stream gives up on. The batch stops early when the server is
+/// away (the rest would time out one by one) or its time budget is spent.
+/// </summary>
+public sealed class WelcomeMailHandler : IWorkerHandler
+{
+    public FunctionDeclaration Function => AwsFunctions.WelcomeMail;
+
+    public void AddServices(IHostApplicationBuilder builder) => builder.AddWelcomeMail();
+
+    public RouteHandlerBuilder Map(IEndpointRouteBuilder app) => app.MapPost(Function.Path, HandleAsync)
+        .WithSummary("DynamoDB stream event (subscribers owed a welcome) → welcome emails; answers batchItemFailures.");
+
+    public static async Task<BatchResponse> HandleAsync(
+        DynamoDbStreamEvent streamEvent, WelcomeMailer mailer, IOptions<MailOptions> mail, TimeProvider time,
+        IHostApplicationLifetime lifetime, ILogger<WelcomeMailer> logger)
+    {
+        // Sends are not tied to the request: a caller that stops waiting must not cut a message off mid-transfer.
+        var failures = new BatchFailures(logger, lifetime.ApplicationStopping);
+        var startBy = time.GetUtcNow() + mail.Value.BatchBudget;
+        string? stopped = null;
+        foreach (var record in streamEvent.Records ?? [])
+        {
+            var sequenceNumber = record.Dynamodb?.SequenceNumber;
+            if (record.EventName is not ("INSERT" or "MODIFY"))
+            {
+                continue;
+            }
+            var subscriberId = SubscriberKeys.IdFromPartitionKey(record.Dynamodb?.Keys.GetString(MyBlogTable.PartitionKey));
+            if (subscriberId is null || sequenceNumber is null)
+            {
+                // Retrying cannot fix it; failing it sends it to the on-failure destination where someone can look.
+                logger.LogError("Stream record {EventId} is not a subscriber change with a sequence number", record.EventID);
+                failures.Add(sequenceNumber ?? record.EventID ?? "");
+                continue;
+            }
+            stopped ??= time.GetUtcNow() >= startBy ? "the invocation's time budget is spent" : null;
+            if (stopped is not null)
+            {
+                failures.Add(sequenceNumber);
+                continue;
+            }
+
+            using var span = RecordActivity.Start("welcome-mail", record.Dynamodb?.NewImage.TraceContext());
+            span?.SetTag("myblog.subscriber.id", subscriberId);
+            await failures.RunAsync(sequenceNumber, async ct =>
+            {
+                var result = await mailer.SendAsync(subscriberId, WelcomePath.Stream, ct);
+                span?.SetTag("myblog.welcome.outcome", result.Outcome.ToString());
+                if (result.ServerUnavailable)
+                {
+                    stopped = "the mail server is unavailable";
+                }
+                return result.Outcome != WelcomeOutcome.RetryLater;
+            }, "Welcome email for {SubscriberId} failed; record {SequenceNumber} will be retried", subscriberId, sequenceNumber);
+        }
+        if (stopped is not null)
+        {
+            logger.LogWarning("Welcome batch stopped early ({Reason}); {Count} record(s) left for the retry and the sweep", stopped, failures.Count);
+        }
+        return failures.Response();
+    }
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using MyBlog.Core;
+using MyBlog.Core.Subscribers;
+using MyBlog.Workers.Mail;
+
+namespace MyBlog.Workers.Subscribers;
+
+/// <summary>Who is asking: the stream's fast attempt may try at once; the sweep waits for an attempt's backoff.</summary>
+public enum WelcomePath
+{
+    Stream,
+    Sweep,
+}
+
+public enum WelcomeOutcome
+{
+    Sent,
+
+    /// <summary>Nothing to claim now: sent already, refused for good, held by another sender, or waiting its backoff.</summary>
+    NotClaimable,
+
+    /// <summary>The send failed in a way that may pass; the welcome stays owed and is retried.</summary>
+    RetryLater,
+
+    /// <summary>The server refused it for good; recorded on the subscriber and never retried.</summary>
+    Refused,
+}
+
+/// <param name="Failure">For <see cref="WelcomeOutcome.RetryLater"/>: how the send failed.</param>
+public sealed record WelcomeResult(WelcomeOutcome Outcome, MailFailure? Failure = null)
+{
+    /// <summary>
+    /// The mail server is away or asking us to slow down, or refused the welcome itself (every welcome is the same
+    /// message): sending more now would only fail the same way.
+    /// </summary>
+    public bool ServerUnavailable => Failure is MailFailure.Unavailable or MailFailure.MessageRefused;
+}
+
+/// <summary>
+/// Sends one owed welcome email, at most once per claim: claim (conditional write), send, record. Whatever goes
+/// wrong leaves the welcome owed — a failure that may pass is given back with a backoff, a holder that dies lets
+/// its lease expire — so the sweep sends it later; only a refusal for good (5xx) ends it unsent.
+/// </summary>
+public sealed class WelcomeMailer(
+    SubscriberStore subscribers,
+    IMailSender sender,
+    IOptions<MyBlogOptions> site,
+    IOptions<WelcomeOptions> welcome,
+    MailboxAddress from,
+    ILogger<WelcomeMailer> logger)
+{
+    private static readonly ActivitySource Source = new("MyBlog.Mail");
+
+    /// <summary>How long a welcome waits after the server refused the message itself.</summary>
+    public static readonly TimeSpan MessageRefusedBackoff = TimeSpan.FromHours(1);
+
+    public async Task<WelcomeResult> SendAsync(string subscriberId, WelcomePath path, CancellationToken ct)
+    {
+        var claim = await subscribers.TryClaimWelcomeAsync(subscriberId, onlyIfDue: path == WelcomePath.Sweep, ct);
+        if (claim is null)
+        {
+            logger.LogDebug("No welcome to claim for subscriber {SubscriberId}: sent, refused, in flight or not yet due", subscriberId);
+            return new WelcomeResult(WelcomeOutcome.NotClaimable);
+        }
+
+        // The sweep runs in a trace of its own; the send joins the trace of the subscribe request that owes it.
+        using var span = path == WelcomePath.Sweep ? StartUnderStoredTrace(claim.TraceParent) : null;
+        span?.SetTag("myblog.subscriber.id", subscriberId);
+        span?.SetTag("myblog.welcome.attempt", claim.Subscriber.WelcomeAttempts);
+
+        var message = WelcomeEmail.Create(site.Value, from, claim);
+        try
+        {
+            await sender.SendAsync(message, welcome.Value.StartBy(claim.ClaimedAt), ct);
+        }
+        catch (MailSendException ex) when (ex.IsPermanent)
+        {
+            await subscribers.MarkWelcomeFailedAsync(claim, ex.Message, CancellationToken.None);
+            logger.LogWarning("Welcome email for {SubscriberId} refused for good: {Reason}", subscriberId, ex.Message);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return new WelcomeResult(WelcomeOutcome.Refused);
+        }
+        catch (MailSendException ex) when (ex.Failure == MailFailure.MessageRefused)
+        {
+            // The server refused the welcome itself, not this reader: it stays owed, and is tried again after an hour,
+            // not every minute, while someone looks at why (the log says it as an error).
+            await subscribers.RetryWelcomeLaterAsync(claim, ex.Message, CancellationToken.None, atLeast: MessageRefusedBackoff);
+            logger.LogError("The mail server refused the welcome email itself; welcomes stay owed and are tried again in an hour: {Reason}", ex.Message);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return new WelcomeResult(WelcomeOutcome.RetryLater, ex.Failure);
+        }
+        catch (MailSendException ex)
+        {
+            await subscribers.RetryWelcomeLaterAsync(claim, ex.Message, CancellationToken.None);
+            logger.LogWarning("Welcome email for {SubscriberId} not sent ({Failure}), attempt {Attempt}; it stays owed: {Reason}",
+                subscriberId, ex.Failure, claim.Subscriber.WelcomeAttempts, ex.Message);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return new WelcomeResult(WelcomeOutcome.RetryLater, ex.Failure);
+        }
+        catch (Exception ex)
+        {
+            // Shutting down, or something unforeseen: give the claim back rather than wait out the lease.
+            await subscribers.RetryWelcomeLaterAsync(claim, ex.Message, CancellationToken.None);
+            throw;
+        }
+
+        // The server has the message: record that whatever the caller's token says, or it would be sent again.
+        if (!await subscribers.MarkWelcomeSentAsync(claim, CancellationToken.None))
+        {
+            logger.LogWarning("Welcome email for {SubscriberId} was sent after its lease was taken over", subscriberId);
+        }
+        logger.LogInformation("Welcome email sent to subscriber {SubscriberId}", subscriberId);
+        return new WelcomeResult(WelcomeOutcome.Sent);
+    }
+
+    private static Activity? StartUnderStoredTrace(string? traceParent)
+    {
+        var sweep = Activity.Current;
+        if (!ActivityContext.TryParse(traceParent, null, isRemote: true, out var stored))
+        {
+            return Source.StartActivity("welcome-mail", ActivityKind.Consumer);
+        }
+        ActivityLink[]? links = sweep is null ? null : [new ActivityLink(sweep.Context)];
+        return Source.StartActivity("welcome-mail", ActivityKind.Consumer, stored, links: links);
+    }
+}
