@@ -1,8 +1,12 @@
+using Microsoft.Extensions.DependencyInjection;
 using MyBlog.AppHost.Aws;
 using MyBlog.AppHost.Emulators;
+using MyBlog.AppHost.Startup;
 using MyBlog.Core.Storage;
 
 var builder = DistributedApplication.CreateBuilder(args);
+// A resource that fails to start is named in the terminal with its reason, not only in the dashboard.
+builder.Services.AddHostedService<StartFailures>();
 
 const int SitePort = 8080;
 const int MailUiPort = 8025;
@@ -24,6 +28,17 @@ if (builder.Configuration.IsAwsMode())
     AddEdge(builder, awsApi, awsWorkers)
         .WithStackOutputs(stack, settings, outputs => outputs.ForWeb());
     builder.Build().Run();
+    return;
+}
+
+// Parameters the services would refuse stop the run here, before anything starts, each with how to fix it.
+if (LocalParameters.Problems(builder.Configuration) is { Count: > 0 } problems)
+{
+    foreach (var problem in problems)
+    {
+        Console.Error.WriteLine($"MyBlog: {problem}");
+    }
+    Environment.ExitCode = 2;
     return;
 }
 

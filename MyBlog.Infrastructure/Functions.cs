@@ -388,6 +388,7 @@ public sealed class Functions : Construct
         function.AddEnvironment("Scheduling__TargetArn", this[target].FunctionArn);
         function.AddEnvironment("Scheduling__RoleArn", role.RoleArn);
         function.AddEnvironment("Scheduling__NamePrefix", prefix);
+        function.AddEnvironment("Scheduling__DeadLetterArn", ScheduleDeadLetters.QueueArn);
         Allow(function, ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
             $"arn:{stack.Partition}:scheduler:{stack.Region}:{stack.Account}:schedule/default/{prefix}-publish-*");
         function.Role!.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
@@ -421,6 +422,19 @@ public sealed class Functions : Construct
         }
         return code;
     }
+
+    /// <summary>Invocations EventBridge Scheduler could not make, recurring runs and posts' one-time schedules alike.</summary>
+    private Queue ScheduleDeadLetters => _scheduleDeadLetters ??= ScheduleDeadLettersQueue();
+
+    private Queue ScheduleDeadLettersQueue()
+    {
+        var queue = EndOfLineQueue("ScheduleDeadLetters");
+        _nag.Accept(queue, "AwsSolutions-SQS3",
+            "This queue is itself the end of the line: EventBridge Scheduler's dead-letter queue, kept 14 days and alarmed. A missed recurring run is followed by the next; a post whose schedule failed is published by the recurring run.");
+        return queue;
+    }
+
+    private Queue? _scheduleDeadLetters;
 
     /// <summary>A queue nothing receives from: kept 14 days, alarmed on its first message (Monitoring).</summary>
     private Queue EndOfLineQueue(string id)
@@ -476,6 +490,8 @@ public sealed class Functions : Construct
             Description = $"EventBridge Scheduler invoking MyBlog {declaration.Name}",
         });
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["lambda:InvokeFunction"], Resources = [function.FunctionArn] }));
+        // An invocation Scheduler could not make goes to the alarmed queue instead of vanishing.
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["sqs:SendMessage"], Resources = [ScheduleDeadLetters.QueueArn] }));
         var minutes = (int)schedule.Rate.TotalMinutes;
         _ = new CfnSchedule(this, $"{declaration.ConstructId}Schedule", new CfnScheduleProps
         {
@@ -487,7 +503,9 @@ public sealed class Functions : Construct
                 Arn = function.FunctionArn,
                 RoleArn = role.RoleArn,
                 Input = declaration.ScheduleInput,
-                RetryPolicy = new CfnSchedule.RetryPolicyProperty { MaximumRetryAttempts = 0 },
+                // A run older than its interval is worth nothing: the next one is due.
+                RetryPolicy = new CfnSchedule.RetryPolicyProperty { MaximumRetryAttempts = 0, MaximumEventAgeInSeconds = Math.Max(60, minutes * 60) },
+                DeadLetterConfig = new CfnSchedule.DeadLetterConfigProperty { Arn = ScheduleDeadLetters.QueueArn },
             },
         });
         return role;

@@ -61,7 +61,7 @@ public sealed class MyBlogStack : Stack
             ConfigurationSet = mailEvents,
         });
 
-        new Monitoring(this, "Monitoring", functions);
+        var monitoring = new Monitoring(this, "Monitoring", settings, functions, api, table, edge.Distribution, nag);
         if (settings.TransactionSearch)
         {
             EnableTransactionSearch();
@@ -94,6 +94,7 @@ public sealed class MyBlogStack : Stack
         Output("SmtpParameterName", settings.SmtpParameterName, "SSM SecureString: {\"UserName\": …, \"Password\": …} for SES SMTP");
         Output("AdminTokenParameterName", settings.AdminTokenParameterName, "SSM SecureString: the admin token");
         Output("SenderAddress", settings.SenderAddress, "Mail__FromAddress (verify it in SES)");
+        Output("AlarmTopicArn", monitoring.Alarms.TopicArn, $"Every alarm notifies this topic, which mails {settings.AlarmEmail} (confirm the subscription SNS sends)");
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ namespace MyBlog.Infrastructure;
 /// <item><term>replicaRegions</term><description>comma-separated regions the global table replicates to (default none)</description></item>
 /// <item><term>domainName, certificateArn</term><description>optional custom domain and its ACM certificate (in us-east-1)</description></item>
 /// <item><term>senderAddress</term><description>the SES identity welcome emails come from (required)</description></item>
+/// <item><term>alarmEmail</term><description>where the alarms are mailed (SNS asks it to confirm once; default: the sender address, a mailbox the author reads)</description></item>
 /// <item><term>smtpParameterName</term><description>SSM SecureString with the SES SMTP credentials as JSON (default /myblog/ses-smtp)</description></item>
 /// <item><term>originSecretParameterName</term><description>SSM String parameter with the secret CloudFront sends the API (default /myblog/origin-secret)</description></item>
 /// <item><term>originSecretVersion</term><description>the version of that parameter CloudFront sends (default 1); raise it with each rotation — the API accepts it and the one before</description></item>
@@ -20,7 +21,7 @@ namespace MyBlog.Infrastructure;
 /// <item><term>lambdaAdapterVersion, architecture</term><description>the Lambda Web Adapter layer version and x86_64 or arm64 (defaults 30, x86_64)</description></item>
 /// <item><term>extraUploadOrigins</term><description>comma-separated origins, besides the site's, whose pages may PUT photos to the uploads bucket (AWS mode adds the local edge's; default none)</description></item>
 /// <item><term>sesSendRate</term><description>the SES account's maximum send rate, messages per second, shared by every function that sends mail (default 14, a new account's)</description></item>
-/// <item><term>reserveMailConcurrency</term><description>reserve the mail functions' concurrency so their paces add up to sesSendRate (default true; false for an account whose concurrency quota is still the new-account 10)</description></item>
+/// <item><term>reserveMailConcurrency</term><description>reserve the mail functions' concurrency so their paces add up to sesSendRate (default false: Lambda refuses any reservation that leaves an account fewer than 10 unreserved, and a new account's quota is often 10; turn it on once the quota is raised)</description></item>
 /// <item><term>webAcl</term><description>AWS WAF in front of CloudFront with a rate-based rule for the subscribe route (default false; needs homeRegion us-east-1)</description></item>
 /// <item><term>transactionSearch</term><description>turn on CloudWatch Transaction Search (X-Ray's OTLP endpoint needs it; one setting per account and region, default false)</description></item>
 /// <item><term>packagesDirectory</term><description>where the Lambda packages are built (default artifacts/lambda at the repository root)</description></item>
@@ -32,6 +33,7 @@ public sealed partial record StackSettings(
     string? DomainName,
     string? CertificateArn,
     string SenderAddress,
+    string AlarmEmail,
     string SmtpParameterName,
     string AdminTokenParameterName,
     string OriginSecretParameterName,
@@ -59,6 +61,7 @@ public sealed partial record StackSettings(
             DomainName: Get("domainName"),
             CertificateArn: Get("certificateArn"),
             SenderAddress: Get("senderAddress") ?? "",
+            AlarmEmail: Get("alarmEmail") ?? Get("senderAddress") ?? "",
             SmtpParameterName: Get("smtpParameterName") ?? "/myblog/ses-smtp",
             AdminTokenParameterName: Get("adminTokenParameterName") ?? "/myblog/admin-token",
             OriginSecretParameterName: Get("originSecretParameterName") ?? "/myblog/origin-secret",
@@ -69,7 +72,7 @@ public sealed partial record StackSettings(
             Architecture: Get("architecture") ?? "x86_64",
             ExtraUploadOrigins: List("extraUploadOrigins"),
             SesSendRate: double.TryParse(Get("sesSendRate"), System.Globalization.CultureInfo.InvariantCulture, out var rate) ? rate : 14,
-            ReserveMailConcurrency: !bool.TryParse(Get("reserveMailConcurrency"), out var reserve) || reserve,
+            ReserveMailConcurrency: bool.TryParse(Get("reserveMailConcurrency"), out var reserve) && reserve,
             WebAcl: bool.TryParse(Get("webAcl"), out var webAcl) && webAcl,
             TransactionSearch: bool.TryParse(Get("transactionSearch"), out var search) && search,
             PackagesDirectory: Path.GetFullPath(Get("packagesDirectory") ?? Path.Combine(repositoryRoot, "artifacts", "lambda")),
@@ -93,6 +96,10 @@ public sealed partial record StackSettings(
         if (!Email().IsMatch(SenderAddress))
         {
             errors.Add("senderAddress is required: the address welcome emails come from (an SES identity), e.g. -c senderAddress=hello@example.com.");
+        }
+        if (!Email().IsMatch(AlarmEmail))
+        {
+            errors.Add($"alarmEmail '{AlarmEmail}' is not an email address: where alarms are mailed, e.g. -c alarmEmail=me@example.com.");
         }
         if ((DomainName is null) != (CertificateArn is null))
         {

@@ -1,24 +1,11 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using MyBlog.Core.Authors;
 
 namespace MyBlog.Api.Hosting;
-
-/// <summary>The author's bearer token (the AppHost parameter <c>admin-token</c> locally). Bound from "Admin".</summary>
-public sealed class AdminOptions
-{
-    public const string Section = "Admin";
-
-    [Required, StringLength(4096, MinimumLength = 16)]
-    public string Token { get; set; } = "";
-}
-
-/// <summary>The data annotations above, compiled (no reflection at start in the Native AOT build).</summary>
-[OptionsValidator]
-public sealed partial class AdminOptionsValidator : IValidateOptions<AdminOptions>;
 
 /// <summary>
 /// Guards <c>/api/admin/*</c>: <c>Authorization: Bearer &lt;token&gt;</c>, compared in constant time. Wrong or

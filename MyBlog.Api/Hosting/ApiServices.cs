@@ -5,6 +5,7 @@ using MyBlog.Api.Site;
 using MyBlog.Api.Subscribers;
 using MyBlog.Api.Uploads;
 using MyBlog.Core;
+using MyBlog.Core.Authors;
 using MyBlog.Core.Imports;
 using MyBlog.Core.Newsletter;
 using MyBlog.Core.Photos;

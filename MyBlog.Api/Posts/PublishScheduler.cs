@@ -22,6 +22,12 @@ public sealed class SchedulingOptions
     /// <summary>The role EventBridge Scheduler takes to invoke it.</summary>
     public string? RoleArn { get; set; }
 
+    /// <summary>
+    /// Where EventBridge Scheduler puts an invocation it could not make (the function refused, throttled past the
+    /// retries, or the role lost its rights), so a post that did not publish at its time is seen (the queue is alarmed).
+    /// </summary>
+    public string? DeadLetterArn { get; set; }
+
     /// <summary>Schedule names start with this (one account may hold several blogs' schedules).</summary>
     public string NamePrefix { get; set; } = "myblog";
 
@@ -74,7 +80,8 @@ public sealed class PublishScheduler(HttpClient http, IOptions<SchedulingOptions
         var body = JsonSerializer.SerializeToUtf8Bytes(new ScheduleRequest(
             $"at({at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss})", "UTC", new FlexibleTimeWindow("OFF"),
             new ScheduleTarget(options.Value.TargetArn!, options.Value.RoleArn!, InputFor(slug),
-                new RetryPolicy(MaximumRetryAttempts, 3600)),
+                new RetryPolicy(MaximumRetryAttempts, 3600),
+                options.Value.DeadLetterArn is { Length: > 0 } deadLetters ? new DeadLetterConfig(deadLetters) : null),
             "DELETE", $"MyBlog: publish {slug}"), SchedulerJson.Default.ScheduleRequest);
         var name = ScheduleName(options.Value.NamePrefix, slug);
         using var update = await SendAsync(HttpMethod.Put, name, body, ct);
@@ -144,7 +151,10 @@ public sealed record ScheduleTarget(
     [property: JsonPropertyName("Arn")] string Arn,
     [property: JsonPropertyName("RoleArn")] string RoleArn,
     [property: JsonPropertyName("Input")] string Input,
-    [property: JsonPropertyName("RetryPolicy")] RetryPolicy RetryPolicy);
+    [property: JsonPropertyName("RetryPolicy")] RetryPolicy RetryPolicy,
+    [property: JsonPropertyName("DeadLetterConfig"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeadLetterConfig? DeadLetterConfig = null);
+
+public sealed record DeadLetterConfig([property: JsonPropertyName("Arn")] string Arn);
 
 public sealed record RetryPolicy(
     [property: JsonPropertyName("MaximumRetryAttempts")] int MaximumRetryAttempts,

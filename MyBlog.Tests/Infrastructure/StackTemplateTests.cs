@@ -424,7 +424,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
-    public void The_welcome_sweep_runs_every_minute_from_EventBridge_Scheduler_with_a_role_that_may_invoke_it_alone()
+    public void The_welcome_sweep_runs_every_minute_from_EventBridge_Scheduler_with_a_role_that_may_invoke_it_alone_and_a_dead_letter_queue()
     {
         var sweep = stack.Function("WelcomeSweep");
         var (_, schedule) = stack.Single("AWS::Scheduler::Schedule", s => s["Target"]!["Input"]!.GetValue<string>() == AwsFunctions.WelcomeSweep.ScheduleInput);
@@ -434,15 +434,23 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(sweep.Id, SynthesizedStack.Ref(target["Arn"]));
         Assert.Equal(AwsFunctions.WelcomeSweep.ScheduleInput, target["Input"]!.GetValue<string>());
         Assert.Equal(0, target["RetryPolicy"]!["MaximumRetryAttempts"]!.GetValue<double>()); // the next minute's run comes anyway
+        Assert.Equal(60, target["RetryPolicy"]!["MaximumEventAgeInSeconds"]!.GetValue<double>());
+        // A run Scheduler could not make (the role lost its right, the function refused) lands where an alarm sees it.
+        var deadLetters = stack.OfType("AWS::SQS::Queue").Single(q => q.Id.StartsWith("FunctionsScheduleDeadLetters", StringComparison.Ordinal)).Id;
+        Assert.Equal(deadLetters, SynthesizedStack.Ref(target["DeadLetterConfig"]!["Arn"]));
+        Assert.Contains(stack.OfType("AWS::CloudWatch::Alarm"), a => SynthesizedStack.Ref(a.Properties["Dimensions"]?[0]?["Value"]) == deadLetters);
 
         var role = stack.Resources[SynthesizedStack.Ref(target["RoleArn"])]!["Properties"]!;
         Assert.Contains("scheduler.amazonaws.com", role["AssumeRolePolicyDocument"]!.ToJsonString());
         Assert.Contains("aws:SourceAccount", role["AssumeRolePolicyDocument"]!.ToJsonString());
         var invoke = stack.OfType("AWS::IAM::Policy")
             .Where(p => p.Properties["Roles"]!.AsArray().Any(r => SynthesizedStack.Ref(r) == SynthesizedStack.Ref(target["RoleArn"])))
-            .SelectMany(p => Statements(p.Properties)).Single();
-        Assert.Equal(["lambda:InvokeFunction"], Strings(invoke["Action"]));
-        Assert.Equal(sweep.Id, SynthesizedStack.Ref(invoke["Resource"]));
+            .SelectMany(p => Statements(p.Properties)).ToList();
+        Assert.Equal(2, invoke.Count);
+        Assert.Equal(["lambda:InvokeFunction"], Strings(invoke[0]["Action"]));
+        Assert.Equal(sweep.Id, SynthesizedStack.Ref(invoke[0]["Resource"]));
+        Assert.Equal(["sqs:SendMessage"], Strings(invoke[1]["Action"]));
+        Assert.Equal(deadLetters, SynthesizedStack.Ref(invoke[1]["Resource"]));
     }
 
     [Fact]
@@ -461,6 +469,8 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(publishDue.Id, SynthesizedStack.Ref(variables["Scheduling__TargetArn"]));
         var schedulerRole = SynthesizedStack.Ref(recurring["Target"]!["RoleArn"]);
         Assert.Equal(schedulerRole, SynthesizedStack.Ref(variables["Scheduling__RoleArn"]));
+        // A post whose schedule could not invoke the publisher lands on the alarmed dead-letter queue, as the recurring runs do.
+        Assert.StartsWith("FunctionsScheduleDeadLetters", SynthesizedStack.Ref(variables["Scheduling__DeadLetterArn"]), StringComparison.Ordinal);
         var prefix = variables["Scheduling__NamePrefix"]!.GetValue<string>();
         Assert.True(PublishScheduler.ScheduleName(prefix, new string('가', 88)).Length <= 64);
         var statements = RoleStatements("Api").ToList();
@@ -576,11 +586,11 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(setId, SynthesizedStack.Ref(stack.Single("AWS::SES::EmailIdentity").Properties["ConfigurationSetAttributes"]!["ConfigurationSetName"]));
         var destination = stack.Single("AWS::SES::ConfigurationSetEventDestination").Properties["EventDestination"]!;
         Assert.Equal(["bounce", "complaint"], Strings(destination["MatchingEventTypes"]).Order());
-        var topic = stack.Single("AWS::SNS::Topic").Id;
+        var topic = stack.Single("AWS::SNS::Topic", t => t["DisplayName"]?.GetValue<string>() == $"MyBlog {AwsFunctions.MailFeedback.Name}").Id;
         Assert.Equal(topic, SynthesizedStack.Ref(destination["SnsDestination"]!["TopicARN"]));
         Assert.Contains(stack.OfType("AWS::SNS::TopicPolicy").SelectMany(p => Statements(p.Properties)),
             st => st["Principal"]?["Service"]?.GetValue<string>() == "ses.amazonaws.com" && Strings(st["Action"]).Contains("sns:Publish"));
-        var (_, subscription) = stack.Single("AWS::SNS::Subscription");
+        var (_, subscription) = stack.Single("AWS::SNS::Subscription", s => SynthesizedStack.Ref(s["TopicArn"]) == topic);
         Assert.Equal(stack.Function("MailFeedback").Id, SynthesizedStack.Ref(subscription["Endpoint"]));
         Assert.NotNull(subscription["RedrivePolicy"]);
     }
@@ -599,7 +609,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void Alarms_watch_the_dead_letter_queues_and_every_function_and_logs_are_kept_a_month()
     {
         var alarms = stack.OfType("AWS::CloudWatch::Alarm").ToList();
-        Assert.Equal(5, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
+        Assert.Equal(6, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"));
         Assert.Equal(OurFunctions.Length, alarms.Count(a => a.Properties["MetricName"]!.GetValue<string>() == "Errors"));
         var logGroups = stack.OfType("AWS::Logs::LogGroup").ToList();
         Assert.Equal(OurFunctions.Length + 1, logGroups.Count); // and the HTTP API's access logs
@@ -608,6 +618,43 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         {
             Assert.Contains(SynthesizedStack.Ref(stack.Function(name).Properties["LoggingConfig"]!["LogGroup"]), logGroups.Select(g => g.Id));
         }
+    }
+
+    [Fact]
+    public void Every_alarm_tells_the_alarm_topic_which_mails_the_alarm_address_and_the_missing_alarms_exist()
+    {
+        var topic = stack.Single("AWS::SNS::Topic", t => t["DisplayName"]?.GetValue<string>() == "MyBlog alarms").Id;
+        var subscription = stack.Single("AWS::SNS::Subscription", s => SynthesizedStack.Ref(s["TopicArn"]) == topic).Properties;
+        Assert.Equal("email", subscription["Protocol"]!.GetValue<string>());
+        Assert.Equal("alarms@example.com", subscription["Endpoint"]!.GetValue<string>());
+
+        var alarms = stack.OfType("AWS::CloudWatch::Alarm").ToList();
+        Assert.All(alarms, a =>
+        {
+            Assert.Equal(topic, SynthesizedStack.Ref(Assert.Single(a.Properties["AlarmActions"]!.AsArray())));
+            Assert.Equal(topic, SynthesizedStack.Ref(Assert.Single(a.Properties["OKActions"]!.AsArray())));
+        });
+        int Count(string metric) => alarms.Count(a => a.Properties["MetricName"]?.GetValue<string>() == metric);
+        Assert.Equal(OurFunctions.Length, Count("Throttles"));
+        Assert.Equal(AwsFunctions.Triggered<StreamTrigger>().Count(), Count("IteratorAge"));
+        Assert.Equal(AwsFunctions.Triggered<QueueTrigger>().Count(), Count("ApproximateAgeOfOldestMessage"));
+        // The API's failures are answers, not Lambda errors: API Gateway counts them.
+        var api5xx = Assert.Single(alarms, a => a.Properties["MetricName"]?.GetValue<string>() == "5xx").Properties;
+        Assert.Equal("AWS/ApiGateway", api5xx["Namespace"]!.GetValue<string>());
+        Assert.Equal(1, Count("Latency"));
+        Assert.Equal(2, Count("ReplicationLatency")); // one per replica region
+        Assert.Equal(1, Count("Reputation.BounceRate"));
+        Assert.Equal(1, Count("Reputation.ComplaintRate"));
+        // CloudFront's metrics live in us-east-1 only: this stack's home is eu-west-1.
+        Assert.Equal(0, Count("5xxErrorRate"));
+
+        var defaults = JsonNode.Parse(stack.Synthesize(new() { ["homeRegion"] = "us-east-1", ["replicaRegions"] = "", ["senderAddress"] = "hello@example.com" }))!.AsObject();
+        var defaultAlarms = SynthesizedStack.OfType(defaults, "AWS::CloudWatch::Alarm").ToList();
+        Assert.Single(defaultAlarms, a => a.Properties["MetricName"]?.GetValue<string>() == "5xxErrorRate");
+        // Alarms go to the sender's mailbox unless told otherwise.
+        Assert.Equal("hello@example.com", SynthesizedStack.OfType(defaults, "AWS::SNS::Subscription").Single(s => s.Properties["Protocol"]!.GetValue<string>() == "email").Properties["Endpoint"]!.GetValue<string>());
+        // A fresh account's concurrency quota (often 10) leaves nothing to reserve: by default nothing is.
+        Assert.All(SynthesizedStack.OfType(defaults, "AWS::Lambda::Function"), f => Assert.Null(f.Properties["ReservedConcurrentExecutions"]));
     }
 
     [Fact]

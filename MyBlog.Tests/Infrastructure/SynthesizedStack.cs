@@ -40,6 +40,8 @@ public sealed class SynthesizedStack : IDisposable
             ["domainName"] = Domain,
             ["certificateArn"] = CertificateArn,
             ["senderAddress"] = "hello@example.com",
+            ["alarmEmail"] = "alarms@example.com",
+            ["reserveMailConcurrency"] = "true",
             ["smtpParameterName"] = "/myblog/ses-smtp",
             ["adminTokenParameterName"] = "/myblog/admin-token",
             ["packagesDirectory"] = _packages,

@@ -31,6 +31,7 @@ public sealed class PublishSchedulerTests
             TargetArn = targetArn,
             RoleArn = "arn:aws:iam::123456789012:role/MyBlog-PublishDueScheduleRole",
             NamePrefix = "MyBlog",
+            DeadLetterArn = "arn:aws:sqs:eu-west-1:123456789012:MyBlog-ScheduleDeadLetters",
         }), new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Aws:Region"] = "eu-west-1" }).Build(),
             NullLogger<PublishScheduler>.Instance)
         { Credentials = () => new ImmutableCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session") };
@@ -60,6 +61,8 @@ public sealed class PublishSchedulerTests
         Assert.Equal("안녕하세요", input.RootElement.GetProperty("slug").GetString());
         Assert.InRange(target.GetProperty("RetryPolicy").GetProperty("MaximumEventAgeInSeconds").GetInt32(), 60, 86400);
         Assert.InRange(target.GetProperty("RetryPolicy").GetProperty("MaximumRetryAttempts").GetInt32(), 0, 185);
+        // What Scheduler could not deliver in those attempts is kept where an alarm sees it.
+        Assert.Equal("arn:aws:sqs:eu-west-1:123456789012:MyBlog-ScheduleDeadLetters", target.GetProperty("DeadLetterConfig").GetProperty("Arn").GetString());
     }
 
     [Fact]

@@ -1,0 +1,86 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using MyBlog.AppHost.Startup;
+
+namespace MyBlog.Tests.Unit;
+
+/// <summary>What a newcomer sees in the terminal when the local run cannot work: the reason, not a silent dashboard.</summary>
+public sealed class AppHostStartupTests
+{
+    private static IConfiguration Parameters(string adminToken, string linkKey = "local-link-key-change-me-0123456789abcdef",
+        string idKey = "local-id-key-never-change-0123456789abcdef") =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Parameters:admin-token"] = adminToken,
+            ["Parameters:link-key"] = linkKey,
+            ["Parameters:id-key"] = idKey,
+        }).Build();
+
+    [Fact]
+    public void The_local_parameters_pass()
+    {
+        Assert.Empty(LocalParameters.Problems(Parameters("local-admin-token-change-me")));
+    }
+
+    [Fact]
+    public void A_parameter_the_services_would_refuse_is_named_with_the_rule_and_how_to_set_it()
+    {
+        var problem = Assert.Single(LocalParameters.Problems(Parameters("short")));
+        Assert.Contains("admin-token", problem, StringComparison.Ordinal);
+        Assert.Contains("minimum length of 16", problem, StringComparison.Ordinal);
+        Assert.Contains("Parameters__admin-token=", problem, StringComparison.Ordinal);
+
+        var both = LocalParameters.Problems(Parameters("local-admin-token-change-me", linkKey: "", idKey: "too-short"));
+        Assert.Equal(2, both.Count);
+        Assert.Contains(both, p => p.Contains("link-key", StringComparison.Ordinal));
+        Assert.Contains(both, p => p.Contains("id-key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_AppHost_stops_before_starting_anything_when_a_parameter_would_be_refused()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(StartFailures).Assembly.Location, "--Parameters:admin-token=short"])
+        {
+            // Where `dotnet run --project MyBlog.AppHost` runs it: its appsettings.json holds the other parameters.
+            WorkingDirectory = Path.Combine(MyBlog.Infrastructure.RepositoryRoot.Find(), "MyBlog.AppHost"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        var problem = Assert.Single((await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("MyBlog: The parameter admin-token is not usable", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("dashboard", await output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_resource_that_exits_at_start_is_named_with_the_first_line_of_its_exception()
+    {
+        LogLine[] lines =
+        [
+            new(1, "2026-12-06T10:00:00.0000000Z info: Starting", false),
+            new(2, "2026-12-06T10:00:01.0000000Z Unhandled exception. Microsoft.Extensions.Options.OptionsValidationException: Token: The field AdminOptions.Token must be a string with a minimum length of 16 and a maximum length of 4096.", true),
+            new(3, "   at Microsoft.Extensions.Options.OptionsFactory`1.Create(String name)", true),
+        ];
+        var message = StartFailures.Describe("api", KnownResourceStates.Exited, 134, lines);
+
+        Assert.Equal("MyBlog: api did not start (exit code 134): Unhandled exception. Microsoft.Extensions.Options.OptionsValidationException: Token: The field AdminOptions.Token must be a string with a minimum length of 16 and a maximum length of 4096.", message);
+    }
+
+    [Fact]
+    public void Running_resources_and_setup_steps_that_finished_their_work_are_not_failures()
+    {
+        Assert.Null(StartFailures.Describe("api", KnownResourceStates.Running, null, []));
+        Assert.Null(StartFailures.Describe("emulators-setup", KnownResourceStates.Finished, 0, []));
+        Assert.Null(StartFailures.Describe("api", KnownResourceStates.Starting, null, []));
+        Assert.Equal("MyBlog: s3 did not start: it wrote nothing; see its console log in the dashboard.",
+            StartFailures.Describe("s3", KnownResourceStates.FailedToStart, null, []));
+        Assert.Equal("MyBlog: dynamodb did not start (exit code 1): Address already in use",
+            StartFailures.Describe("dynamodb", KnownResourceStates.Exited, 1, [new(1, "Address already in use", true)]));
+    }
+}
