@@ -18,6 +18,14 @@ if (builder.Configuration.IsAwsMode())
     // resources. The deployed functions consume the stream and the queue; the local Workers serve their endpoints
     // against the same table and buckets, for replaying an event by hand.
     var settings = builder.Configuration.AwsModeSettings();
+    // What would stop the deploy (no credentials, no bootstrap, missing parameters, a fresh account's quotas, SES's
+    // sandbox, an earlier attempt's leftovers) is said here, in the terminal, before anything is packaged.
+    if (await CdkDeploy.PreflightAsync(Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..")), settings) != 0)
+    {
+        Console.Error.WriteLine("MyBlog: the preflight found what would stop the deploy (FAIL lines above, each with its fix); nothing was deployed.");
+        Environment.ExitCode = 2;
+        return;
+    }
     var stack = builder.AddCdkDeploy("aws-stack", settings);
     var awsApi = builder.AddProject<Projects.MyBlog_Api>("api")
         .WithStackOutputs(stack, settings, outputs => outputs.ForApi())

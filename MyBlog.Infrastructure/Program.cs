@@ -4,6 +4,13 @@ using MyBlog.Infrastructure;
 // dotnet run --project MyBlog.Infrastructure [-- -c key=value ...]   synthesize to CDK_OUTDIR (set by the CDK CLI) or cdk.out
 // dotnet run --project MyBlog.Infrastructure -- package [rid] [--ready-to-run]
 //                                                                    build the Lambda packages the stack deploys (artifacts/lambda)
+// dotnet run --project MyBlog.Infrastructure -- preflight [-c key=value ...]
+//                                                                    read the account: what would stop a deploy, and each fix
+if (args.FirstOrDefault() == "preflight")
+{
+    return await Preflight.MainAsync(args[1..]);
+}
+
 if (args.FirstOrDefault() == "package")
 {
     var options = args.Skip(1).ToList();

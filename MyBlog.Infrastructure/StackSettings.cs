@@ -50,9 +50,15 @@ public sealed partial record StackSettings(
     string PackagesDirectory,
     string RepositoryRoot)
 {
-    public static StackSettings FromContext(Construct scope, string repositoryRoot)
+    public static StackSettings FromContext(Construct scope, string repositoryRoot) => From(scope.Node.TryGetContext, repositoryRoot);
+
+    /// <summary>The same from a context dictionary (cdk.json and -c values), without a CDK app: the preflight reads them so.</summary>
+    public static StackSettings FromContext(IReadOnlyDictionary<string, object> context, string repositoryRoot) =>
+        From(key => context.GetValueOrDefault(key), repositoryRoot);
+
+    private static StackSettings From(Func<string, object?> context, string repositoryRoot)
     {
-        string? Get(string key) => scope.Node.TryGetContext(key) is { } value && value.ToString() is { Length: > 0 } text ? text.Trim() : null;
+        string? Get(string key) => context(key) is { } value && value.ToString() is { Length: > 0 } text ? text.Trim() : null;
         string[] List(string key) => (Get(key) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         var settings = new StackSettings(

@@ -34,10 +34,6 @@ public static class CdkDeploy
     /// </summary>
     public static IReadOnlyList<string> DeployArguments(AwsModeSettings settings)
     {
-        if (string.IsNullOrWhiteSpace(settings.SenderAddress))
-        {
-            throw new InvalidOperationException("AWS mode needs the SES sender: --Aws:SenderAddress=hello@example.com");
-        }
         var arguments = new List<string>
         {
             "--yes", $"aws-cdk@{AwsModeSettings.CdkCliVersion}", "deploy", StackOutputs.StackName,
@@ -49,6 +45,25 @@ public static class CdkDeploy
         {
             arguments.AddRange(["--profile", settings.Profile]);
         }
+        arguments.AddRange(ContextArguments(settings));
+        return arguments;
+    }
+
+    /// <summary>
+    /// <c>dotnet run --project MyBlog.Infrastructure -- preflight -c key=value …</c>: the account read with the
+    /// deploy's own inputs, before anything is packaged.
+    /// </summary>
+    public static IReadOnlyList<string> PreflightArguments(AwsModeSettings settings) =>
+        ["run", "--project", "MyBlog.Infrastructure", "--", "preflight", .. ContextArguments(settings)];
+
+    /// <summary>The stack's inputs as CDK context (<c>-c key=value</c>), the same for the preflight and the deploy.</summary>
+    private static List<string> ContextArguments(AwsModeSettings settings)
+    {
+        if (string.IsNullOrWhiteSpace(settings.SenderAddress))
+        {
+            throw new InvalidOperationException("AWS mode needs the SES sender: --Aws:SenderAddress=hello@example.com");
+        }
+        var arguments = new List<string>();
         void Context(string key, string? value)
         {
             if (!string.IsNullOrWhiteSpace(value))
@@ -63,5 +78,22 @@ public static class CdkDeploy
         Context("senderAddress", settings.SenderAddress);
         Context("extraUploadOrigins", settings.LocalEdgeOrigins);
         return arguments;
+    }
+
+    /// <summary>
+    /// Runs the preflight in the terminal, its lines as they come; the deploy goes ahead only when nothing failed.
+    /// The AWS profile, when named, is the preflight's too.
+    /// </summary>
+    public static async Task<int> PreflightAsync(string repositoryRoot, AwsModeSettings settings)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", PreflightArguments(settings)) { WorkingDirectory = repositoryRoot };
+        if (!string.IsNullOrWhiteSpace(settings.Profile))
+        {
+            start.Environment["AWS_PROFILE"] = settings.Profile;
+        }
+        Console.WriteLine("MyBlog: reading the AWS account before deploying (preflight) …");
+        using var process = System.Diagnostics.Process.Start(start)!;
+        await process.WaitForExitAsync();
+        return process.ExitCode;
     }
 }

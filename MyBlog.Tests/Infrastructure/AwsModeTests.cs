@@ -53,6 +53,16 @@ public sealed class AwsModeTests
     }
 
     [Fact]
+    public void The_preflight_reads_the_account_with_the_deploy_s_own_inputs()
+    {
+        var settings = new AwsModeSettings { HomeRegion = "eu-west-1", ReplicaRegions = "us-east-1", SenderAddress = "hello@example.com" };
+        var preflight = CdkDeploy.PreflightArguments(settings);
+        Assert.Equal(["run", "--project", "MyBlog.Infrastructure", "--", "preflight"], preflight.Take(5));
+        var deploy = CdkDeploy.DeployArguments(settings);
+        Assert.Equal(deploy.SkipWhile(a => a != "-c"), preflight.Skip(5));
+    }
+
+    [Fact]
     public void Without_a_sender_address_AWS_mode_says_what_to_pass()
     {
         var error = Assert.Throws<InvalidOperationException>(() => CdkDeploy.DeployArguments(new AwsModeSettings()));

@@ -58,6 +58,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         ["Newsletter__QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1A2B3C4D5E6F",
         ["Scheduling__TargetArn"] = "arn:aws:lambda:eu-west-1:123456789012:function:MyBlog-FunctionsPublishDue-1A2B3C4D5E6F",
         ["Scheduling__RoleArn"] = "arn:aws:iam::123456789012:role/MyBlog-FunctionsPublishDueScheduleRole-1A2B3C4D5E6F",
+        ["Scheduling__DeadLetterArn"] = "arn:aws:sqs:eu-west-1:123456789012:MyBlog-FunctionsScheduleDeadLetters-1A2B3C4D5E6F",
     };
 
     private static readonly Dictionary<string, string> Parameters = new()

@@ -59,6 +59,36 @@ public sealed class AppHostStartupTests
     }
 
     [Fact]
+    public async Task AWS_mode_without_credentials_ends_in_the_terminal_with_the_preflight_s_line_and_deploys_nothing()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet",
+            [typeof(StartFailures).Assembly.Location, "--Mode", "aws", "--Aws:SenderAddress=hello@example.com"])
+        {
+            WorkingDirectory = Path.Combine(MyBlog.Infrastructure.RepositoryRoot.Find(), "MyBlog.AppHost"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // An account nobody is signed in to: no keys, no profile files, no instance metadata.
+        foreach (var name in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI" })
+        {
+            start.Environment.Remove(name);
+        }
+        start.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/credentials";
+        start.Environment["AWS_CONFIG_FILE"] = "/nonexistent/config";
+        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        var failing = Assert.Single((await output).Split('\n'), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        Assert.Contains("no AWS credentials", failing, StringComparison.Ordinal);
+        Assert.Contains("nothing was deployed", await errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_resource_that_exits_at_start_is_named_with_the_first_line_of_its_exception()
     {
         LogLine[] lines =
