@@ -80,6 +80,7 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
             lines.Add(await BootstrapAsync(caller.Value.Account, region, ct));
         }
         lines.Add(await ParametersAsync(ct));
+        lines.Add(await AdapterLayerAsync(ct));
         lines.Add(await ConcurrencyAsync(ct));
         lines.AddRange(await SesAsync(ct));
         lines.Add(await EarlierStackAsync(ct));
@@ -118,6 +119,16 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
         var commands = missing.Select(m => $"aws ssm put-parameter --region {settings.HomeRegion} --type {m.Type} --name {m.Name} --value {m.Value}");
         return new(PreflightStatus.Failed, "parameters", $"missing in {settings.HomeRegion}: {string.Join(", ", missing.Select(m => m.Name))}",
             string.Join("; ", commands));
+    }
+
+    /// <summary>The functions run in the home region with the Lambda Web Adapter layer of the pinned version.</summary>
+    private async Task<PreflightLine> AdapterLayerAsync(CancellationToken ct)
+    {
+        var arn = settings.LambdaAdapterLayerArn(settings.HomeRegion);
+        return await aws.LayerVersionExistsAsync(settings.HomeRegion, arn, ct)
+            ? new(PreflightStatus.Ok, "Lambda Web Adapter", $"layer version {settings.LambdaAdapterVersion} is published in {settings.HomeRegion}")
+            : new(PreflightStatus.Failed, "Lambda Web Adapter", $"{arn} is not published (or not readable) in {settings.HomeRegion}",
+                "pick a version AWS publishes there (the aws-lambda-web-adapter releases list the layer ARNs) and pass -c lambdaAdapterVersion=N");
     }
 
     private async Task<PreflightLine> ConcurrencyAsync(CancellationToken ct)
@@ -255,6 +266,18 @@ public sealed class PreflightAws(HttpClient http, Func<ImmutableCredentials?> cr
         Require(status, body, "Lambda", region);
         var limit = JsonNode.Parse(body)!["AccountLimit"]!;
         return (limit["ConcurrentExecutions"]!.GetValue<int>(), limit["UnreservedConcurrentExecutions"]!.GetValue<int>());
+    }
+
+    /// <summary>Whether the layer version exists where the functions run (GetLayerVersionByArn).</summary>
+    public async Task<bool> LayerVersionExistsAsync(string region, string arn, CancellationToken ct)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "lambda", region, $"/2018-10-31/layers?find=LayerVersion&Arn={Uri.EscapeDataString(arn)}", null, null, null, ct);
+        if (status is 404 or 403)
+        {
+            return false;
+        }
+        Require(status, body, "Lambda", region);
+        return true;
     }
 
     public async Task<SesAccount> SesAccountAsync(string region, CancellationToken ct)

@@ -28,6 +28,7 @@ public sealed class PreflightTests : IDisposable
     private bool _sendingEnabled = true;
     private readonly List<(string Name, string Status)> _identities = [];
     private string? _stackStatus;
+    private readonly HashSet<string> _layers = ["arn:aws:lambda:eu-west-1:753240598075:layer:LambdaAdapterLayerX86:30"];
 
     public PreflightTests()
     {
@@ -53,7 +54,7 @@ public sealed class PreflightTests : IDisposable
         var lines = await RunAsync();
 
         Assert.All(lines, l => Assert.Equal(PreflightStatus.Ok, l.Status));
-        Assert.Equal(["credentials", "CDK bootstrap in eu-west-1", "CDK bootstrap in us-east-1", "parameters", "Lambda concurrency", "SES sending", "sender identity", "earlier attempt"],
+        Assert.Equal(["credentials", "CDK bootstrap in eu-west-1", "CDK bootstrap in us-east-1", "parameters", "Lambda Web Adapter", "Lambda concurrency", "SES sending", "sender identity", "earlier attempt"],
             lines.Select(l => l.Check));
         Assert.Contains($"account {Account}", Line(lines, "credentials").Found, StringComparison.Ordinal);
         Assert.Contains("-c reserveMailConcurrency=true would fit", Line(lines, "Lambda concurrency").Found, StringComparison.Ordinal);
@@ -103,6 +104,30 @@ public sealed class PreflightTests : IDisposable
         Assert.Contains("/myblog/origin-secret, /myblog/subscriber-id-key", line.Found, StringComparison.Ordinal);
         Assert.Contains("aws ssm put-parameter --region eu-west-1 --type String --name /myblog/origin-secret", line.Fix, StringComparison.Ordinal);
         Assert.Contains("--type SecureString --name /myblog/subscriber-id-key", line.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_Lambda_Web_Adapter_version_not_published_in_the_home_region_is_named_with_how_to_pick_another()
+    {
+        _layers.Clear();
+        var line = Line(await RunAsync(), "Lambda Web Adapter");
+        Assert.Equal(PreflightStatus.Failed, line.Status);
+        Assert.Contains("LambdaAdapterLayerX86:30 is not published", line.Found, StringComparison.Ordinal);
+        Assert.Contains("-c lambdaAdapterVersion=", line.Fix, StringComparison.Ordinal);
+        lock (_requests)
+        {
+            // The query is part of what was signed.
+            Assert.Contains(_requests, r => r.Path.EndsWith("/2018-10-31/layers", StringComparison.Ordinal) && r.Authorization!.Contains("/eu-west-1/lambda/aws4_request", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void SigV4_signs_a_query_sorted_and_encoded_as_AWS_canonicalizes_it()
+    {
+        Assert.Equal("Arn=arn%3Aaws%3Alambda%3Aus-east-1%3A753240598075%3Alayer%3ALambdaAdapterLayerX86%3A30&find=LayerVersion",
+            MyBlog.ServiceDefaults.SigV4.CanonicalQuery("?find=LayerVersion&Arn=arn%3Aaws%3Alambda%3Aus-east-1%3A753240598075%3Alayer%3ALambdaAdapterLayerX86%3A30"));
+        Assert.Equal("a=1&a=2&b=x%20y%2Fz", MyBlog.ServiceDefaults.SigV4.CanonicalQuery("?b=x%20y/z&a=2&a=1"));
+        Assert.Equal("", MyBlog.ServiceDefaults.SigV4.CanonicalQuery(""));
     }
 
     [Fact]
@@ -173,6 +198,7 @@ public sealed class PreflightTests : IDisposable
         {
             ("sts", _) => (200, "text/xml", $"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::{Account}:user/author</Arn><UserId>AIDA</UserId><Account>{Account}</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"""),
             ("ssm", _) => (200, "application/x-amz-json-1.1", Parameters(region, body)),
+            ("lambda", var p) when p.EndsWith("/layers", StringComparison.Ordinal) => Layer(context.Request.QueryString["Arn"]),
             ("lambda", _) => (200, "application/json", new JsonObject
             {
                 ["AccountLimit"] = new JsonObject { ["ConcurrentExecutions"] = _concurrency.Limit, ["UnreservedConcurrentExecutions"] = _concurrency.Unreserved },
@@ -205,6 +231,10 @@ public sealed class PreflightTests : IDisposable
         var bytes = Encoding.UTF8.GetBytes(answer);
         await context.Response.OutputStream.WriteAsync(bytes);
     }
+
+    private (int, string, string) Layer(string? arn) => arn is not null && _layers.Contains(arn)
+        ? (200, "application/json", new JsonObject { ["LayerVersionArn"] = arn, ["Version"] = 30 }.ToJsonString())
+        : (404, "application/json", new JsonObject { ["Type"] = "User", ["Message"] = "The resource you requested does not exist." }.ToJsonString());
 
     private string Parameters(string region, string body)
     {
