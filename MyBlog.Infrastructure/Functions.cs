@@ -41,6 +41,10 @@ public sealed class Functions : Construct
     private readonly Dictionary<string, Queue> _queues = [];
     private readonly Dictionary<string, Role> _scheduleRoles = [];
     private readonly List<(string Id, Queue Queue)> _endOfLine = [];
+    private readonly Dictionary<string, LogGroup> _logGroups = [];
+
+    /// <summary>The function's log group (kept a month).</summary>
+    public LogGroup LogGroupOf(FunctionDeclaration declaration) => _logGroups[declaration.Name];
 
     /// <summary>The function made from <paramref name="declaration"/>.</summary>
     public LambdaFunction this[FunctionDeclaration declaration] => _functions[declaration.Name];
@@ -117,6 +121,7 @@ public sealed class Functions : Construct
             Retention = RetentionDays.ONE_MONTH,
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
+        _logGroups[declaration.Name] = logs;
         // Its own role: no managed policy (AWSLambdaBasicExecutionRole allows every log group); its log group only.
         var role = new Role(this, $"{id}Role", new RoleProps
         {

@@ -4,9 +4,11 @@ using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SNS;
 using Constructs;
 using MyBlog.Aws.Functions;
+using Distribution = Amazon.CDK.AWS.CloudFront.Distribution;
 
 namespace MyBlog.Infrastructure;
 
@@ -86,6 +88,30 @@ public sealed class Monitoring : Construct
                     break;
             }
         }
+
+        // A mail function that meets a refusal of the account's setup (SES's sandbox, an unverified sender, paused
+        // sending, refused credentials) logs it with one marker; each such line counts, and the first one alarms.
+        var setupRefusals = new Metric(new MetricProps
+        {
+            Namespace = "MyBlog",
+            MetricName = "MailAccountSetupRefusals",
+            Period = Duration.Minutes(1),
+            Statistic = "Sum",
+        });
+        foreach (var declaration in AwsFunctions.All.Where(f => f.Mail is not null))
+        {
+            _ = new MetricFilter(this, $"{declaration.ConstructId}MailAccountSetup", new MetricFilterProps
+            {
+                LogGroup = functions.LogGroupOf(declaration),
+                FilterPattern = FilterPattern.Literal($"\"{LogMarkers.MailAccountSetup}\""),
+                MetricNamespace = setupRefusals.Namespace,
+                MetricName = setupRefusals.MetricName,
+                MetricValue = "1",
+            });
+        }
+        AlarmAt("MailAccountSetup",
+            "The mail service refuses to send for the account's setup — SES's sandbox (only verified recipients), an unverified sender, paused sending or refused credentials. Nobody gets mail; welcomes stay owed. The mail functions' logs say which.",
+            setupRefusals, 1);
 
         AlarmAt("Api5xx", "The API answered with server errors (5xx), as API Gateway counted them.",
             api.HttpApi.MetricServerError(sum5Minutes), 1);

@@ -645,6 +645,12 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(2, Count("ReplicationLatency")); // one per replica region
         Assert.Equal(1, Count("Reputation.BounceRate"));
         Assert.Equal(1, Count("Reputation.ComplaintRate"));
+        // A refusal of the account's setup, logged by any mail function, alarms within a minute.
+        var filters = stack.OfType("AWS::Logs::MetricFilter").ToList();
+        Assert.Equal(AwsFunctions.All.Count(f => f.Mail is not null), filters.Count);
+        Assert.All(filters, f => Assert.Equal($"\"{LogMarkers.MailAccountSetup}\"", f.Properties["FilterPattern"]!.GetValue<string>()));
+        var setup = Assert.Single(alarms, a => a.Properties["MetricName"]?.GetValue<string>() == "MailAccountSetupRefusals").Properties;
+        Assert.Equal(60, setup["Period"]!.GetValue<double>());
         // CloudFront's metrics live in us-east-1 only: this stack's home is eu-west-1.
         Assert.Equal(0, Count("5xxErrorRate"));
 

@@ -82,6 +82,43 @@ public sealed class SubscribeAbuseTests(TestTopology app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_SES_s_sandbox_nobody_is_blamed_the_welcome_stays_owed_and_the_service_is_asked_again_only_slowly()
+    {
+        var attempts = 0;
+        _smtp.Answer = (_, data) =>
+        {
+            if (!data)
+            {
+                return null;
+            }
+            Interlocked.Increment(ref attempts);
+            return TestSmtpServer.Reply(554, "Message rejected: Email address is not verified. The following identities failed the check in region EU-WEST-1: sandboxed@example.com");
+        };
+        await SubscribeAsync("sandboxed@example.com");
+        await SweepAsync();
+        Assert.Equal(1, attempts);
+        Assert.Equal(1, await _store.CountOwedWelcomesAsync(default));
+
+        // Sweeps come every minute; the refused setup is asked again only after its backoff.
+        for (var minute = 1; minute <= 14; minute++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            await SweepAsync();
+        }
+        Assert.Equal(1, attempts);
+        _time.Advance(MailAccountSetup.Backoff);
+        await SweepAsync();
+        Assert.Equal(2, attempts);
+
+        // Production access granted: the welcome that was owed all along arrives, and the address was never blocked.
+        _smtp.Answer = (_, _) => null;
+        _time.Advance(MailAccountSetup.Backoff + TimeSpan.FromMinutes(1));
+        await SweepAsync();
+        Assert.Equal(1, _smtp.CountTo("sandboxed@example.com"));
+        Assert.Equal(0, await _store.CountOwedWelcomesAsync(default));
+    }
+
+    [Fact]
     public async Task The_welcome_never_prints_what_a_stranger_typed()
     {
         Assert.True(EmailAddress.TryParse("named@example.com", out var email, out _));

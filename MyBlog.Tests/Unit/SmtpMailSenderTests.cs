@@ -71,14 +71,27 @@ public sealed class SmtpMailSenderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_paused_account_refusing_the_data_is_unavailable_and_a_refused_message_is_the_message_s_fault_not_the_reader_s()
+    public async Task A_paused_account_refusing_the_data_is_the_account_s_setup_and_a_refused_message_is_the_message_s_fault_not_the_reader_s()
     {
         _server.Answer = (_, data) => data ? TestSmtpServer.Reply(554, "Message rejected: Sending paused for this account.") : null;
+        Assert.Equal(MailFailure.AccountSetup, await FailureOf("ada@example.com"));
+        _server.Answer = (_, data) => data ? TestSmtpServer.Reply(554, "Message rejected: Daily message quota exceeded.") : null;
         Assert.Equal(MailFailure.Unavailable, await FailureOf("ada@example.com"));
         _server.Answer = (_, data) => data ? TestSmtpServer.Reply(554, "Message rejected: content refused") : null;
         Assert.Equal(MailFailure.MessageRefused, await FailureOf("ada@example.com"));
         _server.Answer = (_, data) => data ? TestSmtpServer.Reply(552, "Message size exceeds fixed maximum message size") : null;
         Assert.Equal(MailFailure.MessageRefused, await FailureOf("ada@example.com"));
+    }
+
+    [Fact]
+    public async Task SES_s_sandbox_refusing_an_unverified_recipient_is_the_account_s_setup_never_the_reader_s_fault()
+    {
+        const string Sandbox = "Message rejected: Email address is not verified. The following identities failed the check in region EU-WEST-1: ada@example.com";
+        _server.Answer = (_, data) => data ? TestSmtpServer.Reply(554, Sandbox) : null;
+        Assert.Equal(MailFailure.AccountSetup, await FailureOf("ada@example.com"));
+        // Refused at the recipient, it must not read as a bounce either: that would block every subscriber.
+        _server.Answer = (_, data) => !data ? TestSmtpServer.Reply(554, Sandbox) : null;
+        Assert.Equal(MailFailure.AccountSetup, await FailureOf("ada@example.com"));
     }
 
     [Fact]

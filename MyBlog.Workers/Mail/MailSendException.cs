@@ -1,3 +1,5 @@
+using MyBlog.Aws.Functions;
+
 namespace MyBlog.Workers.Mail;
 
 /// <summary>How a send failed, which decides what happens next.</summary>
@@ -11,6 +13,14 @@ public enum MailFailure
 
     /// <summary>This message failed for a reason that may pass (another 4xx, a connection lost mid-message).</summary>
     Transient,
+
+    /// <summary>
+    /// The mail service refuses because of how the account is set up, and will until a person changes it: SES's
+    /// sandbox (only verified recipients), a sender identity not verified, sending paused, credentials refused. Every
+    /// message would fare the same; nobody's address is at fault, so everything stays owed and is tried again slowly,
+    /// and the log says so in a line an alarm watches for (<see cref="MailAccountSetup.LogMarker"/>).
+    /// </summary>
+    AccountSetup,
 
     /// <summary>The server refused this recipient for good (5xx to the recipient): the address is at fault, retrying cannot help.</summary>
     Permanent,
@@ -28,4 +38,16 @@ public sealed class MailSendException(MailFailure failure, string message, Excep
     public MailFailure Failure { get; } = failure;
 
     public bool IsPermanent => Failure == MailFailure.Permanent;
+}
+
+/// <summary>What the mail functions write when the account's setup refuses mail: the alarm's metric filter matches it.</summary>
+public static class MailAccountSetup
+{
+    public const string LogMarker = LogMarkers.MailAccountSetup;
+
+    /// <summary>How long what a refused setup holds back waits before it is tried again: not hammering the service.</summary>
+    public static readonly TimeSpan Backoff = TimeSpan.FromMinutes(15);
+
+    public const string Fix =
+        "In SES: request production access (the sandbox only sends to verified addresses), verify the sender identity, resume a paused account, or renew the SMTP credentials.";
 }

@@ -80,27 +80,34 @@ public sealed class SmtpMailSender(IOptions<MailOptions> options, MailPace pace,
     /// <summary>
     /// Refusals for good are about this recipient (5xx to RCPT TO: it is blocked) or this message (5xx to DATA: the
     /// message is refused, the recipient is not at fault). Anything about the
-    /// server, the account or the credentials — unreachable, 421, SES's 454 throttling, a paused account, a wrong
-    /// password after a rotation — is the server being unavailable: retried, never held against the reader.
+    /// server — unreachable, 421, SES's 454 throttling, a daily quota — is the server being unavailable: retried, never
+    /// held against the reader. Anything about the account's setup — SES's sandbox, an unverified sender, a paused
+    /// account, refused credentials — is <see cref="MailFailure.AccountSetup"/>: also never the reader's fault.
     /// </summary>
     public static MailFailure Classify(Exception ex, bool transferring) => ex switch
     {
         SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable or (SmtpStatusCode)454 } => MailFailure.Unavailable,
-        SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } => MailFailure.Unavailable,
+        // SES refuses an unverified sender at MAIL FROM.
+        SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } => MailFailure.AccountSetup,
+        // The sandbox's refusal comes at the data: "554 Message rejected: Email address is not verified."
+        SmtpCommandException c when (int)c.StatusCode >= 500 && AboutTheAccountSetup(c.Message) => MailFailure.AccountSetup,
         SmtpCommandException c when (int)c.StatusCode >= 500 && c.ErrorCode == SmtpErrorCode.RecipientNotAccepted => MailFailure.Permanent,
         SmtpCommandException c when (int)c.StatusCode >= 500 && c.ErrorCode == SmtpErrorCode.MessageNotAccepted =>
-            AboutTheAccount(c.Message) ? MailFailure.Unavailable : MailFailure.MessageRefused,
+            AboutTheSendingRate(c.Message) ? MailFailure.Unavailable : MailFailure.MessageRefused,
         SmtpCommandException c when (int)c.StatusCode >= 500 => MailFailure.Unavailable,
         SmtpCommandException => MailFailure.Transient,
-        AuthenticationException or SslHandshakeException or ServiceNotConnectedException or SocketException => MailFailure.Unavailable,
+        AuthenticationException => MailFailure.AccountSetup,
+        SslHandshakeException or ServiceNotConnectedException or SocketException => MailFailure.Unavailable,
         // A timeout, a dropped connection or a garbled answer: before the message, the server is away; during it,
         // this message may or may not have arrived, and trying again is the only way to be sure it does.
         _ => transferring ? MailFailure.Transient : MailFailure.Unavailable,
     };
 
-    private static bool AboutTheAccount(string text) =>
-        new[] { "not verified", "paused", "suspend", "quota", "throttl", "sending rate", "credential" }
-            .Any(word => text.Contains(word, StringComparison.OrdinalIgnoreCase));
+    private static bool AboutTheAccountSetup(string text) =>
+        new[] { "not verified", "paused", "suspend", "credential" }.Any(word => text.Contains(word, StringComparison.OrdinalIgnoreCase));
+
+    private static bool AboutTheSendingRate(string text) =>
+        new[] { "quota", "throttl", "sending rate" }.Any(word => text.Contains(word, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// What went wrong, in words that may be kept: it is logged, set on spans and stored on the subscriber or the

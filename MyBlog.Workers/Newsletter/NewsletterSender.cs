@@ -162,6 +162,15 @@ public sealed class NewsletterSender(
             }
             return RecipientOutcome.JobFailed;
         }
+        catch (MailSendException ex) when (ex.Failure == MailFailure.AccountSetup)
+        {
+            // Nobody gets mail until a person changes the account: the batch stops, and comes back when the queue
+            // hands it out again (its visibility timeout) — slowly, not hammering the service.
+            await jobs.ReleaseAsync(claim, CancellationToken.None);
+            logger.LogError("{Marker}: the mail service refuses to send newsletter {Slug} for the account's setup; the batch stays queued. {Fix} {Reason}",
+                MailAccountSetup.LogMarker, post.Slug, MailAccountSetup.Fix, ex.Message);
+            return RecipientOutcome.ServerUnavailable;
+        }
         catch (MailSendException ex)
         {
             await jobs.ReleaseAsync(claim, CancellationToken.None);

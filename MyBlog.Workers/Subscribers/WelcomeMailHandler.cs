@@ -65,7 +65,9 @@ public sealed class WelcomeMailHandler : IWorkerHandler
                 {
                     stopped = "the mail server is unavailable";
                 }
-                return result.Outcome != WelcomeOutcome.RetryLater;
+                // A refusal that waits for a person (the account's setup, the message itself) is not retried by the
+                // stream: the welcome stays owed and the sweep tries it after its backoff, without hammering the service.
+                return result.Outcome != WelcomeOutcome.RetryLater || result.Failure is MailFailure.AccountSetup or MailFailure.MessageRefused;
             }, "Welcome email for {SubscriberId} failed; record {SequenceNumber} will be retried", subscriberId, sequenceNumber);
         }
         if (stopped is not null)

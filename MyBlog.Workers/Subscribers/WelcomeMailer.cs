@@ -36,7 +36,7 @@ public sealed record WelcomeResult(WelcomeOutcome Outcome, MailFailure? Failure 
     /// The mail server is away or asking us to slow down, or refused the welcome itself (every welcome is the same
     /// message): sending more now would only fail the same way.
     /// </summary>
-    public bool ServerUnavailable => Failure is MailFailure.Unavailable or MailFailure.MessageRefused;
+    public bool ServerUnavailable => Failure is MailFailure.Unavailable or MailFailure.MessageRefused or MailFailure.AccountSetup;
 }
 
 /// <summary>
@@ -82,6 +82,15 @@ public sealed class WelcomeMailer(
             logger.LogWarning("Welcome email for {SubscriberId} refused for good: {Reason}", subscriberId, ex.Message);
             span?.SetStatus(ActivityStatusCode.Error, ex.Message);
             return new WelcomeResult(WelcomeOutcome.Refused);
+        }
+        catch (MailSendException ex) when (ex.Failure == MailFailure.AccountSetup)
+        {
+            // Nobody gets mail until a person changes the account: the welcome stays owed, tried again slowly.
+            await subscribers.RetryWelcomeLaterAsync(claim, ex.Message, CancellationToken.None, atLeast: MailAccountSetup.Backoff);
+            logger.LogError("{Marker}: the mail service refuses to send for the account's setup; welcomes stay owed and are tried again in {Minutes} minutes. {Fix} {Reason}",
+                MailAccountSetup.LogMarker, MailAccountSetup.Backoff.TotalMinutes, MailAccountSetup.Fix, ex.Message);
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return new WelcomeResult(WelcomeOutcome.RetryLater, ex.Failure);
         }
         catch (MailSendException ex) when (ex.Failure == MailFailure.MessageRefused)
         {
