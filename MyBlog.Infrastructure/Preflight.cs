@@ -40,7 +40,7 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
     /// <summary>Lambda refuses a reservation that leaves an account fewer than this many unreserved executions.</summary>
     public const int UnreservedFloor = 10;
 
-    public const string StackName = "MyBlog";
+    private const string StackName = MyBlogApp.StackName;
 
     /// <summary><c>-- preflight -c key=value …</c>: the lines, and exit code 1 when any check failed.</summary>
     public static async Task<int> MainAsync(string[] args)

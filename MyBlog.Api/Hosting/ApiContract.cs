@@ -182,8 +182,7 @@ internal static class ApiContract
 
             // Uploads, photos and imports.
             case (_, "photoId" or "importId" or "coverPhotoId"):
-                Text(field, IdLength);
-                field.Pattern ??= "^[0-9a-f]{32}$";
+                Id(field);
                 return;
             case ("UploadRequest", "fileName"):
                 Text(field, UploadRules.MaxFileNameLength);
@@ -354,13 +353,8 @@ internal static class ApiContract
             case "slug":
                 Text(schema, Slug.MaxLength);
                 break;
-            case "id":
-                Text(schema, IdLength);
-                schema.Pattern ??= "^[0-9a-f]{32}$";
-                break;
-            case "photoId" or "importId":
-                Text(schema, IdLength);
-                schema.Pattern ??= "^[0-9a-f]{32}$";
+            case "id" or "photoId" or "importId":
+                Id(schema);
                 break;
             case "token":
                 Text(schema, SubscriberToken.MaxLength);
@@ -444,6 +438,13 @@ internal static class ApiContract
     };
 
     private static void Text(OpenApiSchema schema, int maxLength) => schema.MaxLength ??= maxLength;
+
+    /// <summary>The ids this API makes (subscribers, photos, imports): 32 lowercase hex digits.</summary>
+    private static void Id(OpenApiSchema schema)
+    {
+        Text(schema, IdLength);
+        schema.Pattern ??= "^[0-9a-f]{32}$";
+    }
 
     private static OpenApiSchema Integer(OpenApiSchema schema, long minimum, long maximum)
     {

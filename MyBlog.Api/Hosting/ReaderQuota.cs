@@ -18,12 +18,6 @@ public sealed class ReaderQuota(string name, int limit, TimeSpan window, TimePro
     private readonly ConcurrentDictionary<string, Counter> _readers = new();
     private readonly Lock _sweep = new();
 
-    public string Name => name;
-
-    public int Limit => limit;
-
-    public TimeSpan Window => window;
-
     /// <summary>Readers with a window held in memory.</summary>
     public int Readers => _readers.Count;
 
