@@ -195,6 +195,19 @@ const front = http.createServer(async (req, res) => {
     res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidRequest</Code><Message>${escapeXml(error.message)}</Message></Error>`);
   }
 });
+// A client that asks "Expect: 100-continue" (the AWS SDKs do for PUTs) hears a refusal before it sends a byte of
+// the body, as S3 answers it; without this handler Node would say "continue" to every request unseen.
+front.on("checkContinue", (req, res) => {
+  if (req.method !== "OPTIONS" && req.url.includes("X-Amz-Signature=")) {
+    const refused = checkPresigned(req.method, req.url, { ...req.headers }, "S3RVER");
+    if (refused) {
+      s3Error(res, 403, ...refused);
+      return;
+    }
+  }
+  res.writeContinue();
+  front.emit("request", req, res);
+});
 front.listen(port, host, () => {
   console.log(`S3 emulator (s3rver 3.7.1) listening on http://${host}:${port}; buckets: ${buckets.join(", ") || "(none)"}; store: ${directory}`);
 });

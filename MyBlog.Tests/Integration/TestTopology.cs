@@ -255,11 +255,14 @@ public sealed partial class TestTopology : IAsyncLifetime
 
     /// <summary>
     /// What the browser does with an upload ticket (a photo's, an archive's): PUT the bytes straight to storage with
-    /// the ticket's headers. Returns the storage's status.
+    /// the ticket's headers. Returns the storage's status. It asks "Expect: 100-continue", as the AWS SDKs do, so a
+    /// refusal is heard before the body is sent: storage that refuses a PUT and hangs up mid-body would otherwise
+    /// race the client's write and surface as a broken pipe instead of the 403.
     /// </summary>
     public static async Task<HttpStatusCode> PutUploadAsync(JsonElement ticket, byte[] bytes)
     {
         using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
+        put.Headers.ExpectContinue = true;
         foreach (var header in ticket.GetProperty("headers").EnumerateObject())
         {
             if (!put.Headers.TryAddWithoutValidation(header.Name, header.Value.GetString()))
