@@ -53,14 +53,15 @@ if (LocalParameters.Problems(builder.Configuration) is { Count: > 0 } problems)
 // A fresh, empty blog on every run, unless Local:Persist=true keeps the data between runs (LocalData).
 var data = LocalData.From(builder);
 
-// Local stand-ins for AWS: installed on first run, then DynamoDB Local, the S3 emulator and the SMTP sink.
+// Local stand-ins for AWS: installed on first run, then DynamoDB Local, the S3 emulator and the SMTP sink (behind
+// LocalAws's SES API).
 var setup = builder.AddEmulatorSetup("emulators-setup");
 var dynamoDb = builder.AddDynamoDbLocal("dynamodb", data).WaitForCompletion(setup);
 // The editor uploads from the site's origin, reached as localhost or 127.0.0.1.
 var s3 = builder.AddS3Emulator("s3", MyBlogBuckets.All, corsOrigins: [siteUrl, $"http://127.0.0.1:{SitePort}"], data).WaitForCompletion(setup);
 var smtp = builder.AddSmtpSink("smtp4dev", MailUiPort).WaitForCompletion(setup);
 
-// The AWS glue without an emulator (table provisioning, stream → Lambda and S3 → SQS → Lambda delivery).
+// The AWS glue without an emulator (table provisioning, stream → Lambda and S3 → SQS → Lambda delivery, SES's API).
 var localAws = builder.AddProject<Projects.MyBlog_LocalAws>("localaws")
     .WithAwsEmulators(dynamoDb, s3)
     .WithEnvironment("MyBlog__SiteUrl", siteUrl)
@@ -75,7 +76,7 @@ var idKey = builder.AddParameter("id-key", secret: true);
 
 var workers = builder.AddProject<Projects.MyBlog_Workers>("workers")
     .WithAwsEmulators(dynamoDb, s3)
-    .WithSmtp(smtp)
+    .WithSes(localAws, smtp)
     .WithNewsletterQueue(localAws)
     .WithEnvironment("Subscribers__LinkKey", linkKey)
     .WithEnvironment("Subscribers__IdKey", idKey)

@@ -35,12 +35,18 @@ public sealed class Buckets : Construct
     /// </summary>
     public string UploadsBucketName { get; }
 
+    /// <summary>
+    /// The uploads bucket's fixed name (the site's pages and the edge's content security policy name it before the
+    /// stack exists). Retained like every bucket, it is the one a rolled-back first attempt leaves in the way.
+    /// </summary>
+    public static string UploadsBucketNameIn(string account, string region) => $"myblog-uploads-{account}-{region}";
+
     public string UploadsBucketArn => $"arn:{Stack.Of(this).Partition}:s3:::{UploadsBucketName}";
 
     public Buckets(Construct scope, string id, StackSettings settings) : base(scope, id)
     {
         var stack = Stack.Of(this);
-        UploadsBucketName = $"myblog-uploads-{stack.Account}-{stack.Region}";
+        UploadsBucketName = UploadsBucketNameIn(stack.Account, stack.Region);
         Logs = new Bucket(this, "Logs", new BucketProps
         {
             BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,

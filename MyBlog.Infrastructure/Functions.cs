@@ -116,8 +116,13 @@ public sealed class Functions : Construct
     {
         var id = declaration.ConstructId;
         var stack = Stack.Of(this);
+        // Named as Lambda would name it, so a person finds each function's logs where AWS's docs and tools look:
+        // /aws/lambda/<function>. Both names are fixed, and both go with a rolled-back attempt (the log group is
+        // destroyed with the stack), so a retry does not collide with them.
+        var functionName = $"{stack.StackName}-{declaration.Name}";
         var logs = new LogGroup(this, $"{id}Logs", new LogGroupProps
         {
+            LogGroupName = $"/aws/lambda/{functionName}",
             Retention = RetentionDays.ONE_MONTH,
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
@@ -147,6 +152,7 @@ public sealed class Functions : Construct
         }
         var function = new LambdaFunction(this, id, new FunctionProps
         {
+            FunctionName = functionName,
             Runtime = Runtime.PROVIDED_AL2023,
             Architecture = _settings.Architecture == "arm64" ? Architecture.ARM_64 : Architecture.X86_64,
             Handler = "bootstrap",
@@ -220,9 +226,6 @@ public sealed class Functions : Construct
         if (declaration.Mail is { } mail)
         {
             // SES allows a fixed rate per account, shared by the mail functions: each instance paces itself to its share.
-            environment["Mail__Host"] = $"email-smtp.{stack.Region}.amazonaws.com";
-            environment["Mail__Port"] = "587";
-            environment["Mail__Security"] = "StartTls";
             environment["Mail__FromAddress"] = _settings.SenderAddress;
             environment["Mail__MaxSendRate"] = mail.PerInstance(_settings.SesSendRate).ToString("0.###", CultureInfo.InvariantCulture);
         }
@@ -255,9 +258,27 @@ public sealed class Functions : Construct
         Secret.OriginSecret => _settings.OriginSecretParameterName,
         Secret.LinkKey => _settings.LinkKeyParameterName,
         Secret.IdKey => _settings.IdKeyParameterName,
-        Secret.SmtpCredentials => _settings.SmtpParameterName,
         _ => throw new ArgumentOutOfRangeException(nameof(secret)),
     };
+
+    /// <summary>
+    /// Lets every mail function send through SES's API as itself — SendEmail with raw content is authorized as both
+    /// actions, on the sender's identity and the configuration set (<paramref name="resources"/>) — and names the
+    /// configuration set its messages go through.
+    /// </summary>
+    public void AllowMail(string configurationSet, string[] resources)
+    {
+        foreach (var declaration in AwsFunctions.All.Where(f => f.Mail is not null))
+        {
+            var function = this[declaration];
+            function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Actions = ["ses:SendEmail", "ses:SendRawEmail"],
+                Resources = resources,
+            }));
+            function.AddEnvironment("Mail__ConfigurationSet", configurationSet);
+        }
+    }
 
     /// <summary>The role's grants, from the declaration's access and nothing else.</summary>
     private void Grant(FunctionDeclaration declaration, LambdaFunction function)

@@ -55,11 +55,24 @@ public sealed class MyBlogStack : Stack
                 ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Account },
             },
         }));
-        _ = new EmailIdentity(this, "Sender", new EmailIdentityProps
+        if (!settings.ExistingSenderIdentity)
         {
-            Identity = Identity.Email(settings.SenderAddress),
-            ConfigurationSet = mailEvents,
-        });
+            _ = new EmailIdentity(this, "Sender", new EmailIdentityProps
+            {
+                Identity = Identity.Email(settings.SenderAddress),
+                ConfigurationSet = mailEvents,
+            });
+        }
+        // The mail functions call SES's API with their own roles, naming the configuration set on every message (so an
+        // identity made outside the stack reports its bounces too). SES authorizes a send against the identity it
+        // uses — the address, or its verified domain — and the configuration set.
+        var domain = settings.SenderAddress[(settings.SenderAddress.IndexOf('@') + 1)..];
+        functions.AllowMail(mailEvents.ConfigurationSetName,
+            [
+                FormatArn(new ArnComponents { Service = "ses", Resource = "identity", ResourceName = settings.SenderAddress }),
+                FormatArn(new ArnComponents { Service = "ses", Resource = "identity", ResourceName = domain }),
+                FormatArn(new ArnComponents { Service = "ses", Resource = "configuration-set", ResourceName = mailEvents.ConfigurationSetName }),
+            ]);
 
         var monitoring = new Monitoring(this, "Monitoring", settings, functions, api, table, edge.Distribution, nag);
         if (settings.TransactionSearch)
@@ -91,7 +104,7 @@ public sealed class MyBlogStack : Stack
         }
         Output("LinkKeyParameterName", settings.LinkKeyParameterName, "SSM SecureString: the key newsletter unsubscribe links are signed with");
         Output("IdKeyParameterName", settings.IdKeyParameterName, "SSM SecureString: the key subscribers' ids are derived from (never changed)");
-        Output("SmtpParameterName", settings.SmtpParameterName, "SSM SecureString: {\"UserName\": …, \"Password\": …} for SES SMTP");
+        Output("MailConfigurationSet", mailEvents.ConfigurationSetName, "Mail__ConfigurationSet: named on every message, it reports bounces and complaints");
         Output("AdminTokenParameterName", settings.AdminTokenParameterName, "SSM SecureString: the admin token");
         Output("SenderAddress", settings.SenderAddress, "Mail__FromAddress (verify it in SES)");
         Output("AlarmTopicArn", monitoring.Alarms.TopicArn, $"Every alarm notifies this topic, which mails {settings.AlarmEmail} (confirm the subscription SNS sends)");

@@ -83,7 +83,7 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
         lines.Add(await AdapterLayerAsync(ct));
         lines.Add(await ConcurrencyAsync(ct));
         lines.AddRange(await SesAsync(ct));
-        lines.Add(await EarlierStackAsync(ct));
+        lines.Add(await EarlierStackAsync(caller.Value.Account, ct));
         return lines;
     }
 
@@ -104,7 +104,6 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
     {
         (string Name, string Type, string Value)[] wanted =
         [
-            (settings.SmtpParameterName, "SecureString", "'{\"UserName\": \"…\", \"Password\": \"…\"}'"),
             (settings.AdminTokenParameterName, "SecureString", "\"$(openssl rand -base64 32)\""),
             (settings.OriginSecretParameterName, "String", "\"$(openssl rand -hex 32)\""),
             (settings.LinkKeyParameterName, "SecureString", "\"$(openssl rand -base64 32)\""),
@@ -172,43 +171,76 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
             lines.Add(new(PreflightStatus.Ok, "SES sending", $"production access, {account.Max24HourSend:0} a day, {account.MaxSendRate:0} a second (-c sesSendRate={account.MaxSendRate:0})"));
         }
 
-        var identities = await aws.SesIdentitiesAsync(settings.HomeRegion, ct);
-        var domain = settings.SenderAddress[(settings.SenderAddress.IndexOf('@') + 1)..];
-        if (identities.FirstOrDefault(i => string.Equals(i.Name, settings.SenderAddress, StringComparison.OrdinalIgnoreCase)) is { } existing)
-        {
-            lines.Add(new(PreflightStatus.Failed, "sender identity", $"{settings.SenderAddress} already exists in SES ({existing.Status}): the stack creates it, and CloudFormation would stop with AlreadyExists",
-                $"delete it in the SES console (Identities → {settings.SenderAddress} → Delete) before the first deploy; the stack creates it again and SES sends the verification link"));
-        }
-        else if (identities.Any(i => string.Equals(i.Name, domain, StringComparison.OrdinalIgnoreCase) && i.Status == "SUCCESS"))
-        {
-            lines.Add(new(PreflightStatus.Ok, "sender identity", $"the domain {domain} is verified; the stack adds {settings.SenderAddress}"));
-        }
-        else
-        {
-            lines.Add(new(PreflightStatus.Ok, "sender identity", $"{settings.SenderAddress} is new: the stack creates it and SES mails it a verification link to open"));
-        }
+        lines.Add(await SenderIdentityAsync(ct));
         return lines;
     }
 
-    private async Task<PreflightLine> EarlierStackAsync(CancellationToken ct)
+    /// <summary>
+    /// The sender's identity: the stack creates it unless told one exists (made by hand, or by another stack), since
+    /// CloudFormation stops with AlreadyExists on an identity it did not make.
+    /// </summary>
+    private async Task<PreflightLine> SenderIdentityAsync(CancellationToken ct)
     {
+        var identities = await aws.SesIdentitiesAsync(settings.HomeRegion, ct);
+        var address = settings.SenderAddress;
+        var domain = address[(address.IndexOf('@') + 1)..];
+        var own = identities.FirstOrDefault(i => string.Equals(i.Name, address, StringComparison.OrdinalIgnoreCase));
+        var ofDomain = identities.FirstOrDefault(i => string.Equals(i.Name, domain, StringComparison.OrdinalIgnoreCase));
+        const string Check = "sender identity";
+        if (settings.ExistingSenderIdentity)
+        {
+            return (own ?? ofDomain) switch
+            {
+                null => new(PreflightStatus.Failed, Check, $"-c existingSenderIdentity=true, but neither {address} nor {domain} is an SES identity in {settings.HomeRegion}",
+                    "drop -c existingSenderIdentity=true and the stack creates the identity (SES mails it a verification link)"),
+                { Status: "SUCCESS" } found => new(PreflightStatus.Ok, Check, $"{found.Name} is verified; the stack uses it as it is"),
+                { } found => new(PreflightStatus.Warning, Check, $"{found.Name} exists but is {found.Status}: nothing is sent until it is verified",
+                    $"open the verification link SES mailed to {found.Name} (or, for a domain, publish its DKIM records)"),
+            };
+        }
+        if (own is not null)
+        {
+            return new(PreflightStatus.Failed, Check, $"{address} already exists in SES ({own.Status}): the stack creates it, and CloudFormation would stop with AlreadyExists",
+                "deploy with -c existingSenderIdentity=true to use it as it is (or delete it in the SES console, Identities, and the stack creates it again)");
+        }
+        return ofDomain is { Status: "SUCCESS" }
+            ? new(PreflightStatus.Ok, Check, $"the domain {domain} is verified; the stack adds {address} (or pass -c existingSenderIdentity=true to send as the domain)")
+            : new(PreflightStatus.Ok, Check, $"{address} is new: the stack creates it and SES mails it a verification link to open");
+    }
+
+    /// <summary>
+    /// A stack left by an earlier attempt, and what a rolled-back first deploy keeps: every bucket and the table are
+    /// retained (they hold the blog), and of those only the uploads bucket has a fixed name the next attempt would
+    /// collide with. The others have generated names and stay out of the way until deleted.
+    /// </summary>
+    private async Task<PreflightLine> EarlierStackAsync(string account, CancellationToken ct)
+    {
+        const string Check = "earlier attempt";
         var status = await aws.StackStatusAsync(settings.HomeRegion, StackName, ct);
+        var uploads = Buckets.UploadsBucketNameIn(account, settings.HomeRegion);
+        var leftover = status is null or "ROLLBACK_COMPLETE" or "ROLLBACK_FAILED" or "DELETE_FAILED" or "CREATE_FAILED"
+            && await aws.BucketExistsAsync(settings.HomeRegion, uploads, ct);
+        var removeUploads = $"aws s3 rb s3://{uploads} --force (it holds only that attempt's unprocessed uploads)";
+        var others = $"the table and the other buckets it kept have generated names starting with {StackName.ToLowerInvariant()}- and do not collide: delete them when you like (the table has deletion protection on)";
         return status switch
         {
-            null => new(PreflightStatus.Ok, "earlier attempt", $"no {StackName} stack yet in {settings.HomeRegion}"),
-            "ROLLBACK_COMPLETE" or "ROLLBACK_FAILED" or "DELETE_FAILED" or "CREATE_FAILED" => new(PreflightStatus.Failed, "earlier attempt",
+            null when leftover => new(PreflightStatus.Failed, Check,
+                $"no {StackName} stack in {settings.HomeRegion}, but its uploads bucket {uploads} is left from an earlier attempt, and the stack would collide with it",
+                $"{removeUploads}; {others}"),
+            null => new(PreflightStatus.Ok, Check, $"no {StackName} stack yet in {settings.HomeRegion}"),
+            "ROLLBACK_COMPLETE" or "ROLLBACK_FAILED" or "DELETE_FAILED" or "CREATE_FAILED" => new(PreflightStatus.Failed, Check,
                 $"the {StackName} stack is {status}: a first deploy that failed, which CloudFormation cannot update",
-                $"aws cloudformation delete-stack --region {settings.HomeRegion} --stack-name {StackName}; the table and the buckets it kept stay behind — delete them too (their names start with {StackName}-) or the next attempt collides with them"),
-            _ when status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal) => new(PreflightStatus.Failed, "earlier attempt",
+                $"aws cloudformation delete-stack --region {settings.HomeRegion} --stack-name {StackName}" + (leftover ? $"; then {removeUploads}" : "") + $"; {others}"),
+            _ when status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal) => new(PreflightStatus.Failed, Check,
                 $"the {StackName} stack is {status}", "wait for it to finish (CloudFormation console), then run again"),
-            _ => new(PreflightStatus.Ok, "earlier attempt", $"the {StackName} stack exists ({status}): this deploy updates it"),
+            _ => new(PreflightStatus.Ok, Check, $"the {StackName} stack exists ({status}): this deploy updates it"),
         };
     }
 }
 
 /// <summary>
 /// The read-only AWS calls the preflight makes, signed with SigV4 over plain HTTP (the SDK has no client here for
-/// most of these services): STS, Parameter Store, Lambda, SES v2, CloudFormation. <paramref name="endpoint"/> turns
+/// most of these services): STS, Parameter Store, Lambda, SES v2, CloudFormation, S3. <paramref name="endpoint"/> turns
 /// a service and region into its endpoint (a stand-in in tests).
 /// </summary>
 public sealed class PreflightAws(HttpClient http, Func<ImmutableCredentials?> credentials, Func<string, string, Uri>? endpoint = null)
@@ -297,6 +329,18 @@ public sealed class PreflightAws(HttpClient http, Func<ImmutableCredentials?> cr
         Require(status, body, "SES", region);
         return [.. (JsonNode.Parse(body)!["EmailIdentities"]?.AsArray() ?? [])
             .Select(i => new SesIdentity(i!["IdentityName"]!.GetValue<string>(), i["VerificationStatus"]?.GetValue<string>() ?? "PENDING"))];
+    }
+
+    /// <summary>Whether a bucket of that name exists and is this account's (S3's HeadBucket; 404 is none, 403 is another account's).</summary>
+    public async Task<bool> BucketExistsAsync(string region, string bucket, CancellationToken ct)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Head, "s3", region, $"/{Uri.EscapeDataString(bucket)}", null, null, null, ct);
+        if (status is 404 or 403)
+        {
+            return false;
+        }
+        Require(status, body, "S3", region);
+        return true;
     }
 
     /// <summary>The stack's status, or null when there is none.</summary>

@@ -12,7 +12,7 @@ namespace MyBlog.Infrastructure;
 /// <item><term>domainName, certificateArn</term><description>optional custom domain and its ACM certificate (in us-east-1)</description></item>
 /// <item><term>senderAddress</term><description>the SES identity welcome emails come from (required)</description></item>
 /// <item><term>alarmEmail</term><description>where the alarms are mailed (SNS asks it to confirm once; default: the sender address, a mailbox the author reads)</description></item>
-/// <item><term>smtpParameterName</term><description>SSM SecureString with the SES SMTP credentials as JSON (default /myblog/ses-smtp)</description></item>
+/// <item><term>existingSenderIdentity</term><description>the sender address (or its domain) is already an SES identity in the home region, made by hand or another stack: the stack uses it instead of creating it (default false; the preflight says when it is needed)</description></item>
 /// <item><term>originSecretParameterName</term><description>SSM String parameter with the secret CloudFront sends the API (default /myblog/origin-secret)</description></item>
 /// <item><term>originSecretVersion</term><description>the version of that parameter CloudFront sends (default 1); raise it with each rotation — the API accepts it and the one before</description></item>
 /// <item><term>linkKeyParameterName</term><description>SSM SecureString parameter with the key newsletter unsubscribe links are signed with (default /myblog/link-key)</description></item>
@@ -34,7 +34,7 @@ public sealed partial record StackSettings(
     string? CertificateArn,
     string SenderAddress,
     string AlarmEmail,
-    string SmtpParameterName,
+    bool ExistingSenderIdentity,
     string AdminTokenParameterName,
     string OriginSecretParameterName,
     int OriginSecretVersion,
@@ -68,7 +68,7 @@ public sealed partial record StackSettings(
             CertificateArn: Get("certificateArn"),
             SenderAddress: Get("senderAddress") ?? "",
             AlarmEmail: Get("alarmEmail") ?? Get("senderAddress") ?? "",
-            SmtpParameterName: Get("smtpParameterName") ?? "/myblog/ses-smtp",
+            ExistingSenderIdentity: bool.TryParse(Get("existingSenderIdentity"), out var existingIdentity) && existingIdentity,
             AdminTokenParameterName: Get("adminTokenParameterName") ?? "/myblog/admin-token",
             OriginSecretParameterName: Get("originSecretParameterName") ?? "/myblog/origin-secret",
             OriginSecretVersion: int.TryParse(Get("originSecretVersion"), out var secretVersion) ? secretVersion : 1,
@@ -115,7 +115,7 @@ public sealed partial record StackSettings(
         {
             errors.Add("certificateArn must be an ACM certificate in us-east-1 (CloudFront only uses certificates there).");
         }
-        foreach (var (key, name) in new[] { ("smtpParameterName", SmtpParameterName), ("adminTokenParameterName", AdminTokenParameterName), ("originSecretParameterName", OriginSecretParameterName), ("linkKeyParameterName", LinkKeyParameterName), ("idKeyParameterName", IdKeyParameterName) })
+        foreach (var (key, name) in new[] { ("adminTokenParameterName", AdminTokenParameterName), ("originSecretParameterName", OriginSecretParameterName), ("linkKeyParameterName", LinkKeyParameterName), ("idKeyParameterName", IdKeyParameterName) })
         {
             if (!name.StartsWith('/'))
             {

@@ -1,5 +1,6 @@
 using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Hosting;
+using MyBlog.LocalAws.Mail;
 using MyBlog.LocalAws.Queues;
 using MyBlog.LocalAws.Scheduler;
 
@@ -15,5 +16,6 @@ app.MapQueuesApi();
 app.MapSqsApi();
 app.MapRecurringSchedulesApi();
 app.MapEventBridgeSchedulerApi();
+app.MapSesApi();
 
 app.Run();

@@ -14,7 +14,7 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
     public static readonly IReadOnlyList<string> Required =
     [
         "SiteUrl", "DistributionId", "ApiUrl", "Region", "TableName", "SiteBucket", "UploadsBucket", "MediaBucket",
-        "SmtpParameterName", "AdminTokenParameterName", "SenderAddress", "NewsletterQueueUrl", "LinkKeyParameterName", "IdKeyParameterName",
+        "MailConfigurationSet", "AdminTokenParameterName", "SenderAddress", "NewsletterQueueUrl", "LinkKeyParameterName", "IdKeyParameterName",
     ];
 
     public string this[string name] => Values.TryGetValue(name, out var value)
@@ -53,7 +53,7 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
         ["Newsletter__QueueUrl"] = this["NewsletterQueueUrl"],
     };
 
-    /// <summary>What MyBlog.Workers needs: buckets, the distribution to invalidate, SES SMTP with its credentials' parameter.</summary>
+    /// <summary>What MyBlog.Workers needs: buckets, the distribution to invalidate, SES's API in the home region with the stack's configuration set.</summary>
     public IReadOnlyDictionary<string, string> ForWorkers() => new Dictionary<string, string>(Common())
     {
         ["Buckets__Site"] = this["SiteBucket"],
@@ -62,11 +62,9 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
         ["Publishing__BuildOnStart"] = "false",
         ["Buckets__Uploads"] = this["UploadsBucket"],
         ["Buckets__Media"] = this["MediaBucket"],
-        ["Mail__Host"] = $"email-smtp.{this["Region"]}.amazonaws.com",
-        ["Mail__Port"] = "587",
-        ["Mail__Security"] = "StartTls",
+        ["Mail__Region"] = this["Region"],
+        ["Mail__ConfigurationSet"] = this["MailConfigurationSet"],
         ["Mail__FromAddress"] = this["SenderAddress"],
-        ["Secrets__Mail"] = this["SmtpParameterName"],
         ["Secrets__Subscribers__LinkKey"] = this["LinkKeyParameterName"],
         ["Secrets__Subscribers__IdKey"] = this["IdKeyParameterName"],
         ["Newsletter__QueueUrl"] = this["NewsletterQueueUrl"],

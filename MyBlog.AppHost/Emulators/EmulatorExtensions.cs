@@ -158,13 +158,18 @@ public static class EmulatorExtensions
         return project;
     }
 
-    /// <summary>Sends a service's mail to the SMTP sink.</summary>
-    public static IResourceBuilder<ProjectResource> WithSmtp(this IResourceBuilder<ProjectResource> project, IResourceBuilder<ExecutableResource> smtp)
+    /// <summary>
+    /// Sends a service's mail through SES's API as LocalAws answers it, and LocalAws hands each message to the SMTP
+    /// sink: the sender runs the code it runs on AWS.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSes(
+        this IResourceBuilder<ProjectResource> project, IResourceBuilder<ProjectResource> localAws, IResourceBuilder<ExecutableResource> smtp)
     {
         var endpoint = smtp.GetEndpoint("smtp");
-        return project
-            .WithEnvironment("Mail__Host", endpoint.Property(EndpointProperty.Host))
-            .WithEnvironment("Mail__Port", endpoint.Property(EndpointProperty.Port))
-            .WithEnvironment("Mail__Security", "None");
+        localAws
+            .WithEnvironment("LocalAws__Ses__SmtpHost", endpoint.Property(EndpointProperty.Host))
+            .WithEnvironment("LocalAws__Ses__SmtpPort", endpoint.Property(EndpointProperty.Port))
+            .WaitFor(smtp);
+        return project.WithEnvironment("Mail__ServiceUrl", localAws.GetEndpoint("http"));
     }
 }

@@ -39,8 +39,8 @@ public sealed record FunctionDeclaration(
     /// <summary>What its recurring schedule delivers (the adapter posts it to <see cref="Path"/>): it names itself.</summary>
     public string ScheduleInput => $$"""{"schedule":"{{Name}}"}""";
 
-    /// <summary>The secrets it reads: its access's, and the SMTP credentials when it sends mail.</summary>
-    public IEnumerable<Secret> Secrets => Mail is null ? Access.Secrets : Access.Secrets.Append(Secret.SmtpCredentials).Distinct();
+    /// <summary>The secrets it reads (mail needs none: a mail function calls SES with its own role).</summary>
+    public IEnumerable<Secret> Secrets => Access.Secrets;
 
     /// <summary>Its stream subscription, for a function the table's stream feeds.</summary>
     public StreamTrigger Stream => Trigger as StreamTrigger ?? throw new InvalidOperationException($"{Name} is not fed by the stream.");
@@ -116,7 +116,6 @@ public enum Secret
     OriginSecret,
     LinkKey,
     IdKey,
-    SmtpCredentials,
 }
 
 public static class SecretKeys
@@ -128,7 +127,6 @@ public static class SecretKeys
         Secret.OriginSecret => "Edge:OriginSecret",
         Secret.LinkKey => "Subscribers:LinkKey",
         Secret.IdKey => "Subscribers:IdKey",
-        Secret.SmtpCredentials => "Mail",
         _ => throw new ArgumentOutOfRangeException(nameof(secret)),
     };
 }

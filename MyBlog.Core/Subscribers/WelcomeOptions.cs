@@ -9,7 +9,7 @@ public sealed class WelcomeOptions
 
     /// <summary>
     /// How long a claim excludes every other sender. It must outlast a whole send: a sender hands its message over
-    /// in the first half of the lease or not at all, and the SMTP dialogue after that must fit in the second half.
+    /// in the first half of the lease or not at all, and the call to the mail service after that must fit in the second half.
     /// A holder that dies (a process frozen at its time limit) loses nothing: the lease expires into a retry by the sweep.
     /// </summary>
     [TimeRange("00:00:02", "00:15:00")]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using MyBlog.Aws.Functions;
 using MyBlog.Core;
 using MyBlog.LocalAws.Delivery;
+using MyBlog.LocalAws.Mail;
 using MyBlog.LocalAws.Provisioning;
 using MyBlog.LocalAws.Queues;
 using MyBlog.LocalAws.Scheduler;
@@ -72,6 +73,10 @@ public static class LocalAwsServices
         builder.Services.AddSingleton(sp => new LocalQueues(
             SqsEventSourceMappings.Configured(builder.Configuration), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<SqsEventSourceMappings>();
+
+        // SES's SendEmail, handed to the mail sink.
+        builder.Services.AddOptions<SmtpRelayOptions>().BindConfiguration(SmtpRelayOptions.Section).ValidatedBy(new SmtpRelayOptionsValidator());
+        builder.Services.AddSingleton<SmtpRelay>();
 
         builder.Services.AddSingleton<LocalScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalScheduler>());

@@ -103,9 +103,9 @@ public sealed class FunctionWiringTests(SynthesizedStack stack)
     private bool IsTriggered(FunctionDeclaration declaration, string functionId) => declaration.Trigger switch
     {
         HttpTrigger => stack.OfType("AWS::ApiGatewayV2::Integration").Any(i => i.Properties["IntegrationUri"]!.ToJsonString().Contains(functionId, StringComparison.Ordinal)),
-        StreamTrigger => stack.OfType("AWS::Lambda::EventSourceMapping").Any(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == functionId
+        StreamTrigger => stack.OfType("AWS::Lambda::EventSourceMapping").Any(m => stack.FunctionId(m.Properties["FunctionName"]) == functionId
             && m.Properties["StartingPosition"] is not null),
-        QueueTrigger queue => stack.OfType("AWS::Lambda::EventSourceMapping").Any(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == functionId
+        QueueTrigger queue => stack.OfType("AWS::Lambda::EventSourceMapping").Any(m => stack.FunctionId(m.Properties["FunctionName"]) == functionId
             && SynthesizedStack.Ref(m.Properties["EventSourceArn"]).StartsWith($"Functions{Functions.Pascal(queue.Queue)}Queue", StringComparison.Ordinal)),
         ScheduleTrigger => stack.OfType("AWS::Scheduler::Schedule").Any(s => SynthesizedStack.Ref(s.Properties["Target"]!["Arn"]) == functionId
             && s.Properties["Target"]!["Input"]!.GetValue<string>() == declaration.ScheduleInput),

@@ -23,7 +23,7 @@ public sealed class AwsModeTests
             "SiteBucket": "myblog-bucketssite-1abc",
             "UploadsBucket": "myblog-bucketsuploads-2def",
             "MediaBucket": "myblog-bucketsmedia-3ghi",
-            "SmtpParameterName": "/myblog/ses-smtp",
+            "MailConfigurationSet": "MailEvents4B2F3E1A-1ABC",
             "AdminTokenParameterName": "/myblog/admin-token",
             "SenderAddress": "hello@example.com",
             "NewsletterQueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1ABC",
@@ -82,8 +82,10 @@ public sealed class AwsModeTests
 
         var workers = outputs.ForWorkers();
         Assert.Equal("E2EXAMPLE123", workers["Publishing__DistributionId"]);
-        Assert.Equal("email-smtp.eu-west-1.amazonaws.com", workers["Mail__Host"]);
-        Assert.Equal("/myblog/ses-smtp", workers["Secrets__Mail"]);
+        // SES's API in the home region with the developer's own credentials: no SMTP password anywhere.
+        Assert.Equal("eu-west-1", workers["Mail__Region"]);
+        Assert.Equal("MailEvents4B2F3E1A-1ABC", workers["Mail__ConfigurationSet"]);
+        Assert.DoesNotContain(workers.Keys, k => k.StartsWith("Secrets__Mail", StringComparison.Ordinal) || k.Contains("Host", StringComparison.Ordinal));
         Assert.Equal("myblog-bucketsmedia-3ghi", workers["Buckets__Media"]);
         Assert.All(new[] { api, workers }, project =>
         {

@@ -54,7 +54,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         ["Buckets__Media"] = "myblog-bucketsmedia-1a2b3c4d5e6f",
         ["Buckets__Site"] = "myblog-bucketssite-1a2b3c4d5e6f",
         ["Publishing__DistributionId"] = "E2QWRUHAPOMQZL",
-        ["Mail__Host"] = "email-smtp.eu-west-1.amazonaws.com",
+        ["Mail__ConfigurationSet"] = "MailEvents4B2F3E1A-1A2B3C4D5E6F",
         ["Newsletter__QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1A2B3C4D5E6F",
         ["Scheduling__TargetArn"] = "arn:aws:lambda:eu-west-1:123456789012:function:MyBlog-FunctionsPublishDue-1A2B3C4D5E6F",
         ["Scheduling__RoleArn"] = "arn:aws:iam::123456789012:role/MyBlog-FunctionsPublishDueScheduleRole-1A2B3C4D5E6F",
@@ -63,7 +63,6 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
 
     private static readonly Dictionary<string, string> Parameters = new()
     {
-        ["/myblog/ses-smtp"] = """{"UserName": "AKIAIOSFODNN7EXAMPLE", "Password": "BExampleSmtpPasswordDerivedFromTheSecretKey0"}""",
         ["/myblog/admin-token"] = "an-admin-token-long-enough-to-pass-validation-0123456789",
         ["/myblog/origin-secret"] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         ["/myblog/link-key"] = "a-link-key-long-enough-to-pass-validation-0123456789",

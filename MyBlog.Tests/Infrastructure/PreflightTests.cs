@@ -22,12 +22,13 @@ public sealed class PreflightTests : IDisposable
     // The account's state: a ready one unless a test says otherwise.
     private ImmutableCredentials? _credentials = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", null);
     private readonly Dictionary<string, string> _bootstrap = new() { ["eu-west-1"] = "21", ["us-east-1"] = "21" };
-    private readonly HashSet<string> _parameters = ["/myblog/ses-smtp", "/myblog/admin-token", "/myblog/origin-secret", "/myblog/link-key", "/myblog/subscriber-id-key"];
+    private readonly HashSet<string> _parameters = ["/myblog/admin-token", "/myblog/origin-secret", "/myblog/link-key", "/myblog/subscriber-id-key"];
     private (int Limit, int Unreserved) _concurrency = (1000, 1000);
     private bool _production = true;
     private bool _sendingEnabled = true;
     private readonly List<(string Name, string Status)> _identities = [];
     private string? _stackStatus;
+    private readonly HashSet<string> _buckets = [];
     private readonly HashSet<string> _layers = ["arn:aws:lambda:eu-west-1:753240598075:layer:LambdaAdapterLayerX86:30"];
 
     public PreflightTests()
@@ -35,15 +36,15 @@ public sealed class PreflightTests : IDisposable
         _server = new LocalHttpServer(AnswerAsync);
     }
 
-    private static StackSettings Settings(bool reserve = false) => new(
+    private static StackSettings Settings(bool reserve = false, bool existingIdentity = false) => new(
         HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: null, CertificateArn: null,
-        SenderAddress: "hello@example.com", AlarmEmail: "hello@example.com", SmtpParameterName: "/myblog/ses-smtp", AdminTokenParameterName: "/myblog/admin-token",
+        SenderAddress: "hello@example.com", AlarmEmail: "hello@example.com", ExistingSenderIdentity: existingIdentity, AdminTokenParameterName: "/myblog/admin-token",
         OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
         LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [], SesSendRate: 14, ReserveMailConcurrency: reserve, WebAcl: false,
         TransactionSearch: false, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
 
-    private Task<IReadOnlyList<PreflightLine>> RunAsync(bool reserve = false) =>
-        new Preflight(Settings(reserve), new PreflightAws(_http, () => _credentials, (service, region) => new Uri($"{_server.Url}{service}/{region}/")))
+    private Task<IReadOnlyList<PreflightLine>> RunAsync(bool reserve = false, bool existingIdentity = false) =>
+        new Preflight(Settings(reserve, existingIdentity), new PreflightAws(_http, () => _credentials, (service, region) => new Uri($"{_server.Url}{service}/{region}/")))
             .RunAsync(CancellationToken.None);
 
     private static PreflightLine Line(IReadOnlyList<PreflightLine> lines, string check) => Assert.Single(lines, l => l.Check == check);
@@ -158,7 +159,7 @@ public sealed class PreflightTests : IDisposable
     }
 
     [Fact]
-    public async Task A_sender_identity_that_exists_already_would_stop_the_deploy_and_a_verified_domain_is_fine()
+    public async Task A_sender_identity_that_exists_already_would_stop_the_deploy_unless_the_stack_is_told_to_use_it()
     {
         _identities.Add(("example.com", "SUCCESS"));
         Assert.Equal(PreflightStatus.Ok, Line(await RunAsync(), "sender identity").Status);
@@ -167,18 +168,44 @@ public sealed class PreflightTests : IDisposable
         var line = Line(await RunAsync(), "sender identity");
         Assert.Equal(PreflightStatus.Failed, line.Status);
         Assert.Contains("AlreadyExists", line.Found, StringComparison.Ordinal);
-        Assert.Contains("Delete", line.Fix, StringComparison.Ordinal);
+        Assert.Contains("-c existingSenderIdentity=true", line.Fix, StringComparison.Ordinal);
+
+        line = Line(await RunAsync(existingIdentity: true), "sender identity");
+        Assert.Equal(PreflightStatus.Warning, line.Status);
+        Assert.Contains("PENDING", line.Found, StringComparison.Ordinal);
+        Assert.Contains("verification link", line.Fix, StringComparison.Ordinal);
+
+        _identities.Clear();
+        line = Line(await RunAsync(existingIdentity: true), "sender identity");
+        Assert.Equal(PreflightStatus.Failed, line.Status);
+        Assert.Contains("neither hello@example.com nor example.com", line.Found, StringComparison.Ordinal);
+
+        _identities.Add(("example.com", "SUCCESS"));
+        Assert.Equal(PreflightStatus.Ok, Line(await RunAsync(existingIdentity: true), "sender identity").Status);
     }
 
     [Fact]
-    public async Task A_first_deploy_that_rolled_back_is_named_with_what_to_delete()
+    public async Task A_first_deploy_that_rolled_back_is_named_with_exactly_what_to_delete()
     {
         _stackStatus = "ROLLBACK_COMPLETE";
         var line = Line(await RunAsync(), "earlier attempt");
         Assert.Equal(PreflightStatus.Failed, line.Status);
         Assert.Contains("aws cloudformation delete-stack --region eu-west-1 --stack-name MyBlog", line.Fix, StringComparison.Ordinal);
-        Assert.Contains("table and the buckets", line.Fix, StringComparison.Ordinal);
+        Assert.DoesNotContain("aws s3 rb", line.Fix, StringComparison.Ordinal);
 
+        // The retained uploads bucket has a fixed name: the next attempt would collide with it.
+        _buckets.Add($"myblog-uploads-{Account}-eu-west-1");
+        line = Line(await RunAsync(), "earlier attempt");
+        Assert.Contains($"aws s3 rb s3://myblog-uploads-{Account}-eu-west-1 --force", line.Fix, StringComparison.Ordinal);
+
+        // Deleted stack, bucket still there.
+        _stackStatus = null;
+        line = Line(await RunAsync(), "earlier attempt");
+        Assert.Equal(PreflightStatus.Failed, line.Status);
+        Assert.Contains("left from an earlier attempt", line.Found, StringComparison.Ordinal);
+        Assert.Contains($"aws s3 rb s3://myblog-uploads-{Account}-eu-west-1 --force", line.Fix, StringComparison.Ordinal);
+
+        // A stack that exists owns its bucket.
         _stackStatus = "UPDATE_COMPLETE";
         Assert.Equal(PreflightStatus.Ok, Line(await RunAsync(), "earlier attempt").Status);
     }
@@ -220,6 +247,7 @@ public sealed class PreflightTests : IDisposable
                     ["VerificationStatus"] = i.Status,
                 })]),
             }.ToJsonString()),
+            ("s3", var p) => _buckets.Contains(p.Split('/')[^1]) ? (200, "application/xml", "") : (404, "application/xml", ""),
             ("cloudformation", _) when _stackStatus is null => (400, "text/xml",
                 "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id MyBlog does not exist</Message></Error></ErrorResponse>"),
             ("cloudformation", _) => (200, "text/xml",

@@ -292,7 +292,6 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var distribution = stack.Single("AWS::CloudFront::Distribution").Id;
         Assert.Contains($"distribution/\",{{\"Ref\":\"{distribution}\"}}", invalidation["Resource"]!.ToJsonString());
         var parameters = RoleStatements("WelcomeMail").Where(s => Strings(s["Action"]).Contains("ssm:GetParameter")).Select(s => s["Resource"]!.ToJsonString()).ToList();
-        Assert.Contains(parameters, r => r.EndsWith(":parameter/myblog/ses-smtp\"]]}", StringComparison.Ordinal));
         Assert.Contains(parameters, r => r.EndsWith(":parameter/myblog/subscriber-id-key\"]]}", StringComparison.Ordinal));
     }
 
@@ -329,7 +328,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         foreach (var (function, subscription) in AwsFunctions.Triggered<StreamTrigger>())
         {
             var target = stack.Function(function.ConstructId).Id;
-            var (_, mapping) = mappings.Single(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == target);
+            var (_, mapping) = mappings.Single(m => stack.FunctionId(m.Properties["FunctionName"]) == target);
             Assert.Equal(stack.Single("AWS::DynamoDB::GlobalTable").Id, SynthesizedStack.Ref(mapping["EventSourceArn"]));
             Assert.Equal("LATEST", mapping["StartingPosition"]!.GetValue<string>());
             Assert.Equal(subscription.BatchSize, mapping["BatchSize"]!.GetValue<double>());
@@ -496,7 +495,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Equal(AwsFunctions.NewsletterSend.Mail!.Instances, Reserved("NewsletterSend"));
         // Half the rate is the newsletter's, and its queue never hands out more batches than it may send at once.
         Assert.Equal(7, Reserved("NewsletterSend") * Rate("NewsletterSend"), precision: 2);
-        var newsletterMapping = stack.OfType("AWS::Lambda::EventSourceMapping").Single(m => SynthesizedStack.Ref(m.Properties["FunctionName"]) == stack.Function("NewsletterSend").Id).Properties;
+        var newsletterMapping = stack.OfType("AWS::Lambda::EventSourceMapping").Single(m => stack.FunctionId(m.Properties["FunctionName"]) == stack.Function("NewsletterSend").Id).Properties;
         Assert.Equal(AwsFunctions.NewsletterSend.Mail!.Instances, newsletterMapping["ScalingConfig"]!["MaximumConcurrency"]!.GetValue<double>());
         Assert.Equal(AwsFunctions.NewsletterSend.Queue.BatchSize, newsletterMapping["BatchSize"]!.GetValue<double>());
         // Each stops starting sends with a whole send and a margin left before Lambda's timeout.
@@ -542,7 +541,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Contains(policyId, Strings(uploads["DependsOn"]));
 
         var (_, mapping) = stack.OfType("AWS::Lambda::EventSourceMapping").Single(m => SynthesizedStack.Ref(m.Properties["EventSourceArn"]) == queueId);
-        Assert.Equal(stack.Function(function).Id, SynthesizedStack.Ref(mapping["FunctionName"]));
+        Assert.Equal(stack.Function(function).Id, stack.FunctionId(mapping["FunctionName"]));
         Assert.Equal(["ReportBatchItemFailures"], Strings(mapping["FunctionResponseTypes"]));
         Assert.Equal(subscription.BatchSize, mapping["BatchSize"]!.GetValue<double>());
         Assert.Equal(memoryMb, stack.Function(function).Properties["MemorySize"]!.GetValue<double>());
@@ -596,13 +595,41 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
-    public void SES_sends_as_the_sender_identity_over_SMTP_in_the_home_region()
+    public void Mail_goes_through_SES_s_API_with_each_mail_function_s_own_role_and_no_SMTP_credentials_anywhere()
     {
         Assert.Equal("hello@example.com", stack.Single("AWS::SES::EmailIdentity").Properties["EmailIdentity"]!.GetValue<string>());
-        var variables = stack.Function("WelcomeMail").Properties["Environment"]!["Variables"]!;
-        Assert.Equal("email-smtp.eu-west-1.amazonaws.com", variables["Mail__Host"]!.GetValue<string>());
-        Assert.Equal("hello@example.com", variables["Mail__FromAddress"]!.GetValue<string>());
-        Assert.Equal("/myblog/ses-smtp", variables["Secrets__Mail"]!.GetValue<string>());
+        var configurationSet = stack.Single("AWS::SES::ConfigurationSet").Id;
+        foreach (var declaration in AwsFunctions.All)
+        {
+            var variables = stack.Function(declaration.ConstructId).Properties["Environment"]!["Variables"]!.AsObject();
+            Assert.DoesNotContain(variables, v => v.Key.StartsWith("Mail__Host", StringComparison.Ordinal) || v.Key.StartsWith("Mail__Port", StringComparison.Ordinal)
+                || v.Key.StartsWith("Mail__UserName", StringComparison.Ordinal) || v.Key.StartsWith("Mail__Password", StringComparison.Ordinal) || v.Key == "Secrets__Mail");
+            var send = RoleStatements(declaration.ConstructId).Where(s => Strings(s["Action"]).Any(a => a.StartsWith("ses:", StringComparison.Ordinal))).ToList();
+            if (declaration.Mail is null)
+            {
+                Assert.Empty(send);
+                continue;
+            }
+            Assert.Equal("hello@example.com", variables["Mail__FromAddress"]!.GetValue<string>());
+            Assert.Equal(configurationSet, SynthesizedStack.Ref(variables["Mail__ConfigurationSet"]));
+            var statement = Assert.Single(send);
+            Assert.Equal(["ses:SendEmail", "ses:SendRawEmail"], Strings(statement["Action"]).Order());
+            var resources = statement["Resource"]!.ToJsonString();
+            // The address's identity, its domain's (when the domain is what is verified) and the configuration set: nothing else.
+            Assert.Contains(":identity/hello@example.com", resources, StringComparison.Ordinal);
+            Assert.Contains(":identity/example.com", resources, StringComparison.Ordinal);
+            Assert.Contains(":configuration-set/", resources, StringComparison.Ordinal);
+            Assert.DoesNotContain("*", resources, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("smtp", stack.Template.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void An_existing_sender_identity_is_used_as_it_is_not_created()
+    {
+        var template = JsonNode.Parse(stack.Synthesize(new() { ["senderAddress"] = "hello@example.com", ["homeRegion"] = "eu-west-1", ["existingSenderIdentity"] = "true" }))!.AsObject();
+        Assert.Empty(SynthesizedStack.OfType(template, "AWS::SES::EmailIdentity"));
+        Assert.Single(SynthesizedStack.OfType(template, "AWS::SES::ConfigurationSet"));
     }
 
     [Fact]
@@ -614,9 +641,13 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var logGroups = stack.OfType("AWS::Logs::LogGroup").ToList();
         Assert.Equal(OurFunctions.Length + 1, logGroups.Count); // and the HTTP API's access logs
         Assert.All(logGroups, g => Assert.Equal(30, g.Properties["RetentionInDays"]!.GetValue<double>()));
-        foreach (var name in OurFunctions)
+        // Each function writes to /aws/lambda/<its name>, where AWS's console, docs and tools look for it.
+        foreach (var declaration in AwsFunctions.All)
         {
-            Assert.Contains(SynthesizedStack.Ref(stack.Function(name).Properties["LoggingConfig"]!["LogGroup"]), logGroups.Select(g => g.Id));
+            var function = stack.Function(declaration.ConstructId).Properties;
+            Assert.Equal($"MyBlog-{declaration.Name}", function["FunctionName"]!.GetValue<string>());
+            var (_, logGroup) = Assert.Single(logGroups, g => g.Id == SynthesizedStack.Ref(function["LoggingConfig"]!["LogGroup"]));
+            Assert.Equal($"/aws/lambda/MyBlog-{declaration.Name}", logGroup["LogGroupName"]!.GetValue<string>());
         }
     }
 

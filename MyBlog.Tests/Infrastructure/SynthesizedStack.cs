@@ -42,7 +42,6 @@ public sealed class SynthesizedStack : IDisposable
             ["senderAddress"] = "hello@example.com",
             ["alarmEmail"] = "alarms@example.com",
             ["reserveMailConcurrency"] = "true",
-            ["smtpParameterName"] = "/myblog/ses-smtp",
             ["adminTokenParameterName"] = "/myblog/admin-token",
             ["packagesDirectory"] = _packages,
         });
@@ -76,6 +75,15 @@ public sealed class SynthesizedStack : IDisposable
     /// <summary>A function by its construct id (<see cref="MyBlog.Aws.Functions.FunctionDeclaration.ConstructId"/>): its logical id is the path's and a hash.</summary>
     public (string Id, JsonObject Properties) Function(string constructId) => Assert.Single(OfType("AWS::Lambda::Function"),
         r => System.Text.RegularExpressions.Regex.IsMatch(r.Id, $"^Functions{constructId}[0-9A-F]{{8}}$"));
+
+    /// <summary>
+    /// The function a property names — by reference, or by the fixed name the stack gives each function (which CDK
+    /// writes as the literal name) — as its logical id; "" when none.
+    /// </summary>
+    public string FunctionId(JsonNode? name) => Ref(name) is { Length: > 0 } id ? id
+        : name is JsonValue value && value.TryGetValue<string>(out var literal)
+            ? OfType("AWS::Lambda::Function").FirstOrDefault(f => f.Properties["FunctionName"]?.ToJsonString() == JsonValue.Create(literal).ToJsonString()).Id ?? ""
+            : "";
 
     public static string Ref(JsonNode? node) => node?["Ref"]?.GetValue<string>() ?? node?["Fn::GetAtt"]?[0]?.GetValue<string>() ?? "";
 

@@ -76,7 +76,7 @@ public sealed class NewsletterDeliveryTests(TestTopology app) : IAsyncLifetime
 
     private NewsletterSender Sender(IMailSender? mail = null) => new(_jobs, _subscribers,
         new SubscriberLinks(Options.Create(TestTopology.Links), _time),
-        _posts, new PhotoStore(_storage.Dynamo, _storage.Site, _time), mail ?? TestSmtpServer.SenderTo(_smtp.Port, _time),
+        _posts, new PhotoStore(_storage.Dynamo, _storage.Site, _time), mail ?? TestSmtpServer.SenderTo(_smtp.SesPort, _time),
         TestSmtpServer.From, _storage.Site, Options.Create(_options), _time, NullLogger<NewsletterSender>.Instance);
 
     private async Task<string> SubscriberAsync(string address, SubscriberStatus status = SubscriberStatus.Confirmed)
@@ -192,7 +192,7 @@ public sealed class NewsletterDeliveryTests(TestTopology app) : IAsyncLifetime
         var job = await PublishedAsync();
         await Planner().PlanAsync(job, default);
         var batch = Assert.Single(_queued);
-        var frozen = new FrozenSender(TestSmtpServer.SenderTo(_smtp.Port, _time));
+        var frozen = new FrozenSender(TestSmtpServer.SenderTo(_smtp.SesPort, _time));
         var frozenInvocation = Sender(frozen).SendAsync(batch, default);
         await frozen.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -243,7 +243,7 @@ public sealed class NewsletterDeliveryTests(TestTopology app) : IAsyncLifetime
         Assert.Equal(BatchOutcome.Done, await Sender().SendAsync(batch, default));
         var failed = (await _jobs.GetProgressAsync(job, default))!;
         Assert.Equal("failed", failed.Status);
-        Assert.Contains("552", failed.Failure);
+        Assert.Contains("MessageRejected: 5.3.4 Message size exceeds", failed.Failure);
         Assert.Equal(0, failed.Failed); // no recipient failed: the message did
         foreach (var reader in readers)
         {

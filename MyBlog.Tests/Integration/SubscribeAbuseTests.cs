@@ -32,7 +32,7 @@ public sealed class SubscribeAbuseTests(TestTopology app) : IAsyncLifetime
     {
         _storage = await IsolatedStorage.CreateAsync(app);
         _store = new SubscriberStore(_storage.Dynamo, TestTopology.Ids, _storage.Site, Options.Create(_welcome), _time);
-        var mailer = new WelcomeMailer(_store, TestSmtpServer.SenderTo(_smtp.Port, _time), Options.Create(new MyBlogOptions()),
+        var mailer = new WelcomeMailer(_store, TestSmtpServer.SenderTo(_smtp.SesPort, _time), Options.Create(new MyBlogOptions()),
             Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance);
         _sweep = new WelcomeSweep(_store, mailer, _time, NullLogger<WelcomeSweep>.Instance);
     }

@@ -43,7 +43,7 @@ public sealed partial class TestTopology : IAsyncLifetime
     public const int WelcomeStreamRetries = 2;
 
     private DistributedApplication? _app;
-    private IPEndPoint? _smtp;
+    private IPEndPoint? _ses;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started");
     public HttpClient Site { get; private set; } = null!;
@@ -51,8 +51,8 @@ public sealed partial class TestTopology : IAsyncLifetime
     public HttpClient LocalAws { get; private set; } = null!;
     public MailSink Mail { get; private set; } = null!;
 
-    /// <summary>Between the workers and the SMTP sink, passing everything until a test makes it fail.</summary>
-    public TcpFaultProxy SmtpProxy { get; private set; } = null!;
+    /// <summary>Between the workers and SES's API (LocalAws's), passing everything until a test makes it fail.</summary>
+    public TcpFaultProxy SesProxy { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -65,12 +65,11 @@ public sealed partial class TestTopology : IAsyncLifetime
             .WithEnvironment("LocalAws__Schedules__welcome-sweep__Interval", "00:00:02")
             .WithEnvironment("LocalAws__Streams__welcome-mail__MaximumRetryAttempts", WelcomeStreamRetries.ToString(CultureInfo.InvariantCulture));
 
-        SmtpProxy = new TcpFaultProxy(() => _smtp);
+        SesProxy = new TcpFaultProxy(() => _ses);
         var workers = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "workers");
         builder.CreateResourceBuilder(workers)
-            .WithEnvironment("Mail__Host", "127.0.0.1")
-            .WithEnvironment("Mail__Port", SmtpProxy.Port.ToString(CultureInfo.InvariantCulture))
-            .WithEnvironment("Mail__Timeout", "00:00:01.500")
+            .WithEnvironment("Mail__ServiceUrl", "http://127.0.0.1:" + SesProxy.Port.ToString(CultureInfo.InvariantCulture) + "/")
+            .WithEnvironment("Mail__Timeout", "00:00:04")
             .WithEnvironment("Mail__SendTimeout", "00:00:05")
             .WithEnvironment("Mail__BatchBudget", "00:00:10")
             .WithEnvironment("Welcome__Lease", WelcomeLease.ToString())
@@ -95,8 +94,8 @@ public sealed partial class TestTopology : IAsyncLifetime
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
         }
-        var smtp = _app.GetEndpoint("smtp4dev", "smtp");
-        _smtp = new IPEndPoint(IPAddress.Loopback, smtp.Port);
+        var ses = _app.GetEndpoint("localaws", "http");
+        _ses = new IPEndPoint(IPAddress.Loopback, ses.Port);
         Site = _app.CreateHttpClient("web");
         Workers = _app.CreateHttpClient("workers");
         LocalAws = _app.CreateHttpClient("localaws");
@@ -110,9 +109,9 @@ public sealed partial class TestTopology : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
-        if (SmtpProxy is not null)
+        if (SesProxy is not null)
         {
-            await SmtpProxy.DisposeAsync();
+            await SesProxy.DisposeAsync();
         }
     }
 

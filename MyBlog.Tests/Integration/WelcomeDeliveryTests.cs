@@ -32,7 +32,7 @@ public sealed partial class WelcomeDeliveryTests(TestTopology app) : IAsyncLifet
     {
         _storage = await IsolatedStorage.CreateAsync(app);
         _store = new SubscriberStore(_storage.Dynamo, TestTopology.Ids, _storage.Site, Options.Create(_welcome), _time);
-        _proxy = new TcpFaultProxy(() => new IPEndPoint(IPAddress.Loopback, _smtp.Port));
+        _proxy = new TcpFaultProxy(() => new IPEndPoint(IPAddress.Loopback, _smtp.SesPort));
         _sweep = new WelcomeSweep(_store, Mailer(), _time, NullLogger<WelcomeSweep>.Instance);
     }
 
@@ -43,9 +43,9 @@ public sealed partial class WelcomeDeliveryTests(TestTopology app) : IAsyncLifet
         _smtp.Dispose();
     }
 
-    private IMailSender Smtp() => TestSmtpServer.SenderTo(_proxy.Port, _time);
+    private IMailSender SesSender() => TestSmtpServer.SenderTo(_proxy.Port, _time);
 
-    private WelcomeMailer Mailer(IMailSender? sender = null) => new(_store, sender ?? Smtp(), Options.Create(new MyBlogOptions()),
+    private WelcomeMailer Mailer(IMailSender? sender = null) => new(_store, sender ?? SesSender(), Options.Create(new MyBlogOptions()),
         Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance);
 
     private async Task<string> SubscribeAsync(string address)
@@ -95,7 +95,7 @@ public sealed partial class WelcomeDeliveryTests(TestTopology app) : IAsyncLifet
     public async Task A_claim_held_by_a_frozen_invocation_expires_into_exactly_one_send_by_the_sweep()
     {
         var id = await SubscribeAsync("frozen@example.com");
-        var frozen = new FrozenSender(Smtp());
+        var frozen = new FrozenSender(SesSender());
         var frozenInvocation = Mailer(frozen).SendAsync(id, WelcomePath.Stream, default);
         for (var wait = 0; (await FindAsync(id)).WelcomeAttempts == 0; wait++)
         {
@@ -153,7 +153,7 @@ public sealed partial class WelcomeDeliveryTests(TestTopology app) : IAsyncLifet
 
         var subscriber = await FindAsync(id);
         Assert.False(subscriber.WelcomeOwed);
-        Assert.Contains("550", subscriber.WelcomeFailure);
+        Assert.Contains("MessageRejected: Recipient refused: No such user", subscriber.WelcomeFailure);
         Assert.Equal(1, subscriber.WelcomeAttempts);
     }
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using MailKit.Security;
+using Amazon.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MyBlog.Workers.Mail;
@@ -17,8 +17,9 @@ namespace MyBlog.Tests.Support;
 
 /// <summary>
 /// A real SMTP server (the SmtpServer package) in the test process on a loopback port, for the answers smtp4dev
-/// never gives: a recipient refused with 550, SES's <c>454 Throttling</c>, a 451 on the data. <see cref="Answer"/>
-/// decides per recipient; everything else is accepted and kept in <see cref="Received"/>.
+/// never gives: a recipient refused with 550, a <c>454 Throttling</c>, a 451 on the data. <see cref="Answer"/>
+/// decides per recipient; everything else is accepted and kept in <see cref="Received"/>. In front of it, LocalAws's
+/// SES API (<see cref="SesPort"/>) turns those answers into SES's, as the topology does.
 /// </summary>
 public sealed class TestSmtpServer : IDisposable
 {
@@ -36,9 +37,16 @@ public sealed class TestSmtpServer : IDisposable
         services.Add(new Filter(this));
         services.Add(new Store(this));
         _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
+        _ses = new SesStandIn(Port);
     }
 
+    private readonly SesStandIn _ses;
+
+    /// <summary>The SMTP port.</summary>
     public int Port { get; }
+
+    /// <summary>LocalAws's SES API, relaying to this server.</summary>
+    public int SesPort => _ses.Port;
 
     /// <summary>The reply to a recipient (RCPT TO) or, with <c>data: true</c>, to its message's data; null accepts.</summary>
     public Func<string, bool, SmtpResponse?> Answer { get; set; } = (_, _) => null;
@@ -53,20 +61,25 @@ public sealed class TestSmtpServer : IDisposable
 
     public static SmtpResponse Reply(int code, string text) => new((SmtpReplyCode)code, text);
 
-    /// <summary>MyBlog's SMTP sender pointed at a loopback port (this server's, or a fault proxy's in front of it).</summary>
-    /// <param name="stepTimeout">Each SMTP step's timeout: generous by default, so a busy test machine is not a silent server.</param>
-    public static SmtpMailSender SenderTo(int port, TimeProvider time, double rate = 1000, TimeSpan? stepTimeout = null)
+    /// <summary>
+    /// MyBlog's mail sender, calling SES's API on a loopback port (this server's <see cref="SesPort"/>, or a fault
+    /// proxy's in front of it).
+    /// </summary>
+    /// <param name="timeout">How long a call may take: generous by default, so a busy test machine is not a silent SES.</param>
+    public static SesMailSender SenderTo(int sesPort, TimeProvider time, double rate = 1000, TimeSpan? timeout = null)
     {
         var options = Options.Create(new MailOptions
         {
-            Host = "127.0.0.1",
-            Port = port,
-            Security = SecureSocketOptions.None,
-            Timeout = stepTimeout ?? TimeSpan.FromSeconds(10),
+            ServiceUrl = $"http://127.0.0.1:{sesPort}/",
+            Region = "us-east-1",
+            Timeout = timeout ?? TimeSpan.FromSeconds(10),
             SendTimeout = TimeSpan.FromSeconds(30),
             MaxSendRate = rate,
         });
-        return new SmtpMailSender(options, new MailPace(options), time, NullLogger<SmtpMailSender>.Instance);
+        return new SesMailSender(new HttpClient(), options, new MailPace(options), time, NullLogger<SesMailSender>.Instance)
+        {
+            Credentials = () => new ImmutableCredentials("local", "local", null),
+        };
     }
 
     private static int FreePort()
@@ -106,6 +119,7 @@ public sealed class TestSmtpServer : IDisposable
 
     public void Dispose()
     {
+        _ses.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _stop.Cancel();
         try
         {

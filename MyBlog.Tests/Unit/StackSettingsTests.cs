@@ -7,7 +7,7 @@ public sealed class StackSettingsTests
 {
     private static readonly StackSettings Valid = new(
         HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: null, CertificateArn: null,
-        SenderAddress: "hello@example.com", AlarmEmail: "me@example.com", SmtpParameterName: "/myblog/ses-smtp", AdminTokenParameterName: "/myblog/admin-token", OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
+        SenderAddress: "hello@example.com", AlarmEmail: "me@example.com", ExistingSenderIdentity: false, AdminTokenParameterName: "/myblog/admin-token", OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
         LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [],
         SesSendRate: 14, ReserveMailConcurrency: true, WebAcl: false, TransactionSearch: false, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
 
@@ -24,7 +24,7 @@ public sealed class StackSettingsTests
         { Valid with { AlarmEmail = "ops" }, "alarmEmail 'ops' is not an email address" },
         { Valid with { DomainName = "blog.example.com" }, "domainName and certificateArn go together" },
         { Valid with { DomainName = "blog.example.com", CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/x" }, "certificateArn must be an ACM certificate in us-east-1" },
-        { Valid with { SmtpParameterName = "myblog/ses-smtp" }, "smtpParameterName 'myblog/ses-smtp' must be an SSM parameter path" },
+        { Valid with { LinkKeyParameterName = "myblog/link-key" }, "linkKeyParameterName 'myblog/link-key' must be an SSM parameter path" },
         { Valid with { AdminTokenParameterName = "token" }, "adminTokenParameterName 'token'" },
         { Valid with { Architecture = "x64" }, "architecture is x86_64 or arm64" },
         { Valid with { LambdaAdapterVersion = 0 }, "lambdaAdapterVersion" },

@@ -2,7 +2,7 @@ using MimeKit;
 
 namespace MyBlog.Workers.Mail;
 
-/// <summary>Hands a finished message to the mail transport (SMTP to smtp4dev locally, to SES on AWS).</summary>
+/// <summary>Hands a finished message to the mail transport (SES's API; locally LocalAws's, which hands it to the mail sink).</summary>
 public interface IMailSender
 {
     /// <summary>

@@ -1,54 +1,56 @@
 using System.ComponentModel.DataAnnotations;
-using MailKit.Security;
 using MyBlog.Core;
 using Microsoft.Extensions.Options;
 using MyBlog.Core.Subscribers;
 
 namespace MyBlog.Workers.Mail;
 
-/// <summary>SMTP transport and sender. Locally smtp4dev; on AWS the SES SMTP endpoint (credentials from SSM).</summary>
+/// <summary>
+/// The mail service and the sender: SES's API, called by this process's own AWS identity (the function's role on
+/// AWS). Locally LocalAws answers the same API and hands each message to the mail sink.
+/// </summary>
 public sealed class MailOptions
 {
     public const string Section = "Mail";
 
-    [Required]
-    public string Host { get; set; } = "localhost";
+    /// <summary>SES's endpoint; unset on AWS, where it is <c>https://email.&lt;region&gt;.amazonaws.com</c>.</summary>
+    [Url]
+    public string? ServiceUrl { get; set; }
 
-    [Range(1, 65535)]
-    public int Port { get; set; } = 25;
-
-    public SecureSocketOptions Security { get; set; } = SecureSocketOptions.StartTlsWhenAvailable;
-
-    public string? UserName { get; set; }
-
-    public string? Password { get; set; }
+    /// <summary>The region SES is called in (and signed for); unset, Aws:Region or the process's AWS_REGION.</summary>
+    public string? Region { get; set; }
 
     [Required, EmailAddress]
     public string FromAddress { get; set; } = "hello@myblog.local";
 
     /// <summary>
-    /// The SES configuration set every message names (<c>X-SES-CONFIGURATION-SET</c>), whose event destination
-    /// publishes bounces and complaints to the stack's topic. None locally.
+    /// The SES configuration set every SendEmail call names, whose event destination publishes bounces and complaints
+    /// to the stack's topic. None locally.
     /// </summary>
     public string? ConfigurationSet { get; set; }
 
     [Required]
     public string FromName { get; set; } = "MyBlog";
 
-    /// <summary>Each SMTP step (connect, greeting, each command) may take this long before the server counts as away.</summary>
+    /// <summary>How long a call to SES may take, from connecting to its answer, before SES counts as away.</summary>
     [TimeRange("00:00:00.100", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// One whole message, from connecting to the server's answer after the data, may take at most this long — so a
+    /// One whole message, from its turn at the pace to SES's answer, may take at most this long — so a
     /// sender always finishes well inside its claim's lease (checked against Welcome:Lease at start).
     /// </summary>
     [TimeRange("00:00:00.500", "00:10:00")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>SES's endpoint: <see cref="ServiceUrl"/>, or the region's own.</summary>
+    public Uri Endpoint() => ServiceUrl is { Length: > 0 } url ? new Uri(url) : new Uri($"https://email.{SigningRegion()}.amazonaws.com/");
+
+    public string SigningRegion() => Region is { Length: > 0 } region ? region : Environment.GetEnvironmentVariable("AWS_REGION") ?? "us-east-1";
+
     /// <summary>
     /// Messages per second this process hands to the server, shared by every concurrent send (SES allows a fixed
-    /// rate per account, 14/s for a new one, and answers 454 past it). On AWS the account's rate is split between
+    /// rate per account, 14/s for a new one, and throttles past it). On AWS the account's rate is split between
     /// the functions that send, each capped by reserved concurrency (see the stack).
     /// </summary>
     [Range(0.1, 10_000)]

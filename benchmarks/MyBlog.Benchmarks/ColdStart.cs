@@ -224,7 +224,6 @@ public static class ColdStart
     {
         _ when key.EndsWith("DistributionId", StringComparison.Ordinal) => "E2QWRUHAPOMQZL",
         _ when key.EndsWith("SiteUrl", StringComparison.Ordinal) => "https://blog.example.com",
-        _ when key.EndsWith("Host", StringComparison.Ordinal) => "email-smtp.eu-west-1.amazonaws.com",
         _ => "myblog-deployed-name-1a2b3c4d5e6f",
     };
 }

@@ -3,7 +3,7 @@ using MyBlog.Benchmarks;
 // dotnet run -c Release --project benchmarks/MyBlog.Benchmarks -- <benchmark> [arguments]
 //   subscribe [count]            subscribe → email visible, against a running AppHost
 //   welcome-faults [count] [black-hole-s] [refuse-s]
-//                                concurrent subscribes during an SMTP outage, on a topology it boots itself
+//                                concurrent subscribes during an SES outage, on a topology it boots itself
 //   site-rebuild [count]         the publish function's full rebuild of [count] posts on the emulators: time, peak memory
 //   generate <dir> [count]       write the benchmark corpus (Markdown with front matter) for MyBlog and Hugo
 //   site-build <dir> <out>       full static build of the corpus with MyBlog's templates; wall time and peak memory

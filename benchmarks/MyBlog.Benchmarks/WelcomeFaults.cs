@@ -11,22 +11,21 @@ using MyBlog.Tests.Support;
 namespace MyBlog.Benchmarks;
 
 /// <summary>
-/// Many concurrent subscribes through the edge while the SMTP server is black-holed and then refuses connections,
+/// Many concurrent subscribes through the edge while SES's API is black-holed and then refuses connections,
 /// on the whole local topology with its production settings (2-minute leases, 10 stream retries, the SES pace of
 /// 14/s, the sweep every 10 s). Boots the AppHost itself (as the integration tests do) with the fault proxy between
-/// the workers and smtp4dev, so nothing else may hold ports 8080 and 8025. Reports lost and doubled welcomes,
+/// the workers and SES's API (LocalAws's, which hands the mail to smtp4dev), so nothing else may hold ports 8080 and 8025. Reports lost and doubled welcomes,
 /// subscribe → email latency (from smtp4dev's receive time) and how long the backlog took to drain after the outage.
 /// </summary>
 public static class WelcomeFaults
 {
     public static async Task RunAsync(int count, TimeSpan blackHole, TimeSpan refuse)
     {
-        await using var proxy = new TcpFaultProxy(() => Smtp);
+        await using var proxy = new TcpFaultProxy(() => Ses);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MyBlog_AppHost>();
         var workers = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "workers");
         builder.CreateResourceBuilder(workers)
-            .WithEnvironment("Mail__Host", "127.0.0.1")
-            .WithEnvironment("Mail__Port", proxy.Port.ToString(CultureInfo.InvariantCulture));
+            .WithEnvironment("Mail__ServiceUrl", "http://127.0.0.1:" + proxy.Port.ToString(CultureInfo.InvariantCulture) + "/");
         await using var app = await builder.BuildAsync();
         var clock = Stopwatch.StartNew();
         await app.StartAsync();
@@ -34,9 +33,9 @@ public static class WelcomeFaults
         {
             await app.ResourceNotifications.WaitForResourceHealthyAsync(resource);
         }
-        var smtp = app.GetEndpoint("smtp4dev", "smtp");
-        Smtp = new IPEndPoint(IPAddress.Loopback, smtp.Port);
-        Console.WriteLine($"topology up in {clock.Elapsed.TotalSeconds:0} s; smtp via the fault proxy on :{proxy.Port}");
+        var ses = app.GetEndpoint("localaws", "http");
+        Ses = new IPEndPoint(IPAddress.Loopback, ses.Port);
+        Console.WriteLine($"topology up in {clock.Elapsed.TotalSeconds:0} s; SES via the fault proxy on :{proxy.Port}");
 
         var readers = new Readers(app.CreateHttpClient("web").BaseAddress!);
         var mail = app.CreateHttpClient("smtp4dev");
@@ -105,7 +104,7 @@ public static class WelcomeFaults
         await app.StopAsync();
     }
 
-    private static IPEndPoint? Smtp { get; set; }
+    private static IPEndPoint? Ses { get; set; }
 
     /// <summary>Every message of this run in the sink, by recipient, with smtp4dev's receive times.</summary>
     private static async Task<Dictionary<string, List<DateTimeOffset>>> ReceivedAsync(HttpClient mail, string run)
