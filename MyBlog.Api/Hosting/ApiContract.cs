@@ -258,7 +258,7 @@ internal static class ApiContract
             case ("ImportFileResult", "status"):
                 Choice(field, ImportOutcome.Imported, ImportOutcome.Updated, ImportOutcome.Skipped, ImportOutcome.Failed);
                 return;
-            case (_, "error" or "failureReason" or "failure"):
+            case (_, "error" or "failureReason" or "failure" or "note"):
                 Text(field, Attributes.MaxReasonLength);
                 return;
 

@@ -19,7 +19,9 @@ public static class ImportOutcome
     public const string Failed = "failed";
 }
 
-public sealed record ImportFileResult(string File, string Status, string? Slug = null, string? Error = null);
+/// <param name="Error">Why it failed, or why it was skipped.</param>
+/// <param name="Note">What the author should know about a post that came in: what was converted, removed or left as text.</param>
+public sealed record ImportFileResult(string File, string Status, string? Slug = null, string? Error = null, string? Note = null);
 
 /// <summary>An import: the archive the author uploads, and what the import worker made of it.</summary>
 public sealed record ImportJob(string Id, string FileName, long DeclaredSize, string Status, DateTimeOffset CreatedAt)

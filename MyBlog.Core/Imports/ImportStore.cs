@@ -147,6 +147,7 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
         {
             JsonSerializer.Serialize(gzip, results
                 .Select(r => r.Error is { Length: > MaxReasonLength } error ? r with { Error = error[..MaxReasonLength] } : r)
+                .Select(r => r.Note is { Length: > MaxReasonLength } note ? r with { Note = note[..MaxReasonLength] } : r)
                 .ToList(), CoreJson.Default.ListImportFileResult);
         }
         return buffer.ToArray();

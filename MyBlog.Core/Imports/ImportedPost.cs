@@ -6,10 +6,12 @@ namespace MyBlog.Core.Imports;
 
 /// <summary>
 /// A post as an archive gives it, checked by the same rules as the editor's (<see cref="PostInput"/>), with its
-/// original dates. <see cref="Hash"/> is what makes a second import of the same archive change nothing.
+/// original dates. <see cref="Hash"/> is what makes a second import of the same archive change nothing;
+/// <see cref="Source"/> (the blog and the file, or the engine's own id for the post) is what lets an import update only
+/// the posts it made.
 /// </summary>
 public sealed record ImportedPost(
-    string Slug, ValidPost Content, bool Draft, DateTimeOffset Date, DateTimeOffset Updated)
+    string Slug, ValidPost Content, bool Draft, DateTimeOffset Date, DateTimeOffset Updated, string Source)
 {
     public string Hash
     {

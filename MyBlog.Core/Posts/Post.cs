@@ -45,6 +45,12 @@ public sealed record Post(
     /// <summary>What the archive said when this post was last imported (<see cref="Imports.ImportedPost.Hash"/>); null for a post written here.</summary>
     public string? ImportHash { get; init; }
 
+    /// <summary>
+    /// The blog and file it was imported from (<see cref="Imports.ImportedPost.Source"/>): an import updates only a post
+    /// it made from the same source. Null for a post written here.
+    /// </summary>
+    public string? ImportSource { get; init; }
+
     /// <summary>The HTML with plain images; <see cref="PostContent.ToHtml"/> with the photos gives responsive ones.</summary>
     public string Html => PostContent.ToHtml(Markdown);
 

@@ -183,24 +183,27 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         }, ct);
 
     /// <summary>
-    /// Writes a post from an imported archive under its slug, with its original dates: a new post, or the archive's
-    /// version over what an earlier import (or the author since) made of it, or nothing at all when the archive says
-    /// what it said last time (<see cref="ImportedPost.Hash"/>). An imported post is never emailed — subscribers'
+    /// Writes a post from an imported archive, with its original dates: a new post, or the archive's version over what
+    /// an earlier import of the same source (or the author since) made of it, or nothing at all when the archive says
+    /// what it said last time (<see cref="ImportedPost.Hash"/>). A post the import did not make from this source — the
+    /// author's own, another blog's — is never overwritten: the post takes the next free slug (<c>about-2</c>, …),
+    /// where a later import of the same archive finds it again. An imported post is never emailed — subscribers'
     /// inboxes are for new posts — and a published one reaches the site through the stream like any other.
+    /// Answers what was written and under which slug.
     /// </summary>
-    public async Task<ImportWrite> ImportAsync(ImportedPost imported, string? traceParent, CancellationToken ct)
+    public async Task<(ImportWrite Write, string Slug)> ImportAsync(ImportedPost imported, string? traceParent, CancellationToken ct)
     {
         var hash = imported.Hash;
         for (var attempt = 0; ; attempt++)
         {
-            var current = await GetAsync(imported.Slug, ct);
+            var (slug, current) = await ImportTargetAsync(imported, ct);
             if (current?.ImportHash == hash)
             {
-                return ImportWrite.Unchanged;
+                return (ImportWrite.Unchanged, slug);
             }
             var content = imported.Content;
             var publishing = !imported.Draft;
-            var next = new Post(imported.Slug, content.Title, content.Markdown, content.Tags, content.Excerpt,
+            var next = new Post(slug, content.Title, content.Markdown, content.Tags, content.Excerpt,
                 publishing ? PostStatus.Published : PostStatus.Draft, (current?.Version ?? 0) + 1,
                 current?.CreatedAt ?? imported.Date, imported.Updated, publishing ? imported.Date : current?.PublishedAt)
             {
@@ -210,6 +213,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                 SendEmail = !publishing && (current?.SendEmail ?? true),
                 ScheduledAt = publishing ? null : current?.ScheduledAt,
                 ImportHash = hash,
+                ImportSource = imported.Source,
             };
             var writes = new List<TransactWriteItem>
             {
@@ -222,18 +226,40 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             };
             if (publishing && current?.ScheduledAt is not null)
             {
-                writes.Add(new TransactWriteItem { Delete = new Delete { TableName = Table, Key = ScheduleKey(imported.Slug) } });
+                writes.Add(new TransactWriteItem { Delete = new Delete { TableName = Table, Key = ScheduleKey(slug) } });
             }
             try
             {
                 await WriteAllAsync(writes, ct);
-                return current is null ? ImportWrite.Imported : ImportWrite.Updated;
+                return (current is null ? ImportWrite.Imported : ImportWrite.Updated, slug);
             }
             catch (Exception ex) when (ex is ConditionalCheckFailedException or TransactionCanceledException && attempt < 3)
             {
-                // The author (or another import) changed it meanwhile: read it again.
+                // The author (or another import) changed it, or took the slug, meanwhile: look again.
             }
         }
+    }
+
+    /// <summary>How many slugs past the archive's own an import tries before it says the post cannot be placed.</summary>
+    public const int MaxImportSlugTries = 20;
+
+    /// <summary>
+    /// Where an imported post goes: the first of its slug, slug-2, slug-3, … that is free or holds the post this
+    /// source made — with that post, or null for a free slug.
+    /// </summary>
+    private async Task<(string Slug, Post? Current)> ImportTargetAsync(ImportedPost imported, CancellationToken ct)
+    {
+        for (var n = 1; n <= MaxImportSlugTries; n++)
+        {
+            var slug = n == 1 ? imported.Slug : Slug.WithSuffix(imported.Slug, n);
+            var current = await GetAsync(slug, ct);
+            if (current is null || current.ImportSource == imported.Source)
+            {
+                return (slug, current);
+            }
+        }
+        throw new InvalidDataException(
+            $"The slug '{imported.Slug}' and the next {MaxImportSlugTries - 1} after it belong to posts this archive did not make; give the post another slug.");
     }
 
     /// <summary>Every scheduled post and its time, from the schedule items (the index; an editor's list).</summary>
@@ -533,6 +559,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             item["importHash"] = S(post.ImportHash);
         }
+        if (post.ImportSource is not null)
+        {
+            item["importSource"] = S(post.ImportSource);
+        }
         if (post.ScheduledAt is { } scheduled)
         {
             item["scheduledAt"] = S(PublishSchedule.Stamp(scheduled));
@@ -559,6 +589,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             SendEmail = !item.TryGetValue("sendEmail", out var send) || send.BOOL != false,
             ScheduledAt = item.String("scheduledAt") is { } scheduled ? DateTimeOffset.Parse(scheduled, CultureInfo.InvariantCulture) : null,
             ImportHash = item.String("importHash"),
+            ImportSource = item.String("importSource"),
         };
     }
 

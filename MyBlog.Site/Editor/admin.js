@@ -276,7 +276,7 @@ function showImportResults(job) {
     }
     row.append(post);
     const why = document.createElement("td");
-    why.textContent = result.error || "";
+    why.textContent = result.error || result.note || "";
     row.append(why);
     return row;
   });

@@ -168,6 +168,68 @@ public sealed class ImportTests(TestTopology app)
     }
 
     [Fact]
+    public async Task What_the_old_engine_did_to_the_text_is_done_on_import_and_each_result_says_what_was_changed_or_left()
+    {
+        var t = _tag;
+        var zip = new TestArchive()
+            .Text($"_posts/2019-04-25-lenient-{t}.md", $"---\ntitle: Lenient {t}\ndate: 2019-04-25 9:00:00\n---\nA one-digit hour.\n")
+            .Text($"_posts/2019-04-26-unreadable-{t}.md", $"---\ntitle: Unreadable {t}\ndate: the day after\n---\nStill here.\n")
+            .Text($"_posts/2019-04-27-markup-{t}.md",
+                $"---\ntitle: Markup {t}\n---\nTab\u000Bstop.\n\n{{% highlight ruby %}}\nputs 1\n{{% endhighlight %}}\n\nBefore: {{% post_url 2019-04-25-lenient-{t} %}}\n\n{{% include footer.html %}}\n")
+            .ToBytes();
+
+        var job = await ImportAsync(zip, "jekyll-markup.zip");
+
+        Assert.Equal("done", job.GetProperty("status").GetString());
+        AssertResult(job, $"lenient-{t}.md", "imported", $"lenient-{t}");
+        Assert.Equal(new DateTimeOffset(2019, 4, 25, 9, 0, 0, TimeSpan.Zero), (await PostAsync($"lenient-{t}")).GetProperty("publishedAt").GetDateTimeOffset());
+        // A date nothing can read loses nothing: the file name's date, and the result says so.
+        AssertResult(job, $"unreadable-{t}.md", "imported", $"unreadable-{t}");
+        Assert.Contains("the file name's date (2019-04-26) is used", Result(job, $"unreadable-{t}.md").GetProperty("note").GetString());
+        Assert.Equal(new DateTimeOffset(2019, 4, 26, 0, 0, 0, TimeSpan.Zero), (await PostAsync($"unreadable-{t}")).GetProperty("publishedAt").GetDateTimeOffset());
+
+        AssertResult(job, $"markup-{t}.md", "imported", $"markup-{t}");
+        var note = Result(job, $"markup-{t}.md").GetProperty("note").GetString();
+        Assert.Contains("Removed 1 control character", note);
+        Assert.Contains("{% include %}", note);
+        var markdown = (await PostAsync($"markup-{t}")).GetProperty("markdown").GetString()!;
+        Assert.Contains("```ruby\nputs 1\n```", markdown);
+        Assert.Contains($"Before: /posts/lenient-{t}/", markdown);
+        Assert.DoesNotContain("\u000B", markdown);
+        var page = await EventuallyAsync($"/posts/markup-{t}/", (s, b) => s == HttpStatusCode.OK && b.Contains("<code", StringComparison.Ordinal));
+        Assert.Contains("puts 1", page.Body);
+    }
+
+    [Fact]
+    public async Task An_import_never_overwrites_a_post_it_did_not_make_from_the_same_blog()
+    {
+        var t = _tag;
+        static byte[] Blog(string baseUrl, string title, string t) => new TestArchive()
+            .Text("config.toml", $"baseURL = '{baseUrl}'\ntitle = 'Some blog'\n")
+            .Text($"content/posts/about-{t}.md", $"---\ntitle: {title}\ndate: 2020-01-01\n---\n{title}'s words.\n")
+            .ToBytes();
+        // The author's own post holds the slug a third blog's file would take.
+        var own = await app.AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title = $"mine {t}", markdown = "Written here.", tags = Array.Empty<string>() });
+        var ownSlug = own.GetProperty("slug").GetString()!;
+
+        var first = await ImportAsync(Blog("https://first.example.org/", "First", t));
+        AssertResult(first, $"about-{t}.md", "imported", $"about-{t}");
+        var second = await ImportAsync(Blog("https://second.example.org/", "Second", t));
+        AssertResult(second, $"about-{t}.md", "imported", $"about-{t}-2");
+        Assert.Contains($"The slug 'about-{t}' belongs to a post this archive did not make", Result(second, $"about-{t}.md").GetProperty("note").GetString());
+        Assert.StartsWith("First's words.", (await PostAsync($"about-{t}")).GetProperty("markdown").GetString());
+        Assert.StartsWith("Second's words.", (await PostAsync($"about-{t}-2")).GetProperty("markdown").GetString());
+
+        // Each blog's archive again finds its own post and changes nothing.
+        AssertResult(await ImportAsync(Blog("https://second.example.org/", "Second", t)), $"about-{t}.md", "skipped", $"about-{t}-2");
+        AssertResult(await ImportAsync(Blog("https://first.example.org/", "First", t)), $"about-{t}.md", "skipped", $"about-{t}");
+
+        var mine = new TestArchive().Text($"_posts/2020-01-02-{ownSlug}.md", "---\ntitle: Imported over it?\n---\nNo.\n").ToBytes();
+        AssertResult(await ImportAsync(mine), $"{ownSlug}.md", "imported", $"{ownSlug}-2");
+        Assert.Equal("Written here.", (await PostAsync(ownSlug)).GetProperty("markdown").GetString());
+    }
+
+    [Fact]
     public async Task A_ghost_export_imports_its_posts_tags_and_images()
     {
         var t = _tag;

@@ -36,6 +36,97 @@ public sealed class BlogImportSourcesTests
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), FrontMatter.ParseDate(text));
 
     [Theory]
+    [InlineData("2019-04-25 9:00:00", "2019-04-25T09:00:00Z")] // a one-digit hour, which Jekyll reads
+    [InlineData("2019-04-25 9:00:00 -0500", "2019-04-25T14:00:00Z")]
+    [InlineData("2019-4-5", "2019-04-05T00:00:00Z")]
+    [InlineData("2019-04-25 09:00:00 +0200 (written on a train)", "2019-04-25T07:00:00Z")]
+    [InlineData("2019-04-25 Thursday", "2019-04-25T00:00:00Z")]
+    public void Dates_jekyll_reads_leniently_are_read_too(string text, string expected) =>
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), FrontMatter.ParseDate(text));
+
+    [Fact]
+    public void A_jekyll_date_nothing_can_read_falls_back_to_the_file_name_s_and_says_so()
+    {
+        using var archive = Open(new TestArchive()
+            .Text("_posts/2019-04-25-spring.md", "---\ntitle: Spring\ndate: sometime in spring\n---\nx")
+            .Text("_drafts/undated-idea.md", "---\ntitle: Idea\ndate: sometime\n---\nx"));
+
+        var all = BlogSources.Read(archive).Files.ToList();
+
+        var spring = all.Single(f => f.File == "_posts/2019-04-25-spring.md").Post!;
+        Assert.Equal(new DateTimeOffset(2019, 4, 25, 0, 0, 0, TimeSpan.Zero), spring.Date);
+        Assert.Contains("the file name's date (2019-04-25) is used", Assert.Single(spring.Notes!));
+        Assert.Contains("not a date", all.Single(f => f.File == "_drafts/undated-idea.md").Error); // a draft has no file name date
+    }
+
+    [Fact]
+    public void Hugo_posts_are_the_main_sections_else_the_section_with_the_most_dated_pages_and_translations_are_skipped()
+    {
+        static List<SourceFile> Files(TestArchive archive)
+        {
+            using var opened = Open(archive);
+            return BlogSources.Read(opened).Files.ToList();
+        }
+        TestArchive Site() => new TestArchive()
+            .Text("content/about.md", "---\ntitle: About\n---\nme")
+            .Text("content/project/a.md", "---\ntitle: A\ndate: 2020-01-01\n---\na")
+            .Text("content/post/b.md", "---\ntitle: B\ndate: 2020-01-02\n---\nb")
+            .Text("content/post/b.fr.md", "---\ntitle: B (fr)\ndate: 2020-01-02\n---\nb")
+            .Text("content/post/only.de.md", "---\ntitle: Nur Deutsch\ndate: 2020-01-03\n---\nc")
+            .Text("content/post/c/index.md", "---\ntitle: C\ndate: 2020-01-04\n---\nc")
+            .Text("content/post/c/index.fr.md", "---\ntitle: C (fr)\ndate: 2020-01-04\n---\nc");
+
+        var largest = Files(Site());
+        Assert.Equal(["B", "C", "Nur Deutsch"], largest.Where(f => f.Post is not null).Select(f => f.Post!.Title));
+        Assert.Equal("only", largest.Single(f => f.File == "content/post/only.de.md").Post!.Slug); // one language only: still the post
+        Assert.Equal("In the section 'project', not the blog's posts ('post', Hugo's mainSections or its largest section).",
+            largest.Single(f => f.File == "content/project/a.md").Skipped);
+        Assert.StartsWith("A page of the site, not a post: the blog's posts are in 'post'.", largest.Single(f => f.File == "content/about.md").Skipped);
+        Assert.Equal("A translation (fr) of content/post/b.md: one language is imported.", largest.Single(f => f.File == "content/post/b.fr.md").Skipped);
+        Assert.Equal("A translation (fr) of content/post/c/index.md: one language is imported.", largest.Single(f => f.File == "content/post/c/index.fr.md").Skipped);
+
+        foreach (var config in new[] { ("config.toml", "[params]\n  mainSections = [\"project\"]\n"), ("hugo.yaml", "params:\n  mainSections:\n    - project\n"), ("config.json", "{\"params\": {\"mainSections\": [\"project\"]}}") })
+        {
+            var configured = Files(Site().Text(config.Item1, config.Item2));
+            Assert.Equal(["A"], configured.Where(f => f.Post is not null).Select(f => f.Post!.Title));
+        }
+
+        // A folder of posts without sections: every page is a post.
+        var flat = Files(new TestArchive().Text("first.md", "---\ntitle: First\n---\n1").Text("second.md", "---\ntitle: Second\n---\n2"));
+        Assert.Equal(2, flat.Count(f => f.Post is not null));
+    }
+
+    [Fact]
+    public void Engines_tags_become_markdown_outside_code_and_characters_a_feed_cannot_carry_are_taken_out()
+    {
+        var (text, removed) = ImportedMarkup.WithoutControlCharacters("a\u000Bb\u0000c\td\uD800e😀");
+        Assert.Equal(("ab" + "c\tde😀", 3), (text, removed));
+
+        var (body, notes) = ImportedMarkup.Convert(
+            "Intro\u000B.\n\n{% highlight ruby %}\nputs 1\n{% endhighlight %}\n\nSee {% post_url 2010-07-21-name %} and {{< ref \"posts/trip/index.md\" >}}.\n\n" +
+            "```\n{{< youtube kept >}}\n```\n\n{{< youtube abc >}}\n{% include footer.html %}\n{{< custom x >}}\n{{< custom y >}}\n");
+
+        Assert.Equal(
+            "Intro.\n\n```ruby\nputs 1\n```\n\nSee /posts/name/ and /posts/trip/.\n\n" +
+            "```\n{{< youtube kept >}}\n```\n\n[Video on YouTube](https://www.youtube.com/watch?v=abc)\n{% include footer.html %}\n{{< custom x >}}\n{{< custom y >}}\n",
+            body);
+        Assert.Equal(2, notes.Count);
+        Assert.Contains("1 control character", notes[0]);
+        Assert.Equal("Left as text (no MyBlog equivalent; edit the post where they appear): {% include %}, {{< custom >}} ×2.", notes[1]);
+    }
+
+    [Theory]
+    [InlineData("{{< highlight go >}}\n")]
+    [InlineData("{% highlight ruby %}\n")]
+    [InlineData("{{< youtube ")]
+    public async Task Converting_a_post_of_repeated_unclosed_tags_takes_linear_time(string opening)
+    {
+        var body = string.Concat(Enumerable.Repeat(opening, 200_000 / opening.Length));
+        var convert = Task.Run(() => ImportedMarkup.Convert(body));
+        Assert.Same(convert, await Task.WhenAny(convert, Task.Delay(TimeSpan.FromSeconds(20))));
+    }
+
+    [Theory]
     [InlineData("---\ntitle: [unclosed\n---\nbody", "YAML")]
     [InlineData("---\ntitle: [this never closes\ndate: 2020-01-01\n---\nbody\n", "YAML")]
     [InlineData("---\ntitle: {a: [b\n---\nbody\n", "YAML")]

@@ -119,7 +119,7 @@ public sealed partial class ArchiveImporter(
                 return;
             }
             span?.SetTag("myblog.import.format", format);
-            var run = new ImportRun(archive);
+            var run = new ImportRun(archive, $"{format}:{BlogSources.SiteOf(archive, format)}");
             foreach (var source in OneByOne(files, results))
             {
                 results.Add(await ImportAsync(source, run, span?.Id, ct));
@@ -181,9 +181,12 @@ public sealed partial class ArchiveImporter(
     };
 
     /// <summary>What one run has seen: the slugs already taken by an earlier file, the images already brought over.</summary>
-    private sealed class ImportRun(BlogArchive archive)
+    private sealed class ImportRun(BlogArchive archive, string site)
     {
         public BlogArchive Archive { get; } = archive;
+
+        /// <summary>The blog the archive holds ("hugo:https://old.example.org"): with a file's name, a post's source.</summary>
+        public string Site { get; } = site;
         public Dictionary<string, string> Slugs { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, string?> Images { get; } = new(StringComparer.Ordinal);
     }
@@ -212,25 +215,35 @@ public sealed partial class ArchiveImporter(
         }
         try
         {
-            var markdown = await BringImagesAsync(post, run, ct);
+            var (converted, conversionNotes) = ImportedMarkup.Convert(post.Body);
+            var notes = (post.Notes ?? []).Concat(conversionNotes).ToList();
+            var markdown = await BringImagesAsync(post with { Body = converted }, run, ct);
             var cover = post.Cover is { } coverPath ? PhotoId(await ImageAsync(coverPath, post, run, ct)) : null;
-            var title = post.Title ?? TitleFrom(slug);
+            var title = ImportedMarkup.WithoutControlCharacters(post.Title ?? TitleFrom(slug)).Text;
+            var excerpt = post.Excerpt is null ? null : ImportedMarkup.WithoutControlCharacters(post.Excerpt).Text;
             var tags = post.Tags.Select(PostInput.NormalizeTag).OfType<string>().Distinct().Take(PostInput.MaxTags).ToList();
-            var input = new PostInput(title, markdown, tags, post.Excerpt, cover);
+            var input = new PostInput(title, markdown, tags, excerpt, cover);
+            var note = notes.Count == 0 ? null : string.Join(" ", notes);
             if (!input.TryValidate(out var valid, out var errors))
             {
                 return new ImportFileResult(source.File, ImportOutcome.Failed, slug,
-                    string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
+                    string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")), note);
             }
             var now = time.GetUtcNow();
             var date = post.Date ?? now;
-            var written = await posts.ImportAsync(new ImportedPost(slug, valid, post.Draft, date, post.Updated ?? date), traceParent, ct);
+            var (written, placed) = await posts.ImportAsync(
+                new ImportedPost(slug, valid, post.Draft, date, post.Updated ?? date, post.Origin ?? $"{run.Site}:{post.File}"), traceParent, ct);
+            if (placed != slug)
+            {
+                notes.Add($"The slug '{slug}' belongs to a post this archive did not make (the author's, or another blog's); this one is '{placed}'.");
+                note = string.Join(" ", notes);
+            }
             return new ImportFileResult(source.File, written switch
             {
                 ImportWrite.Imported => ImportOutcome.Imported,
                 ImportWrite.Updated => ImportOutcome.Updated,
                 _ => ImportOutcome.Skipped,
-            }, slug);
+            }, placed, Note: note);
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException)
         {
@@ -246,13 +259,12 @@ public sealed partial class ArchiveImporter(
     }
 
     /// <summary>
-    /// The body with every image it shows from the archive pointing at its photo's variants: Markdown images,
-    /// HTML <c>img</c> (Ghost's HTML, HTML in Markdown) and Hugo's <c>figure</c> shortcode (which becomes a Markdown
-    /// image). Images that are not in the archive (on another site) are left as they are.
+    /// The body with every image it shows from the archive pointing at its photo's variants: Markdown images and
+    /// HTML <c>img</c> (Ghost's HTML, HTML in Markdown; Hugo's <c>figure</c> shortcode is a Markdown image by now). Images that are not in the archive (on another site) are left as they are.
     /// </summary>
     private async Task<string> BringImagesAsync(SourcePost post, ImportRun run, CancellationToken ct)
     {
-        var body = ExpandFigures(post.Body);
+        var body = post.Body;
         foreach (var (index, length, url) in ImageReferences(body))
         {
             if (await ImageAsync(url, post, run, ct) is { } media)

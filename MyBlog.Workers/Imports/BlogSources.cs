@@ -8,9 +8,12 @@ namespace MyBlog.Workers.Imports;
 /// <param name="File">Where it came from, as the author will recognise it in the results.</param>
 /// <param name="Directory">The folder of the source file: relative image paths start there (a Hugo page bundle).</param>
 /// <param name="Roots">Where a path starting with '/' is looked up (Hugo's static/, a Jekyll site's root).</param>
+/// <param name="Notes">What the author should know about how it was read (a date taken from the file name, say).</param>
+/// <param name="Origin">The engine's own lasting id for the post (Ghost's uuid), when it has one.</param>
 public sealed record SourcePost(
     string File, string? Slug, string? Title, string Body, IReadOnlyList<string> Tags, string? Excerpt, bool Draft,
-    DateTimeOffset? Date, DateTimeOffset? Updated, string? Cover, string Directory, IReadOnlyList<string> Roots);
+    DateTimeOffset? Date, DateTimeOffset? Updated, string? Cover, string Directory, IReadOnlyList<string> Roots,
+    IReadOnlyList<string>? Notes = null, string? Origin = null);
 
 /// <summary>A file of the archive: a post, or why it is not imported (skipped, or failed with its reason).</summary>
 public sealed record SourceFile(string File, SourcePost? Post = null, string? Skipped = null, string? Error = null);
@@ -54,18 +57,58 @@ public static partial class BlogSources
         return (null, []);
     }
 
+    /// <summary>
+    /// What names the blog an archive holds — a Hugo site's baseURL (else its title), a Jekyll site's url and baseurl
+    /// (else its title) — so that two blogs' files of the same name are not taken for each other. Empty when the
+    /// archive says nothing about its site (a bare content folder).
+    /// </summary>
+    public static string SiteOf(BlogArchive archive, string format)
+    {
+        var configs = archive.Paths.Where(p => format == "hugo" ? HugoConfigName().IsMatch(p) : p == "_config.yml").Order(StringComparer.Ordinal);
+        foreach (var config in configs)
+        {
+            var text = ReadConfig(archive, config);
+            string? Setting(string key) => SiteSetting().Matches(text).FirstOrDefault(m => m.Groups["key"].Value.Equals(key, StringComparison.OrdinalIgnoreCase))?.Groups["value"].Value.Trim();
+            var site = format == "hugo"
+                ? Setting("baseURL") ?? Setting("title")
+                : Setting("url") is { } url ? url + (Setting("baseurl") ?? "") : Setting("title");
+            if (!string.IsNullOrEmpty(site))
+            {
+                return site.TrimEnd('/');
+            }
+        }
+        return "";
+    }
+
     private static bool IsPost(string path) => PostExtensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
 
     private static IEnumerable<SourceFile> Hugo(BlogArchive archive, List<string> paths, string contentRoot)
     {
         // Absolute paths in a Hugo site are served from static/ (and assets/), and bundles under their URL.
         string[] roots = [contentRoot == "" ? "" : "static/", "assets/", contentRoot];
-        foreach (var path in paths.Where(p => p.StartsWith(contentRoot, StringComparison.Ordinal) && IsPost(p)))
+        var content = paths.Where(p => p.StartsWith(contentRoot, StringComparison.Ordinal) && IsPost(p)).ToList();
+        var posts = PostSections(archive, paths, content, contentRoot);
+        var contentPaths = content.ToHashSet(StringComparer.Ordinal);
+        foreach (var path in content)
         {
             var name = path.Split('/')[^1];
             if (name.StartsWith("_index.", StringComparison.Ordinal))
             {
                 yield return new SourceFile(path, Skipped: "A section's list page (_index), not a post.");
+                continue;
+            }
+            var section = SectionOf(path, contentRoot);
+            if (posts.Count > 0 && (section is null || !posts.Contains(section)))
+            {
+                var main = string.Join(", ", posts.Order(StringComparer.Ordinal).Select(p => $"'{p}'"));
+                yield return new SourceFile(path, Skipped: section is null
+                    ? $"A page of the site, not a post: the blog's posts are in {main}."
+                    : $"In the section '{section}', not the blog's posts ({main}, Hugo's mainSections or its largest section).");
+                continue;
+            }
+            if (Translation(path, contentPaths) is { } original)
+            {
+                yield return new SourceFile(path, Skipped: $"A translation ({original.Language}) of {original.Path}: one language is imported.");
                 continue;
             }
             yield return FromFrontMatter(archive, path, matter =>
@@ -76,7 +119,7 @@ public static partial class BlogSources
                 }
                 var directory = Directory(path);
                 var bundle = name.StartsWith("index.", StringComparison.Ordinal);
-                var fileSlug = bundle ? directory.TrimEnd('/').Split('/')[^1] : Path.GetFileNameWithoutExtension(name);
+                var fileSlug = bundle ? directory.TrimEnd('/').Split('/')[^1] : WithoutLanguage(Path.GetFileNameWithoutExtension(name));
                 var date = matter.Date("date", "publishDate", "pubdate", "published", "lastmod", "modified");
                 return new SourceFile(path, new SourcePost(path,
                     matter.String("slug") ?? fileSlug,
@@ -93,6 +136,109 @@ public static partial class BlogSources
             });
         }
     }
+
+    /// <summary>
+    /// The sections that hold the blog's posts, as Hugo decides: the site's <c>mainSections</c> (top level or under
+    /// params, in any of its config files), else the section with the most dated pages. Empty when the content has no
+    /// sections at all (a folder of posts): then every page is a post.
+    /// </summary>
+    private static IReadOnlySet<string> PostSections(BlogArchive archive, List<string> paths, List<string> content, string contentRoot)
+    {
+        var sections = content.Select(p => SectionOf(p, contentRoot)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        if (sections.Count == 0)
+        {
+            return sections;
+        }
+        var configured = paths.Where(IsHugoConfig)
+            .SelectMany(p => MainSections(ReadConfig(archive, p)))
+            .Where(sections.Contains)
+            .ToHashSet(StringComparer.Ordinal);
+        if (configured.Count > 0)
+        {
+            return configured;
+        }
+        var largest = content
+            .Where(p => SectionOf(p, contentRoot) is not null && !p.Split('/')[^1].StartsWith("_index.", StringComparison.Ordinal))
+            .GroupBy(p => SectionOf(p, contentRoot)!)
+            .Select(g => (Section: g.Key, Dated: g.Count(IsDated), Pages: g.Count()))
+            .OrderByDescending(s => s.Dated).ThenByDescending(s => s.Pages).ThenBy(s => s.Section, StringComparer.Ordinal)
+            .First();
+        return new HashSet<string>(StringComparer.Ordinal) { largest.Section };
+
+        bool IsDated(string path)
+        {
+            try
+            {
+                return FrontMatter.Parse(archive.ReadText(path, MaxPostBytes)).Date("date", "publishDate") is not null;
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidDataException or System.Text.DecoderFallbackException)
+            {
+                return false; // that file's own reading says why
+            }
+        }
+    }
+
+    /// <summary>The first folder under the content root ("posts" for content/posts/a/b.md), or null for a top-level page.</summary>
+    private static string? SectionOf(string path, string contentRoot)
+    {
+        var rest = path[contentRoot.Length..];
+        var slash = rest.IndexOf('/');
+        return slash < 0 ? null : rest[..slash];
+    }
+
+    private static bool IsHugoConfig(string path) =>
+        HugoConfigName().IsMatch(path);
+
+    private static string ReadConfig(BlogArchive archive, string path)
+    {
+        try
+        {
+            return archive.ReadText(path, MaxPostBytes);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or System.Text.DecoderFallbackException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary><c>mainSections</c> as YAML, TOML or JSON write it (a flow list or YAML's block list; Hugo's keys ignore case).</summary>
+    private static IEnumerable<string> MainSections(string config)
+    {
+        foreach (Match m in MainSectionsFlow().Matches(config))
+        {
+            foreach (var item in m.Groups["list"].Value.Split(','))
+            {
+                yield return item.Trim().Trim('"', '\'');
+            }
+        }
+        foreach (Match m in MainSectionsBlock().Matches(config))
+        {
+            foreach (Capture item in m.Groups["item"].Captures)
+            {
+                yield return item.Value.Trim().Trim('"', '\'');
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a page is another language's copy of one beside it — <c>post.fr.md</c> next to <c>post.md</c>,
+    /// <c>index.fr.md</c> in a bundle with <c>index.md</c> — and of which.
+    /// </summary>
+    private static (string Language, string Path)? Translation(string path, HashSet<string> content)
+    {
+        var name = path.Split('/')[^1];
+        var stem = Path.GetFileNameWithoutExtension(name);
+        if (LanguageSuffix().Match(stem) is not { Success: true } m)
+        {
+            return null;
+        }
+        var directory = Directory(path);
+        var original = PostExtensions.Select(e => directory + m.Groups["stem"].Value + e).FirstOrDefault(content.Contains);
+        return original is null ? null : (m.Groups["lang"].Value, original);
+    }
+
+    /// <summary>"post.fr" → "post": a page in one language only is still that page.</summary>
+    private static string WithoutLanguage(string stem) => LanguageSuffix().Match(stem) is { Success: true } m ? m.Groups["stem"].Value : stem;
 
     private static IEnumerable<SourceFile> Jekyll(BlogArchive archive, List<string> paths)
     {
@@ -120,7 +266,18 @@ public static partial class BlogSources
             }
             yield return FromFrontMatter(archive, path, matter =>
             {
-                var date = matter.Date("date") ?? fileDate;
+                List<string> notes = [];
+                DateTimeOffset? date;
+                try
+                {
+                    date = matter.Date("date") ?? fileDate;
+                }
+                catch (FormatException ex) when (fileDate is not null)
+                {
+                    // Jekyll would have read it somehow; the file name's date is the post's date, and nothing is lost.
+                    date = fileDate;
+                    notes.Add($"{ex.Message}; the file name's date ({fileDate:yyyy-MM-dd}) is used.");
+                }
                 return new SourceFile(path, new SourcePost(path,
                     matter.String("slug") ?? stem,
                     matter.String("title"),
@@ -132,7 +289,8 @@ public static partial class BlogSources
                     matter.Date("last_modified_at", "updated", "modified") ?? date,
                     matter.String("image", "cover", "featured_image") is { } cover ? LiquidUrls(cover) : null,
                     Directory(path),
-                    [""]));
+                    [""],
+                    notes));
             });
         }
     }
@@ -169,6 +327,21 @@ public static partial class BlogSources
 
     [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2})-(.+)$")]
     private static partial Regex JekyllPostName();
+
+    [GeneratedRegex(@"^(?:config|hugo|config/_default/(?:config|hugo|params))\.(?:ya?ml|toml|json)$")]
+    private static partial Regex HugoConfigName();
+
+    [GeneratedRegex(@"(?:^|[\s{,])""?mainsections""?[ \t]*[:=][ \t]*\[(?<list>[^\]\n]*)\]", RegexOptions.IgnoreCase | RegexOptions.Multiline | RegexOptions.NonBacktracking)]
+    private static partial Regex MainSectionsFlow();
+
+    [GeneratedRegex(@"^[ \t]*mainsections:[ \t]*\r?\n(?:[ \t]*-[ \t]*(?<item>[^\r\n]+)\r?\n?)+", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
+    private static partial Regex MainSectionsBlock();
+
+    [GeneratedRegex(@"^[ \t]*""?(?<key>baseurl|url|title)""?[ \t]*[:=][ \t]*[""']?(?<value>[^""'\r\n#]+)", RegexOptions.IgnoreCase | RegexOptions.Multiline | RegexOptions.NonBacktracking)]
+    private static partial Regex SiteSetting();
+
+    [GeneratedRegex(@"^(?<stem>.+)\.(?<lang>[a-z]{2}(?:-[A-Za-z]{2,4})?)$")]
+    private static partial Regex LanguageSuffix();
 
     [GeneratedRegex(@"\{\{\s*['""]([^'""{}]+)['""]\s*\|\s*(?:relative_url|absolute_url)\s*\}\}")]
     private static partial Regex LiquidUrlFilter();
@@ -263,7 +436,8 @@ public sealed class GhostExport : IDisposable
                     Date(post, "updated_at") ?? date,
                     Str(post, "feature_image")?.Replace("__GHOST_URL__", "", StringComparison.Ordinal),
                     "",
-                    [""]));
+                    [""],
+                    Origin: Str(post, "uuid") is { } uuid ? $"ghost:{uuid}" : null));
             }
             catch (FormatException ex)
             {

@@ -14,7 +14,7 @@ namespace MyBlog.Workers.Imports;
 /// the parsers are held to hostile input: at most <see cref="MaxBytes"/>, nesting at most <see cref="MaxDepth"/>
 /// deep (a deeply nested document would exhaust the stack of a recursive parser), YAML aliases never expanded.
 /// </summary>
-public sealed class FrontMatter
+public sealed partial class FrontMatter
 {
     public const int MaxBytes = 64 * 1024;
     public const int MaxDepth = 32;
@@ -144,8 +144,40 @@ public sealed class FrontMatter
         string[] local = ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"];
         return DateTime.TryParseExact(trimmed, local, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var utc)
             ? new DateTimeOffset(utc, TimeSpan.Zero)
-            : null;
+            : Lenient(trimmed);
     }
+
+    /// <summary>
+    /// What Jekyll's lenient reading (Ruby's Time.parse) also takes: a date and an optional time with one-digit
+    /// parts (<c>2019-04-25 9:00:00</c>, <c>2019-4-5</c>) and an optional offset, followed by anything (a day name,
+    /// a zone's name, a comment) — the leading date is the date. Null when it does not start with a real date.
+    /// </summary>
+    private static DateTimeOffset? Lenient(string text)
+    {
+        if (LenientDate().Match(text) is not { Success: true } m)
+        {
+            return null;
+        }
+        int Part(string name) => m.Groups[name].Success ? int.Parse(m.Groups[name].Value, CultureInfo.InvariantCulture) : 0;
+        try
+        {
+            var offset = TimeSpan.Zero;
+            if (m.Groups["zone"].Success && m.Groups["zone"].Value != "Z")
+            {
+                var zone = m.Groups["zone"].Value.Replace(":", "", StringComparison.Ordinal);
+                offset = new TimeSpan(int.Parse(zone[1..3], CultureInfo.InvariantCulture), int.Parse(zone[3..5], CultureInfo.InvariantCulture), 0);
+                offset = zone[0] == '-' ? -offset : offset;
+            }
+            return new DateTimeOffset(Part("y"), Part("mo"), Part("d"), Part("h"), Part("mi"), Part("s"), offset);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null; // 2019-02-30, 25:00, an offset past 14 hours
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<y>\d{4})-(?<mo>\d{1,2})-(?<d>\d{1,2})(?:[T ]+(?<h>\d{1,2}):(?<mi>\d{2})(?::(?<s>\d{2})(?:\.\d+)?)?)?\s*(?<zone>Z|[+-]\d{2}:?\d{2})?(?:\s|$|[A-Za-z(,])", System.Text.RegularExpressions.RegexOptions.NonBacktracking)]
+    private static partial System.Text.RegularExpressions.Regex LenientDate();
 
     private static bool StartsWithFence(string text, string fence)
     {
