@@ -22,7 +22,7 @@ public sealed class Edge : Construct
 {
     /// <summary>The local edge's policy (MyBlog.Web EdgeExtensions.ContentSecurityPolicy).</summary>
     public const string ContentSecurityPolicy =
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
 
     /// <summary>
     /// "/posts/hello/" → "/posts/hello/index.html"; "/posts/hello" → 301 to "/posts/hello/" (as the local edge does).

@@ -68,8 +68,13 @@ public static class EdgeExtensions
     public const string ViewerAddressHeader = "CloudFront-Viewer-Address";
     public const string OriginSecretHeader = "X-MyBlog-Origin";
 
+    /// <summary>
+    /// The site's policy: everything from the site itself, except images, which may also come over HTTPS from other
+    /// sites — imported posts link images where their old blog kept them (Ghost's on its CDN, Unsplash's), and an
+    /// image is not a script: a page never shows a broken image because of its own headers.
+    /// </summary>
     public const string ContentSecurityPolicy =
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
     {

@@ -219,6 +219,11 @@ public sealed partial class ArchiveImporter(
             var notes = (post.Notes ?? []).Concat(conversionNotes).ToList();
             var markdown = await BringImagesAsync(post with { Body = converted }, run, ct);
             var cover = post.Cover is { } coverPath ? PhotoId(await ImageAsync(coverPath, post, run, ct)) : null;
+            if (post.Cover is not null && cover is null)
+            {
+                // A cover is one of the site's photos (its variants, its social image); one kept elsewhere is not fetched.
+                notes.Add($"The cover image {Shorten(post.Cover)} is not in the archive (or not a photo MyBlog takes); the post has no cover — add one in the editor.");
+            }
             var title = ImportedMarkup.WithoutControlCharacters(post.Title ?? TitleFrom(slug)).Text;
             var excerpt = post.Excerpt is null ? null : ImportedMarkup.WithoutControlCharacters(post.Excerpt).Text;
             var tags = post.Tags.Select(PostInput.NormalizeTag).OfType<string>().Distinct().Take(PostInput.MaxTags).ToList();
@@ -409,6 +414,9 @@ public sealed partial class ArchiveImporter(
     }
 
     private static string? PhotoId(string? mediaUrl) => PhotoMarkup.IdFromUrl(mediaUrl);
+
+    /// <summary>A reference as a result quotes it: a long one is cut.</summary>
+    private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "…";
 
     /// <summary>"my-first-post" → "My first post", for a file that names no title.</summary>
     private static string TitleFrom(string slug)
