@@ -4,6 +4,7 @@ using Markdig;
 using Markdig.Extensions.GenericAttributes;
 using Markdig.Extensions.MediaLinks;
 using Markdig.Renderers;
+using Markdig.Renderers.Html;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 using MyBlog.Core.Photos;
@@ -169,6 +170,10 @@ public static partial class PostContent
     private static void Render(MarkdownDocument document, HtmlRenderer renderer)
     {
         Pipeline.Setup(renderer);
+        if (renderer.ObjectRenderers.FindExact<CodeBlockRenderer>() is { } plain)
+        {
+            renderer.ObjectRenderers.Replace<CodeBlockRenderer>(new HighlightedCodeBlockRenderer(plain));
+        }
         renderer.Render(document);
         renderer.Writer.Flush();
     }
