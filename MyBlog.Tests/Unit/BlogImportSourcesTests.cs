@@ -320,7 +320,7 @@ public sealed class BlogImportSourcesTests
         var body = string.Concat(Enumerable.Repeat(opening, 300 * 1024 / opening.Length - 1));
 
         // A hang, not a speed, is what fails: a quadratic scan of this takes minutes, a linear one milliseconds.
-        var references = await Task.Run(() => ArchiveImporter.ImageReferences(ArchiveImporter.ExpandFigures(body))).WaitAsync(TimeSpan.FromSeconds(20));
+        var references = await Task.Run(() => ArchiveImporter.ImageReferences(ImportedMarkup.ExpandFigures(body))).WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Empty(references);
     }
@@ -328,7 +328,7 @@ public sealed class BlogImportSourcesTests
     [Fact]
     public void Image_references_are_found_in_markdown_html_and_figures_last_first()
     {
-        var body = ArchiveImporter.ExpandFigures("![a](one.png) <img alt=x src=\"two.jpg\"> {{< figure src=\"three.webp\" alt=\"Three\" src=\"dup.png\" >}}");
+        var body = ImportedMarkup.ExpandFigures("![a](one.png) <img alt=x src=\"two.jpg\"> {{< figure src=\"three.webp\" alt=\"Three\" src=\"dup.png\" >}}");
 
         Assert.Equal(["three.webp", "two.jpg", "one.png"], ArchiveImporter.ImageReferences(body).Select(r => r.Url));
     }

@@ -280,17 +280,6 @@ public sealed partial class ArchiveImporter(
         return body;
     }
 
-    /// <summary>Hugo's <c>figure</c> shortcode as the Markdown image it shows.</summary>
-    public static string ExpandFigures(string body) => FigureShortcode().Replace(body, m =>
-    {
-        var attributes = ShortcodeAttribute().Matches(m.Value)
-            .GroupBy(a => a.Groups[1].Value, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.First().Groups[2].Value, StringComparer.OrdinalIgnoreCase);
-        return attributes.TryGetValue("src", out var src)
-            ? $"![{(attributes.GetValueOrDefault("alt") ?? attributes.GetValueOrDefault("caption") ?? "").Replace("]", "", StringComparison.Ordinal)}]({src})"
-            : m.Value;
-    });
-
     /// <summary>
     /// The image URLs a body shows — Markdown images and HTML <c>img</c> — with their places, last first, so that
     /// replacing one leaves the places of the others as they were.
@@ -432,10 +421,4 @@ public sealed partial class ArchiveImporter(
 
     [GeneratedRegex(@"<img\b[^>]*?\bsrc\s*=\s*[""'](?<url>[^""']+)[""']", RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex HtmlImage();
-
-    [GeneratedRegex(@"\{\{<\s*figure\b[^>]*>\}\}", RegexOptions.NonBacktracking)]
-    private static partial Regex FigureShortcode();
-
-    [GeneratedRegex(@"(\w+)\s*=\s*""([^""]*)""", RegexOptions.NonBacktracking)]
-    private static partial Regex ShortcodeAttribute();
 }

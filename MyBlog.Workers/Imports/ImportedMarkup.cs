@@ -66,7 +66,7 @@ public static partial class ImportedMarkup
 
     private static string Transform(string text)
     {
-        text = ArchiveImporter.ExpandFigures(text);
+        text = ExpandFigures(text);
         text = Blocks(text, HugoHighlight(), HugoHighlightEnd());
         text = Blocks(text, LiquidHighlight(), LiquidHighlightEnd());
         text = HugoVideo().Replace(text, m =>
@@ -109,6 +109,12 @@ public static partial class ImportedMarkup
         }
         return result.Append(text, at, text.Length - at).ToString();
     }
+
+    /// <summary>Hugo's <c>figure</c> shortcode as the Markdown image it shows.</summary>
+    public static string ExpandFigures(string body) => FigureShortcode().Replace(body, m =>
+        Attribute(m.Value, "src") is { } src
+            ? $"![{(Attribute(m.Value, "alt") ?? Attribute(m.Value, "caption") ?? "").Replace("]", "", StringComparison.Ordinal)}]({src})"
+            : m.Value);
 
     private static string? Attribute(string args, string name) =>
         ShortcodeAttribute().Matches(args).FirstOrDefault(a => a.Groups[1].Value.Equals(name, StringComparison.OrdinalIgnoreCase))?.Groups[2].Value;
@@ -236,6 +242,9 @@ public static partial class ImportedMarkup
 
     [GeneratedRegex(@"^(?:\d{4}-\d{2}-\d{2}-)(.+)$")]
     private static partial Regex JekyllDated();
+
+    [GeneratedRegex(@"\{\{<\s*figure\b[^>]*>\}\}", RegexOptions.NonBacktracking)]
+    private static partial Regex FigureShortcode();
 
     [GeneratedRegex(@"(\w+)\s*=\s*""([^""]*)""", RegexOptions.NonBacktracking)]
     private static partial Regex ShortcodeAttribute();
