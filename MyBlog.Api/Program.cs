@@ -11,6 +11,7 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
+app.UseServingRegion();
 app.UseHeadAsGet();
 app.UseRouting();
 app.UseCanonicalPaths();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using MyBlog.AppHost.Aws;
 using MyBlog.AppHost.Emulators;
+using MyBlog.AppHost.Regions;
 using MyBlog.AppHost.Startup;
 using MyBlog.Core.Storage;
 
@@ -33,7 +34,7 @@ if (builder.Configuration.IsAwsMode())
     var awsWorkers = builder.AddProject<Projects.MyBlog_Workers>("workers")
         .WithStackOutputs(stack, settings, outputs => outputs.ForWorkers())
         .WithHttpHealthCheck("/health");
-    AddEdge(builder, awsApi, awsWorkers)
+    AddEdge(builder, [(settings.HomeRegion, awsApi, awsWorkers)])
         .WithStackOutputs(stack, settings, outputs => outputs.ForWeb());
     builder.Build().Run();
     return;
@@ -50,75 +51,132 @@ if (LocalParameters.Problems(builder.Configuration) is { Count: > 0 } problems)
     return;
 }
 
+// One region by default; Local:Regions=us-east-1,eu-west-1 plays a global table's replicas and a stack per region.
+var (regions, regionsProblem) = LocalRegions.From(builder.Configuration);
+if (regionsProblem is not null)
+{
+    Console.Error.WriteLine($"MyBlog: {regionsProblem}");
+    Environment.ExitCode = 2;
+    return;
+}
+
 // A fresh, empty blog on every run, unless Local:Persist=true keeps the data between runs (LocalData).
 var data = LocalData.From(builder);
 
-// Local stand-ins for AWS: installed on first run, then DynamoDB Local, the S3 emulator and the SMTP sink (behind
-// LocalAws's SES API).
+// Local stand-ins for AWS: installed on first run, then the S3 emulator and the SMTP sink (behind LocalAws's SES
+// API), shared by the regions; a DynamoDB Local per region below.
 var setup = builder.AddEmulatorSetup("emulators-setup");
-var dynamoDb = builder.AddDynamoDbLocal("dynamodb", data).WaitForCompletion(setup);
 // The editor uploads from the site's origin, reached as localhost or 127.0.0.1.
 var s3 = builder.AddS3Emulator("s3", MyBlogBuckets.All, corsOrigins: [siteUrl, $"http://127.0.0.1:{SitePort}"], data).WaitForCompletion(setup);
 var smtp = builder.AddSmtpSink("smtp4dev", MailUiPort).WaitForCompletion(setup);
-
-// The AWS glue without an emulator (table provisioning, stream → Lambda and S3 → SQS → Lambda delivery, SES's API).
-var localAws = builder.AddProject<Projects.MyBlog_LocalAws>("localaws")
-    .WithAwsEmulators(dynamoDb, s3)
-    .WithEnvironment("MyBlog__SiteUrl", siteUrl)
-    .WithEnvironment("LocalAws__FailuresDirectory", Path.Combine(Path.GetTempPath(), "myblog-failures"))
-    .WithLocalState(data)
-    .WithHttpHealthCheck("/health");
 
 // The key newsletter unsubscribe links are signed with, and the one subscribers' ids are derived from; their local
 // values are in appsettings.json.
 var linkKey = builder.AddParameter("link-key", secret: true);
 var idKey = builder.AddParameter("id-key", secret: true);
-
-var workers = builder.AddProject<Projects.MyBlog_Workers>("workers")
-    .WithAwsEmulators(dynamoDb, s3)
-    .WithSes(localAws, smtp)
-    .WithNewsletterQueue(localAws)
-    .WithEnvironment("Subscribers__LinkKey", linkKey)
-    .WithEnvironment("Subscribers__IdKey", idKey)
-    .WithEnvironment("MyBlog__SiteUrl", siteUrl)
-    .WaitFor(localAws)
-    .WithHttpHealthCheck("/health");
-localAws.WithReference(workers);
-// Uploads raise S3 events; LocalAws queues them for the thumbnail worker (S3 → SQS → Lambda on AWS).
-s3.WithEventNotifications(localAws, "/s3/events", MyBlogBuckets.Uploads);
-
 // The author's token for /api/admin/* and the editor; its local value is in appsettings.json (see the README).
 var adminToken = builder.AddParameter("admin-token", secret: true);
 
-var api = builder.AddProject<Projects.MyBlog_Api>("api")
-    .WithAwsEmulators(dynamoDb, s3)
-    .WithEnvironment("Admin__Token", adminToken)
-    .WithNewsletterQueue(localAws)
-    .WithPublishScheduler(localAws)
-    .WithEnvironment("Subscribers__LinkKey", linkKey)
-    .WithEnvironment("Subscribers__IdKey", idKey)
-    .WithEnvironment("MyBlog__SiteUrl", siteUrl)
-    .WaitFor(localAws)
-    .WithHttpHealthCheck("/health");
+var stacks = regions.Select(region => AddRegion(builder, region, regions, siteUrl, data, setup, s3, smtp, linkKey, idKey, adminToken)).ToList();
+// Every region's LocalAws ships its table's changes to the others' (global tables' replication).
+foreach (var stack in stacks)
+{
+    foreach (var peer in stacks.Where(p => p.Region != stack.Region))
+    {
+        stack.LocalAws.WithEnvironment($"LocalAws__Replication__Peers__{peer.Region}", peer.LocalAws.GetEndpoint("http"));
+    }
+}
+// Uploads raise S3 events; the home region's LocalAws queues them for its thumbnail worker (S3 → SQS → Lambda on AWS).
+s3.WithEventNotifications(stacks[0].LocalAws, "/s3/events", MyBlogBuckets.Uploads);
 
-var web = AddEdge(builder, api, workers)
+var web = AddEdge(builder, stacks.Select(s => (s.Region, s.Api, s.Workers)).ToList())
     .WithAwsEmulators(dynamoDb: null, s3);
 
 // The publisher tells the edge which pages changed.
-workers.WithEnvironment("Publishing__EdgeUrl", web.GetEndpoint("http"));
+foreach (var stack in stacks)
+{
+    stack.Workers.WithEnvironment("Publishing__EdgeUrl", web.GetEndpoint("http"));
+}
 
 builder.Build().Run();
 
-// The edge: what CloudFront is on AWS, at a fixed address people and scripts can rely on; started once the API is
+// One region's stack: its replica of the table, LocalAws (the region's stream deliveries, queues, schedules, SES and
+// replication), the workers and the API. Every process says which region it is, in its settings and in its traces.
+static RegionStack AddRegion(
+    IDistributedApplicationBuilder builder, string region, IReadOnlyList<string> regions, string siteUrl, LocalData data,
+    IResourceBuilder<ExecutableResource> setup, IResourceBuilder<ExecutableResource> s3, IResourceBuilder<ExecutableResource> smtp,
+    IResourceBuilder<ParameterResource> linkKey, IResourceBuilder<ParameterResource> idKey, IResourceBuilder<ParameterResource> adminToken)
+{
+    string Named(string resource) => LocalRegions.Named(resource, region, regions);
+    var regionData = regions.Count == 1 ? data : data.ForRegion(region);
+
+    var dynamoDb = builder.AddDynamoDbLocal(Named("dynamodb"), regionData).WaitForCompletion(setup);
+
+    // The AWS glue without an emulator (table provisioning, stream → Lambda and S3 → SQS → Lambda delivery, SES's API).
+    var localAws = builder.AddProject<Projects.MyBlog_LocalAws>(Named("localaws"))
+        .WithAwsEmulators(dynamoDb, s3)
+        .InRegion(region)
+        .WithEnvironment("MyBlog__SiteUrl", siteUrl)
+        .WithEnvironment("LocalAws__FailuresDirectory", Path.Combine(Path.GetTempPath(), "myblog-failures", region))
+        .WithEnvironment("LocalAws__Replication__Region", region)
+        .WithLocalState(regionData, keepAlways: regions.Count > 1)
+        .WithHttpHealthCheck("/health");
+
+    var workers = builder.AddProject<Projects.MyBlog_Workers>(Named("workers"))
+        .WithAwsEmulators(dynamoDb, s3)
+        .InRegion(region)
+        .WithSes(localAws, smtp)
+        .WithNewsletterQueue(localAws)
+        .WithEnvironment("Subscribers__LinkKey", linkKey)
+        .WithEnvironment("Subscribers__IdKey", idKey)
+        .WithEnvironment("MyBlog__SiteUrl", siteUrl)
+        .WaitFor(localAws)
+        .WithHttpHealthCheck("/health");
+    localAws.WithReference(workers).WithEnvironment("LocalAws__WorkersUrl", $"http://{workers.Resource.Name}");
+
+    var api = builder.AddProject<Projects.MyBlog_Api>(Named("api"))
+        .WithAwsEmulators(dynamoDb, s3)
+        .InRegion(region)
+        .WithEnvironment("Admin__Token", adminToken)
+        .WithNewsletterQueue(localAws)
+        .WithPublishScheduler(localAws)
+        .WithEnvironment("Subscribers__LinkKey", linkKey)
+        .WithEnvironment("Subscribers__IdKey", idKey)
+        .WithEnvironment("MyBlog__SiteUrl", siteUrl)
+        .WaitFor(localAws)
+        .WithHttpHealthCheck("/health");
+    if (regions.Count > 1)
+    {
+        // Global tables' lag (Local:ReplicationLag, half a second unless set), and a welcome's wait for the table to
+        // settle: comfortably longer, so two regions that wrote one subscriber at once agree on who sends.
+        var lag = LocalRegions.ReplicationLag(builder.Configuration);
+        var settle = lag * 3 + TimeSpan.FromSeconds(1);
+        localAws.WithEnvironment("LocalAws__Replication__Lag", lag.ToString());
+        api.WithEnvironment("Welcome__Settle", settle.ToString());
+        workers.WithEnvironment("Welcome__Settle", settle.ToString());
+    }
+    if (region != regions[0])
+    {
+        // The projects' launch profiles fix the home region's ports; another region's copies take free ones.
+        foreach (var project in new[] { localAws, workers, api })
+        {
+            project.WithEndpoint("http", endpoint => endpoint.Port = null);
+        }
+    }
+    return new RegionStack(region, localAws, workers, api);
+}
+
+// The edge: what CloudFront is on AWS, at a fixed address people and scripts can rely on; started once the APIs are
 // healthy and the workers are (which they are once the site has been built). Like CloudFront it proves itself to
 // the API with an origin secret (made anew each run) and tells it the reader's address; the API believes nobody else.
+// With several regions it sends each API request to the first healthy region in the order given, and to the next
+// when that one stops answering its health checks.
 static IResourceBuilder<ProjectResource> AddEdge(
-    IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource> workers)
+    IDistributedApplicationBuilder builder,
+    IReadOnlyList<(string Region, IResourceBuilder<ProjectResource> Api, IResourceBuilder<ProjectResource> Workers)> stacks)
 {
     var originSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-    api.WithEnvironment("Edge__OriginSecret", originSecret);
-    return builder.AddProject<Projects.MyBlog_Web>("web")
-        .WithReference(api)
+    var web = builder.AddProject<Projects.MyBlog_Web>("web")
         .WithEnvironment("Edge__OriginSecret", originSecret)
         .WithEndpoint("http", endpoint =>
         {
@@ -126,7 +184,24 @@ static IResourceBuilder<ProjectResource> AddEdge(
             endpoint.IsProxied = false;
         })
         .WithExternalHttpEndpoints()
-        .WaitFor(api)
-        .WaitFor(workers)
         .WithHttpHealthCheck("/health");
+    for (var i = 0; i < stacks.Count; i++)
+    {
+        var stack = stacks[i];
+        stack.Api.WithEnvironment("Edge__OriginSecret", originSecret);
+        web.WithReference(stack.Api).WaitFor(stack.Api).WaitFor(stack.Workers);
+        if (stacks.Count > 1)
+        {
+            web.WithEnvironment($"Edge__ApiRegions__{i}__Region", stack.Region)
+                .WithEnvironment($"Edge__ApiRegions__{i}__Url", $"http://{stack.Api.Resource.Name}");
+        }
+    }
+    return web;
 }
+
+/// <summary>What one region runs locally.</summary>
+sealed record RegionStack(
+    string Region,
+    IResourceBuilder<ProjectResource> LocalAws,
+    IResourceBuilder<ProjectResource> Workers,
+    IResourceBuilder<ProjectResource> Api);

@@ -20,6 +20,14 @@ public sealed class MyBlogOptions
     public string SiteUrl { get; set; } = "http://localhost:8080";
 
     public Uri SiteUri => new(SiteUrl.TrimEnd('/') + "/");
+
+    /// <summary>
+    /// The region this copy of the stack runs in, when the table is a global table with a stack per region: work a
+    /// write makes owed (a welcome email) belongs to the region that wrote it, and only that region does it. None:
+    /// one region, and nothing is told apart.
+    /// </summary>
+    [RegularExpression("^[a-z]{2}(-[a-z]+)+-[0-9]$")]
+    public string? Region { get; set; }
 }
 
 /// <summary>The data annotations above, compiled (no reflection at start, as in the Native AOT API).</summary>

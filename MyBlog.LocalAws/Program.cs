@@ -2,6 +2,7 @@ using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Hosting;
 using MyBlog.LocalAws.Mail;
 using MyBlog.LocalAws.Queues;
+using MyBlog.LocalAws.Replication;
 using MyBlog.LocalAws.Scheduler;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,5 +18,6 @@ app.MapSqsApi();
 app.MapRecurringSchedulesApi();
 app.MapEventBridgeSchedulerApi();
 app.MapSesApi();
+app.MapReplicationApi();
 
 app.Run();

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace MyBlog.ServiceDefaults;
@@ -45,7 +46,16 @@ public static class Extensions
             logging.IncludeScopes = true;
         });
 
+        // Which region served it: with a stack in several regions, the same service name answers from each.
+        var region = builder.Configuration["MyBlog:Region"] ?? builder.Configuration["AWS_REGION"];
         builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource =>
+            {
+                if (!string.IsNullOrEmpty(region))
+                {
+                    resource.AddAttributes([new KeyValuePair<string, object>("cloud.region", region)]);
+                }
+            })
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()

@@ -112,8 +112,19 @@ public static class EmulatorExtensions
     /// LocalAws keeps what AWS would keep between runs beside the persisted data: where each stream mapping has read
     /// to (as Lambda keeps a mapping's position), so a restart neither replays nor skips the table's changes.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithLocalState(this IResourceBuilder<ProjectResource> localAws, LocalData data) =>
-        data.Persist ? localAws.WithEnvironment("LocalAws__StateDirectory", data.Folder("localaws")) : localAws;
+    /// <param name="keepAlways">
+    /// Keep it in the data folder even when the data is not persisted: with several regions, a region's LocalAws that
+    /// is stopped and started again (a region's outage) must resume its stream deliveries where they were.
+    /// </param>
+    public static IResourceBuilder<ProjectResource> WithLocalState(this IResourceBuilder<ProjectResource> localAws, LocalData data, bool keepAlways = false) =>
+        data.Persist || keepAlways ? localAws.WithEnvironment("LocalAws__StateDirectory", data.Folder("localaws")) : localAws;
+
+    /// <summary>
+    /// The region a service plays (<c>MyBlog:Region</c>); the service defaults put it on every span and metric as
+    /// <c>cloud.region</c>, so the dashboard shows which region served what.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> InRegion(this IResourceBuilder<ProjectResource> project, string region) =>
+        project.WithEnvironment("MyBlog__Region", region);
 
     /// <summary>
     /// The newsletter queue: LocalAws speaks SQS's JSON protocol for sending, so the project's SQS client is pointed

@@ -24,6 +24,15 @@ public sealed record LocalData(bool Persist, string Directory)
         return new LocalData(persist, directory);
     }
 
+    /// <summary>
+    /// A region's own data in a run of several: its table replica and LocalAws's state under a folder named for the
+    /// region. Without Local:Persist the folder is made afresh for this run, because a region stopped and started in
+    /// the run must come back with what it had, as a region does after an outage.
+    /// </summary>
+    public LocalData ForRegion(string region) => Persist
+        ? new LocalData(true, Folder(region))
+        : new LocalData(false, Path.Combine(Path.GetTempPath(), "myblog-regions", $"{Environment.ProcessId}-{region}"));
+
     /// <summary>One emulator's folder under the data directory, created if missing (DynamoDB Local requires it).</summary>
     public string Folder(string name) => System.IO.Directory.CreateDirectory(Path.Combine(Directory, name)).FullName;
 }

@@ -44,7 +44,11 @@ public sealed record NewsletterBatch(
 internal sealed partial class NewsletterJson : JsonSerializerContext;
 
 /// <summary>Where a job's planning stands (<see cref="NewsletterStore.GetPlanAsync"/>).</summary>
-public sealed record JobPlan(bool Planned, string? Cursor, string? TraceParent, string Slug, bool Failed);
+/// <param name="OwnedElsewhere">
+/// The job was made by another region's stack (a global table carries it to every region): that region plans and sends
+/// it, and no other, so no subscriber gets the post twice.
+/// </param>
+public sealed record JobPlan(bool Planned, string? Cursor, string? TraceParent, string Slug, bool Failed, bool OwnedElsewhere = false);
 
 /// <summary>A send job's progress, as the editor and the admin API show it.</summary>
 /// <param name="Status">
@@ -121,6 +125,9 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
 
         /// <summary>Set when the author retries a failed job: the change that starts its planner again (a stream filter).</summary>
         public const string RetryRequestedAt = "retryRequestedAt";
+
+        /// <summary>The region whose stack made the job, and so the one that plans and sends it.</summary>
+        public const string Region = "region";
     }
 
     private string Table => options.Value.TableName;
@@ -132,7 +139,8 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         pk is not null && pk.StartsWith(PartitionPrefix, StringComparison.Ordinal) && pk.Length > PartitionPrefix.Length ? pk[PartitionPrefix.Length..] : null;
 
     /// <summary>The job's first write, for the transaction that first publishes the post: only if it does not exist.</summary>
-    public static TransactWriteItem JobPut(string table, string jobId, string slug, DateTimeOffset now, string? traceParent)
+    /// <param name="region">The region making the job (<see cref="MyBlogOptions.Region"/>), which alone sends it.</param>
+    public static TransactWriteItem JobPut(string table, string jobId, string slug, DateTimeOffset now, string? traceParent, string? region = null)
     {
         var item = new Dictionary<string, AttributeValue>
         {
@@ -150,6 +158,10 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         if (traceParent is not null)
         {
             item[NewsletterFields.TraceParent] = S(traceParent);
+        }
+        if (region is not null)
+        {
+            item[NewsletterFields.Region] = S(region);
         }
         return new TransactWriteItem
         {
@@ -182,7 +194,8 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
         return item is null
             ? null
             : new JobPlan(item.ContainsKey(NewsletterFields.PlannedAt), item.GetValueOrDefault(NewsletterFields.PlanCursor)?.S, item.GetValueOrDefault(NewsletterFields.TraceParent)?.S,
-                item.GetValueOrDefault(NewsletterFields.Slug)?.S ?? jobId, item.ContainsKey(NewsletterFields.JobFailure));
+                item.GetValueOrDefault(NewsletterFields.Slug)?.S ?? jobId, item.ContainsKey(NewsletterFields.JobFailure),
+                OwnedElsewhere: options.Value.Region is { } here && item.GetValueOrDefault(NewsletterFields.Region)?.S is { } owner && owner != here);
     }
 
     /// <summary>

@@ -131,7 +131,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             }
             if (current.PublishedAt is null && publishing && next.SendEmail)
             {
-                writes.Add(NewsletterStore.JobPut(Table, next.NewsletterJob, slug, now, traceParent));
+                writes.Add(NewsletterStore.JobPut(Table, next.NewsletterJob, slug, now, traceParent, options.Value.Region));
             }
             await WriteAllAsync(writes, ct);
             return next;

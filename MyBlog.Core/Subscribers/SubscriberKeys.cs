@@ -27,6 +27,12 @@ public static class SubscriberKeys
     /// </summary>
     public const string WelcomeOwedList = "WELCOME#OWED";
 
+    /// <summary>
+    /// The owed list of the welcomes <paramref name="region"/> sends: with a stack in several regions each region
+    /// sweeps only the welcomes it owns. Without a region (and for items from before regions), the one list.
+    /// </summary>
+    public static string WelcomeOwedListFor(string? region) => region is null ? WelcomeOwedList : $"{WelcomeOwedList}#{region}";
+
     /// <summary>A due time as the index's sort key: fixed-width UTC, so text order is time order.</summary>
     public static string DueSortKey(DateTimeOffset due) =>
         due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);

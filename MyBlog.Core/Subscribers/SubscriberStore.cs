@@ -42,6 +42,9 @@ public sealed class SubscriberStore(
         public const string WelcomeArmedAt = "welcomeArmedAt";
         public const string WelcomeDueAt = "welcomeDueAt";
         public const string WelcomeAttempts = "welcomeAttempts";
+
+        /// <summary>The region whose API made the welcome owed, and so the only one that sends it.</summary>
+        public const string WelcomeRegion = "welcomeRegion";
         public const string WelcomeLastError = "welcomeLastError";
         public const string WelcomeSentAt = "welcomeSentAt";
         public const string WelcomeLeaseUntil = "welcomeLeaseUntil";
@@ -77,6 +80,8 @@ public sealed class SubscriberStore(
     };
 
     private string Table => options.Value.TableName;
+    private string? Region => options.Value.Region;
+    private string OwedList => SubscriberKeys.WelcomeOwedListFor(Region);
 
     /// <summary>
     /// Stores a new subscriber with its welcome owed, or owes a known address a fresh welcome when it is still waiting
@@ -127,6 +132,9 @@ public sealed class SubscriberStore(
         return outcome;
     }
 
+    /// <summary>When a welcome owed at <paramref name="now"/> may first be claimed (<see cref="WelcomeOptions.Settle"/>).</summary>
+    private DateTimeOffset SettledAt(DateTimeOffset now) => now + welcome.Value.Settle;
+
     private Dictionary<string, AttributeValue> NewItem(string id, NewSubscriber subscriber, string? traceParent, DateTimeOffset now)
     {
         var item = new Dictionary<string, AttributeValue>
@@ -137,12 +145,16 @@ public sealed class SubscriberStore(
             [SubscriberFields.Status] = S(StatusText(SubscriberStatus.Pending)),
             [SubscriberFields.SubscribedAt] = S(Iso(now)),
             [SubscriberFields.WelcomeArmedAt] = N(now.ToUnixTimeMilliseconds()),
-            [SubscriberFields.WelcomeDueAt] = N(now.ToUnixTimeMilliseconds()),
+            [SubscriberFields.WelcomeDueAt] = N(SettledAt(now).ToUnixTimeMilliseconds()),
             [SubscriberFields.WelcomeAttempts] = N(0),
             [SubscriberFields.IdVersion] = N(2),
-            [MyBlogTable.ListPartitionKey] = S(SubscriberKeys.WelcomeOwedList),
-            [MyBlogTable.ListSortKey] = S(SubscriberKeys.DueSortKey(now)),
+            [MyBlogTable.ListPartitionKey] = S(OwedList),
+            [MyBlogTable.ListSortKey] = S(SubscriberKeys.DueSortKey(SettledAt(now))),
         };
+        if (Region is not null)
+        {
+            item[SubscriberFields.WelcomeRegion] = S(Region);
+        }
         if (subscriber.Name is not null)
         {
             item[SubscriberFields.Name] = S(subscriber.Name);
@@ -176,7 +188,7 @@ public sealed class SubscriberStore(
         var unsubscribe = SubscriberToken.Create();
         try
         {
-            var response = await dynamo.UpdateItemAsync(new UpdateItemRequest
+            var request = new UpdateItemRequest
             {
                 TableName = Table,
                 Key = Key(id),
@@ -186,7 +198,9 @@ public sealed class SubscriberStore(
                     "#confirmHash = :confirmHash, #confirmExpires = :confirmExpires, #unsubHash = :unsubHash",
                 ConditionExpression =
                     "attribute_exists(#due) AND #status = :pending AND (attribute_not_exists(#lease) OR #lease < :now) AND attribute_not_exists(#blocked)" +
-                    (onlyIfDue ? " AND #due <= :now" : ""),
+                    (onlyIfDue || welcome.Value.Settle > TimeSpan.Zero ? " AND #due <= :now" : "") +
+                    // Only the region that owes it sends it; a welcome from before regions, whichever region claims it.
+                    (Region is null ? "" : " AND (attribute_not_exists(#region) OR #region = :region)"),
                 ExpressionAttributeNames = new()
                 {
                     ["#due"] = SubscriberFields.WelcomeDueAt,
@@ -213,14 +227,23 @@ public sealed class SubscriberStore(
                 },
                 ReturnValues = ReturnValue.ALL_NEW,
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-            }, ct);
+            };
+            if (Region is not null)
+            {
+                request.ExpressionAttributeNames["#region"] = SubscriberFields.WelcomeRegion;
+                request.ExpressionAttributeValues[":region"] = S(Region);
+            }
+            var response = await dynamo.UpdateItemAsync(request, ct);
             var item = response.Attributes;
             return new WelcomeClaim(ToSubscriber(id, item), now, leaseUntil.ToUnixTimeMilliseconds(),
                 confirm.Token, unsubscribe.Token, item.String(SubscriberFields.TraceParent));
         }
         catch (ConditionalCheckFailedException ex)
         {
+            // Tidying the owed list is the owning region's write too: two regions writing one item at once would leave
+            // only the later whole item (global tables keep the last writer), losing the other's change.
             if (ex.Item is { Count: > 0 } old && old.ContainsKey(SubscriberFields.WelcomeDueAt)
+                && (Region is null || old.String(SubscriberFields.WelcomeRegion) is null || old.String(SubscriberFields.WelcomeRegion) == Region)
                 && (ParseStatus(old.String(SubscriberFields.Status)) != SubscriberStatus.Pending || old.ContainsKey(SubscriberFields.MailBlocked)))
             {
                 // Confirmed, unsubscribed or blocked while a welcome was owed: nothing is owed any more.
@@ -267,14 +290,17 @@ public sealed class SubscriberStore(
     public async Task<IReadOnlyList<string>> DueWelcomesAsync(int limit, CancellationToken ct)
     {
         var found = new List<string>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        foreach (var list in OwedLists)
         {
-            var response = await dynamo.QueryAsync(OwedQuery(time.GetUtcNow(), Math.Min(limit - found.Count, 500), start), ct);
-            found.AddRange((response.Items ?? []).Select(i => SubscriberKeys.IdFromPartitionKey(i.String(MyBlogTable.PartitionKey))).OfType<string>());
-            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+            Dictionary<string, AttributeValue>? start = null;
+            do
+            {
+                var response = await dynamo.QueryAsync(OwedQuery(list, time.GetUtcNow(), Math.Min(limit - found.Count, 500), start), ct);
+                found.AddRange((response.Items ?? []).Select(i => SubscriberKeys.IdFromPartitionKey(i.String(MyBlogTable.PartitionKey))).OfType<string>());
+                start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+            }
+            while (start is not null && found.Count < limit);
         }
-        while (start is not null && found.Count < limit);
         return found;
     }
 
@@ -282,16 +308,19 @@ public sealed class SubscriberStore(
     public async Task<int> CountOwedWelcomesAsync(CancellationToken ct)
     {
         var count = 0;
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        foreach (var list in OwedLists)
         {
-            var query = OwedQuery(until: null, limit: null, start);
-            query.Select = Select.COUNT;
-            var response = await dynamo.QueryAsync(query, ct);
-            count += response.Count ?? 0;
-            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+            Dictionary<string, AttributeValue>? start = null;
+            do
+            {
+                var query = OwedQuery(list, until: null, limit: null, start);
+                query.Select = Select.COUNT;
+                var response = await dynamo.QueryAsync(query, ct);
+                count += response.Count ?? 0;
+                start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+            }
+            while (start is not null);
         }
-        while (start is not null);
         return count;
     }
 
@@ -483,7 +512,7 @@ public sealed class SubscriberStore(
         }
         var set = new List<string>
         {
-            "#armed = :now", "#due = :now", "#lpk = :owed", "#lsk = :dueKey", "#attempts = :zero",
+            "#armed = :now", "#due = :due", "#lpk = :owed", "#lsk = :dueKey", "#attempts = :zero",
         };
         var names = new Dictionary<string, string>(OwedNames)
         {
@@ -501,10 +530,18 @@ public sealed class SubscriberStore(
         {
             [":pending"] = S(StatusText(SubscriberStatus.Pending)),
             [":now"] = N(now.ToUnixTimeMilliseconds()),
-            [":owed"] = S(SubscriberKeys.WelcomeOwedList),
-            [":dueKey"] = S(SubscriberKeys.DueSortKey(now)),
+            [":due"] = N(SettledAt(now).ToUnixTimeMilliseconds()),
+            [":owed"] = S(OwedList),
+            [":dueKey"] = S(SubscriberKeys.DueSortKey(SettledAt(now))),
             [":zero"] = N(0),
         };
+        if (Region is not null)
+        {
+            // The region that owes it again sends it.
+            set.Add("#region = :region");
+            names["#region"] = SubscriberFields.WelcomeRegion;
+            values[":region"] = S(Region);
+        }
         var condition = "attribute_exists(pk) AND #status = :pending AND attribute_not_exists(#due) AND attribute_not_exists(#blocked) " +
             "AND (attribute_not_exists(#lease) OR #lease < :now)";
         if (name is not null)
@@ -583,7 +620,13 @@ public sealed class SubscriberStore(
             new(OwedNames) { ["#status"] = SubscriberFields.Status, ["#blocked"] = SubscriberFields.MailBlocked },
             new() { [":pending"] = S(StatusText(SubscriberStatus.Pending)) }, ct);
 
-    private QueryRequest OwedQuery(DateTimeOffset? until, int? limit, Dictionary<string, AttributeValue>? start)
+    /// <summary>
+    /// The owed lists this region sweeps: its own, and the one list of welcomes owed before regions were told apart
+    /// (a deployment that adds a region after running in one drains those with either).
+    /// </summary>
+    private IEnumerable<string> OwedLists => Region is null ? [SubscriberKeys.WelcomeOwedList] : [OwedList, SubscriberKeys.WelcomeOwedList];
+
+    private QueryRequest OwedQuery(string list, DateTimeOffset? until, int? limit, Dictionary<string, AttributeValue>? start)
     {
         var query = new QueryRequest
         {
@@ -593,7 +636,7 @@ public sealed class SubscriberStore(
             ExpressionAttributeNames = until is null
                 ? new() { ["#lpk"] = MyBlogTable.ListPartitionKey }
                 : new() { ["#lpk"] = MyBlogTable.ListPartitionKey, ["#lsk"] = MyBlogTable.ListSortKey },
-            ExpressionAttributeValues = new() { [":owed"] = S(SubscriberKeys.WelcomeOwedList) },
+            ExpressionAttributeValues = new() { [":owed"] = S(list) },
             ExclusiveStartKey = start,
         };
         if (until is { } u)

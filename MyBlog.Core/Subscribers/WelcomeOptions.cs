@@ -30,6 +30,14 @@ public sealed class WelcomeOptions
     [TimeRange("00:00:00", "1.00:00:00")]
     public TimeSpan ResendInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// With a stack in several regions, how long a newly owed welcome waits before anyone may claim it: longer than the
+    /// table's replication takes, so that when one address subscribed in two regions at once, both regions see the
+    /// write that won (global tables keep the last writer) and only the region that wrote it sends. Zero in one region.
+    /// </summary>
+    [TimeRange("00:00:00", "00:05:00")]
+    public TimeSpan Settle { get; set; } = TimeSpan.Zero;
+
     /// <summary>The latest moment a claim taken at <paramref name="claimedAt"/> may still start handing its message over.</summary>
     public DateTimeOffset StartBy(DateTimeOffset claimedAt) => claimedAt + Lease / 2;
 

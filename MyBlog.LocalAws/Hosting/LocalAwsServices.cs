@@ -6,6 +6,7 @@ using MyBlog.LocalAws.Delivery;
 using MyBlog.LocalAws.Mail;
 using MyBlog.LocalAws.Provisioning;
 using MyBlog.LocalAws.Queues;
+using MyBlog.LocalAws.Replication;
 using MyBlog.LocalAws.Scheduler;
 using MyBlog.LocalAws.Streams;
 using OpenTelemetry.Instrumentation.Http;
@@ -38,11 +39,12 @@ public static class LocalAwsServices
 
         builder.AddDynamoDbClient();
 
-        // Polling GetRecords four times a second would bury the traces people look for; deliveries are traced instead.
+        // Polling GetRecords four times a second would bury the traces people look for, and so would replication's
+        // bookkeeping (three small calls a change); deliveries are traced instead.
         // Nor would the schedule's runs, every few seconds; the sends a sweep makes join their subscribers' traces.
         builder.Services.Configure<HttpClientTraceInstrumentationOptions>(options =>
             options.FilterHttpRequestMessage = request =>
-                !(request.Headers.TryGetValues("X-Amz-Target", out var target) && target.First().StartsWith("DynamoDBStreams", StringComparison.Ordinal))
+                !(request.Headers.TryGetValues("X-Amz-Target", out var target) && target.First().StartsWith("DynamoDB", StringComparison.Ordinal))
                 && !AwsFunctions.Triggered<ScheduleTrigger>().Any(f => request.RequestUri?.AbsolutePath == f.Function.Path));
 
         builder.Services.AddSingleton<TableProvisioner>();
@@ -77,6 +79,15 @@ public static class LocalAwsServices
         // SES's SendEmail, handed to the mail sink.
         builder.Services.AddOptions<SmtpRelayOptions>().BindConfiguration(SmtpRelayOptions.Section).ValidatedBy(new SmtpRelayOptionsValidator());
         builder.Services.AddSingleton<SmtpRelay>();
+
+        // Global tables: this region's changes shipped to the other regions' LocalAws, theirs applied here.
+        builder.Services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section);
+        builder.Services.AddSingleton<ReplicationLedger>();
+        builder.Services.AddSingleton<ReplicationShipper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicationShipper>());
+#pragma warning disable EXTEXP0001 // The shipper retries a peer for as long as it is down; no retries or timeouts under it.
+        builder.Services.AddHttpClient(ReplicationShipper.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(30)).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
 
         builder.Services.AddSingleton<LocalScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalScheduler>());

@@ -76,24 +76,13 @@ public sealed class StreamEventSourceMappings(
 
     private async Task DiscoverShardsAsync(EventSourceMappingOptions mapping, string streamArn, Dictionary<string, ShardState> shards, CancellationToken ct)
     {
-        string? startAfter = null;
-        do
+        foreach (var (id, parentId) in await streams.ShardsAsync(streamArn, ct))
         {
-            var description = (await streams.DescribeStreamAsync(streamArn, startAfter, ct))["StreamDescription"];
-            foreach (var shard in description?["Shards"]?.AsArray() ?? [])
+            if (!shards.ContainsKey(id))
             {
-                var id = shard!["ShardId"]!.GetValue<string>();
-                if (!shards.ContainsKey(id))
-                {
-                    shards[id] = new ShardState(id, shard["ParentShardId"]?.GetValue<string>())
-                    {
-                        Checkpoint = checkpoints.Get(streamArn, mapping.Name, id),
-                    };
-                }
+                shards[id] = new ShardState(id, parentId) { Checkpoint = checkpoints.Get(streamArn, mapping.Name, id) };
             }
-            startAfter = description?["LastEvaluatedShardId"]?.GetValue<string>();
         }
-        while (startAfter is not null);
     }
 
     private async Task<bool> PollShardAsync(

@@ -166,7 +166,10 @@ public sealed partial class TestTopology : IAsyncLifetime
     /// API the address it was connected from, as CloudFront does, so each address is a reader of its own for the
     /// per-reader limits — and nothing a request says (X-Forwarded-For, say) can make it another.
     /// </summary>
-    public HttpClient Reader(string address) => _readers.GetOrAdd(address, a => new HttpClient(new SocketsHttpHandler
+    public HttpClient Reader(string address) => _readers.GetOrAdd(address, a => ReaderOf(Site.BaseAddress!, a));
+
+    /// <summary>A client of <paramref name="site"/> connecting from the loopback address <paramref name="a"/>.</summary>
+    public static HttpClient ReaderOf(Uri site, string a) => new(new SocketsHttpHandler
     {
         ConnectCallback = async (context, ct) =>
         {
@@ -184,7 +187,7 @@ public sealed partial class TestTopology : IAsyncLifetime
             }
         },
     })
-    { BaseAddress = Site.BaseAddress });
+    { BaseAddress = site };
 
     /// <summary>
     /// Posts a subscription as a reader of its own (a random loopback address unless one is given), with the proof of

@@ -1,5 +1,7 @@
 using MyBlog.Core.Storage;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
 
 namespace MyBlog.Web.Edge;
@@ -27,7 +29,6 @@ public static class EdgeExtensions
         builder.Services.AddOutputCache(options => options.AddPolicy(ApiCachePolicy.Name, new ApiCachePolicy()));
         builder.Services.AddSingleton<SiteEdge>();
 
-        var apiUrl = builder.Configuration["Edge:ApiUrl"] ?? "http://api";
         builder.Services.AddReverseProxy()
             .LoadFromMemory(
                 [
@@ -38,13 +39,7 @@ public static class EdgeExtensions
                         Match = new RouteMatch { Path = "/api/{**rest}" },
                     },
                 ],
-                [
-                    new ClusterConfig
-                    {
-                        ClusterId = "api",
-                        Destinations = new Dictionary<string, DestinationConfig> { ["api"] = new() { Address = apiUrl } },
-                    },
-                ])
+                [ApiCluster(builder.Configuration)])
             .AddTransforms(transforms => transforms.AddRequestTransform(context =>
             {
                 // As CloudFront does: the reader's address in CloudFront-Viewer-Address and the origin secret, both
@@ -62,6 +57,58 @@ public static class EdgeExtensions
                 return ValueTask.CompletedTask;
             }))
             .AddServiceDiscoveryDestinationResolver();
+    }
+
+    /// <summary>
+    /// The API's origin: one destination, or with several regions one per region in order of preference, chosen
+    /// first-healthy-first. A region is out after one failed check (every second) or a refused connection, and back
+    /// once its checks pass again — so a region that goes down stops receiving requests within about a second, and
+    /// one that comes back is preferred again as soon as it is healthy.
+    /// </summary>
+    private static ClusterConfig ApiCluster(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
+        if (options.ApiRegions.Count == 0)
+        {
+            var apiUrl = configuration["Edge:ApiUrl"] ?? "http://api";
+            return new ClusterConfig
+            {
+                ClusterId = "api",
+                Destinations = new Dictionary<string, DestinationConfig> { ["api"] = new() { Address = apiUrl } },
+            };
+        }
+        return new ClusterConfig
+        {
+            ClusterId = "api",
+            // Destinations are tried in name order: the number keeps the order of preference.
+            LoadBalancingPolicy = LoadBalancingPolicies.FirstAlphabetical,
+            Destinations = options.ApiRegions.Select((region, i) => (region, i)).ToDictionary(
+                r => $"{r.i:D2}-{r.region.Region}",
+                r => new DestinationConfig { Address = r.region.Url }),
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = options.HealthCheckInterval,
+                    Timeout = options.HealthCheckInterval,
+                    Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                    Path = "/health",
+                },
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                    ReactivationPeriod = options.HealthCheckInterval * 3,
+                },
+            },
+            Metadata = new Dictionary<string, string>
+            {
+                ["ConsecutiveFailuresHealthPolicy.Threshold"] = "1",
+                // One refused connection is enough: a region's API does not refuse connections when it is up.
+                ["TransportFailureRateHealthPolicy.RateLimit"] = "0.01",
+            },
+        };
     }
 
     /// <summary>The headers CloudFront sets for the API (MyBlog.Api ViewerAddress reads them).</summary>

@@ -25,6 +25,22 @@ public sealed class EdgeOptions
 
     /// <summary>How long an object stays fresh when its Cache-Control says nothing (CloudFront's default TTL is a day).</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// With a stack in several regions: their APIs, nearest first. Each request goes to the first whose health checks
+    /// pass, as Route 53's failover records send CloudFront's API origin; none listed, <c>Edge:ApiUrl</c> alone.
+    /// </summary>
+    public List<ApiRegion> ApiRegions { get; set; } = [];
+
+    /// <summary>How often the edge checks each region's API, and how long a check may take before it counts as failed.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>One region's API, as the edge reaches it.</summary>
+public sealed class ApiRegion
+{
+    public string Region { get; set; } = "";
+    public string Url { get; set; } = "";
 }
 
 /// <summary>

@@ -21,7 +21,7 @@ public sealed class NewsletterPlanner(
     /// <returns>The recipients this call queued.</returns>
     public async Task<int> PlanAsync(string jobId, CancellationToken ct)
     {
-        if (await jobs.GetPlanAsync(jobId, ct) is not { Planned: false, Failed: false } state)
+        if (await jobs.GetPlanAsync(jobId, ct) is not { Planned: false, Failed: false, OwnedElsewhere: false } state)
         {
             return 0;
         }

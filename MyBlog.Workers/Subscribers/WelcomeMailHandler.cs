@@ -26,9 +26,16 @@ public sealed class WelcomeMailHandler : IWorkerHandler
         .WithSummary("DynamoDB stream event (subscribers owed a welcome) → welcome emails; answers batchItemFailures.");
 
     public static async Task<BatchResponse> HandleAsync(
-        DynamoDbStreamEvent streamEvent, WelcomeMailer mailer, IOptions<MailOptions> mail, TimeProvider time,
+        DynamoDbStreamEvent streamEvent, WelcomeMailer mailer, IOptions<MailOptions> mail, IOptions<WelcomeOptions> welcome, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<WelcomeMailer> logger)
     {
+        // With a stack in several regions a new welcome may be claimed only once the table has settled (another
+        // region may have written the same subscriber at the same moment): every record here is at least that old
+        // once this wait is over.
+        if (welcome.Value.Settle > TimeSpan.Zero && streamEvent.Records is { Count: > 0 })
+        {
+            await Task.Delay(welcome.Value.Settle, time, lifetime.ApplicationStopping);
+        }
         // Sends are not tied to the request: a caller that stops waiting must not cut a message off mid-transfer.
         var failures = new BatchFailures(logger, lifetime.ApplicationStopping);
         var startBy = time.GetUtcNow() + mail.Value.BatchBudget;
