@@ -86,8 +86,9 @@ foreach (var stack in stacks)
         stack.LocalAws.WithEnvironment($"LocalAws__Replication__Peers__{peer.Region}", peer.LocalAws.GetEndpoint("http"));
     }
 }
-// Uploads raise S3 events; the home region's LocalAws queues them for its thumbnail worker (S3 → SQS → Lambda on AWS).
-s3.WithEventNotifications(stacks[0].LocalAws, "/s3/events", MyBlogBuckets.Uploads);
+// Uploads raise S3 events; LocalAws queues them for its thumbnail worker (S3 → SQS → Lambda on AWS): the home
+// region's, or the next region's while the home region is down.
+s3.WithEventNotifications(stacks.Select(s => s.LocalAws).ToList(), "/s3/events", MyBlogBuckets.Uploads);
 
 var web = AddEdge(builder, stacks.Select(s => (s.Region, s.Api, s.Workers)).ToList())
     .WithAwsEmulators(dynamoDb: null, s3);

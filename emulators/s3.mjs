@@ -20,7 +20,9 @@ const host = process.env.S3_HOST ?? "127.0.0.1";
 const directory = process.env.S3_DIRECTORY ?? "./.s3";
 const buckets = (process.env.S3_BUCKETS ?? "").split(",").map((b) => b.trim()).filter(Boolean);
 const corsOrigins = (process.env.S3_CORS_ORIGINS ?? "http://localhost:8080").split(",").map((o) => o.trim()).filter(Boolean);
-const eventsUrl = process.env.S3_EVENTS_URL;
+// One receiver, or several (comma-separated, in order of preference: the regions' LocalAws with the home region
+// first): an event goes to the first that takes it, as a region's uploads go to a region that is up.
+const eventsUrls = (process.env.S3_EVENTS_URL ?? "").split(",").map((u) => u.trim()).filter(Boolean);
 const eventsBuckets = new Set((process.env.S3_EVENTS_BUCKETS ?? "").split(",").map((b) => b.trim()).filter(Boolean));
 
 // A fresh run's DynamoDB Local is in memory; S3_RESET=true empties the buckets too, so the two never disagree
@@ -115,18 +117,21 @@ async function readBody(req) {
 }
 
 async function forwardEvent(event) {
-  if (!eventsUrl) return;
+  if (eventsUrls.length === 0) return;
   // Only buckets with a notification configured raise events (the site bucket's thousands of writes do not).
   const bucket = event.Records?.[0]?.s3?.bucket?.name;
   if (eventsBuckets.size > 0 && !eventsBuckets.has(bucket)) return;
   const body = JSON.stringify(event);
   for (let attempt = 1; attempt <= 5; attempt++) {
-    try {
-      const response = await fetch(eventsUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
-      if (response.ok) return;
-      console.error(`S3 event forward answered ${response.status} (attempt ${attempt})`);
-    } catch (error) {
-      console.error(`S3 event forward failed (attempt ${attempt}): ${error.message}`);
+    for (const eventsUrl of eventsUrls) {
+      try {
+        // A receiver that is down may hold the connection open rather than refuse it: give up on it after 5 s.
+        const response = await fetch(eventsUrl, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(5000) });
+        if (response.ok) return;
+        console.error(`S3 event forward to ${eventsUrl} answered ${response.status} (attempt ${attempt})`);
+      } catch (error) {
+        console.error(`S3 event forward to ${eventsUrl} failed (attempt ${attempt}): ${error.message}`);
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
   }

@@ -74,12 +74,21 @@ public static class EmulatorExtensions
     /// Sends the S3 emulator's ObjectCreated events for <paramref name="buckets"/> to <paramref name="receiver"/>'s
     /// <paramref name="path"/> (S3 event notifications, locally).
     /// </summary>
+    /// <remarks>With several receivers (the regions' LocalAws, home first) each event goes to the first that takes it.</remarks>
     public static IResourceBuilder<ExecutableResource> WithEventNotifications(
-        this IResourceBuilder<ExecutableResource> s3, IResourceBuilder<ProjectResource> receiver, string path, params string[] buckets)
+        this IResourceBuilder<ExecutableResource> s3, IReadOnlyList<IResourceBuilder<ProjectResource>> receivers, string path, params string[] buckets)
     {
-        var endpoint = receiver.GetEndpoint("http");
+        var urls = new ReferenceExpressionBuilder();
+        for (var i = 0; i < receivers.Count; i++)
+        {
+            if (i > 0)
+            {
+                urls.AppendLiteral(",");
+            }
+            urls.Append($"{receivers[i].GetEndpoint("http")}{path}");
+        }
         return s3
-            .WithEnvironment("S3_EVENTS_URL", ReferenceExpression.Create($"{endpoint}{path}"))
+            .WithEnvironment("S3_EVENTS_URL", urls.Build())
             .WithEnvironment("S3_EVENTS_BUCKETS", string.Join(',', buckets));
     }
 

@@ -1,5 +1,6 @@
 using MyBlog.Core.Storage;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
@@ -74,6 +75,7 @@ public static class EdgeExtensions
             return new ClusterConfig
             {
                 ClusterId = "api",
+                HttpRequest = new ForwarderRequestConfig { ActivityTimeout = options.OriginResponseTimeout },
                 Destinations = new Dictionary<string, DestinationConfig> { ["api"] = new() { Address = apiUrl } },
             };
         }
@@ -82,6 +84,7 @@ public static class EdgeExtensions
             ClusterId = "api",
             // Destinations are tried in name order: the number keeps the order of preference.
             LoadBalancingPolicy = LoadBalancingPolicies.FirstAlphabetical,
+            HttpRequest = new ForwarderRequestConfig { ActivityTimeout = options.OriginResponseTimeout },
             Destinations = options.ApiRegions.Select((region, i) => (region, i)).ToDictionary(
                 r => $"{r.i:D2}-{r.region.Region}",
                 r => new DestinationConfig { Address = r.region.Url }),

@@ -32,6 +32,12 @@ public sealed class EdgeOptions
     /// </summary>
     public List<ApiRegion> ApiRegions { get; set; } = [];
 
+    /// <summary>
+    /// How long the API may take to answer before the edge gives up with 504, as CloudFront's origin response timeout
+    /// (30 s by default): a region that stops answering mid-request costs its reader this long, not forever.
+    /// </summary>
+    public TimeSpan OriginResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the edge checks each region's API, and how long a check may take before it counts as failed.</summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
