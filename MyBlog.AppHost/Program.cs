@@ -148,6 +148,8 @@ static RegionStack AddRegion(
         .WithHttpHealthCheck("/health");
     if (regions.Count > 1)
     {
+        dynamoDb.WithRegionOutageCommands(region, [api, workers, localAws]);
+
         // Global tables' lag (Local:ReplicationLag, half a second unless set), and a welcome's wait for the table to
         // settle: comfortably longer, so two regions that wrote one subscriber at once agree on who sends.
         var lag = LocalRegions.ReplicationLag(builder.Configuration);

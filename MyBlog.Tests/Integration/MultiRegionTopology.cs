@@ -103,19 +103,15 @@ public sealed class MultiRegionTopology : IAsyncLifetime
         return await ApiAsync(region, new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(body) }, reader);
     }
 
-    /// <summary>A region's outage: its API, workers and LocalAws (its stream deliveries, schedules and replication) stop at once.</summary>
-    public Task TakeDownAsync(string region) =>
-        Task.WhenAll(RegionServices(region).Select(r => App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(r, KnownResourceCommands.StopCommand)));
+    /// <summary>A region's outage, with the AppHost's own command for it (on the region's DynamoDB Local in the dashboard).</summary>
+    public Task TakeDownAsync(string region) => RegionCommandAsync(region, AppHost.Regions.RegionOutage.DownCommand);
 
-    public async Task BringBackAsync(string region)
+    public Task BringBackAsync(string region) => RegionCommandAsync(region, AppHost.Regions.RegionOutage.UpCommand);
+
+    private async Task RegionCommandAsync(string region, string command)
     {
-        var commands = App.Services.GetRequiredService<ResourceCommandService>();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        foreach (var resource in RegionServices(region).Reverse())
-        {
-            await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
-        }
+        var result = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(Named("dynamodb", region), command);
+        Assert.True(result.Success, $"{command} on {region}: {result.Message}");
     }
 
     /// <summary>One item's attributes as a region's replica has it (strings only), or null.</summary>
