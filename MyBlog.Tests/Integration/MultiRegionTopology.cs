@@ -21,8 +21,10 @@ public sealed class MultiRegionTopology : IAsyncLifetime
 {
     public const string Home = "us-east-1";
     public const string Other = "eu-west-1";
-    public static readonly TimeSpan Lag = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
+
+    /// <summary>The tests' replication lag: long enough to hold a conflict open, short enough to wait out.</summary>
+    public TimeSpan Lag { get; } = TimeSpan.FromSeconds(1);
 
     private DistributedApplication? _app;
 

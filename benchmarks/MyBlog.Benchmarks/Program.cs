@@ -17,10 +17,14 @@ using MyBlog.Benchmarks;
 //   import [count]               a [count]-post Hugo site (every tenth a bundle with a photo) imported through the API: time, memory, a second import
 //   hostile-imports              archives built to hurt the importer, each imported: it must end; time and the workers' memory growth
 //   subscribe-proof [count]      the subscribe form's proof of work: in the site's script in Chromium, in native code, and the API's check
+//   regions [requests] [lag-ms]  two regions on the laptop: read and write latency per region, replication lag, failover and fail-back
 switch (args.FirstOrDefault())
 {
     case "subscribe":
         await SubscribeLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100);
+        break;
+    case "regions":
+        await Regions.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 200, TimeSpan.FromMilliseconds(args.Length > 2 ? int.Parse(args[2]) : 500));
         break;
     case "welcome-faults":
         await WelcomeFaults.RunAsync(
@@ -71,7 +75,7 @@ switch (args.FirstOrDefault())
         await ColdStart.RunAsync(args[2..], int.Parse(args[1]));
         break;
     default:
-        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir… | newsletter [count] [rate] | import [count] | hostile-imports | subscribe-proof [count]");
+        Console.Error.WriteLine("benchmarks: subscribe [count] | welcome-faults [count] [black-hole-s] [refuse-s] | site-rebuild [count] | generate <dir> [count] | site-build <dir> <out> | publish-one <dir> <out> | upload <out> <s3-url> | photo <file> | thumbnails <imagesharp|libvips> <file> | cold-start <runs> name=dir… | newsletter [count] [rate] | import [count] | hostile-imports | subscribe-proof [count] | regions [requests] [lag-ms]");
         Environment.Exit(2);
         break;
 }
