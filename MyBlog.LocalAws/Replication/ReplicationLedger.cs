@@ -124,18 +124,21 @@ public sealed class ReplicationLedger(DynamoDbStreamsClient dynamo, IOptions<MyB
         // An item already as the change leaves it makes no stream record here, so none is expected back.
         var unchanged = ReplicatedChange.HashOf(current) == hash;
 
+        var values = new JsonObject { [":s"] = N(change.Stamp), [":r"] = S(change.Region), [":h"] = S(hash) };
+        if (!unchanged)
+        {
+            values[":e"] = new JsonObject { ["SS"] = new JsonArray(hash) };
+        }
         var version = new JsonObject
         {
             ["Update"] = new JsonObject
             {
                 ["TableName"] = LedgerTable,
                 ["Key"] = new JsonObject { [Key] = S(itemKey) },
-                ["UpdateExpression"] = unchanged ? "SET stamp = :s, #r = :r, #h = :h" : "SET stamp = :s, #r = :r, #h = :h ADD echoes :e",
+                ["UpdateExpression"] = "SET stamp = :s, #r = :r, #h = :h" + (unchanged ? "" : " ADD echoes :e"),
                 ["ConditionExpression"] = "attribute_not_exists(k) OR stamp < :s OR (stamp = :s AND #r < :r)",
                 ["ExpressionAttributeNames"] = new JsonObject { ["#r"] = "region", ["#h"] = "hash" },
-                ["ExpressionAttributeValues"] = unchanged
-                    ? new JsonObject { [":s"] = N(change.Stamp), [":r"] = S(change.Region), [":h"] = S(hash) }
-                    : new JsonObject { [":s"] = N(change.Stamp), [":r"] = S(change.Region), [":h"] = S(hash), [":e"] = new JsonObject { ["SS"] = new JsonArray(hash) } },
+                ["ExpressionAttributeValues"] = values,
             },
         };
         var items = new JsonArray(version);

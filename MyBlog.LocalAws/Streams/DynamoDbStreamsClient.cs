@@ -84,8 +84,8 @@ public sealed class DynamoDbStreamsClient(HttpClient http, Uri endpoint, string 
 public sealed class StreamsException(string operation, int status, string body)
     : Exception($"DynamoDB {operation} failed with {status}: {body}")
 {
-    public bool IsConditionFailed => body.Contains("ConditionalCheckFailed", StringComparison.Ordinal)
-        || body.Contains("TransactionCanceledException", StringComparison.Ordinal) && body.Contains("ConditionalCheckFailed", StringComparison.Ordinal);
+    /// <summary>A condition failed: a write's own (ConditionalCheckFailedException), or one in a transaction (its cancellation reasons name it).</summary>
+    public bool IsConditionFailed => body.Contains("ConditionalCheckFailed", StringComparison.Ordinal);
 
     public bool IsExpiredIterator => body.Contains("ExpiredIteratorException", StringComparison.Ordinal);
     public bool IsTrimmed => body.Contains("TrimmedDataAccessException", StringComparison.Ordinal);

@@ -195,29 +195,10 @@ public sealed partial class NewsletterTests(TestTopology app)
     private async Task<IReadOnlyList<MailSink.Message>> MessagesAsync(string address, string subject) =>
         (await app.Mail.ToAsync(address)).Where(m => m.Subject == subject).ToList();
 
-    private async Task<Dictionary<string, int>> CountsAsync(string subject, IEnumerable<string> addresses)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        foreach (var address in addresses)
-        {
-            counts[address] = (await MessagesAsync(address, subject)).Count;
-        }
-        return counts;
-    }
+    private Task<Dictionary<string, int>> CountsAsync(string subject, IEnumerable<string> addresses) => app.Mail.SubjectCountsAsync(subject, addresses);
 
-    private async Task<Dictionary<string, int>> WaitForTitleAsync(string subject, IReadOnlyCollection<string> addresses)
-    {
-        var deadline = DateTime.UtcNow + Delivery;
-        while (true)
-        {
-            var counts = await CountsAsync(subject, addresses);
-            if (counts.Values.All(c => c > 0) || DateTime.UtcNow > deadline)
-            {
-                return counts;
-            }
-            await Task.Delay(250);
-        }
-    }
+    private Task<Dictionary<string, int>> WaitForTitleAsync(string subject, IReadOnlyCollection<string> addresses) =>
+        app.Mail.WaitForSubjectAsync(subject, addresses, Delivery);
 
     private async Task<JsonElement> WaitForJobAsync(string slug, string status)
     {

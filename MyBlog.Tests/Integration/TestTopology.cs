@@ -368,6 +368,36 @@ public sealed class MailSink(HttpClient http)
         }
     }
 
+    /// <summary>How many messages with <paramref name="subject"/> each of <paramref name="addresses"/> has (zero included), in one read.</summary>
+    public async Task<Dictionary<string, int>> SubjectCountsAsync(string subject, IEnumerable<string> addresses)
+    {
+        using var doc = JsonDocument.Parse(await http.GetStringAsync("/api/Messages?pageSize=5000"));
+        var counts = addresses.ToDictionary(a => a, _ => 0, StringComparer.OrdinalIgnoreCase);
+        foreach (var message in doc.RootElement.GetProperty("results").EnumerateArray().Where(m => m.GetProperty("subject").GetString() == subject))
+        {
+            foreach (var to in message.GetProperty("to").EnumerateArray().Select(t => t.GetString()!).Where(counts.ContainsKey))
+            {
+                counts[to]++;
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>Waits until every address has a message with <paramref name="subject"/> (or the timeout); returns the counts.</summary>
+    public async Task<Dictionary<string, int>> WaitForSubjectAsync(string subject, IReadOnlyCollection<string> addresses, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var counts = await SubjectCountsAsync(subject, addresses);
+            if (counts.Values.All(c => c > 0) || DateTime.UtcNow > deadline)
+            {
+                return counts;
+            }
+            await Task.Delay(250);
+        }
+    }
+
     public Task<string> RawAsync(string id) => http.GetStringAsync($"/api/Messages/{id}/raw");
 
     public Task<string> PlainTextAsync(string id) => http.GetStringAsync($"/api/Messages/{id}/plaintext");
