@@ -21,6 +21,7 @@ app.UseStatusCodePages();
 app.UseSiteFallback();
 
 app.MapDefaultEndpoints();
+app.MapRegionHealth();
 app.MapApiReference();
 app.MapSubscribersApi();
 app.MapPostsApi();

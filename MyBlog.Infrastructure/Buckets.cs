@@ -43,6 +43,15 @@ public sealed class Buckets : Construct
 
     public string UploadsBucketArn => $"arn:{Stack.Of(this).Partition}:s3:::{UploadsBucketName}";
 
+    /// <summary>
+    /// A replica region's media bucket's fixed name: the home region's distribution falls back to it, and the other
+    /// regions' buckets replicate to it, before (and without) any reference to the stack that makes it.
+    /// </summary>
+    public static string MediaBucketNameIn(string account, string region) => $"myblog-media-{account}-{region}";
+
+    /// <summary>Replaced versions of media (a photo replaced, a variant rewritten) are kept this long, then deleted.</summary>
+    public static readonly Duration NoncurrentMediaExpire = Duration.Days(30);
+
     public Buckets(Construct scope, string id, StackSettings settings) : base(scope, id)
     {
         var stack = Stack.Of(this);
@@ -60,7 +69,16 @@ public sealed class Buckets : Construct
             LifecycleRules = [new LifecycleRule { Id = "ExpireLogs", Expiration = LogsExpire }],
         });
         Site = Private("Site");
-        Media = Private("Media");
+        // With more than one region, every region's media bucket is a copy of the others' (S3 replication, which needs
+        // versioning on both sides); a replica region's has a fixed name, so the distribution and the replication
+        // rules can name it before its stack exists.
+        var replicaRegion = settings.MultiRegion && stack.Region != settings.HomeRegion;
+        Media = Private("Media", settings.MultiRegion ? new BucketProps
+        {
+            BucketName = replicaRegion ? MediaBucketNameIn(stack.Account, stack.Region) : null,
+            Versioned = true,
+            LifecycleRules = [new LifecycleRule { Id = "ExpireReplacedMedia", NoncurrentVersionExpiration = NoncurrentMediaExpire }],
+        } : null);
         Uploads = Private("Uploads", new BucketProps
         {
             BucketName = UploadsBucketName,
@@ -102,6 +120,26 @@ public sealed class Buckets : Construct
         ExposedHeaders = ["ETag"],
         MaxAge = 3000,
     });
+
+    /// <summary>
+    /// A replica region's media bucket is the home distribution's fallback for /media/*: CloudFront (that distribution
+    /// only, through its origin access control) may read it. The bucket policy is this stack's to write; the
+    /// distribution, made in the home region's stack, cannot add it as it does to buckets of its own stack.
+    /// </summary>
+    public void AllowDistributionToReadMedia(string distributionId)
+    {
+        var stack = Stack.Of(this);
+        Media.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Principals = [new ServicePrincipal("cloudfront.amazonaws.com")],
+            Actions = ["s3:GetObject"],
+            Resources = [Media.ArnForObjects("*")],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["AWS:SourceArn"] = $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{distributionId}" },
+            },
+        }));
+    }
 
     /// <summary>
     /// ObjectCreated under <paramref name="prefix"/> → <paramref name="queue"/>, set on the bucket itself rather than
@@ -157,6 +195,7 @@ public sealed class Buckets : Construct
         ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
         RemovalPolicy = RemovalPolicy.RETAIN,
         BucketName = extra?.BucketName,
+        Versioned = extra?.Versioned,
         TransferAcceleration = extra?.TransferAcceleration,
         LifecycleRules = extra?.LifecycleRules,
     });

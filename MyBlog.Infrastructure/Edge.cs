@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.CertificateManager;
 using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.WAFv2;
 using Constructs;
 using MyBlog.Aws.Functions;
@@ -111,7 +112,7 @@ public sealed class Edge : Construct
             {
                 ["/media/*"] = new BehaviorOptions
                 {
-                    Origin = S3BucketOrigin.WithOriginAccessControl(buckets.Media),
+                    Origin = MediaOrigin(settings, buckets),
                     ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                     Compress = false, // WebP and JPEG are compressed already
                     CachePolicy = CachePolicy.CACHING_OPTIMIZED,
@@ -147,9 +148,11 @@ public sealed class Edge : Construct
             Resources = [buckets.Site.ArnForObjects("_publisher/*")],
         }));
 
-        // The editor may also connect to the uploads bucket's accelerate endpoint, and only the editor.
-        var editorHeaders = SecurityHeaders("EditorSecurityHeaders",
-            $"{ContentSecurityPolicy}; connect-src 'self' https://{buckets.UploadsBucketName}.s3-accelerate.amazonaws.com");
+        // The editor may also connect to the uploads buckets' accelerate endpoints (each region's: a photo is uploaded
+        // to the region whose API signed it), and only the editor.
+        var stack = Stack.Of(this);
+        var uploads = string.Join(' ', settings.Regions.Select(region => $"https://{Buckets.UploadsBucketNameIn(stack.Account, region)}.s3-accelerate.amazonaws.com"));
+        var editorHeaders = SecurityHeaders("EditorSecurityHeaders", $"{ContentSecurityPolicy}; connect-src 'self' {uploads}");
         Distribution.AddBehavior("/admin/*", site, new AddBehaviorOptions
         {
             ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -209,12 +212,42 @@ public sealed class Edge : Construct
     };
 
     /// <summary>
+    /// The media: the home region's bucket, and with more regions the first replica region's copy when it fails (S3
+    /// replication keeps every region's bucket a copy of the others'; a photo made in another region moments ago may
+    /// not have reached this one, so a missing key falls back too).
+    /// </summary>
+    private IOrigin MediaOrigin(StackSettings settings, Buckets buckets)
+    {
+        var home = S3BucketOrigin.WithOriginAccessControl(buckets.Media);
+        if (!settings.MultiRegion)
+        {
+            return home;
+        }
+        var replicaRegion = settings.ReplicaRegions[0];
+        // Its bucket policy, admitting this distribution, is written by that region's stack.
+        var replica = Bucket.FromBucketAttributes(this, "ReplicaMedia", new BucketAttributes
+        {
+            BucketName = Buckets.MediaBucketNameIn(Stack.Of(this).Account, replicaRegion),
+            Region = replicaRegion,
+        });
+        return new OriginGroup(new OriginGroupProps
+        {
+            PrimaryOrigin = home,
+            FallbackOrigin = S3BucketOrigin.WithOriginAccessControl(replica),
+            FallbackStatusCodes = [403, 404, 500, 502, 503, 504],
+        });
+    }
+
+    /// <summary>
     /// The HTTP API as an origin: CloudFront proves to the API that a request came through it with a secret it adds
     /// (replacing any a reader sent), kept in Parameter Store and resolved at deploy time — one version of the
     /// parameter, named, because CloudFormation re-reads a reference only when it changes; the API refuses requests
     /// without it, so the HTTP API's own execute-api address serves nobody.
+    /// With more than one region the origin is <c>api.domainName</c>, which Route 53 answers with the nearest healthy
+    /// region's API (<see cref="ApiFailover"/>): failover for every method, which an origin group (GET, HEAD and
+    /// OPTIONS only) could not give.
     /// </summary>
-    private HttpOrigin ApiOrigin(PublicApi api) => new(api.Domain, new HttpOriginProps
+    private HttpOrigin ApiOrigin(PublicApi api) => new(_settings.MultiRegion ? _settings.ApiDomainName : api.Domain, new HttpOriginProps
     {
         ProtocolPolicy = OriginProtocolPolicy.HTTPS_ONLY,
         CustomHeaders = new Dictionary<string, string> { [OriginSecretHeader] = $"{{{{resolve:ssm:{_settings.OriginSecretAt(_settings.OriginSecretVersion)}}}}}" },

@@ -33,9 +33,9 @@ public sealed class Functions : Construct
 
     private readonly StackSettings _settings;
     private readonly NagAcceptances _nag;
-    private readonly TableV2 _table;
+    private readonly ITableV2 _table;
     private readonly Buckets _buckets;
-    private readonly Edge _edge;
+    private readonly SiteEndpoint _site;
     private readonly Dictionary<string, AssetCode> _packages = [];
     private readonly Dictionary<string, LambdaFunction> _functions = [];
     private readonly Dictionary<string, Queue> _queues = [];
@@ -73,13 +73,17 @@ public sealed class Functions : Construct
     public static double MailPace(FunctionDeclaration function, double sesSendRate) =>
         function.Mail?.PerInstance(sesSendRate) ?? throw new ArgumentException($"{function.Name} sends no mail.", nameof(function));
 
-    public Functions(Construct scope, string id, StackSettings settings, TableV2 table, Buckets buckets, Edge edge, PublicApi api, NagAcceptances nag) : base(scope, id)
+    private readonly string _tableArnForNag;
+
+    /// <param name="tableArnForNag">The table's ARN as cdk-nag prints it: the home region's table by reference, a replica by the value its stack read.</param>
+    public Functions(Construct scope, string id, StackSettings settings, ITableV2 table, string tableArnForNag, Buckets buckets, SiteEndpoint site, PublicApi api, NagAcceptances nag) : base(scope, id)
     {
+        _tableArnForNag = tableArnForNag;
         _settings = settings;
         _nag = nag;
         _table = table;
         _buckets = buckets;
-        _edge = edge;
+        _site = site;
 
         StreamFailures = EndOfLineQueue("StreamFailures");
         _nag.Accept(StreamFailures, "AwsSolutions-SQS3",
@@ -187,7 +191,7 @@ public sealed class Functions : Construct
         var environment = new Dictionary<string, string>
         {
             ["MyBlog__TableName"] = _table.TableName,
-            ["MyBlog__SiteUrl"] = _edge.SiteUrl,
+            ["MyBlog__SiteUrl"] = _site.Url,
             // The app's spans go to X-Ray's OTLP endpoint (MyBlog.ServiceDefaults XRayTraces), as they go to the dashboard locally.
             ["Telemetry__XRayRegion"] = stack.Region,
             // Each function is its own service in Transaction Search and the trace map (locally: the resource's name).
@@ -196,6 +200,11 @@ public sealed class Functions : Construct
             ["AWS_LWA_READINESS_CHECK_PATH"] = "/health",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
+        if (_settings.MultiRegion)
+        {
+            // The region that makes work owed owns it (a welcome, a newsletter job), and says so with this name.
+            environment["MyBlog__Region"] = stack.Region;
+        }
         if (declaration.Package == Package.Workers)
         {
             // The one handler this function runs: it composes only what that uses.
@@ -240,7 +249,7 @@ public sealed class Functions : Construct
         }
         if (access.InvalidatesCdn)
         {
-            environment["Publishing__DistributionId"] = _edge.Distribution.DistributionId;
+            environment["Publishing__DistributionId"] = _site.DistributionId;
         }
         foreach (var (key, value) in declaration.AllSettings)
         {
@@ -329,7 +338,7 @@ public sealed class Functions : Construct
         {
             var stack = Stack.Of(this);
             Allow(function, ["cloudfront:CreateInvalidation"],
-                $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{_edge.Distribution.DistributionId}");
+                $"arn:{stack.Partition}:cloudfront::{stack.Account}:distribution/{_site.DistributionId}");
         }
     }
 
@@ -555,7 +564,7 @@ public sealed class Functions : Construct
         Allow(function, ["dynamodb:ListStreams"], $"{_table.TableArn}/stream/*");
         _nag.Accept(DefaultPolicy(function), "AwsSolutions-IAM5",
             "dynamodb:ListStreams names this table's streams by the table/{name}/stream/* form, the narrowest IAM allows for it (the stream's label is made when the table is); every other stream read names the one stream ARN.",
-            $"Resource::{NagAcceptances.ArnOf(_table)}/stream/*");
+            $"Resource::{_tableArnForNag}/stream/*");
         _ = new EventSourceMapping(this, $"{declaration.Name}-stream", new EventSourceMappingProps
         {
             Target = function,

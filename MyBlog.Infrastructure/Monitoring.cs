@@ -33,8 +33,8 @@ public sealed class Monitoring : Construct
 
     public Topic Alarms { get; }
 
-    public Monitoring(Construct scope, string id, StackSettings settings, Functions functions, PublicApi api, TableV2 table,
-        Distribution distribution, NagAcceptances nag) : base(scope, id)
+    public Monitoring(Construct scope, string id, StackSettings settings, Functions functions, PublicApi api, ITableV2 table,
+        Distribution? distribution, NagAcceptances nag) : base(scope, id)
     {
         Alarms = new Topic(this, "AlarmTopic", new TopicProps { DisplayName = "MyBlog alarms", EnforceSSL = true });
         // CloudWatch publishes for this account's alarms only; the topic's policy also refuses anything but TLS.
@@ -118,7 +118,8 @@ public sealed class Monitoring : Construct
         AlarmAt("ApiLatency", "The API's slowest answers (p99) took more than 3 seconds for 15 minutes.",
             api.HttpApi.MetricLatency(new MetricOptions { Period = Duration.Minutes(5), Statistic = "p99" }), 3000, periods: 3);
 
-        foreach (var region in settings.ReplicaRegions)
+        // Replication is watched where the table is defined: each replica region's latency, measured from the home region.
+        foreach (var region in distribution is null ? [] : settings.ReplicaRegions)
         {
             AlarmAt($"Replication{Functions.Pascal(region)}", $"Writes take more than a minute to reach the table's replica in {region}.",
                 new Metric(new MetricProps
@@ -137,7 +138,7 @@ public sealed class Monitoring : Construct
         AlarmAt("SesComplaintRate", $"SES's complaint rate for the account reached {ComplaintRate:P1}: SES reviews an account there and may pause its sending.",
             new Metric(new MetricProps { Namespace = "AWS/SES", MetricName = "Reputation.ComplaintRate", Period = hourly, Statistic = "Maximum" }), ComplaintRate);
 
-        if (settings.HomeRegion == "us-east-1")
+        if (settings.HomeRegion == "us-east-1" && distribution is not null)
         {
             AlarmAt("CloudFront5xx", "More than 5% of the site's requests ended in server errors at CloudFront for 15 minutes.",
                 new Metric(new MetricProps

@@ -1,5 +1,5 @@
 using Amazon.CDK;
-using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.S3;
@@ -13,23 +13,59 @@ using Attribute = Amazon.CDK.AWS.DynamoDB.Attribute;
 
 namespace MyBlog.Infrastructure;
 
+/// <summary>The site as the functions know it: its address, and the distribution they invalidate.</summary>
+public sealed record SiteEndpoint(string Url, string DistributionId);
+
 /// <summary>
-/// MyBlog on AWS: the three buckets, the global table with its stream, CloudFront in front of the site, the media
+/// MyBlog in one region (the home region's stack holds the global table and the distribution; each other region's
+/// stack serves the API and runs every function on its replica of the table): the three buckets, the global table with its stream, CloudFront in front of the site, the media
 /// and the HTTP API, the API function and one function per worker handler — each with its own least-privilege
 /// role — the stream and queue event sources with the same settings LocalAws uses, SES, alarms and outputs.
 /// </summary>
 public sealed class MyBlogStack : Stack
 {
+    /// <summary>The home region's stack (the table, the distribution); the other regions' stacks read what they need of it.</summary>
+    public bool IsHome { get; }
+
+    public Buckets Buckets { get; }
+
     public MyBlogStack(Construct scope, string id, StackSettings settings, IStackProps? props = null) : base(scope, id, props)
     {
+        IsHome = Region == settings.HomeRegion;
         var nag = new NagAcceptances();
-        var buckets = new Buckets(this, "Buckets", settings);
-        var table = CreateTable(settings);
-
+        var buckets = Buckets = new Buckets(this, "Buckets", settings);
         var api = new PublicApi(this, "PublicApi", nag);
-        var edge = new Edge(this, "Edge", settings, buckets, api, nag);
-        buckets.AllowUploadsFrom(edge.SiteUrl, settings.ExtraUploadOrigins);
-        var functions = new Functions(this, "Functions", settings, table, buckets, edge, api, nag);
+        ITableV2 table;
+        string tableArnForNag;
+        SiteEndpoint site;
+        Distribution? distribution = null;
+        if (IsHome)
+        {
+            var global = CreateTable(settings);
+            var edge = new Edge(this, "Edge", settings, buckets, api, nag);
+            table = global;
+            tableArnForNag = NagAcceptances.ArnOf(global);
+            distribution = edge.Distribution;
+            site = new SiteEndpoint(edge.SiteUrl, edge.Distribution.DistributionId);
+            if (settings.MultiRegion)
+            {
+                HomeRegionValues.Publish(this, global.TableName, edge.Distribution.DistributionId);
+            }
+        }
+        else
+        {
+            var home = new HomeRegionValues(this, "Home", settings, MyBlogApp.StackName, nag);
+            table = home.Table;
+            tableArnForNag = home.TableArnForNag;
+            site = new SiteEndpoint(settings.SiteUrl!, home.DistributionId);
+            buckets.AllowDistributionToReadMedia(home.DistributionId);
+        }
+        if (settings.MultiRegion)
+        {
+            _ = new ApiFailover(this, "ApiFailover", settings, api);
+        }
+        buckets.AllowUploadsFrom(site.Url, settings.ExtraUploadOrigins);
+        var functions = new Functions(this, "Functions", settings, table, tableArnForNag, buckets, site, api, nag);
 
         var feedback = functions.Topics[((TopicTrigger)AwsFunctions.MailFeedback.Trigger).Topic];
 
@@ -74,17 +110,20 @@ public sealed class MyBlogStack : Stack
                 FormatArn(new ArnComponents { Service = "ses", Resource = "configuration-set", ResourceName = mailEvents.ConfigurationSetName }),
             ]);
 
-        var monitoring = new Monitoring(this, "Monitoring", settings, functions, api, table, edge.Distribution, nag);
-        if (settings.TransactionSearch)
+        var monitoring = new Monitoring(this, "Monitoring", settings, functions, api, table, distribution, nag);
+        if (settings.TransactionSearch && IsHome)
         {
             EnableTransactionSearch();
         }
 
-        Output("SiteUrl", edge.SiteUrl, "The site (CloudFront)");
-        Output("DistributionId", edge.Distribution.DistributionId, "For invalidations (Publishing__DistributionId)");
-        Output("DistributionDomainName", edge.Distribution.DistributionDomainName, "CloudFront's own domain");
-        Output("ApiUrl", api.HttpApi.ApiEndpoint, "The HTTP API, also served under /api/ by CloudFront");
-        Output("Region", Region, "The home region");
+        Output("SiteUrl", site.Url, "The site (CloudFront)");
+        Output("DistributionId", site.DistributionId, "For invalidations (Publishing__DistributionId)");
+        if (distribution is not null)
+        {
+            Output("DistributionDomainName", distribution.DistributionDomainName, "CloudFront's own domain");
+        }
+        Output("ApiUrl", api.HttpApi.ApiEndpoint, "This region's HTTP API, also served under /api/ by CloudFront");
+        Output("Region", Region, IsHome ? "The home region" : "A replica region");
         Output("TableName", table.TableName, "MyBlog__TableName");
         Output("SiteBucket", buckets.Site.BucketName, "Buckets__Site");
         Output("UploadsBucket", buckets.Uploads.BucketName, "Buckets__Uploads");

@@ -79,10 +79,17 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
         {
             lines.Add(await BootstrapAsync(caller.Value.Account, region, ct));
         }
-        lines.Add(await ParametersAsync(ct));
-        lines.Add(await AdapterLayerAsync(ct));
-        lines.Add(await ConcurrencyAsync(ct));
-        lines.AddRange(await SesAsync(ct));
+        // Every region runs the functions on its own: its parameters, layer, Lambda quota and SES (sandbox, sending,
+        // identities) are its own, and a fresh account's differ region by region.
+        foreach (var region in settings.Regions)
+        {
+            var where = settings.MultiRegion ? $" in {region}" : "";
+            foreach (var line in new[] { await ParametersAsync(region, ct), await AdapterLayerAsync(region, ct), await ConcurrencyAsync(region, ct) }
+                .Concat(await SesAsync(region, ct)))
+            {
+                lines.Add(line with { Check = line.Check + where });
+            }
+        }
         lines.Add(await EarlierStackAsync(caller.Value.Account, ct));
         return lines;
     }
@@ -100,7 +107,7 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
             : new(PreflightStatus.Failed, $"CDK bootstrap in {region}", $"version {text}, older than the {MinimumBootstrapVersion} this CDK needs", fix);
     }
 
-    private async Task<PreflightLine> ParametersAsync(CancellationToken ct)
+    private async Task<PreflightLine> ParametersAsync(string region, CancellationToken ct)
     {
         (string Name, string Type, string Value)[] wanted =
         [
@@ -109,30 +116,30 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
             (settings.LinkKeyParameterName, "SecureString", "\"$(openssl rand -base64 32)\""),
             (settings.IdKeyParameterName, "SecureString", "\"$(openssl rand -base64 32)\""),
         ];
-        var found = await aws.ParametersAsync(settings.HomeRegion, [.. wanted.Select(w => w.Name)], ct);
+        var found = await aws.ParametersAsync(region, [.. wanted.Select(w => w.Name)], ct);
         var missing = wanted.Where(w => !found.ContainsKey(w.Name)).ToList();
         if (missing.Count == 0)
         {
-            return new(PreflightStatus.Ok, "parameters", $"all {wanted.Length} present in {settings.HomeRegion}");
+            return new(PreflightStatus.Ok, "parameters", $"all {wanted.Length} present in {region}");
         }
-        var commands = missing.Select(m => $"aws ssm put-parameter --region {settings.HomeRegion} --type {m.Type} --name {m.Name} --value {m.Value}");
-        return new(PreflightStatus.Failed, "parameters", $"missing in {settings.HomeRegion}: {string.Join(", ", missing.Select(m => m.Name))}",
+        var commands = missing.Select(m => $"aws ssm put-parameter --region {region} --type {m.Type} --name {m.Name} --value {m.Value}");
+        return new(PreflightStatus.Failed, "parameters", $"missing in {region}: {string.Join(", ", missing.Select(m => m.Name))}",
             string.Join("; ", commands));
     }
 
-    /// <summary>The functions run in the home region with the Lambda Web Adapter layer of the pinned version.</summary>
-    private async Task<PreflightLine> AdapterLayerAsync(CancellationToken ct)
+    /// <summary>The functions run in each region with the Lambda Web Adapter layer of the pinned version.</summary>
+    private async Task<PreflightLine> AdapterLayerAsync(string region, CancellationToken ct)
     {
-        var arn = settings.LambdaAdapterLayerArn(settings.HomeRegion);
-        return await aws.LayerVersionExistsAsync(settings.HomeRegion, arn, ct)
-            ? new(PreflightStatus.Ok, "Lambda Web Adapter", $"layer version {settings.LambdaAdapterVersion} is published in {settings.HomeRegion}")
-            : new(PreflightStatus.Failed, "Lambda Web Adapter", $"{arn} is not published (or not readable) in {settings.HomeRegion}",
+        var arn = settings.LambdaAdapterLayerArn(region);
+        return await aws.LayerVersionExistsAsync(region, arn, ct)
+            ? new(PreflightStatus.Ok, "Lambda Web Adapter", $"layer version {settings.LambdaAdapterVersion} is published in {region}")
+            : new(PreflightStatus.Failed, "Lambda Web Adapter", $"{arn} is not published (or not readable) in {region}",
                 "pick a version AWS publishes there (the aws-lambda-web-adapter releases list the layer ARNs) and pass -c lambdaAdapterVersion=N");
     }
 
-    private async Task<PreflightLine> ConcurrencyAsync(CancellationToken ct)
+    private async Task<PreflightLine> ConcurrencyAsync(string region, CancellationToken ct)
     {
-        var (limit, unreserved) = await aws.LambdaConcurrencyAsync(settings.HomeRegion, ct);
+        var (limit, unreserved) = await aws.LambdaConcurrencyAsync(region, ct);
         var wanted = AwsFunctions.All.Where(f => f.Mail is not null).Sum(f => f.Mail!.Instances);
         if (settings.ReserveMailConcurrency && unreserved - wanted < UnreservedFloor)
         {
@@ -151,19 +158,19 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
             : new(PreflightStatus.Ok, "Lambda concurrency", $"quota {limit}, {unreserved} unreserved");
     }
 
-    private async Task<IReadOnlyList<PreflightLine>> SesAsync(CancellationToken ct)
+    private async Task<IReadOnlyList<PreflightLine>> SesAsync(string region, CancellationToken ct)
     {
-        var account = await aws.SesAccountAsync(settings.HomeRegion, ct);
+        var account = await aws.SesAccountAsync(region, ct);
         var lines = new List<PreflightLine>();
         if (!account.SendingEnabled)
         {
-            lines.Add(new(PreflightStatus.Failed, "SES sending", $"paused for the account in {settings.HomeRegion}",
+            lines.Add(new(PreflightStatus.Failed, "SES sending", $"paused for the account in {region}",
                 "see the SES console's account dashboard for why, and resume sending there"));
         }
         else if (!account.ProductionAccess)
         {
             lines.Add(new(PreflightStatus.Warning, "SES sandbox",
-                $"the account is in the SES sandbox in {settings.HomeRegion}: mail goes only to verified addresses, {account.Max24HourSend:0} a day, {account.MaxSendRate:0} a second — subscribers will get nothing",
+                $"the account is in the SES sandbox in {region}: mail goes only to verified addresses, {account.Max24HourSend:0} a day, {account.MaxSendRate:0} a second — subscribers will get nothing",
                 "SES console → Account dashboard → Request production access (and verify your own address to try it meanwhile)"));
         }
         else
@@ -171,7 +178,7 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
             lines.Add(new(PreflightStatus.Ok, "SES sending", $"production access, {account.Max24HourSend:0} a day, {account.MaxSendRate:0} a second (-c sesSendRate={account.MaxSendRate:0})"));
         }
 
-        lines.Add(await SenderIdentityAsync(ct));
+        lines.Add(await SenderIdentityAsync(region, ct));
         return lines;
     }
 
@@ -179,9 +186,9 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
     /// The sender's identity: the stack creates it unless told one exists (made by hand, or by another stack), since
     /// CloudFormation stops with AlreadyExists on an identity it did not make.
     /// </summary>
-    private async Task<PreflightLine> SenderIdentityAsync(CancellationToken ct)
+    private async Task<PreflightLine> SenderIdentityAsync(string region, CancellationToken ct)
     {
-        var identities = await aws.SesIdentitiesAsync(settings.HomeRegion, ct);
+        var identities = await aws.SesIdentitiesAsync(region, ct);
         var address = settings.SenderAddress;
         var domain = address[(address.IndexOf('@') + 1)..];
         var own = identities.FirstOrDefault(i => string.Equals(i.Name, address, StringComparison.OrdinalIgnoreCase));
@@ -191,7 +198,7 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
         {
             return (own ?? ofDomain) switch
             {
-                null => new(PreflightStatus.Failed, Check, $"-c existingSenderIdentity=true, but neither {address} nor {domain} is an SES identity in {settings.HomeRegion}",
+                null => new(PreflightStatus.Failed, Check, $"-c existingSenderIdentity=true, but neither {address} nor {domain} is an SES identity in {region}",
                     "drop -c existingSenderIdentity=true and the stack creates the identity (SES mails it a verification link)"),
                 { Status: "SUCCESS" } found => new(PreflightStatus.Ok, Check, $"{found.Name} is verified; the stack uses it as it is"),
                 { } found => new(PreflightStatus.Warning, Check, $"{found.Name} exists but is {found.Status}: nothing is sent until it is verified",

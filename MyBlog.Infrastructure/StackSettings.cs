@@ -7,9 +7,10 @@ namespace MyBlog.Infrastructure;
 /// <summary>
 /// The stack's inputs, read from CDK context (<c>cdk.json</c>, or <c>-c key=value</c> on the command line):
 /// <list type="table">
-/// <item><term>homeRegion</term><description>where the table's stream is consumed and the functions run (default us-east-1)</description></item>
-/// <item><term>replicaRegions</term><description>comma-separated regions the global table replicates to (default none)</description></item>
-/// <item><term>domainName, certificateArn</term><description>optional custom domain and its ACM certificate (in us-east-1)</description></item>
+/// <item><term>homeRegion</term><description>the region of the table's first replica, the distribution and the stack named MyBlog (default us-east-1)</description></item>
+/// <item><term>replicaRegions</term><description>comma-separated further regions: each gets a replica of the table and a stack of its own (MyBlog-region) serving the API and running every function (default none)</description></item>
+/// <item><term>domainName, certificateArn</term><description>optional custom domain and its ACM certificate (in us-east-1); needed with replica regions</description></item>
+/// <item><term>hostedZoneId, hostedZoneName</term><description>the Route 53 hosted zone the domain is in (hostedZoneName defaults to domainName): with replica regions, api.domainName answers with the nearest region whose health check passes</description></item>
 /// <item><term>senderAddress</term><description>the SES identity welcome emails come from (required)</description></item>
 /// <item><term>alarmEmail</term><description>where the alarms are mailed (SNS asks it to confirm once; default: the sender address, a mailbox the author reads)</description></item>
 /// <item><term>existingSenderIdentity</term><description>the sender address (or its domain) is already an SES identity in the home region, made by hand or another stack: the stack uses it instead of creating it (default false; the preflight says when it is needed)</description></item>
@@ -32,6 +33,8 @@ public sealed partial record StackSettings(
     IReadOnlyList<string> ReplicaRegions,
     string? DomainName,
     string? CertificateArn,
+    string? HostedZoneId,
+    string? HostedZoneName,
     string SenderAddress,
     string AlarmEmail,
     bool ExistingSenderIdentity,
@@ -66,6 +69,8 @@ public sealed partial record StackSettings(
             ReplicaRegions: List("replicaRegions"),
             DomainName: Get("domainName"),
             CertificateArn: Get("certificateArn"),
+            HostedZoneId: Get("hostedZoneId"),
+            HostedZoneName: Get("hostedZoneName") ?? Get("domainName"),
             SenderAddress: Get("senderAddress") ?? "",
             AlarmEmail: Get("alarmEmail") ?? Get("senderAddress") ?? "",
             ExistingSenderIdentity: bool.TryParse(Get("existingSenderIdentity"), out var existingIdentity) && existingIdentity,
@@ -98,6 +103,16 @@ public sealed partial record StackSettings(
         foreach (var replica in ReplicaRegions.Where(r => !Region().IsMatch(r) || r == HomeRegion))
         {
             errors.Add($"replicaRegions: '{replica}' is not a region other than the home region.");
+        }
+        if (ReplicaRegions.Count > 0 && (DomainName is null || HostedZoneId is null))
+        {
+            errors.Add("replicaRegions need domainName, certificateArn and hostedZoneId: every region's API answers as api.domainName, " +
+                "and Route 53 (the hosted zone) sends each request to the nearest region whose health check passes.");
+        }
+        if (HostedZoneName is not null && DomainName is not null
+            && !(DomainName == HostedZoneName || DomainName.EndsWith("." + HostedZoneName, StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add($"domainName '{DomainName}' is not in the hosted zone '{HostedZoneName}' (set hostedZoneName to the zone's name).");
         }
         if (!Email().IsMatch(SenderAddress))
         {
@@ -151,6 +166,18 @@ public sealed partial record StackSettings(
             throw new ArgumentException("MyBlog stack inputs:\n  " + string.Join("\n  ", errors));
         }
     }
+
+    /// <summary>Every region the blog runs in, the home region first.</summary>
+    public IReadOnlyList<string> Regions => [HomeRegion, .. ReplicaRegions];
+
+    /// <summary>More than one region: a stack per region, the API behind Route 53's health-checked latency records.</summary>
+    public bool MultiRegion => ReplicaRegions.Count > 0;
+
+    /// <summary>The name every region's API answers to (Route 53 picks the region), CloudFront's origin for /api/*.</summary>
+    public string ApiDomainName => $"api.{DomainName}";
+
+    /// <summary>The site's origin as readers see it when it has its own domain (every region's functions link to it).</summary>
+    public string? SiteUrl => DomainName is null ? null : $"https://{DomainName}";
 
     /// <summary>The Lambda Web Adapter layer AWS publishes in every region (account 753240598075).</summary>
     public string LambdaAdapterLayerArn(string region) =>

@@ -13,6 +13,8 @@ public sealed class AwsModeSettings
     public string? ReplicaRegions { get; set; }
     public string? DomainName { get; set; }
     public string? CertificateArn { get; set; }
+    public string? HostedZoneId { get; set; }
+    public string? HostedZoneName { get; set; }
     public string? SenderAddress { get; set; }
     public string? Profile { get; set; }
 
@@ -29,14 +31,15 @@ public static class CdkDeploy
     public static IReadOnlyList<string> PackageArguments() => ["run", "--project", "MyBlog.Infrastructure", "--", "package"];
 
     /// <summary>
-    /// <c>npx --yes aws-cdk@2.160.0 deploy MyBlog --require-approval never --outputs-file … -c key=value …</c>,
-    /// run in MyBlog.Infrastructure (its cdk.json names the app).
+    /// <c>npx --yes aws-cdk@2.160.0 deploy --all --require-approval never --outputs-file … -c key=value …</c>,
+    /// run in MyBlog.Infrastructure (its cdk.json names the app): the MyBlog stack and, with replica regions, each
+    /// region's stack and the media replication's after it, in that order.
     /// </summary>
     public static IReadOnlyList<string> DeployArguments(AwsModeSettings settings)
     {
         var arguments = new List<string>
         {
-            "--yes", $"aws-cdk@{AwsModeSettings.CdkCliVersion}", "deploy", StackOutputs.StackName,
+            "--yes", $"aws-cdk@{AwsModeSettings.CdkCliVersion}", "deploy", "--all",
             "--require-approval", "never",
             "--outputs-file", settings.OutputsFile,
             "--progress", "events",
@@ -75,6 +78,8 @@ public static class CdkDeploy
         Context("replicaRegions", settings.ReplicaRegions);
         Context("domainName", settings.DomainName);
         Context("certificateArn", settings.CertificateArn);
+        Context("hostedZoneId", settings.HostedZoneId);
+        Context("hostedZoneName", settings.HostedZoneName);
         Context("senderAddress", settings.SenderAddress);
         Context("extraUploadOrigins", settings.LocalEdgeOrigins);
         return arguments;

@@ -44,7 +44,7 @@ public sealed class AwsModeTests
             OutputsFile = "/tmp/outputs.json",
             Profile = "blog",
         });
-        Assert.Equal(["--yes", "aws-cdk@2.160.0", "deploy", "MyBlog", "--require-approval", "never", "--outputs-file", "/tmp/outputs.json"], arguments.Take(8));
+        Assert.Equal(["--yes", "aws-cdk@2.160.0", "deploy", "--all", "--require-approval", "never", "--outputs-file", "/tmp/outputs.json"], arguments.Take(8));
         Assert.Equal(["--profile", "blog"], arguments.SkipWhile(a => a != "--profile").Take(2));
         var context = arguments.Select((a, i) => (a, i)).Where(x => x.a == "-c").Select(x => arguments[x.i + 1]).ToList();
         Assert.Equal(["homeRegion=eu-west-1", "replicaRegions=us-east-1,ap-southeast-2", "senderAddress=hello@example.com",

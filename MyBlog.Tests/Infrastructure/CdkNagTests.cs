@@ -33,13 +33,18 @@ public sealed class CdkNagTests(SynthesizedStack stack)
         }
     }
 
-    public static TheoryData<string> Variants => ["custom domain, two replica regions", "CloudFront's own domain, no replicas", "web ACL, us-east-1"];
+    /// <summary>Every stack of the three-region app (the home region's, each replica region's, the media replication's), and two single-region variants.</summary>
+    public static TheoryData<string> Variants =>
+    [
+        "three regions: MyBlog", "three regions: MyBlog-us-east-1", "three regions: MyBlog-ap-southeast-2", "three regions: MyBlog-media-replication",
+        "CloudFront's own domain, one region", "web ACL, us-east-1",
+    ];
 
     private string Template(string variant) => variant switch
     {
-        "custom domain, two replica regions" => stack.Template.ToJsonString(),
-        "CloudFront's own domain, no replicas" => stack.Synthesize(new() { ["senderAddress"] = "hello@example.com", ["homeRegion"] = "eu-west-1" }),
-        _ => stack.Synthesize(new() { ["senderAddress"] = "hello@example.com", ["homeRegion"] = "us-east-1", ["webAcl"] = "true", ["replicaRegions"] = "eu-west-1" }),
+        _ when variant.StartsWith("three regions: ", StringComparison.Ordinal) => stack.Stacks[variant["three regions: ".Length..]].ToJsonString(),
+        "CloudFront's own domain, one region" => stack.Synthesize(new() { ["senderAddress"] = "hello@example.com", ["homeRegion"] = "eu-west-1" }),
+        _ => stack.Synthesize(new() { ["senderAddress"] = "hello@example.com", ["homeRegion"] = "us-east-1", ["webAcl"] = "true" }),
     };
 
     [Theory]

@@ -29,22 +29,23 @@ public sealed class PreflightTests : IDisposable
     private readonly List<(string Name, string Status)> _identities = [];
     private string? _stackStatus;
     private readonly HashSet<string> _buckets = [];
-    private readonly HashSet<string> _layers = ["arn:aws:lambda:eu-west-1:753240598075:layer:LambdaAdapterLayerX86:30"];
+    private readonly HashSet<string> _layers = ["arn:aws:lambda:eu-west-1:753240598075:layer:LambdaAdapterLayerX86:30", "arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerX86:30"];
+    private readonly HashSet<string> _parameterRegions = ["eu-west-1", "us-east-1"];
 
     public PreflightTests()
     {
         _server = new LocalHttpServer(AnswerAsync);
     }
 
-    private static StackSettings Settings(bool reserve = false, bool existingIdentity = false) => new(
-        HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: null, CertificateArn: null,
+    private static StackSettings Settings(bool reserve = false, bool existingIdentity = false, string[]? replicas = null) => new(
+        HomeRegion: "eu-west-1", ReplicaRegions: replicas ?? [], DomainName: null, CertificateArn: null, HostedZoneId: null, HostedZoneName: null,
         SenderAddress: "hello@example.com", AlarmEmail: "hello@example.com", ExistingSenderIdentity: existingIdentity, AdminTokenParameterName: "/myblog/admin-token",
         OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
         LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [], SesSendRate: 14, ReserveMailConcurrency: reserve, WebAcl: false,
         TransactionSearch: false, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
 
-    private Task<IReadOnlyList<PreflightLine>> RunAsync(bool reserve = false, bool existingIdentity = false) =>
-        new Preflight(Settings(reserve, existingIdentity), new PreflightAws(_http, () => _credentials, (service, region) => new Uri($"{_server.Url}{service}/{region}/")))
+    private Task<IReadOnlyList<PreflightLine>> RunAsync(bool reserve = false, bool existingIdentity = false, string[]? replicas = null) =>
+        new Preflight(Settings(reserve, existingIdentity, replicas), new PreflightAws(_http, () => _credentials, (service, region) => new Uri($"{_server.Url}{service}/{region}/")))
             .RunAsync(CancellationToken.None);
 
     private static PreflightLine Line(IReadOnlyList<PreflightLine> lines, string check) => Assert.Single(lines, l => l.Check == check);
@@ -55,7 +56,7 @@ public sealed class PreflightTests : IDisposable
         var lines = await RunAsync();
 
         Assert.All(lines, l => Assert.Equal(PreflightStatus.Ok, l.Status));
-        Assert.Equal(["credentials", "CDK bootstrap in eu-west-1", "CDK bootstrap in us-east-1", "parameters", "Lambda Web Adapter", "Lambda concurrency", "SES sending", "sender identity", "earlier attempt"],
+        Assert.Equal(["credentials", "CDK bootstrap in eu-west-1", "parameters", "Lambda Web Adapter", "Lambda concurrency", "SES sending", "sender identity", "earlier attempt"],
             lines.Select(l => l.Check));
         Assert.Contains($"account {Account}", Line(lines, "credentials").Found, StringComparison.Ordinal);
         Assert.Contains("-c reserveMailConcurrency=true would fit", Line(lines, "Lambda concurrency").Found, StringComparison.Ordinal);
@@ -64,8 +65,29 @@ public sealed class PreflightTests : IDisposable
         lock (_requests)
         {
             Assert.Contains(_requests, r => r.Path.StartsWith("/email/eu-west-1/v2/email/account", StringComparison.Ordinal) && r.Authorization!.Contains("/eu-west-1/ses/aws4_request", StringComparison.Ordinal));
-            Assert.Contains(_requests, r => r.Path.StartsWith("/ssm/us-east-1/", StringComparison.Ordinal) && r.Target == "AmazonSSM.GetParameters" && r.Authorization!.Contains("/us-east-1/ssm/aws4_request", StringComparison.Ordinal));
+            Assert.Contains(_requests, r => r.Path.StartsWith("/ssm/eu-west-1/", StringComparison.Ordinal) && r.Target == "AmazonSSM.GetParameters" && r.Authorization!.Contains("/eu-west-1/ssm/aws4_request", StringComparison.Ordinal));
             Assert.Contains(_requests, r => r.Path.StartsWith("/lambda/eu-west-1/2016-08-19/account-settings", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Every_region_is_read_on_its_own_and_a_replica_region_missing_the_parameters_is_named_with_its_commands()
+    {
+        _parameterRegions.Remove("us-east-1");
+        var lines = await RunAsync(replicas: ["us-east-1"]);
+
+        Assert.Equal(["credentials", "CDK bootstrap in eu-west-1", "CDK bootstrap in us-east-1",
+            "parameters in eu-west-1", "Lambda Web Adapter in eu-west-1", "Lambda concurrency in eu-west-1", "SES sending in eu-west-1", "sender identity in eu-west-1",
+            "parameters in us-east-1", "Lambda Web Adapter in us-east-1", "Lambda concurrency in us-east-1", "SES sending in us-east-1", "sender identity in us-east-1",
+            "earlier attempt"], lines.Select(l => l.Check));
+        Assert.Equal(PreflightStatus.Ok, Line(lines, "parameters in eu-west-1").Status);
+        var replica = Line(lines, "parameters in us-east-1");
+        Assert.Equal(PreflightStatus.Failed, replica.Status);
+        Assert.Contains("aws ssm put-parameter --region us-east-1", replica.Fix, StringComparison.Ordinal);
+        lock (_requests)
+        {
+            Assert.Contains(_requests, r => r.Path.StartsWith("/email/us-east-1/v2/email/account", StringComparison.Ordinal));
+            Assert.Contains(_requests, r => r.Path.StartsWith("/lambda/us-east-1/2016-08-19/account-settings", StringComparison.Ordinal));
         }
     }
 
@@ -84,7 +106,7 @@ public sealed class PreflightTests : IDisposable
     {
         _bootstrap.Remove("us-east-1");
         _bootstrap["eu-west-1"] = "4";
-        var lines = await RunAsync();
+        var lines = await RunAsync(replicas: ["us-east-1"]);
 
         var replica = Line(lines, "CDK bootstrap in us-east-1");
         Assert.Equal(PreflightStatus.Failed, replica.Status);
@@ -272,7 +294,7 @@ public sealed class PreflightTests : IDisposable
         foreach (var name in names)
         {
             string? value = name == "/cdk-bootstrap/hnb659fds/version" ? _bootstrap.GetValueOrDefault(region)
-                : region == "eu-west-1" && _parameters.Contains(name) ? "a value" : null;
+                : _parameterRegions.Contains(region) && _parameters.Contains(name) ? "a value" : null;
             if (value is null)
             {
                 invalid.Add(name);

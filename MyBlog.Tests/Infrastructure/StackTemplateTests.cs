@@ -109,8 +109,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     {
         var (distributionId, distribution) = stack.Single("AWS::CloudFront::Distribution");
         var origins = distribution["DistributionConfig"]!["Origins"]!.AsArray();
+        // This stack's buckets, and the first replica region's copy of the media (named: that region's stack makes it).
         var s3Origins = origins.Where(o => o!["S3OriginConfig"] is not null).ToList();
-        Assert.Equal([BucketId("Media"), BucketId("Site")], s3Origins.Select(o => SynthesizedStack.Ref(o!["DomainName"])).Order());
+        Assert.Equal(["", BucketId("Media"), BucketId("Site")], s3Origins.Select(o => SynthesizedStack.Ref(o!["DomainName"])).Order());
+        Assert.Contains(s3Origins, o => o!["DomainName"]!.ToJsonString().Contains("myblog-media-") && o["DomainName"]!.ToJsonString().Contains("-us-east-1.s3.us-east-1."));
         Assert.All(s3Origins, o => Assert.NotNull(o!["OriginAccessControlId"]));
 
         foreach (var bucket in new[] { BucketId("Site"), BucketId("Media") })
@@ -167,7 +169,13 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
 
         var origin = config["Origins"]!.AsArray().Single(o => o!["Id"]!.GetValue<string>() == api["TargetOriginId"]!.GetValue<string>())!;
         Assert.Equal("https-only", origin["CustomOriginConfig"]!["OriginProtocolPolicy"]!.GetValue<string>());
-        Assert.Contains(stack.Single("AWS::ApiGatewayV2::Api").Id, origin["DomainName"]!.ToJsonString());
+        Assert.Equal("api." + SynthesizedStack.Domain, origin["DomainName"]!.GetValue<string>());
+        // One region: the HTTP API's own address.
+        var oneRegion = JsonNode.Parse(stack.Synthesize(new() { ["senderAddress"] = "hello@example.com" }))!.AsObject();
+        var oneConfig = SynthesizedStack.OfType(oneRegion, "AWS::CloudFront::Distribution").Single().Properties["DistributionConfig"]!;
+        var oneApi = oneConfig["CacheBehaviors"]!.AsArray().Single(b => b!["PathPattern"]!.GetValue<string>() == "/api/*")!;
+        var oneOrigin = oneConfig["Origins"]!.AsArray().Single(o => o!["Id"]!.GetValue<string>() == oneApi["TargetOriginId"]!.GetValue<string>())!;
+        Assert.Contains(SynthesizedStack.OfType(oneRegion, "AWS::ApiGatewayV2::Api").Single().Id, oneOrigin["DomainName"]!.ToJsonString());
 
         // CloudFront proves itself to the API with a secret from Parameter Store, resolved at deploy time, read by the API at start.
         var secret = origin["OriginCustomHeaders"]!.AsArray().Single(h => h!["HeaderName"]!.GetValue<string>() == Edge.OriginSecretHeader)!;
@@ -316,7 +324,12 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         }
         Assert.DoesNotContain("local-admin-token", text);
         Assert.DoesNotContain("AKIA", text);
-        Assert.DoesNotContain("AWS::SSM::Parameter\"", text); // the secrets are created by the operator, not by the stack
+        // The secrets are created by the operator, not by the stack; its only parameters are what the other regions' stacks read.
+        Assert.All(stack.OfType("AWS::SSM::Parameter"), p =>
+        {
+            Assert.Equal("String", p.Properties["Type"]!.GetValue<string>());
+            Assert.Contains(p.Properties["Name"]!.GetValue<string>(), new[] { "/MyBlog/table-name", "/MyBlog/distribution-id" });
+        });
     }
 
     [Fact]
@@ -786,12 +799,14 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     public void The_site_s_bucket_falls_back_to_the_API_which_alone_answers_site_paths_the_bucket_cannot()
     {
         var config = stack.Single("AWS::CloudFront::Distribution").Properties["DistributionConfig"]!;
-        var group = Assert.Single(config["OriginGroups"]!["Items"]!.AsArray())!;
+        var group = config["OriginGroups"]!["Items"]!.AsArray()
+            .Single(g => g!["Id"]!.GetValue<string>() == config["DefaultCacheBehavior"]!["TargetOriginId"]!.GetValue<string>())!;
         Assert.Equal([403, 404, 500, 502, 503, 504], group["FailoverCriteria"]!["StatusCodes"]!["Items"]!.AsArray().Select(c => (int)c!.GetValue<double>()).Order());
         var members = group["Members"]!["Items"]!.AsArray().Select(m => m!["OriginId"]!.GetValue<string>()).ToList();
         var origins = config["Origins"]!.AsArray().ToDictionary(o => o!["Id"]!.GetValue<string>(), o => o!);
         Assert.Equal(BucketId("Site"), SynthesizedStack.Ref(origins[members[0]]["DomainName"]));
-        Assert.Contains(stack.Single("AWS::ApiGatewayV2::Api").Id, origins[members[1]]["DomainName"]!.ToJsonString());
+        // The API: with more than one region, the name Route 53 answers with the nearest healthy region's API.
+        Assert.Equal("api." + SynthesizedStack.Domain, origins[members[1]]["DomainName"]!.GetValue<string>());
         Assert.Equal(group["Id"]!.GetValue<string>(), config["DefaultCacheBehavior"]!["TargetOriginId"]!.GetValue<string>());
         var admin = config["CacheBehaviors"]!.AsArray().Single(b => b!["PathPattern"]!.GetValue<string>() == "/admin/*")!;
         Assert.Equal(group["Id"]!.GetValue<string>(), admin["TargetOriginId"]!.GetValue<string>());

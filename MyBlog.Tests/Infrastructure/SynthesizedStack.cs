@@ -19,7 +19,16 @@ public sealed class SynthesizedStack : IDisposable
 
     private readonly string _packages = Directory.CreateTempSubdirectory("myblog-packages-").FullName;
 
+    public const string HostedZoneId = "Z0123456789ABCDEFGHIJ";
+
+    /// <summary>The home region's stack (MyBlog).</summary>
     public JsonObject Template { get; }
+
+    /// <summary>Every stack of the app by name: the home region's, each replica region's, the media replication's.</summary>
+    public IReadOnlyDictionary<string, JsonObject> Stacks { get; }
+    /// <summary>The stand-in Lambda packages the stack is synthesized with.</summary>
+    public string PackagesDirectory => _packages;
+
     public JsonObject Resources => Template["Resources"]!.AsObject();
     public TimeSpan SynthTime { get; }
     public int TemplateBytes { get; }
@@ -33,12 +42,14 @@ public sealed class SynthesizedStack : IDisposable
             File.WriteAllText(Path.Combine(_packages, package.Package, "bootstrap"), LambdaPackages.Bootstrap(package.Assembly));
         }
         var clock = Stopwatch.StartNew();
-        var text = Synthesize(new Dictionary<string, object>
+        var stacks = SynthesizeAll(new Dictionary<string, object>
         {
             ["homeRegion"] = "eu-west-1",
             ["replicaRegions"] = "us-east-1, ap-southeast-2",
             ["domainName"] = Domain,
             ["certificateArn"] = CertificateArn,
+            ["hostedZoneId"] = HostedZoneId,
+            ["hostedZoneName"] = "example.com",
             ["senderAddress"] = "hello@example.com",
             ["alarmEmail"] = "alarms@example.com",
             ["reserveMailConcurrency"] = "true",
@@ -46,20 +57,25 @@ public sealed class SynthesizedStack : IDisposable
             ["packagesDirectory"] = _packages,
         });
         SynthTime = clock.Elapsed;
-        TemplateBytes = text.Length;
-        Template = JsonNode.Parse(text)!.AsObject();
+        TemplateBytes = stacks[MyBlogApp.StackName].Length;
+        Stacks = stacks.ToDictionary(s => s.Key, s => JsonNode.Parse(s.Value)!.AsObject());
+        Template = Stacks[MyBlogApp.StackName];
     }
 
     /// <summary>
     /// The template for <paramref name="context"/> (cdk.json's inputs), as JSON text. The packages default to this
     /// fixture's stand-in folders.
     /// </summary>
-    public string Synthesize(Dictionary<string, object> context)
+    public string Synthesize(Dictionary<string, object> context) => SynthesizeAll(context)[MyBlogApp.StackName];
+
+    /// <summary>Every stack's template for <paramref name="context"/>, by stack name.</summary>
+    public Dictionary<string, string> SynthesizeAll(Dictionary<string, object> context)
     {
         context.TryAdd("packagesDirectory", _packages);
         var app = new App(new AppProps { Outdir = Path.Combine(_packages, $"cdk.out-{Guid.NewGuid():N}"), Context = context });
-        var stack = MyBlogApp.Build(app, RepositoryRoot.Find());
-        return System.Text.Json.JsonSerializer.Serialize(Amazon.CDK.Assertions.Template.FromStack(stack).ToJSON());
+        return MyBlogApp.Build(app, RepositoryRoot.Find()).All.ToDictionary(
+            stack => stack.StackName,
+            stack => System.Text.Json.JsonSerializer.Serialize(Amazon.CDK.Assertions.Template.FromStack(stack).ToJSON()));
     }
 
     public IEnumerable<(string Id, JsonObject Properties)> OfType(string type) => OfType(Template, type);

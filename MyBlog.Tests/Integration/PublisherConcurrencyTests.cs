@@ -56,7 +56,11 @@ public sealed class PublisherConcurrencyTests(TestTopology app) : IAsyncLifetime
             Lock(publishing), publishing, NullLogger<SitePublisher>.Instance);
     }
 
-    private PublishLock Lock(IOptions<PublishingOptions> publishing) => new(_dynamo, Site, publishing, TimeProvider.System);
+    private PublishLock Lock(IOptions<PublishingOptions> publishing) => new(_dynamo, Site, Options.Create(new BucketOptions { Site = _bucket }), publishing, TimeProvider.System);
+
+    private PublishLock LockIn(string region, string bucket) => new(_dynamo,
+        Options.Create(new MyBlogOptions { TableName = Site.Value.TableName, Region = region }),
+        Options.Create(new BucketOptions { Site = bucket }), Options.Create(new PublishingOptions()), TimeProvider.System);
 
     private async Task<Post> PublishedPostAsync(string title)
     {
@@ -128,6 +132,16 @@ public sealed class PublisherConcurrencyTests(TestTopology app) : IAsyncLifetime
         await held.DisposeAsync();
         await publish.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Contains($"posts/{post.Slug}/index.html", await PageKeysAsync());
+    }
+
+    [Fact]
+    public async Task Each_region_s_publisher_locks_its_own_site_bucket_and_regions_sharing_a_bucket_share_its_lock()
+    {
+        // One table item per bucket, written only by the region whose bucket it is: replication never overwrites a lock.
+        await using var home = await LockIn("us-east-1", "site-us-east-1").AcquireAsync(TimeSpan.Zero, default);
+        await using var away = await LockIn("eu-west-1", "site-eu-west-1").AcquireAsync(TimeSpan.Zero, default);
+        await Assert.ThrowsAsync<PublishBusyException>(() => LockIn("eu-west-1", "site-us-east-1").AcquireAsync(TimeSpan.Zero, default));
+        Assert.Equal("LOCK", Lock(Options.Create(new PublishingOptions())).SortKey); // one region: the lock it always had
     }
 
     [Fact]

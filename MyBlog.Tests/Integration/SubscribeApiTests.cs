@@ -125,6 +125,10 @@ public sealed class SubscribeApiTests(TestTopology app)
         guessed.Headers.Add("X-MyBlog-Origin", "not the secret");
         Assert.Equal(HttpStatusCode.Forbidden, (await api.SendAsync(guessed)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health")).StatusCode); // the adapter's readiness probe is local
+        // Route 53's health checks send no secret: the region's health (its table read) answers them.
+        using var region = await api.GetAsync(MyBlog.Core.HealthPaths.Region);
+        Assert.Equal(HttpStatusCode.OK, region.StatusCode);
+        Assert.Equal("Healthy", await region.Content.ReadAsStringAsync());
 
         // As CloudFront sends them: the secret, and each reader's address — which alone picks the partition.
         var secret = TestTopology.OriginSecret;

@@ -38,7 +38,7 @@ public sealed class SiteDeploymentAnswerTests
             new PostStore(dynamo, blog, TimeProvider.System), new PhotoStore(dynamo, blog, TimeProvider.System),
             new SiteBuilder(new SiteRenderer(), new SiteInfo("MyBlog", new Uri("https://blog.example.com/"), SiteAssets.Load())),
             new SiteBucket(s3, Options.Create(new BucketOptions())), new UnusedInvalidator(),
-            new PublishLock(dynamo, blog, Options.Create(new PublishingOptions()), TimeProvider.System),
+            new PublishLock(dynamo, blog, Options.Create(new BucketOptions()), Options.Create(new PublishingOptions()), TimeProvider.System),
             Options.Create(new PublishingOptions()), NullLogger<SitePublisher>.Instance);
     }
 

@@ -6,7 +6,8 @@ namespace MyBlog.Tests.Unit;
 public sealed class StackSettingsTests
 {
     private static readonly StackSettings Valid = new(
-        HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: null, CertificateArn: null,
+        HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: "blog.example.com",
+        CertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com",
         SenderAddress: "hello@example.com", AlarmEmail: "me@example.com", ExistingSenderIdentity: false, AdminTokenParameterName: "/myblog/admin-token", OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
         LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [],
         SesSendRate: 14, ReserveMailConcurrency: true, WebAcl: false, TransactionSearch: false, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
@@ -22,8 +23,11 @@ public sealed class StackSettingsTests
         { Valid with { SenderAddress = "" }, "senderAddress is required" },
         { Valid with { SenderAddress = "not an address" }, "senderAddress is required" },
         { Valid with { AlarmEmail = "ops" }, "alarmEmail 'ops' is not an email address" },
-        { Valid with { DomainName = "blog.example.com" }, "domainName and certificateArn go together" },
-        { Valid with { DomainName = "blog.example.com", CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/x" }, "certificateArn must be an ACM certificate in us-east-1" },
+        { Valid with { ReplicaRegions = [], CertificateArn = null }, "domainName and certificateArn go together" },
+        { Valid with { CertificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/x" }, "certificateArn must be an ACM certificate in us-east-1" },
+        { Valid with { HostedZoneId = null }, "replicaRegions need domainName, certificateArn and hostedZoneId" },
+        { Valid with { DomainName = null, CertificateArn = null }, "replicaRegions need domainName" },
+        { Valid with { HostedZoneName = "example.org" }, "domainName 'blog.example.com' is not in the hosted zone 'example.org'" },
         { Valid with { LinkKeyParameterName = "myblog/link-key" }, "linkKeyParameterName 'myblog/link-key' must be an SSM parameter path" },
         { Valid with { AdminTokenParameterName = "token" }, "adminTokenParameterName 'token'" },
         { Valid with { Architecture = "x64" }, "architecture is x86_64 or arm64" },

@@ -96,7 +96,8 @@ public static class EdgeExtensions
                     Interval = options.HealthCheckInterval,
                     Timeout = options.HealthCheckInterval,
                     Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
-                    Path = "/health",
+                    // As Route 53 decides on AWS: the API is up and its region's table answers.
+                    Path = MyBlog.Core.HealthPaths.Region,
                 },
                 Passive = new PassiveHealthCheckConfig
                 {

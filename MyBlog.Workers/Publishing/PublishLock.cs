@@ -18,11 +18,20 @@ public sealed class PublishBusyException(TimeSpan waited)
 /// change — and a page deleted by one could be written back by the other, public for good. The lock is a lease in
 /// the table (one conditional write), so a holder that dies or is frozen by a Lambda timeout frees it by expiring;
 /// the lease outlasts the publish function's timeout, so a live holder never loses it.
+/// <para>
+/// What the lock guards is one site bucket, so with regions it is one lock per bucket: each region renders its own
+/// bucket from its own replica, and its lock item is written by that region alone — a lock item shared by regions
+/// would be taken in two at once (a conditional write holds within one replica) and then overwritten by replication,
+/// leaving a release that no longer matches. Regions sharing one bucket (the local run) share its lock.
+/// </para>
 /// </summary>
-public sealed class PublishLock(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> site, IOptions<PublishingOptions> options, TimeProvider time)
+public sealed class PublishLock(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> site, IOptions<BucketOptions> buckets,
+    IOptions<PublishingOptions> options, TimeProvider time)
 {
     public const string PartitionKey = MyBlogTable.PublisherLockPartitionKey;
-    public const string SortKey = "LOCK";
+
+    /// <summary>The one site's lock, as it always was; with regions, its bucket's.</summary>
+    public string SortKey { get; } = site.Value.Region is null ? "LOCK" : $"LOCK#{buckets.Value.Site}";
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 

@@ -201,7 +201,7 @@ public static class ColdStart
                 ["packagesDirectory"] = packages,
             },
         });
-        var stack = MyBlogApp.Build(app, RepositoryRoot.Find());
+        var stack = MyBlogApp.Build(app, RepositoryRoot.Find()).Home;
         var template = JsonNode.Parse(JsonSerializer.Serialize(Amazon.CDK.Assertions.Template.FromStack(stack).ToJSON()))!;
         var environments = new Dictionary<string, Dictionary<string, string>>();
         foreach (var (_, resource) in template["Resources"]!.AsObject())
