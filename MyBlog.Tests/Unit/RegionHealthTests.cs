@@ -64,7 +64,8 @@ public sealed class RegionHealthTests
 
         Assert.False(healthy);
         Assert.Contains("within 2 s", detail);
-        Assert.InRange(clock.Elapsed, RegionHealth.TableTimeout, RegionHealth.TableTimeout + TimeSpan.FromSeconds(5));
+        // It gave up at its timeout (the detail says so), not after the client's own, much longer one.
+        Assert.True(clock.Elapsed < RegionHealth.TableTimeout + TimeSpan.FromSeconds(5), $"the check took {clock.Elapsed}");
         listener.Stop();
         accepted.ForEach(c => c.Dispose());
     }
