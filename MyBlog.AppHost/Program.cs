@@ -150,13 +150,19 @@ static RegionStack AddRegion(
     {
         dynamoDb.WithRegionOutageCommands(region, [api, workers, localAws]);
 
-        // Global tables' lag (Local:ReplicationLag, half a second unless set), and a welcome's wait for the table to
-        // settle: comfortably longer, so two regions that wrote one subscriber at once agree on who sends.
+        // Global tables' lag (Local:ReplicationLag, half a second unless set), and a welcome's and a newsletter job's
+        // wait for the table to settle: comfortably longer, so two regions that wrote one subscriber (or published one
+        // post) at once agree on who sends.
         var lag = LocalRegions.ReplicationLag(builder.Configuration);
         var settle = lag * 3 + TimeSpan.FromSeconds(1);
         localAws.WithEnvironment("LocalAws__Replication__Lag", lag.ToString());
         api.WithEnvironment("Welcome__Settle", settle.ToString());
         workers.WithEnvironment("Welcome__Settle", settle.ToString());
+        workers.WithEnvironment("Newsletter__Settle", settle.ToString());
+        // A region whose heartbeat (its welcome sweep) is silent this long is lost, and the others take over the
+        // welcomes it owes; one back from half that absence waits for the others' writes before it sends.
+        workers.WithEnvironment("Welcome__HandoverAfter", LocalRegions.HandoverAfter(builder.Configuration).ToString());
+        workers.WithEnvironment("Welcome__RejoinQuiet", (settle * 4).ToString());
     }
     if (region != regions[0])
     {

@@ -31,6 +31,18 @@ public sealed class Functions : Construct
 {
     public const string AdapterPort = "8080";
 
+    /// <summary>
+    /// How long new owed work waits for the table to settle with regions: global tables replicate within a second or
+    /// two as a rule (CloudWatch's ReplicationLatency, alarmed at a minute), so five seconds covers what is usual.
+    /// </summary>
+    public const string RegionSettle = "00:00:05";
+
+    /// <summary>How long a region's heartbeat (its welcome sweep, every minute) may be silent before it is lost.</summary>
+    public const string RegionHandoverAfter = "00:10:00";
+
+    /// <summary>How long a region back from an absence waits for the others' writes: replication catching up after an outage.</summary>
+    public const string RegionRejoinQuiet = "00:05:00";
+
     private readonly StackSettings _settings;
     private readonly NagAcceptances _nag;
     private readonly ITableV2 _table;
@@ -202,8 +214,16 @@ public sealed class Functions : Construct
         };
         if (_settings.MultiRegion)
         {
-            // The region that makes work owed owns it (a welcome, a newsletter job), and says so with this name.
+            // The region that makes work owed owns it (a welcome, a newsletter job), and says so with this name; new
+            // work waits for the table to settle first, so that two regions that made the same work at once agree on
+            // the one whose write won.
             environment["MyBlog__Region"] = stack.Region;
+            environment["Welcome__Settle"] = RegionSettle;
+            environment["Newsletter__Settle"] = RegionSettle;
+            // A region silent this long (ten sweeps) is lost, and the others take over the welcomes it owes; one back
+            // from half that absence waits this long for the others' writes before it sends anything.
+            environment["Welcome__HandoverAfter"] = RegionHandoverAfter;
+            environment["Welcome__RejoinQuiet"] = RegionRejoinQuiet;
         }
         if (declaration.Package == Package.Workers)
         {

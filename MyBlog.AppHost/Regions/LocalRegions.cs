@@ -44,6 +44,15 @@ public static partial class LocalRegions
             ? lag
             : TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a region may be silent before the others take over its owed welcomes (<c>Local:HandoverAfter</c>): a
+    /// minute unless set, six of the local sweep's ten-second runs.
+    /// </summary>
+    public static TimeSpan HandoverAfter(IConfiguration configuration) =>
+        TimeSpan.TryParse(configuration["Local:HandoverAfter"], System.Globalization.CultureInfo.InvariantCulture, out var after) && after > TimeSpan.Zero
+            ? after
+            : TimeSpan.FromMinutes(1);
+
     /// <summary>A resource's name in a region: the home region's keep the plain name.</summary>
     public static string Named(string resource, string region, IReadOnlyList<string> regions) =>
         region == regions[0] ? resource : $"{resource}-{region}";

@@ -22,7 +22,7 @@ public static class RegionOutage
         {
             var commands = context.Services.GetRequiredService<ResourceCommandService>();
             var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
-            await Task.WhenAll(names.Select(async name =>
+            async Task StopAsync(string name)
             {
                 // A busy process may outlast the stop command's own wait; it is stopping all the same, and is
                 // asked again until it has.
@@ -40,7 +40,11 @@ public static class RegionOutage
                     {
                     }
                 }
-            }));
+            }
+            // The processes that write first, LocalAws last: it stands in for DynamoDB stamping each write as it is
+            // made, and notes the last writes on its way down.
+            await Task.WhenAll(names.Take(names.Count - 1).Select(StopAsync));
+            await StopAsync(names[^1]);
             return CommandResults.Success();
         }, new CommandOptions
         {

@@ -33,6 +33,9 @@ public static class AwsFunctions
         public const string Imports = ImportStore.PartitionPrefix;
         public const string Newsletters = NewsletterStore.PartitionPrefix;
 
+        /// <summary>The regions' heartbeats: one partition, an item per region (MyBlog.Core RegionPresence).</summary>
+        public const string Regions = Core.Regions.RegionPresence.PartitionKey;
+
         /// <summary>The publisher's lock on the site: one item, not a prefix.</summary>
         public const string PublisherLock = MyBlogTable.PublisherLockPartitionKey;
     }
@@ -87,7 +90,8 @@ public static class AwsFunctions
             BisectBatchOnFunctionError: true),
         Access: new Access
         {
-            Table = new([], [TableWrites.Updates(Keys.Subscribers)]),
+            // It reads its region's heartbeat (a region back from an absence waits before sending) and each claim it verifies.
+            Table = new([GetItem], [TableWrites.Updates(Keys.Subscribers)]),
             Secrets = [Secret.IdKey],
         },
         Mail: new MailShare(ShareOfSendRate: 0.25, Instances: 2),
@@ -105,8 +109,9 @@ public static class AwsFunctions
         Access: new Access
         {
             // It also goes on planning a newsletter whose planner stopped: the planner's rights too.
+            // With regions it is also the region's heartbeat, and takes over a lost region's welcomes.
             Table = new([Query, GetItem, Scan],
-                [TableWrites.All(Keys.Subscribers, Keys.SubscriberAliases, Keys.Migrations), TableWrites.Updates(Keys.Newsletters)]),
+                [TableWrites.All(Keys.Subscribers, Keys.SubscriberAliases, Keys.Migrations, Keys.Regions), TableWrites.Updates(Keys.Newsletters)]),
             Secrets = [Secret.IdKey],
             SendsTo = [NewsletterQueue],
         },

@@ -48,7 +48,9 @@ internal sealed partial class NewsletterJson : JsonSerializerContext;
 /// The job was made by another region's stack (a global table carries it to every region): that region plans and sends
 /// it, and no other, so no subscriber gets the post twice.
 /// </param>
-public sealed record JobPlan(bool Planned, string? Cursor, string? TraceParent, string Slug, bool Failed, bool OwnedElsewhere = false);
+/// <param name="CreatedAt">When the job was made (the post's first publication), by the region that made it.</param>
+public sealed record JobPlan(bool Planned, string? Cursor, string? TraceParent, string Slug, bool Failed, bool OwnedElsewhere = false,
+    DateTimeOffset CreatedAt = default);
 
 /// <summary>A send job's progress, as the editor and the admin API show it.</summary>
 /// <param name="Status">
@@ -195,7 +197,8 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             ? null
             : new JobPlan(item.ContainsKey(NewsletterFields.PlannedAt), item.GetValueOrDefault(NewsletterFields.PlanCursor)?.S, item.GetValueOrDefault(NewsletterFields.TraceParent)?.S,
                 item.GetValueOrDefault(NewsletterFields.Slug)?.S ?? jobId, item.ContainsKey(NewsletterFields.JobFailure),
-                OwnedElsewhere: options.Value.Region is { } here && item.GetValueOrDefault(NewsletterFields.Region)?.S is { } owner && owner != here);
+                OwnedElsewhere: options.Value.Region is { } here && item.GetValueOrDefault(NewsletterFields.Region)?.S is { } owner && owner != here,
+                CreatedAt: DateTimeOffset.Parse(item[NewsletterFields.CreatedAt].S, CultureInfo.InvariantCulture));
     }
 
     /// <summary>

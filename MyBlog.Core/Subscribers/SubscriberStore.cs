@@ -45,6 +45,9 @@ public sealed class SubscriberStore(
 
         /// <summary>The region whose API made the welcome owed, and so the only one that sends it.</summary>
         public const string WelcomeRegion = "welcomeRegion";
+
+        /// <summary>The region a welcome was owed by before a region that outlived it took it over.</summary>
+        public const string WelcomeTakenFrom = "welcomeTakenFrom";
         public const string WelcomeLastError = "welcomeLastError";
         public const string WelcomeSentAt = "welcomeSentAt";
         public const string WelcomeLeaseUntil = "welcomeLeaseUntil";
@@ -198,7 +201,7 @@ public sealed class SubscriberStore(
                     "#confirmHash = :confirmHash, #confirmExpires = :confirmExpires, #unsubHash = :unsubHash",
                 ConditionExpression =
                     "attribute_exists(#due) AND #status = :pending AND (attribute_not_exists(#lease) OR #lease < :now) AND attribute_not_exists(#blocked)" +
-                    (onlyIfDue || welcome.Value.Settle > TimeSpan.Zero ? " AND #due <= :now" : "") +
+                    (onlyIfDue ? " AND #due <= :now" : "") +
                     // Only the region that owes it sends it; a welcome from before regions, whichever region claims it.
                     (Region is null ? "" : " AND (attribute_not_exists(#region) OR #region = :region)"),
                 ExpressionAttributeNames = new()
@@ -253,6 +256,25 @@ public sealed class SubscriberStore(
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="claim"/> is still this region's, read from the table as it is now: with regions, a
+    /// claim is acted on only once the table has settled (<see cref="WelcomeOptions.Settle"/>), so that a conflicting
+    /// write made in another region at the same moment — the same address subscribing there, a claim there — has
+    /// reached this copy, and only the claim that won (global tables keep the last writer) is sent. The wait also
+    /// means a welcome is never sent before its claim has reached the other regions: a region lost right after a
+    /// send leaves a claim behind, which nobody else takes over (<see cref="TakeOverWelcomesAsync"/>).
+    /// </summary>
+    public async Task<bool> StillClaimedAsync(WelcomeClaim claim, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(claim.Subscriber.Id), ConsistentRead = true }, ct);
+        var item = response.Item;
+        return item is { Count: > 0 }
+            && item.GetValueOrDefault(SubscriberFields.WelcomeLeaseUntil)?.N == claim.LeaseUntil.ToString(CultureInfo.InvariantCulture)
+            && (Region is null || item.String(SubscriberFields.WelcomeRegion) is null || item.String(SubscriberFields.WelcomeRegion) == Region)
+            && ParseStatus(item.String(SubscriberFields.Status)) == SubscriberStatus.Pending
+            && !item.ContainsKey(SubscriberFields.WelcomeSentAt);
+    }
+
     /// <summary>Records the send; the welcome is no longer owed. False if the lease was lost (the email went out anyway).</summary>
     public Task<bool> MarkWelcomeSentAsync(WelcomeClaim claim, CancellationToken ct) =>
         UpdateOwnLeaseAsync(claim, $"SET #sent = :sentAt REMOVE #lease, #lastError, {RemoveOwed}",
@@ -302,6 +324,59 @@ public sealed class SubscriberStore(
             while (start is not null && found.Count < limit);
         }
         return found;
+    }
+
+    /// <summary>
+    /// Takes over the welcomes <paramref name="lostRegion"/> owes (it has been silent for the handover time): each
+    /// subscriber of its owed list becomes this region's to welcome, in its owed list, with where it came from. The
+    /// one write to a subscriber a region makes for another region, made only once that region is lost: the owner is
+    /// not writing it any more, and on its return it stays quiet until this write has reached it. A claim the lost
+    /// region held is left to it: that region may have sent it (a claim reaches the other regions before its email
+    /// goes), and only that region knows — it is delivered, once, when that region comes back.
+    /// </summary>
+    /// <returns>How many it took.</returns>
+    public async Task<int> TakeOverWelcomesAsync(string lostRegion, int limit, CancellationToken ct)
+    {
+        if (Region is null || lostRegion == Region)
+        {
+            return 0;
+        }
+        var lostList = SubscriberKeys.WelcomeOwedListFor(lostRegion);
+        var taken = 0;
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await dynamo.QueryAsync(OwedQuery(lostList, until: null, limit: Math.Min(limit - taken, 500), start), ct);
+            foreach (var id in (page.Items ?? []).Select(i => SubscriberKeys.IdFromPartitionKey(i.String(MyBlogTable.PartitionKey))).OfType<string>())
+            {
+                var took = await dynamo.TryUpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = Table,
+                    Key = Key(id),
+                    UpdateExpression = "SET #region = :me, #lpk = :mine, #from = :lost",
+                    ConditionExpression = "attribute_exists(#due) AND #region = :lost AND #lpk = :lostList AND attribute_not_exists(#lease)",
+                    ExpressionAttributeNames = new()
+                    {
+                        ["#region"] = SubscriberFields.WelcomeRegion,
+                        ["#lpk"] = MyBlogTable.ListPartitionKey,
+                        ["#from"] = SubscriberFields.WelcomeTakenFrom,
+                        ["#due"] = SubscriberFields.WelcomeDueAt,
+                        ["#lease"] = SubscriberFields.WelcomeLeaseUntil,
+                    },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":me"] = S(Region),
+                        [":mine"] = S(OwedList),
+                        [":lost"] = S(lostRegion),
+                        [":lostList"] = S(lostList),
+                    },
+                }, ct);
+                taken += took ? 1 : 0;
+            }
+            start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null && taken < limit);
+        return taken;
     }
 
     /// <summary>How many welcomes are owed, due or not (for operators and tests).</summary>

@@ -38,6 +38,22 @@ public sealed class WelcomeOptions
     [TimeRange("00:00:00", "00:05:00")]
     public TimeSpan Settle { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// With a stack in several regions, how long a region's heartbeat may be silent before the others take over the
+    /// welcomes it owes (<see cref="Regions.RegionPresence"/>): many sweep intervals, so a slow sweep is never taken
+    /// for a lost region. Zero: never (work waits for its region to come back).
+    /// </summary>
+    [TimeRange("00:00:00", "1.00:00:00")]
+    public TimeSpan HandoverAfter { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How long a region back from such an absence does nothing, so that what the others wrote meanwhile (welcomes
+    /// they took over and sent) reaches its copy of the table before it looks at its own list: longer than
+    /// replication takes to catch up.
+    /// </summary>
+    [TimeRange("00:00:00", "01:00:00")]
+    public TimeSpan RejoinQuiet { get; set; } = TimeSpan.Zero;
+
     /// <summary>The latest moment a claim taken at <paramref name="claimedAt"/> may still start handing its message over.</summary>
     public DateTimeOffset StartBy(DateTimeOffset claimedAt) => claimedAt + Lease / 2;
 

@@ -83,6 +83,7 @@ public static class LocalAwsServices
         // Global tables: this region's changes shipped to the other regions' LocalAws, theirs applied here.
         builder.Services.AddOptions<ReplicationOptions>().BindConfiguration(ReplicationOptions.Section);
         builder.Services.AddSingleton<ReplicationLedger>();
+        builder.Services.AddHostedService<ReplicationNoter>();
         builder.Services.AddSingleton<ReplicationShipper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicationShipper>());
 #pragma warning disable EXTEXP0001 // The shipper retries a peer for as long as it is down; no retries or timeouts under it.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -123,6 +124,99 @@ public sealed class MultiRegionTests(MultiRegionTopology regions)
             var item = await regions.ItemAsync(Home, SubscriberKeys.PartitionKey(TestTopology.SubscriberId(addresses[i])), SubscriberKeys.ProfileSortKey);
             Assert.Equal(i % 2 == 0 ? Home : Other, item?["welcomeRegion"]);
         }
+    }
+
+    [Fact]
+    public async Task A_lost_region_s_unclaimed_welcomes_are_sent_by_the_other_region_once_and_not_again_when_it_returns()
+    {
+        // The home region is rejoining (as after an absence of its own): for a minute it claims nothing, while its API
+        // still takes subscribes and they reach the other region's copy. Then, before it has sent any, the region goes.
+        var now = DateTimeOffset.UtcNow;
+        using (var home = regions.DynamoDb(Home))
+        {
+            await home.PutItemAsync(MyBlogTable.DefaultName, new()
+            {
+                [MyBlogTable.PartitionKey] = new(Core.Regions.RegionPresence.PartitionKey),
+                [MyBlogTable.SortKey] = new(Home),
+                [Core.Regions.RegionPresence.AtAttribute] = new() { N = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+                [Core.Regions.RegionPresence.QuietUntilAttribute] = new() { N = (now + TimeSpan.FromMinutes(1)).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
+            });
+        }
+        var orphans = Enumerable.Range(0, 5).Select(i => TestTopology.NewAddress($"orphan{i}")).ToList();
+        foreach (var address in orphans)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await regions.SubscribeInAsync(Home, address)).StatusCode);
+        }
+        var keys = orphans.Select(a => SubscriberKeys.PartitionKey(TestTopology.SubscriberId(a))).ToList();
+        foreach (var key in keys)
+        {
+            Assert.Equal(Home, (await regions.ItemEventuallyAsync(Other, key, SubscriberKeys.ProfileSortKey, i => i is not null, TimeSpan.FromSeconds(10)))?["welcomeRegion"]);
+        }
+        Assert.All((await regions.Mail.CountsAsync(orphans)).Values, c => Assert.Equal(0, c));
+        var silent = Stopwatch.StartNew(); // its heartbeat (the welcome sweep) stops with it
+        await regions.TakeDownAsync(Home);
+
+        // Silent for the handover time, the home region is lost: the other region takes its unclaimed welcomes and sends them.
+        var counts = await regions.Mail.WaitForAllAsync(orphans, regions.HandoverAfter + TimeSpan.FromSeconds(40));
+        Assert.True(silent.Elapsed >= regions.HandoverAfter * 0.9, $"welcomed {silent.Elapsed} after the region fell silent, before the handover time");
+        foreach (var key in keys)
+        {
+            var item = await regions.ItemEventuallyAsync(Other, key, SubscriberKeys.ProfileSortKey, i => i?.ContainsKey("welcomeSentAt") == true, TimeSpan.FromSeconds(10));
+            Assert.Equal(Other, item?["welcomeRegion"]);
+            Assert.Equal(Home, item?["welcomeTakenFrom"]);
+        }
+
+        // Back, the home region waits for the other's writes before it looks at its own list: nobody gets a second welcome.
+        await regions.BringBackAsync(Home);
+        foreach (var key in keys)
+        {
+            var item = await regions.ItemEventuallyAsync(Home, key, SubscriberKeys.ProfileSortKey, i => i?.ContainsKey("welcomeSentAt") == true, TimeSpan.FromSeconds(30));
+            Assert.Equal(Other, item?["welcomeRegion"]);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        counts = await regions.Mail.CountsAsync(orphans);
+        Assert.True(counts.Values.All(c => c == 1), string.Join(", ", counts.Select(c => $"{c.Key} ×{c.Value}")));
+
+        // And it works again: a new reader there is welcomed by it, once.
+        var after = TestTopology.NewAddress("after-return");
+        Assert.Equal(HttpStatusCode.Accepted, (await regions.SubscribeInAsync(Home, after)).StatusCode);
+        await regions.Mail.WaitForAsync(after, TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.Single(await regions.Mail.ToAsync(after));
+    }
+
+    [Fact]
+    public async Task One_post_published_in_both_regions_at_once_is_mailed_once_to_each_reader_and_both_agree_on_it()
+    {
+        var audience = Enumerable.Range(0, 4).Select(i => TestTopology.NewAddress($"samepost{i}")).ToList();
+        await Task.WhenAll(audience.Select((a, i) => ConfirmedInAsync(i % 2 == 0 ? Home : Other, a)));
+
+        // A draft, written once and replicated; then the author's publish reaches both regions inside the lag (a retry
+        // that failed over, or the scheduled-publishing run of each region): a true conflict on the post and its job.
+        var title = $"Published twice at once {Guid.NewGuid():N}";
+        var draft = await AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title, markdown = "Once, please.", tags = new[] { "regions" } });
+        var slug = draft.GetProperty("slug").GetString()!;
+        await Task.Delay(regions.Lag * 3);
+        var answers = await Task.WhenAll(new[] { Home, Other }.Select(region =>
+            regions.ApiAsync(region, TestTopology.AdminRequest(HttpMethod.Post, $"/api/admin/posts/{slug}/publish", null, "\"v1\""))));
+        Assert.All(answers, a => Assert.True(a.IsSuccessStatusCode, $"publish answered {(int)a.StatusCode}"));
+
+        await regions.Mail.WaitForSubjectAsync(title, audience, TimeSpan.FromSeconds(60));
+        // Both planners have long decided, both senders' queues are drained.
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var counts = await regions.Mail.SubjectCountsAsync(title, audience);
+        Assert.True(counts.Values.All(c => c == 1), string.Join(", ", counts.Select(c => $"{c.Key} ×{c.Value}")));
+
+        // Both replicas hold the same post and the same job, naming the one region that sent it.
+        using var home = regions.DynamoDb(Home);
+        var post = await home.GetItemAsync(MyBlogTable.DefaultName,
+            new() { [MyBlogTable.PartitionKey] = new(Core.Posts.PostStore.PartitionPrefix + slug), [MyBlogTable.SortKey] = new(Core.Posts.PostStore.SortKeyValue) });
+        Assert.Equal("published", post.Item["status"].S);
+        var job = Core.Newsletter.NewsletterStore.PartitionKey(post.Item["postId"].S);
+        var homeJob = await regions.ItemEventuallyAsync(Home, job, Core.Newsletter.NewsletterStore.JobSortKey, i => i is not null, TimeSpan.FromSeconds(10));
+        var otherJob = await regions.ItemEventuallyAsync(Other, job, Core.Newsletter.NewsletterStore.JobSortKey, i => i?["region"] == homeJob?["region"], TimeSpan.FromSeconds(10));
+        Assert.Equal(homeJob?["region"], otherJob?["region"]);
+        Assert.Contains(homeJob?["region"], new[] { Home, Other });
     }
 
     [Fact]

@@ -26,6 +26,9 @@ public sealed class MultiRegionTopology : IAsyncLifetime
     /// <summary>The tests' replication lag: long enough to hold a conflict open, short enough to wait out.</summary>
     public TimeSpan Lag { get; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a region is silent before the other takes over its owed welcomes (fifteen of the tests' sweeps).</summary>
+    public TimeSpan HandoverAfter { get; } = TimeSpan.FromSeconds(30);
+
     private DistributedApplication? _app;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started");
@@ -42,7 +45,7 @@ public sealed class MultiRegionTopology : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MyBlog_AppHost>(
-            [$"--Local:Regions={Home},{Other}", $"--Local:ReplicationLag={Lag}"], cts.Token);
+            [$"--Local:Regions={Home},{Other}", $"--Local:ReplicationLag={Lag}", $"--Local:HandoverAfter={HandoverAfter}"], cts.Token);
         foreach (var region in new[] { Home, Other })
         {
             Project(builder, Named("localaws", region)).WithEnvironment("LocalAws__Schedules__welcome-sweep__Interval", "00:00:02");
@@ -50,7 +53,8 @@ public sealed class MultiRegionTopology : IAsyncLifetime
                 .WithEnvironment("Mail__Timeout", "00:00:04")
                 .WithEnvironment("Mail__SendTimeout", "00:00:05")
                 .WithEnvironment("Mail__BatchBudget", "00:00:10")
-                .WithEnvironment("Welcome__Lease", TestTopology.WelcomeLease.ToString())
+                // Long enough for a claim to settle (4 s) and its batch to be sent in the first half.
+                .WithEnvironment("Welcome__Lease", "00:00:30")
                 .WithEnvironment("Welcome__RetryBackoff", "00:00:00.500")
                 .WithEnvironment("Welcome__MaxRetryBackoff", "00:00:03");
             Project(builder, Named("api", region))

@@ -72,7 +72,7 @@ public sealed class NewsletterDeliveryTests(TestTopology app) : IAsyncLifetime
 
     private NewsletterPlanner Planner() => new(_jobs, _subscribers,
         new AmazonSQSClient(new Amazon.Runtime.BasicAWSCredentials("test", "test"), new AmazonSQSConfig { ServiceURL = _sqs.Url, AuthenticationRegion = "us-east-1" }),
-        Options.Create(_options), NullLogger<NewsletterPlanner>.Instance);
+        Options.Create(_options), _time, NullLogger<NewsletterPlanner>.Instance);
 
     private NewsletterSender Sender(IMailSender? mail = null) => new(_jobs, _subscribers,
         new SubscriberLinks(Options.Create(TestTopology.Links), _time),

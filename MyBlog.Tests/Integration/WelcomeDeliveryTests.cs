@@ -33,7 +33,7 @@ public sealed partial class WelcomeDeliveryTests(TestTopology app) : IAsyncLifet
         _storage = await IsolatedStorage.CreateAsync(app);
         _store = new SubscriberStore(_storage.Dynamo, TestTopology.Ids, _storage.Site, Options.Create(_welcome), _time);
         _proxy = new TcpFaultProxy(() => new IPEndPoint(IPAddress.Loopback, _smtp.SesPort));
-        _sweep = new WelcomeSweep(_store, Mailer(), _time, NullLogger<WelcomeSweep>.Instance);
+        _sweep = new WelcomeSweep(_store, Mailer(), new MyBlog.Core.Regions.RegionPresence(_storage.Dynamo, _storage.Site, Options.Create(_welcome), _time), _time, NullLogger<WelcomeSweep>.Instance);
     }
 
     public async Task DisposeAsync()

@@ -26,6 +26,15 @@ public sealed class NewsletterOptions
     /// </summary>
     [Range(1, 16)]
     public int Parallelism { get; set; } = 4;
+
+    /// <summary>
+    /// With a stack in several regions, how long a new job waits before it is planned: longer than the table's
+    /// replication takes, so that when two regions published one post at once (an author's retry landing in the
+    /// other region, the scheduled-publishing run in both), both see the job that won (global tables keep the last
+    /// writer) and only the region that made it sends. Zero in one region.
+    /// </summary>
+    [TimeRange("00:00:00", "00:05:00")]
+    public TimeSpan Settle { get; set; } = TimeSpan.Zero;
 }
 
 /// <summary>The data annotations above, compiled.</summary>

@@ -14,7 +14,7 @@ namespace MyBlog.Workers.Newsletter;
 /// stream's retry or the sweep; what it queued twice is sent once (the recipients' markers).
 /// </summary>
 public sealed class NewsletterPlanner(
-    NewsletterStore jobs, SubscriberStore subscribers, IAmazonSQS sqs, IOptions<NewsletterOptions> options, ILogger<NewsletterPlanner> logger)
+    NewsletterStore jobs, SubscriberStore subscribers, IAmazonSQS sqs, IOptions<NewsletterOptions> options, TimeProvider time, ILogger<NewsletterPlanner> logger)
 {
     private static readonly ActivitySource Source = new("MyBlog.Newsletter");
 
@@ -24,6 +24,19 @@ public sealed class NewsletterPlanner(
         if (await jobs.GetPlanAsync(jobId, ct) is not { Planned: false, Failed: false, OwnedElsewhere: false } state)
         {
             return 0;
+        }
+        // With regions, a young job is decided only once the table has settled: another region may have made the same
+        // job at the same moment, and after the wait both regions hold the one that won, which names who sends.
+        var settled = state.CreatedAt + options.Value.Settle - time.GetUtcNow();
+        if (options.Value.Settle > TimeSpan.Zero && settled > TimeSpan.Zero)
+        {
+            await Task.Delay(settled, time, ct);
+            if (await jobs.GetPlanAsync(jobId, ct) is not { Planned: false, Failed: false, OwnedElsewhere: false } settledState)
+            {
+                logger.LogInformation("Newsletter job {Job}: another region made it too, and sends it", jobId);
+                return 0;
+            }
+            state = settledState;
         }
         using var span = Source.StartActivity("newsletter.plan", ActivityKind.Internal,
             ActivityContext.TryParse(state.TraceParent, null, isRemote: true, out var parent) ? parent : default);

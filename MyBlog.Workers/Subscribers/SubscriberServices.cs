@@ -33,6 +33,7 @@ public static class SubscriberServices
         builder.AddMail();
         builder.Services.AddSingleton<WelcomeMailer>();
         builder.Services.AddSingleton<WelcomeSweep>();
+        builder.Services.TryAddSingleton<MyBlog.Core.Regions.RegionPresence>();
         // The sweep runs every minute (every few seconds locally) and mostly finds nothing: its request is not
         // traced. What it does send joins the trace of the subscribe request that owed it (WelcomeMailer).
         builder.Services.Configure<AspNetCoreTraceInstrumentationOptions>(options =>

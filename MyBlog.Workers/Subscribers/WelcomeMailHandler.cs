@@ -27,19 +27,20 @@ public sealed class WelcomeMailHandler : IWorkerHandler
 
     public static async Task<BatchResponse> HandleAsync(
         DynamoDbStreamEvent streamEvent, WelcomeMailer mailer, IOptions<MailOptions> mail, IOptions<WelcomeOptions> welcome, TimeProvider time,
-        IHostApplicationLifetime lifetime, ILogger<WelcomeMailer> logger)
+        MyBlog.Core.Regions.RegionPresence regions, IHostApplicationLifetime lifetime, ILogger<WelcomeMailer> logger)
     {
-        // With a stack in several regions a new welcome may be claimed only once the table has settled (another
-        // region may have written the same subscriber at the same moment): every record here is at least that old
-        // once this wait is over.
-        if (welcome.Value.Settle > TimeSpan.Zero && streamEvent.Records is { Count: > 0 })
+        // A region back from an absence sends nothing until the other regions' writes have reached it (another may
+        // have taken over its welcomes meanwhile); what is owed stays owed, and its sweep sends it after.
+        if (streamEvent.Records is { Count: > 0 } && !await regions.MayClaimAsync(lifetime.ApplicationStopping))
         {
-            await Task.Delay(welcome.Value.Settle, time, lifetime.ApplicationStopping);
+            logger.LogInformation("Welcome mail: this region is rejoining; {Count} record(s) left to the sweep", streamEvent.Records.Count);
+            return new BatchResponse([]);
         }
         // Sends are not tied to the request: a caller that stops waiting must not cut a message off mid-transfer.
         var failures = new BatchFailures(logger, lifetime.ApplicationStopping);
+        // The budget counts from the start, the settle wait included: the invocation's timeout does.
         var startBy = time.GetUtcNow() + mail.Value.BatchBudget;
-        string? stopped = null;
+        var owed = new List<(string SubscriberId, string SequenceNumber, DynamoDbStreamRecord Record)>();
         foreach (var record in streamEvent.Records ?? [])
         {
             var sequenceNumber = record.Dynamodb?.SequenceNumber;
@@ -55,9 +56,43 @@ public sealed class WelcomeMailHandler : IWorkerHandler
                 failures.Add(sequenceNumber ?? record.EventID ?? "");
                 continue;
             }
+            owed.Add((subscriberId, sequenceNumber, record));
+        }
+
+        // With a stack in several regions every welcome is claimed first, and sent only once the table has settled
+        // and the claim is still this region's: one wait for the whole batch.
+        var claims = new Dictionary<string, WelcomeClaim?>();
+        if (welcome.Value.Settle > TimeSpan.Zero && owed.Count > 0)
+        {
+            foreach (var (subscriberId, sequenceNumber, _) in owed)
+            {
+                await failures.RunAsync(sequenceNumber, async ct =>
+                {
+                    claims[sequenceNumber] = await mailer.ClaimAsync(subscriberId, WelcomePath.Stream, ct);
+                    return true;
+                }, "Welcome claim for {SubscriberId} failed; record {SequenceNumber} will be retried", subscriberId, sequenceNumber);
+            }
+            if (claims.Values.Any(c => c is not null))
+            {
+                await Task.Delay(welcome.Value.Settle, time, lifetime.ApplicationStopping);
+            }
+        }
+
+        string? stopped = null;
+        foreach (var (subscriberId, sequenceNumber, record) in owed)
+        {
+            var claimed = claims.TryGetValue(sequenceNumber, out var claim);
+            if (welcome.Value.Settle > TimeSpan.Zero && (!claimed || claim is null))
+            {
+                continue; // its claim failed (recorded for the retry), or there was nothing to claim
+            }
             stopped ??= time.GetUtcNow() >= startBy ? "the invocation's time budget is spent" : null;
             if (stopped is not null)
             {
+                if (claim is not null)
+                {
+                    await mailer.GiveBackAsync(claim, "its batch ran out of time before its turn");
+                }
                 failures.Add(sequenceNumber);
                 continue;
             }
@@ -66,7 +101,9 @@ public sealed class WelcomeMailHandler : IWorkerHandler
             span?.SetTag("myblog.subscriber.id", subscriberId);
             await failures.RunAsync(sequenceNumber, async ct =>
             {
-                var result = await mailer.SendAsync(subscriberId, WelcomePath.Stream, ct);
+                var result = claim is null
+                    ? await mailer.SendAsync(subscriberId, WelcomePath.Stream, ct)
+                    : await mailer.DeliverAsync(claim, WelcomePath.Stream, ct);
                 span?.SetTag("myblog.welcome.outcome", result.Outcome.ToString());
                 if (result.ServerUnavailable)
                 {

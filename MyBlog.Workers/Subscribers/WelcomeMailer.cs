@@ -40,7 +40,8 @@ public sealed record WelcomeResult(WelcomeOutcome Outcome, MailFailure? Failure 
 }
 
 /// <summary>
-/// Sends one owed welcome email, at most once per claim: claim (conditional write), send, record. Whatever goes
+/// Sends one owed welcome email, at most once per claim: claim (conditional write), (with regions: wait for the table
+/// to settle, and check the claim is still this region's,) send, record. Whatever goes
 /// wrong leaves the welcome owed — a failure that may pass is given back with a backoff, a holder that dies lets
 /// its lease expire — so the sweep sends it later; only a refusal for good (5xx) ends it unsent.
 /// </summary>
@@ -57,12 +58,52 @@ public sealed class WelcomeMailer(
     /// <summary>How long a welcome waits after the server refused the message itself.</summary>
     public static readonly TimeSpan MessageRefusedBackoff = TimeSpan.FromHours(1);
 
+    /// <summary>With regions, how long a claim waits before it is acted on (<see cref="WelcomeOptions.Settle"/>); zero in one region.</summary>
+    public TimeSpan Settle => welcome.Value.Settle;
+
+    /// <summary>Gives a claim back unsent (its batch ran out of time before its turn): owed again after the backoff.</summary>
+    public Task GiveBackAsync(WelcomeClaim claim, string reason) => subscribers.RetryWelcomeLaterAsync(claim, reason, CancellationToken.None);
+
+    /// <summary>Claims the welcome and sends it (with regions, once the claim has settled).</summary>
     public async Task<WelcomeResult> SendAsync(string subscriberId, WelcomePath path, CancellationToken ct)
+    {
+        var claim = await ClaimAsync(subscriberId, path, ct);
+        if (claim is null)
+        {
+            return new WelcomeResult(WelcomeOutcome.NotClaimable);
+        }
+        if (welcome.Value.Settle > TimeSpan.Zero)
+        {
+            await Task.Delay(welcome.Value.Settle, ct);
+        }
+        return await DeliverAsync(claim, path, ct);
+    }
+
+    /// <summary>
+    /// Takes the right to send one welcome (<see cref="SubscriberStore.TryClaimWelcomeAsync"/>); the stream may try at
+    /// once, the sweep only once it is due. Null: nothing to claim now.
+    /// </summary>
+    public async Task<WelcomeClaim?> ClaimAsync(string subscriberId, WelcomePath path, CancellationToken ct)
     {
         var claim = await subscribers.TryClaimWelcomeAsync(subscriberId, onlyIfDue: path == WelcomePath.Sweep, ct);
         if (claim is null)
         {
             logger.LogDebug("No welcome to claim for subscriber {SubscriberId}: sent, refused, in flight or not yet due", subscriberId);
+        }
+        return claim;
+    }
+
+    /// <summary>
+    /// Sends a claimed welcome and records what became of it. With regions the claim must have settled first (the
+    /// caller waited <see cref="WelcomeOptions.Settle"/> after claiming, once for a whole batch), and it is sent only if
+    /// it is still this region's (<see cref="SubscriberStore.StillClaimedAsync"/>).
+    /// </summary>
+    public async Task<WelcomeResult> DeliverAsync(WelcomeClaim claim, WelcomePath path, CancellationToken ct)
+    {
+        var subscriberId = claim.Subscriber.Id;
+        if (welcome.Value.Settle > TimeSpan.Zero && !await subscribers.StillClaimedAsync(claim, ct))
+        {
+            logger.LogInformation("Welcome for subscriber {SubscriberId}: another region's write to it won, and that region sends it", subscriberId);
             return new WelcomeResult(WelcomeOutcome.NotClaimable);
         }
 
