@@ -77,7 +77,8 @@ public static class SiteRebuild
         var invalidations = new CountingInvalidator();
         var publisher = new SitePublisher(new PostStore(dynamo, site, TimeProvider.System), new PhotoStore(dynamo, site, TimeProvider.System),
             new SiteBuilder(renderer, new SiteInfo("Benchmark blog", new Uri("https://blog.example.com/"), SiteAssets.Load())),
-            new SiteBucket(s3, Options.Create(new BucketOptions { Site = name })), invalidations, new PublishLock(dynamo, site, publishing, TimeProvider.System),
+            new SiteBucket(s3, Options.Create(new BucketOptions { Site = name })), invalidations,
+            new PublishLock(dynamo, site, Options.Create(new BucketOptions { Site = name }), publishing, TimeProvider.System),
             publishing, NullLogger<SitePublisher>.Instance);
 
         var clock = Stopwatch.StartNew();
