@@ -121,7 +121,7 @@ public sealed class Edge : Construct
             },
         });
         AccessLogs(settings, buckets, nag);
-        SiteUrl = settings.DomainName is null ? $"https://{Distribution.DistributionDomainName}" : $"https://{settings.DomainName}";
+        SiteUrl = settings.SiteUrl ?? $"https://{Distribution.DistributionDomainName}";
         if (settings.DomainName is null)
         {
             nag.Accept(Distribution, "AwsSolutions-CFR4",

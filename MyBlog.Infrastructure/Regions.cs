@@ -163,7 +163,7 @@ public sealed class HomeRegionValues : Construct
             TableName = tableName,
             TableStreamArn = replica.GetResponseField("Table.LatestStreamArn"),
         });
-        AcceptSdkCallProvider(stack, nag);
+        nag.AcceptSdkCallProvider(stack);
     }
 
     /// <summary>The home stack's side: the values a replica region's stack reads, in Parameter Store.</summary>
@@ -181,15 +181,6 @@ public sealed class HomeRegionValues : Construct
             StringValue = distributionId,
             Description = "MyBlog: the distribution, which the other regions' publishers invalidate",
         });
-    }
-
-    /// <summary>The function behind CDK's SDK-call resources (one per stack, made by CDK): <see cref="NagAcceptances.AcceptSdkCallProvider"/>.</summary>
-    public static void AcceptSdkCallProvider(Stack stack, NagAcceptances nag)
-    {
-        if (stack.Node.TryFindChild("AWS" + AwsCustomResource.PROVIDER_FUNCTION_UUID.Replace("-", "", StringComparison.Ordinal)) is { } provider)
-        {
-            nag.AcceptSdkCallProvider(provider);
-        }
     }
 }
 
@@ -277,6 +268,6 @@ public sealed class MediaReplicationStack : Stack
                 InstallLatestAwsSdk = false,
             });
         }
-        HomeRegionValues.AcceptSdkCallProvider(this, nag);
+        nag.AcceptSdkCallProvider(this);
     }
 }

@@ -57,18 +57,7 @@ public sealed class RegionPresence(IAmazonDynamoDB dynamo, IOptions<MyBlogOption
         {
             quietUntil = now + welcome.Value.RejoinQuiet;
         }
-        var item = new Dictionary<string, AttributeValue>
-        {
-            [MyBlogTable.PartitionKey] = new() { S = PartitionKey },
-            [MyBlogTable.SortKey] = new() { S = site.Value.Region },
-            [AtAttribute] = Ms(now),
-        };
-        if (quietUntil > now)
-        {
-            item[QuietUntilAttribute] = Ms(quietUntil.Value);
-        }
-        await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = item }, ct);
-        _lastBeat = now;
+        await WriteBeatAsync(now, quietUntil > now ? quietUntil : null, ct);
         if (quietUntil > now)
         {
             return new(true, []);
@@ -88,16 +77,23 @@ public sealed class RegionPresence(IAmazonDynamoDB dynamo, IOptions<MyBlogOption
         {
             return;
         }
-        await dynamo.PutItemAsync(new PutItemRequest
+        await WriteBeatAsync(now, quietUntil: null, ct);
+    }
+
+    /// <summary>This region's heartbeat: written by this region alone.</summary>
+    private async Task WriteBeatAsync(DateTimeOffset now, DateTimeOffset? quietUntil, CancellationToken ct)
+    {
+        var item = new Dictionary<string, AttributeValue>
         {
-            TableName = Table,
-            Item = new()
-            {
-                [MyBlogTable.PartitionKey] = new() { S = PartitionKey },
-                [MyBlogTable.SortKey] = new() { S = site.Value.Region },
-                [AtAttribute] = Ms(now),
-            },
-        }, ct);
+            [MyBlogTable.PartitionKey] = new() { S = PartitionKey },
+            [MyBlogTable.SortKey] = new() { S = site.Value.Region },
+            [AtAttribute] = Ms(now),
+        };
+        if (quietUntil is { } until)
+        {
+            item[QuietUntilAttribute] = Ms(until);
+        }
+        await dynamo.PutItemAsync(new PutItemRequest { TableName = Table, Item = item }, ct);
         _lastBeat = now;
     }
 
@@ -123,7 +119,7 @@ public sealed class RegionPresence(IAmazonDynamoDB dynamo, IOptions<MyBlogOption
         }
         var now = time.GetUtcNow();
         var beat = Heartbeat.From(item);
-        return beat.QuietUntil is not { } until || until <= now ? now - beat.At <= RejoinAfter : false;
+        return !(beat.QuietUntil > now) && now - beat.At <= RejoinAfter;
     }
 
     private async Task<Dictionary<string, Heartbeat>> HeartbeatsAsync(CancellationToken ct)
