@@ -24,6 +24,7 @@ app.MapDefaultEndpoints();
 app.MapRegionHealth();
 app.MapApiReference();
 app.MapSubscribersApi();
+app.MapAdminSubscribersApi();
 app.MapPostsApi();
 app.MapAdminPostsApi();
 app.MapAdminPhotosApi();

@@ -315,10 +315,14 @@ public sealed class Functions : Construct
         var access = declaration.Access;
         if (access.Table.Reads.Count > 0)
         {
-            // The table, and for functions that query, its one list index by name; never every index.
-            Allow(function, [.. access.Table.Reads], access.Table.QueriesListIndex
-                ? [_table.TableArn, $"{_table.TableArn}/index/{MyBlogTable.ListIndex}"]
-                : [_table.TableArn]);
+            // The table, and for functions that query, its list index by name, and the directory index for the one
+            // function that reads it; never every index.
+            string[] resources = access.Table.QueriesListIndex ? [_table.TableArn, $"{_table.TableArn}/index/{MyBlogTable.ListIndex}"] : [_table.TableArn];
+            if (access.Table.QueriesDirectoryIndex)
+            {
+                resources = [.. resources, $"{_table.TableArn}/index/{MyBlogTable.DirectoryIndex}"];
+            }
+            Allow(function, [.. access.Table.Reads], resources);
         }
         foreach (var writes in access.Table.Writes)
         {

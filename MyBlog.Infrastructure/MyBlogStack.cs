@@ -195,6 +195,15 @@ public sealed class MyBlogStack : Stack
                 ProjectionType = ProjectionType.INCLUDE,
                 NonKeyAttributes = [.. MyBlogTable.ListAttributes],
             },
+            // A deployed table gains one index per update (DynamoDB's rule): add a third in a deployment of its own.
+            new GlobalSecondaryIndexPropsV2
+            {
+                IndexName = MyBlogTable.DirectoryIndex,
+                PartitionKey = new Attribute { Name = MyBlogTable.DirectoryPartitionKey, Type = AttributeType.STRING },
+                SortKey = new Attribute { Name = MyBlogTable.DirectorySortKey, Type = AttributeType.STRING },
+                ProjectionType = ProjectionType.INCLUDE,
+                NonKeyAttributes = [.. MyBlogTable.DirectoryAttributes],
+            },
         ],
     });
 

@@ -238,13 +238,14 @@ internal static class ApiContract
                 Choice(field, ImportStatus.Pending, ImportStatus.Running, ImportStatus.Done, ImportStatus.Failed);
                 return;
             case ("ImportDto", "format"):
-                Choice(field, "hugo", "jekyll", "ghost");
+                Choice(field, ["hugo", "jekyll", "ghost", .. SubscriberListFormats.All]);
                 return;
             case ("ImportDto", "counts"):
+                // Files of an archive (at most 10,000), or rows of a subscriber list.
                 field.MaxProperties ??= 4;
                 if (field.AdditionalProperties is OpenApiSchema count)
                 {
-                    Integer(count, 0, 10_000);
+                    Integer(count, 0, int.MaxValue);
                 }
                 return;
             case ("ImportDto", "results"):
@@ -268,6 +269,32 @@ internal static class ApiContract
                 return;
             case ("NewsletterDto", "recipients" or "queued" or "sent" or "failed" or "skipped"):
                 Integer(field, 0, int.MaxValue);
+                return;
+
+            // The author's subscribers.
+            case ("SubscriberCountsDto", _):
+                Integer(field, 0, int.MaxValue);
+                return;
+            case ("SubscriberListDto", "next"):
+                Text(field, 512);
+                return;
+            case ("SubscriberListDto", "subscribers"):
+                List(field, SubscriberDirectory.MaxPageSize);
+                return;
+            case ("SubscriberRowDto", "email"):
+                Text(field, EmailAddress.MaxLength);
+                return;
+            case ("SubscriberRowDto", "id"):
+                Id(field);
+                return;
+            case ("SubscriberRowDto", "name"):
+                Text(field, SubscribeRequest.MaxNameLength);
+                return;
+            case ("SubscriberRowDto", "status"):
+                Choice(field, [.. Enum.GetValues<SubscriberState>().Select(s => s.ToString().ToLowerInvariant())]);
+                return;
+            case ("SubscriberRowDto", "mailBlocked"):
+                Text(field, Attributes.MaxReasonLength);
                 return;
 
             // Subscribing.
@@ -365,8 +392,17 @@ internal static class ApiContract
             case "cursor":
                 Text(schema, PostStore.MaxCursorLength);
                 break;
+            case "status" when path.StartsWith("/api/admin/subscribers", StringComparison.Ordinal):
+                Choice(schema, [.. Enum.GetValues<SubscriberState>().Select(s => s.ToString().ToLowerInvariant())]);
+                break;
             case "status":
                 Choice(schema, "draft", "published");
+                break;
+            case "q":
+                Text(schema, EmailAddress.MaxLength);
+                break;
+            case "limit" when path.StartsWith("/api/admin/subscribers", StringComparison.Ordinal):
+                Integer(schema, 1, SubscriberDirectory.MaxPageSize);
                 break;
             case "limit":
                 // The public list pages by at most 50, the author's by 100.

@@ -22,6 +22,8 @@ namespace MyBlog.Api.Hosting;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(SubscribeRequest))]
 [JsonSerializable(typeof(SubscribeAccepted))]
+[JsonSerializable(typeof(SubscriberListDto))]
+[JsonSerializable(typeof(SubscriberCountsDto))]
 [JsonSerializable(typeof(ChallengeTicket))]
 [JsonSerializable(typeof(PostInput))]
 [JsonSerializable(typeof(PostUpdate))]

@@ -24,6 +24,8 @@ internal static class ApiServices
         builder.AddDynamoDbClient();
         builder.Services.AddOptions<WelcomeOptions>().BindConfiguration(WelcomeOptions.Section).ValidatedBy(new WelcomeOptionsValidator());
         builder.Services.AddSingleton<SubscriberStore>();
+        builder.Services.AddSingleton<SubscriberDirectory>();
+        builder.Services.AddSingleton<SubscriberErasure>();
         builder.Services.AddSingleton<PostStore>();
         builder.Services.AddSingleton<PublishedTags>();
         builder.Services.AddSingleton<PhotoStore>();

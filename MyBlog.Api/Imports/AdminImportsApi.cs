@@ -18,7 +18,7 @@ public sealed record ImportDto(
 {
     public static ImportDto From(ImportJob job, DateTimeOffset now) => new(job.Id, job.FileName, job.Status, job.Format, job.Error,
         new[] { ImportOutcome.Imported, ImportOutcome.Updated, ImportOutcome.Skipped, ImportOutcome.Failed }
-            .ToDictionary(s => s, s => job.Results.Count(r => r.Status == s)),
+            .ToDictionary(s => s, s => job.Tally is { } tally ? tally.GetValueOrDefault(s) : job.Results.Count(r => r.Status == s)),
         job.Results, job.CreatedAt, job.FinishedAt, job.IsStalled(now));
 }
 
@@ -42,10 +42,16 @@ public static class AdminImportsApi
 
     public static Task<Results<Created<ImportTicket>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpRequest request, ImportStore imports, UploadUrlSigner signer, TimeProvider time, CancellationToken ct) =>
-        UploadEndpoint.DeclareAsync(request, ImportUploads.Rules, Example, signer, time, async (upload, expires) =>
+        DeclareAsync(request, ImportUploads.Rules, Example, ImportJob.ArchiveKey, imports, signer, time, ct);
+
+    /// <summary>Records an import of an upload the rules allow and signs its PUT to <paramref name="keyOf"/> its id.</summary>
+    public static Task<Results<Created<ImportTicket>, ValidationProblem, ProblemHttpResult>> DeclareAsync(
+        HttpRequest request, UploadRules rules, string example, Func<string, string> keyOf, ImportStore imports, UploadUrlSigner signer,
+        TimeProvider time, CancellationToken ct) =>
+        UploadEndpoint.DeclareAsync(request, rules, example, signer, time, async (upload, expires) =>
         {
             var job = await imports.CreateAsync(upload, ct);
-            var (url, headers) = await signer.SignPutAsync(ImportJob.ArchiveKey(job.Id), upload.ContentType!, upload.Size!.Value, Activity.Current?.Id, expires);
+            var (url, headers) = await signer.SignPutAsync(keyOf(job.Id), upload.ContentType!, upload.Size!.Value, Activity.Current?.Id, expires);
             return ($"/api/admin/imports/{job.Id}", new ImportTicket(job.Id, url, "PUT", headers, expires));
         }, ct);
 

@@ -51,8 +51,12 @@ public static class AwsFunctions
         {
             // Everything the author and the readers write: posts (and their schedules), subscribers (their mailboxes'
             // turns, and moving them to keyed ids), photos, imports, newsletter jobs — never the publisher's lock.
+            // The author's list of subscribers, and erasing one (its mailbox's turns and its newsletter markers too).
             Table = new([GetItem, Query, BatchGetItem],
-                [TableWrites.All(Keys.Posts, Keys.Subscribers, Keys.SubscriberAliases, Keys.Mailboxes, Keys.Photos, Keys.Imports, Keys.Newsletters)]),
+                [TableWrites.All(Keys.Posts, Keys.Subscribers, Keys.SubscriberAliases, Keys.Mailboxes, Keys.Photos, Keys.Imports, Keys.Newsletters)])
+            {
+                QueriesDirectoryIndex = true,
+            },
             Objects =
             [
                 // Presigned upload URLs are signed with the API's credentials: it may put originals and archives, nothing else.
@@ -208,15 +212,18 @@ public static class AwsFunctions
         EphemeralStorageMb: 1024,
         Access: new Access
         {
-            // It writes posts (with their schedule items), photos and its own record, all through the table's key.
-            Table = new([GetItem], [TableWrites.All(Keys.Posts, Keys.Photos, Keys.Imports)]),
+            // It writes posts (with their schedule items), photos, subscribers from a list and its own record, all through
+            // the table's key; a subscriber still under its first, unkeyed id moves to its keyed one first.
+            Table = new([GetItem], [TableWrites.All(Keys.Posts, Keys.Photos, Keys.Imports, Keys.Subscribers, Keys.SubscriberAliases)]),
             Objects =
             [
                 new(BucketRole.Uploads, ImportJob.ArchivesPrefix, ["s3:GetObject", "s3:DeleteObject"],
-                    "The worker reads (and then deletes) whichever archive an upload event names, all under imports/ of this stack's bucket, each named by an import id made at upload time."),
+                    "The worker reads (and then deletes) whichever archive or subscriber list an upload event names, all under imports/ of this stack's bucket, each named by an import id made at upload time."),
                 new(BucketRole.Uploads, Photo.OriginalsPrefix, ["s3:PutObject", "s3:PutObjectTagging"],
                     "An archive's images become photos as the editor's uploads do: originals under uploads/{photoId}/, named by a hash of their bytes."),
             ],
+            // A subscriber's id is keyed by the id key.
+            Secrets = [Secret.IdKey],
         });
 
     /// <summary>A post's newsletter job created (its first publication) or retried → its recipients queued in batches.</summary>

@@ -170,6 +170,9 @@ public sealed record TableAccess(IReadOnlyList<string> Reads, IReadOnlyList<Tabl
     public static TableAccess None { get; } = new([], []);
 
     public bool QueriesListIndex => Reads.Contains(Query);
+
+    /// <summary>Whether it queries the directory index too (the author's list of subscribers and the newsletter jobs).</summary>
+    public bool QueriesDirectoryIndex { get; init; }
 }
 
 /// <summary>

@@ -15,9 +15,10 @@ public static class StreamFilters
     /// A subscriber became owed a welcome: created (with the welcome owed), or subscribing again (a change that adds
     /// <c>welcomeDueAt</c>). Claims, retries and the send itself change an item that already had it, so they never
     /// come back here: only a new debt is delivered, and exactly once per debt as far as the filter is concerned.
+    /// An imported subscriber's welcome is left to the sweep, which sends imports at the pace they were spread to.
     /// </summary>
     public const string NewSubscriber =
-        """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SUBSCRIBER#"}]}},"NewImage":{"welcomeDueAt":{"N":[{"exists":true}]}}}}""";
+        """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SUBSCRIBER#"}]}},"NewImage":{"welcomeDueAt":{"N":[{"exists":true}]},"importId":{"S":[{"exists":false}]}}}}""";
 
     public const string WelcomeOwedAgain =
         """{"eventName":["MODIFY"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SUBSCRIBER#"}]}},"NewImage":{"welcomeDueAt":{"N":[{"exists":true}]}},"OldImage":{"welcomeDueAt":{"N":[{"exists":false}]}}}}""";

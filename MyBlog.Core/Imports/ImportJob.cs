@@ -36,6 +36,12 @@ public sealed record ImportJob(string Id, string FileName, long DeclaredSize, st
 
     public IReadOnlyList<ImportFileResult> Results { get; init; } = [];
 
+    /// <summary>
+    /// How many rows had each outcome, for an import too large to list every row (a subscriber list): its results
+    /// then name only the rows the author should look at. Null for a blog archive, whose results list every file.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? Tally { get; init; }
+
     public DateTimeOffset? FinishedAt { get; init; }
 
     /// <summary>Until when the run that holds it may go on (a running import); null when nobody holds it.</summary>
@@ -50,13 +56,49 @@ public sealed record ImportJob(string Id, string FileName, long DeclaredSize, st
     /// <summary>Where the archive is uploaded: <c>imports/{importId}/archive.zip</c> in the uploads bucket.</summary>
     public static string ArchiveKey(string importId) => $"{ArchivesPrefix}{importId}/archive.zip";
 
+    /// <summary>Where a subscriber list is uploaded: <c>imports/{importId}/subscribers.csv</c> in the uploads bucket.</summary>
+    public static string SubscribersKey(string importId) => $"{ArchivesPrefix}{importId}/{SubscribersFile}";
+
+    private const string SubscribersFile = "subscribers.csv";
+
     /// <summary>The import id of an archive's key, or null for any other key.</summary>
     public static string? IdFromArchiveKey(string key) =>
         key.Split('/') is ["imports", var id, "archive.zip"] && Photos.Photo.IsValidId(id) ? id : null;
+
+    /// <summary>The import id of a subscriber list's key, or null for any other key.</summary>
+    public static string? IdFromSubscribersKey(string key) =>
+        key.Split('/') is ["imports", var id, SubscribersFile] && Photos.Photo.IsValidId(id) ? id : null;
 }
 
 /// <summary>A run's start: how many runs there have been, this one included, and how many of those before it vanished without reporting.</summary>
 public sealed record ImportStart(int Attempts, int Vanished);
+
+/// <summary>The exports a subscriber import reads (an import's <c>format</c>).</summary>
+public static class SubscriberListFormats
+{
+    public const string Ghost = "ghost-members";
+    public const string Substack = "substack";
+    public const string Mailchimp = "mailchimp";
+    public const string Buttondown = "buttondown";
+    public const string MyBlog = "myblog";
+    public const string Plain = "csv";
+
+    public static IReadOnlyList<string> All { get; } = [Ghost, Substack, Mailchimp, Buttondown, MyBlog, Plain];
+}
+
+/// <summary>What a subscriber import accepts: one CSV export of another platform's list (or of this one's).</summary>
+public static class SubscriberImportUploads
+{
+    /// <summary>A few hundred thousand rows of any of the platforms' exports.</summary>
+    public const long MaxBytes = 100L * 1024 * 1024;
+
+    public static UploadRules Rules { get; } = new(
+        Noun: "Subscriber list",
+        MaxBytes: MaxBytes,
+        AcceptedTypes: new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "text/csv", "application/vnd.ms-excel" },
+        TypesError: "A subscriber import is one CSV file (text/csv): an export from Ghost, Substack, Mailchimp, Buttondown or MyBlog, or any file with an 'email' column.",
+        TooLargeDetail: $"A subscriber list can be at most {MaxBytes / (1024 * 1024)} MB; split a larger one.");
+}
 
 /// <summary>What an import accepts: one .zip archive, read by the worker to its temporary disk, images and all.</summary>
 public static class ImportUploads

@@ -98,13 +98,16 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
         }, ct);
 
     /// <summary>The results so far, for the author watching (the import is still running).</summary>
-    public Task ReportAsync(string id, string? format, IReadOnlyList<ImportFileResult> results, CancellationToken ct) =>
-        WriteAsync(id, ImportStatus.Running, format, results, error: null, ct);
+    public Task ReportAsync(string id, string? format, IReadOnlyList<ImportFileResult> results, CancellationToken ct,
+        IReadOnlyDictionary<string, int>? tally = null) =>
+        WriteAsync(id, ImportStatus.Running, format, results, error: null, tally, ct);
 
-    public Task FinishAsync(string id, string? format, IReadOnlyList<ImportFileResult> results, string? error, CancellationToken ct) =>
-        WriteAsync(id, error is null ? ImportStatus.Done : ImportStatus.Failed, format, results, error, ct);
+    public Task FinishAsync(string id, string? format, IReadOnlyList<ImportFileResult> results, string? error, CancellationToken ct,
+        IReadOnlyDictionary<string, int>? tally = null) =>
+        WriteAsync(id, error is null ? ImportStatus.Done : ImportStatus.Failed, format, results, error, tally, ct);
 
-    private async Task WriteAsync(string id, string status, string? format, IReadOnlyList<ImportFileResult> results, string? error, CancellationToken ct)
+    private async Task WriteAsync(string id, string status, string? format, IReadOnlyList<ImportFileResult> results, string? error,
+        IReadOnlyDictionary<string, int>? tally, CancellationToken ct)
     {
         var values = new Dictionary<string, AttributeValue>
         {
@@ -118,6 +121,11 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
             set += ", #format = :format";
             names["#format"] = "format";
             values[":format"] = S(format);
+        }
+        if (tally is not null)
+        {
+            set += ", tally = :tally";
+            values[":tally"] = new AttributeValue { M = tally.ToDictionary(t => t.Key, t => N(t.Value)) };
         }
         if (error is not null)
         {
@@ -170,6 +178,9 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
             RunnerLeaseUntil = item.Millis("leaseUntil"),
             Results = item.TryGetValue("results", out var results) && results.B is { } bytes ? Decompress(bytes) : [],
             FinishedAt = item.Time("finishedAt"),
+            Tally = item.TryGetValue("tally", out var tally) && tally.M is { Count: > 0 } counts
+                ? counts.ToDictionary(c => c.Key, c => int.Parse(c.Value.N, System.Globalization.CultureInfo.InvariantCulture))
+                : null,
         };
     }
 

@@ -156,6 +156,8 @@ public sealed class NewsletterStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptio
             [NewsletterFields.Skipped] = N(0),
             [MyBlogTable.ListPartitionKey] = S(PlanningList),
             [MyBlogTable.ListSortKey] = Time(now),
+            [MyBlogTable.DirectoryPartitionKey] = S(Subscribers.SubscriberDirectory.NewsletterJobs),
+            [MyBlogTable.DirectorySortKey] = S(jobId),
         };
         if (traceParent is not null)
         {

@@ -17,6 +17,19 @@ public static class MyBlogTable
     public const string ListIndex = "gsi1";
     public const string ListPartitionKey = "gsi1pk";
     public const string ListSortKey = "gsi1sk";
+    /// <summary>
+    /// The author's directory: every subscriber filed under its state (<c>SUBSCRIBERS#confirmed</c>, …) in address
+    /// order, so a page, a search by the start of an address and a count read only what they show; and every
+    /// newsletter job under <c>NEWSLETTERS</c>, so what is kept about one subscriber can be found without a scan.
+    /// </summary>
+    public const string DirectoryIndex = "gsi2";
+    public const string DirectoryPartitionKey = "gsi2pk";
+    public const string DirectorySortKey = "gsi2sk";
+
+    /// <summary>The attributes a subscriber's row in the directory shows, projected into <see cref="DirectoryIndex"/>.</summary>
+    public static readonly IReadOnlyList<string> DirectoryAttributes =
+        ["email", "name", "status", "subscribedAt", "confirmedAt", "unsubscribedAt", "mailBlocked", "mailBlockedAt"];
+
     public static readonly StreamViewType StreamView = StreamViewType.NEW_AND_OLD_IMAGES;
 
     /// <summary>The one item the publisher writes: its lock on the site (one publisher at a time).</summary>
@@ -36,6 +49,8 @@ public static class MyBlogTable
             new AttributeDefinition(SortKey, ScalarAttributeType.S),
             new AttributeDefinition(ListPartitionKey, ScalarAttributeType.S),
             new AttributeDefinition(ListSortKey, ScalarAttributeType.S),
+            new AttributeDefinition(DirectoryPartitionKey, ScalarAttributeType.S),
+            new AttributeDefinition(DirectorySortKey, ScalarAttributeType.S),
         ],
         KeySchema =
         [
@@ -55,7 +70,19 @@ public static class MyBlogTable
                 // Lists need the summary, never the body: the index leaves the Markdown out.
                 Projection = new Projection { ProjectionType = ProjectionType.INCLUDE, NonKeyAttributes = [.. ListAttributes] },
             },
+            DirectoryIndexDefinition,
         ],
         StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = StreamView },
+    };
+
+    public static GlobalSecondaryIndex DirectoryIndexDefinition => new()
+    {
+        IndexName = DirectoryIndex,
+        KeySchema =
+        [
+            new KeySchemaElement(DirectoryPartitionKey, KeyType.HASH),
+            new KeySchemaElement(DirectorySortKey, KeyType.RANGE),
+        ],
+        Projection = new Projection { ProjectionType = ProjectionType.INCLUDE, NonKeyAttributes = [.. DirectoryAttributes] },
     };
 }

@@ -42,3 +42,10 @@ public sealed record SubscribeRequest(string? Email, string? Name, string? Chall
 }
 
 public sealed record NewSubscriber(EmailAddress Email, string? Name);
+
+/// <summary>A subscriber as another platform's export lists it, with the consent it records.</summary>
+/// <param name="State">Confirmed (opted in there), pending (no proof of opt-in: a welcome asks), unsubscribed, bounced or complained.</param>
+/// <param name="MailBlocked">Why mail stopped there, for a bounced or complained subscriber.</param>
+public sealed record ImportedSubscriber(
+    EmailAddress Email, string? Name, SubscriberState State, DateTimeOffset? SubscribedAt,
+    DateTimeOffset? ConfirmedAt = null, DateTimeOffset? UnsubscribedAt = null, string? MailBlocked = null);

@@ -7,6 +7,40 @@ public enum SubscriberStatus
     Unsubscribed,
 }
 
+/// <summary>
+/// A subscriber as the author sees it: its status, except that an address whose mail stopped shows why (a permanent
+/// bounce, or a complaint), as Ghost, Substack and Mailchimp list them.
+/// </summary>
+public enum SubscriberState
+{
+    Pending,
+    Confirmed,
+    Unsubscribed,
+    Bounced,
+    Complained,
+}
+
+public static class SubscriberStates
+{
+    /// <summary>The prefix of the reason a complaint blocks mail with (the mail feedback handler writes it).</summary>
+    public const string ComplaintReason = "complained";
+
+    public static SubscriberState Of(SubscriberStatus status, string? mailBlocked) => mailBlocked switch
+    {
+        null => status switch
+        {
+            SubscriberStatus.Confirmed => SubscriberState.Confirmed,
+            SubscriberStatus.Unsubscribed => SubscriberState.Unsubscribed,
+            _ => SubscriberState.Pending,
+        },
+        _ when mailBlocked.StartsWith(ComplaintReason, StringComparison.OrdinalIgnoreCase) => SubscriberState.Complained,
+        _ => SubscriberState.Bounced,
+    };
+
+    public static bool TryParse(string? text, out SubscriberState state) =>
+        Enum.TryParse(text, ignoreCase: true, out state) && Enum.IsDefined(state) && !int.TryParse(text, out _);
+}
+
 /// <summary>A subscriber as stored (the PROFILE item under <c>SUBSCRIBER#{id}</c>).</summary>
 /// <param name="WelcomeOwed">A welcome email is owed and not yet sent (the subscriber is in the owed index).</param>
 /// <param name="WelcomeAttempts">Attempts at the welcome owed now (or last sent).</param>

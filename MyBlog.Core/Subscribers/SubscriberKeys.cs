@@ -37,6 +37,15 @@ public static class SubscriberKeys
     public static string DueSortKey(DateTimeOffset due) =>
         due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The directory index's partitions (<see cref="Storage.MyBlogTable.DirectoryIndex"/>): one per state, in address order.</summary>
+    public const string DirectoryPrefix = "SUBSCRIBERS#";
+
+    /// <summary>The directory partition of a subscriber of <paramref name="status"/> whose mail is blocked for <paramref name="mailBlocked"/> (if it is).</summary>
+    public static string DirectoryPartition(SubscriberStatus status, string? mailBlocked) =>
+        DirectoryPrefix + SubscriberStates.Of(status, mailBlocked).ToString().ToLowerInvariant();
+
+    public static string DirectoryPartition(SubscriberState state) => DirectoryPrefix + state.ToString().ToLowerInvariant();
+
     public static string PartitionKey(string subscriberId) => PartitionPrefix + subscriberId;
 
     public static bool IsValidId(string? id) =>

@@ -70,6 +70,9 @@ public sealed class SubscriberStore(
         public const string MailboxLastAt = "lastAt";
         public const string MailboxNextAt = "nextAt";
         public const string MailboxStreak = "streak";
+
+        /// <summary>The import that brought the subscriber from another platform's list (its welcome, if owed, is the sweep's).</summary>
+        public const string ImportId = "importId";
     }
 
     /// <summary>The attributes that make a welcome owed; removed together when it no longer is.</summary>
@@ -135,6 +138,73 @@ public sealed class SubscriberStore(
         return outcome;
     }
 
+    /// <summary>
+    /// Stores a subscriber brought from another platform's list, keeping the consent given there: confirmed there is
+    /// confirmed here and owed no welcome; pending is owed one, due at <paramref name="welcomeDue"/> (the importer
+    /// spreads them at the pace mail can go, and the sweep sends them — an import never floods the stream's fast
+    /// path); unsubscribed, bounced or complained is kept so it is never mailed. An address already here is left as
+    /// it is, so importing a file twice changes nothing; a row an earlier run of the same import stored counts as
+    /// imported.
+    /// </summary>
+    public async Task<bool> ImportAsync(ImportedSubscriber row, string importId, DateTimeOffset welcomeDue, CancellationToken ct)
+    {
+        await MoveFromLegacyIdAsync(row.Email, ct);
+        var id = ids.IdFor(row.Email);
+        var now = time.GetUtcNow();
+        var item = NewItem(id, new NewSubscriber(row.Email, row.Name), traceParent: null, now);
+        item[SubscriberFields.SubscribedAt] = S(Iso(row.SubscribedAt ?? now));
+        item[SubscriberFields.ImportId] = S(importId);
+        var status = row.State switch
+        {
+            SubscriberState.Confirmed => SubscriberStatus.Confirmed,
+            SubscriberState.Unsubscribed => SubscriberStatus.Unsubscribed,
+            _ => SubscriberStatus.Pending,
+        };
+        item[SubscriberFields.Status] = S(StatusText(status));
+        item[MyBlogTable.DirectoryPartitionKey] = S(SubscriberKeys.DirectoryPartition(row.State));
+        if (row.State == SubscriberState.Pending)
+        {
+            item[SubscriberFields.WelcomeDueAt] = N(welcomeDue.ToUnixTimeMilliseconds());
+            item[MyBlogTable.ListSortKey] = S(SubscriberKeys.DueSortKey(welcomeDue));
+        }
+        else
+        {
+            foreach (var owed in new[] { SubscriberFields.WelcomeArmedAt, SubscriberFields.WelcomeDueAt, SubscriberFields.WelcomeRegion,
+                         MyBlogTable.ListPartitionKey, MyBlogTable.ListSortKey })
+            {
+                item.Remove(owed);
+            }
+        }
+        switch (row.State)
+        {
+            case SubscriberState.Confirmed:
+                item[SubscriberFields.ConfirmedAt] = S(Iso(row.ConfirmedAt ?? row.SubscribedAt ?? now));
+                break;
+            case SubscriberState.Unsubscribed:
+                item[SubscriberFields.UnsubscribedAt] = S(Iso(row.UnsubscribedAt ?? now));
+                break;
+            case SubscriberState.Bounced or SubscriberState.Complained:
+                item[SubscriberFields.MailBlocked] = Reason(row.MailBlocked ?? row.State.ToString().ToLowerInvariant());
+                item[SubscriberFields.MailBlockedAt] = S(Iso(now));
+                break;
+        }
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = Table,
+                Item = item,
+                ConditionExpression = "attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            }, ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            return ex.Item?.GetValueOrDefault(SubscriberFields.ImportId)?.S == importId;
+        }
+    }
+
     /// <summary>When a welcome owed at <paramref name="now"/> may first be claimed (<see cref="WelcomeOptions.Settle"/>).</summary>
     private DateTimeOffset SettledAt(DateTimeOffset now) => now + welcome.Value.Settle;
 
@@ -153,6 +223,8 @@ public sealed class SubscriberStore(
             [SubscriberFields.IdVersion] = N(2),
             [MyBlogTable.ListPartitionKey] = S(OwedList),
             [MyBlogTable.ListSortKey] = S(SubscriberKeys.DueSortKey(SettledAt(now))),
+            [MyBlogTable.DirectoryPartitionKey] = S(SubscriberKeys.DirectoryPartition(SubscriberState.Pending)),
+            [MyBlogTable.DirectorySortKey] = S(subscriber.Email.Value),
         };
         if (Region is not null)
         {
@@ -422,10 +494,11 @@ public sealed class SubscriberStore(
                 TableName = Table,
                 Key = Key(canonical),
                 // A welcome owed again (the reader re-subscribed, then used the earlier link) is owed no longer.
-                UpdateExpression = $"SET #status = :confirmed, #confirmedAt = :now REMOVE {RemoveOwed}",
+                UpdateExpression = $"SET #status = :confirmed, #confirmedAt = :now, #dpk = :filed REMOVE {RemoveOwed}",
                 ConditionExpression = "#confirmHash = :hash AND #status = :pending",
                 ExpressionAttributeNames = new(OwedNames)
                 {
+                    ["#dpk"] = MyBlogTable.DirectoryPartitionKey,
                     ["#status"] = SubscriberFields.Status,
                     ["#confirmedAt"] = SubscriberFields.ConfirmedAt,
                     ["#confirmHash"] = SubscriberFields.ConfirmTokenHash,
@@ -436,6 +509,7 @@ public sealed class SubscriberStore(
                     [":pending"] = S(StatusText(SubscriberStatus.Pending)),
                     [":now"] = S(Iso(time.GetUtcNow())),
                     [":hash"] = S(item.String(SubscriberFields.ConfirmTokenHash)!),
+                    [":filed"] = Filed(SubscriberStatus.Confirmed, item),
                 },
             }, ct);
             return ConfirmOutcome.Confirmed;
@@ -515,11 +589,15 @@ public sealed class SubscriberStore(
         {
             return UnsubscribeOutcome.Unsubscribed;
         }
-        var names = new Dictionary<string, string>(OwedNames) { ["#status"] = SubscriberFields.Status, ["#at"] = SubscriberFields.UnsubscribedAt };
+        var names = new Dictionary<string, string>(OwedNames)
+        {
+            ["#status"] = SubscriberFields.Status, ["#at"] = SubscriberFields.UnsubscribedAt, ["#dpk"] = MyBlogTable.DirectoryPartitionKey,
+        };
         var values = new Dictionary<string, AttributeValue>
         {
             [":unsubscribed"] = S(StatusText(SubscriberStatus.Unsubscribed)),
             [":now"] = S(Iso(time.GetUtcNow())),
+            [":filed"] = Filed(SubscriberStatus.Unsubscribed, item),
         };
         var condition = "attribute_exists(pk)";
         if (generation is { } g)
@@ -532,7 +610,7 @@ public sealed class SubscriberStore(
             }
         }
         // Nothing more is owed to someone who left, not even the welcome still waiting to go out.
-        return await TryUpdateAsync(id, $"SET #status = :unsubscribed, #at = :now REMOVE {RemoveOwed}", condition, names, values, ct)
+        return await TryUpdateAsync(id, $"SET #status = :unsubscribed, #at = :now, #dpk = :filed REMOVE {RemoveOwed}", condition, names, values, ct)
             ? UnsubscribeOutcome.Unsubscribed
             : UnsubscribeOutcome.Invalid;
     }
@@ -559,11 +637,16 @@ public sealed class SubscriberStore(
             return ResubscribeOutcome.AlreadySubscribed;
         }
         var resubscribed = await TryUpdateAsync(canonical,
-            "SET #status = :confirmed, #confirmedAt = :now, #generation = if_not_exists(#generation, :zero) + :one REMOVE #unsubAt",
+            "SET #status = :confirmed, #confirmedAt = :now, #generation = if_not_exists(#generation, :zero) + :one, #dpk = :filed REMOVE #unsubAt",
             "#status = :unsubscribed",
-            new() { ["#status"] = SubscriberFields.Status, ["#confirmedAt"] = SubscriberFields.ConfirmedAt, ["#generation"] = SubscriberFields.Generation, ["#unsubAt"] = SubscriberFields.UnsubscribedAt },
             new()
             {
+                ["#status"] = SubscriberFields.Status, ["#confirmedAt"] = SubscriberFields.ConfirmedAt, ["#generation"] = SubscriberFields.Generation,
+                ["#unsubAt"] = SubscriberFields.UnsubscribedAt, ["#dpk"] = MyBlogTable.DirectoryPartitionKey,
+            },
+            new()
+            {
+                [":filed"] = Filed(SubscriberStatus.Confirmed, item),
                 [":confirmed"] = S(StatusText(SubscriberStatus.Confirmed)),
                 [":unsubscribed"] = S(StatusText(SubscriberStatus.Unsubscribed)),
                 [":now"] = S(Iso(time.GetUtcNow())),
@@ -806,9 +889,14 @@ public sealed class SubscriberStore(
     public async Task<bool> BlockMailAsync(EmailAddress email, string reason, CancellationToken ct)
     {
         await MoveFromLegacyIdAsync(email, ct);
-        return await TryUpdateAsync(ids.IdFor(email), $"SET #blocked = :reason, #blockedAt = :now REMOVE {RemoveOwed}", "attribute_exists(pk)",
-            new(OwedNames) { ["#blocked"] = SubscriberFields.MailBlocked, ["#blockedAt"] = SubscriberFields.MailBlockedAt },
-            new() { [":reason"] = Reason(reason), [":now"] = S(Iso(time.GetUtcNow())) }, ct);
+        return await TryUpdateAsync(ids.IdFor(email), $"SET #blocked = :reason, #blockedAt = :now, #dpk = :filed REMOVE {RemoveOwed}", "attribute_exists(pk)",
+            new(OwedNames) { ["#blocked"] = SubscriberFields.MailBlocked, ["#blockedAt"] = SubscriberFields.MailBlockedAt, ["#dpk"] = MyBlogTable.DirectoryPartitionKey },
+            new()
+            {
+                [":reason"] = Reason(reason),
+                [":now"] = S(Iso(time.GetUtcNow())),
+                [":filed"] = S(SubscriberKeys.DirectoryPartition(SubscriberStates.Of(SubscriberStatus.Pending, reason))),
+            }, ct);
     }
 
     /// <summary>
@@ -888,6 +976,8 @@ public sealed class SubscriberStore(
         {
             [MyBlogTable.PartitionKey] = S(SubscriberKeys.PartitionKey(id)),
             [SubscriberFields.IdVersion] = N(2),
+            [MyBlogTable.DirectoryPartitionKey] = Filed(ParseStatus(item.String(SubscriberFields.Status)), item),
+            [MyBlogTable.DirectorySortKey] = S(email.Value),
         };
         var deleteLegacy = new TransactWriteItem
         {
@@ -1009,6 +1099,10 @@ public sealed class SubscriberStore(
         MailBlocked = item.String(SubscriberFields.MailBlocked),
         Generation = GenerationOf(item),
     };
+
+    /// <summary>Where a subscriber stored as <paramref name="item"/> is filed in the directory once its status is <paramref name="status"/>.</summary>
+    private static AttributeValue Filed(SubscriberStatus status, IReadOnlyDictionary<string, AttributeValue> item) =>
+        S(SubscriberKeys.DirectoryPartition(status, item.String(SubscriberFields.MailBlocked)));
 
     private static string StatusText(SubscriberStatus status) => status.ToString().ToLowerInvariant();
 

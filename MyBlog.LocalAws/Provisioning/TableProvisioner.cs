@@ -56,10 +56,50 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<MyBlogOpti
             var description = (await dynamo.DescribeTableAsync(table, ct)).Table;
             if (description.TableStatus == TableStatus.ACTIVE && description.LatestStreamArn is { } arn)
             {
+                if (await AddDirectoryIndexAsync(description, ct))
+                {
+                    continue;
+                }
                 return arn;
             }
             await Task.Delay(200, ct);
         }
+    }
+
+    /// <summary>
+    /// A table kept from an earlier version (a data directory that outlives runs) gains the directory index, as the
+    /// stack's update does on AWS. True when it was asked for (the table is then updating).
+    /// </summary>
+    private async Task<bool> AddDirectoryIndexAsync(TableDescription description, CancellationToken ct)
+    {
+        if (description.GlobalSecondaryIndexes?.Any(i => i.IndexName == MyBlogTable.DirectoryIndex) == true)
+        {
+            return false;
+        }
+        var definition = MyBlogTable.DirectoryIndexDefinition;
+        await dynamo.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = description.TableName,
+            AttributeDefinitions =
+            [
+                new AttributeDefinition(MyBlogTable.DirectoryPartitionKey, ScalarAttributeType.S),
+                new AttributeDefinition(MyBlogTable.DirectorySortKey, ScalarAttributeType.S),
+            ],
+            GlobalSecondaryIndexUpdates =
+            [
+                new GlobalSecondaryIndexUpdate
+                {
+                    Create = new CreateGlobalSecondaryIndexAction
+                    {
+                        IndexName = definition.IndexName,
+                        KeySchema = definition.KeySchema,
+                        Projection = definition.Projection,
+                    },
+                },
+            ],
+        }, ct);
+        logger.LogInformation("Added the directory index to table {Table}", description.TableName);
+        return true;
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>

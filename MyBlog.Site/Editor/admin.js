@@ -33,6 +33,7 @@ async function signIn(token) {
   sessionStorage.setItem("myblog-admin-token", token);
   newPost();
   await refreshLists();
+  refreshSubscriberCounts().catch(() => {});
   // Shown only when ready, so nothing typed in the first moment is wiped by the set-up above.
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
@@ -208,18 +209,35 @@ function watchSchedule(slug) {
 // every second until it is done — or until it is plain that nobody is working on it now (a run that stopped midway
 // is tried again by the queue, much later), when the editor stops waiting and says so.
 const importNotStartedAfterMs = 5 * 60 * 1000;
-function showImporter(visible) {
-  $("importer").hidden = !visible;
-  $("editor").hidden = visible;
+function showView(name) {
+  $("importer").hidden = name !== "importer";
+  $("subscribers").hidden = name !== "subscribers";
+  $("editor").hidden = name !== "editor";
 }
+function showImporter(visible) { showView(visible ? "importer" : "editor"); }
 
-async function importArchive(file) {
-  const status = $("import-status");
-  const progress = $("import-progress");
-  const table = $("import-results");
+// The two kinds of import share the upload and the watching; what they import and how they report differ.
+const importKinds = {
+  archive: {
+    endpoint: "/api/admin/imports", type: "application/zip", prefix: "import", unit: "files",
+    summary: (job) => `Imported from ${job.format}: ${job.counts.imported} new, ${job.counts.updated} updated, ${job.counts.skipped} skipped, ${job.counts.failed} failed.`,
+    kept: "the posts it brought over are kept", then: () => refreshLists(),
+  },
+  subscribers: {
+    endpoint: "/api/admin/subscribers/imports", type: "text/csv", prefix: "subscriber-import", unit: "rows",
+    summary: (job) => `Imported from ${job.format}: ${job.counts.imported} new subscribers, ${job.counts.skipped} skipped, ${job.counts.failed} refused.`,
+    kept: "the subscribers it stored are kept", then: () => listSubscribers(),
+  },
+};
+
+async function importFile(file, kind) {
+  const status = $(`${kind.prefix}-status`);
+  const progress = $(`${kind.prefix}-progress`);
+  const table = $(`${kind.prefix}-results`);
   table.hidden = true;
+  status.className = "";
   try {
-    const { data: ticket } = await api("POST", "/api/admin/imports", { fileName: file.name, contentType: file.type || "application/zip", size: file.size });
+    const { data: ticket } = await api("POST", kind.endpoint, { fileName: file.name, contentType: file.type || kind.type, size: file.size });
     progress.hidden = false;
     status.textContent = `Uploading ${file.name}…`;
     await putWithProgress(ticket, file, progress);
@@ -228,24 +246,23 @@ async function importArchive(file) {
     const uploadedAt = Date.now();
     for (;;) {
       const { data: job } = await api("GET", `/api/admin/imports/${ticket.importId}`);
-      showImportResults(job);
+      showImportResults(job, table);
+      const read = Object.values(job.counts).reduce((a, b) => a + b, 0);
       if (job.status === "done" || job.status === "failed") {
-        status.textContent = job.status === "failed"
-          ? `The archive could not be imported: ${job.error}`
-          : `Imported from ${job.format}: ${job.counts.imported} new, ${job.counts.updated} updated, ${job.counts.skipped} skipped, ${job.counts.failed} failed.`;
+        status.textContent = job.status === "failed" ? `The file could not be imported: ${job.error}` : kind.summary(job);
         status.className = job.status === "failed" || job.counts.failed ? "error" : "";
-        await refreshLists();
+        await kind.then();
         return;
       }
       if (job.stalled || (job.status === "pending" && Date.now() - uploadedAt > importNotStartedAfterMs)) {
         status.textContent = job.stalled
-          ? `The import stopped after ${job.results.length} files without finishing. It is tried again by itself later (up to three times, the last one ending it either way); the posts it brought over are kept. Come back to this import later.`
-          : "The import has not started. The archive is uploaded and is imported when the import worker receives it; come back to it later.";
+          ? `The import stopped after ${read} ${kind.unit} without finishing. It is tried again by itself later (up to three times, the last one ending it either way); ${kind.kept}. Come back to this import later.`
+          : "The import has not started. The file is uploaded and is imported when the import worker receives it; come back to it later.";
         status.className = "error";
-        await refreshLists();
+        await kind.then();
         return;
       }
-      status.textContent = `Importing… ${job.results.length} files read`;
+      status.textContent = `Importing… ${read} ${kind.unit} read`;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   } catch (error) {
@@ -255,7 +272,7 @@ async function importArchive(file) {
   }
 }
 
-function showImportResults(job) {
+function showImportResults(job, table) {
   const rows = job.results.map((result) => {
     const row = document.createElement("tr");
     row.className = result.status;
@@ -280,8 +297,77 @@ function showImportResults(job) {
     row.append(why);
     return row;
   });
-  $("import-results").querySelector("tbody").replaceChildren(...rows);
-  $("import-results").hidden = rows.length === 0;
+  table.querySelector("tbody").replaceChildren(...rows);
+  table.hidden = rows.length === 0;
+}
+
+// Subscribers: the counts (also beside the posts), the list a page at a time, export, erase.
+const subscriberList = { next: null };
+async function refreshSubscriberCounts() {
+  const { data: counts } = await api("GET", "/api/admin/subscribers/counts");
+  $("subscriber-summary").textContent = `${counts.confirmed} confirmed, ${counts.pending} pending`;
+  $("subscriber-counts").textContent = `${counts.total} in all: ${counts.confirmed} confirmed, ${counts.pending} pending, ` +
+    `${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced, ${counts.complained} complained.`;
+}
+
+async function listSubscribers(more = false) {
+  const query = new URLSearchParams({ limit: "50" });
+  if ($("subscriber-q").value.trim()) query.set("q", $("subscriber-q").value.trim());
+  if ($("subscriber-status").value) query.set("status", $("subscriber-status").value);
+  if (more && subscriberList.next) query.set("cursor", subscriberList.next);
+  try {
+    const { data: page } = await api("GET", `/api/admin/subscribers?${query}`);
+    const rows = page.subscribers.map((subscriber) => {
+      const row = document.createElement("tr");
+      const date = subscriber.subscribedAt ? new Date(subscriber.subscribedAt).toLocaleDateString() : "";
+      for (const text of [subscriber.email, subscriber.name || "", subscriber.status, date]) {
+        const cell = document.createElement("td");
+        cell.textContent = text;
+        row.append(cell);
+      }
+      const actions = document.createElement("td");
+      const erase = document.createElement("button");
+      erase.type = "button";
+      erase.className = "danger";
+      erase.textContent = "Erase";
+      erase.setAttribute("aria-label", `Erase ${subscriber.email}`);
+      erase.addEventListener("click", () => eraseSubscriber(subscriber, row));
+      actions.append(erase);
+      row.append(actions);
+      return row;
+    });
+    const body = $("subscriber-list").querySelector("tbody");
+    if (more) body.append(...rows); else body.replaceChildren(...rows);
+    subscriberList.next = page.next;
+    $("more-subscribers").hidden = !page.next;
+    await refreshSubscriberCounts();
+  } catch (error) {
+    $("subscriber-counts").textContent = error.message;
+  }
+}
+
+async function eraseSubscriber(subscriber, row) {
+  if (!confirm(`Erase ${subscriber.email}? Everything kept about this address is deleted, in every region. This cannot be undone.`)) return;
+  try {
+    await api("DELETE", `/api/admin/subscribers/${encodeURIComponent(subscriber.id)}`);
+    row.remove();
+    await refreshSubscriberCounts();
+  } catch (error) {
+    $("subscriber-counts").textContent = error.message;
+  }
+}
+
+async function exportSubscribers() {
+  const response = await fetch("/api/admin/subscribers/export", { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!response.ok) {
+    $("subscriber-counts").textContent = `The export failed (${response.status}).`;
+    return;
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = `subscribers-${new Date().toISOString().slice(0, 10)}.csv`;
+  link.click();
+  URL.revokeObjectURL(link.href);
 }
 
 // The post's email to subscribers: its job's progress, read every two seconds until everyone has an outcome.
@@ -454,11 +540,20 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("myblog-admin-token"); location.reload(); });
   $("editor").addEventListener("submit", (event) => { event.preventDefault(); save(); });
-  $("new-post").addEventListener("click", () => { showImporter(false); newPost(); });
+  $("new-post").addEventListener("click", () => { showView("editor"); newPost(); });
   $("open-import").addEventListener("click", () => showImporter(true));
   $("close-import").addEventListener("click", () => showImporter(false));
   $("import-file").addEventListener("change", (event) => {
-    if (event.target.files.length) importArchive(event.target.files[0]);
+    if (event.target.files.length) importFile(event.target.files[0], importKinds.archive);
+    event.target.value = "";
+  });
+  $("open-subscribers").addEventListener("click", () => { showView("subscribers"); listSubscribers(); });
+  $("close-subscribers").addEventListener("click", () => showView("editor"));
+  $("subscriber-search").addEventListener("submit", (event) => { event.preventDefault(); listSubscribers(); });
+  $("more-subscribers").addEventListener("click", () => listSubscribers(true));
+  $("export-subscribers").addEventListener("click", exportSubscribers);
+  $("subscriber-import-file").addEventListener("change", (event) => {
+    if (event.target.files.length) importFile(event.target.files[0], importKinds.subscribers);
     event.target.value = "";
   });
   $("publish").addEventListener("click", () => setStatus("publish"));

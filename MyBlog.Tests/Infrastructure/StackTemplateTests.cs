@@ -216,9 +216,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
             Assert.True(r!["PointInTimeRecoverySpecification"]!["PointInTimeRecoveryEnabled"]!.GetValue<bool>());
             Assert.True(r["DeletionProtectionEnabled"]!.GetValue<bool>());
         });
-        var index = Assert.Single(table["GlobalSecondaryIndexes"]!.AsArray())!;
-        Assert.Equal(MyBlogTable.ListIndex, index["IndexName"]!.GetValue<string>());
-        Assert.Equal(MyBlogTable.ListAttributes.Order(), Strings(index["Projection"]!["NonKeyAttributes"]).Order());
+        var indexes = table["GlobalSecondaryIndexes"]!.AsArray().ToDictionary(i => i!["IndexName"]!.GetValue<string>());
+        Assert.Equal([MyBlogTable.ListIndex, MyBlogTable.DirectoryIndex], indexes.Keys.Order());
+        Assert.Equal(MyBlogTable.ListAttributes.Order(), Strings(indexes[MyBlogTable.ListIndex]!["Projection"]!["NonKeyAttributes"]).Order());
+        Assert.Equal(MyBlogTable.DirectoryAttributes.Order(), Strings(indexes[MyBlogTable.DirectoryIndex]!["Projection"]!["NonKeyAttributes"]).Order());
         Assert.Equal("Retain", stack.Resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::DynamoDB::GlobalTable").Value!["DeletionPolicy"]!.GetValue<string>());
     }
 
@@ -870,9 +871,18 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         }
         Assert.Equal(["SUBSCRIBER#*"], owned["WelcomeMail"]);
         Assert.Equal(["PHOTO#*"], owned["Thumbnails"]);
-        Assert.Equal(["IMPORT#*", "PHOTO#*", "POST#*"], owned["Imports"].Order());
+        Assert.Equal(["IMPORT#*", "PHOTO#*", "POST#*", "SUBSCRIBER#*", "SUBSCRIBER-ALIAS#*"], owned["Imports"].Order());
         Assert.Equal(["NEWSLETTER#*"], owned["NewsletterPlan"]);
         Assert.DoesNotContain("SITE#PUBLISHER", owned["Api"]);
         Assert.Equal(["PHOTO#*", "SITE#PUBLISHER"], owned["Publish"].Order());
+    }
+
+    [Fact]
+    public void Only_the_API_may_read_the_subscriber_directory_index()
+    {
+        var readers = OurFunctions
+            .Where(name => RoleStatements(name).Any(st => st["Resource"]!.ToJsonString().Contains($"/index/{MyBlogTable.DirectoryIndex}", StringComparison.Ordinal)))
+            .ToList();
+        Assert.Equal(["Api"], readers);
     }
 }

@@ -41,6 +41,7 @@ public sealed partial class TestTopology : IAsyncLifetime
     public const string OriginSecret = "test-origin-secret-0123456789abcdef";
     public const string PreviousOriginSecret = "test-origin-secret-before-rotation-0123";
     public const int WelcomeStreamRetries = 2;
+    public const int ImportPace = 10;
 
     private DistributedApplication? _app;
     private IPEndPoint? _ses;

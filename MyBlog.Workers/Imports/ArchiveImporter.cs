@@ -33,12 +33,7 @@ public sealed partial class ArchiveImporter(
     private const int ReportEvery = 50;
     private static readonly ActivitySource Source = new("MyBlog.Imports");
 
-    /// <param name="receiveCount">
-    /// How often the queue has delivered this archive. The import ends <c>done</c> or <c>failed</c> on the last delivery
-    /// at the latest: a run that fails there records why instead of handing the message to the dead-letter queue, and
-    /// an archive whose earlier runs all vanished mid-way (a Lambda timeout, a process the archive brought down) is not
-    /// tried again — it would vanish again — but recorded as failed, with the files those runs finished kept.
-    /// </param>
+    /// <param name="receiveCount">How often the queue has delivered this archive (see <see cref="ImportAttempts"/>).</param>
     public async Task RunAsync(string bucket, string key, int receiveCount, CancellationToken ct)
     {
         if (ImportJob.IdFromArchiveKey(key) is not { } id)
@@ -48,39 +43,9 @@ public sealed partial class ArchiveImporter(
         }
         using var span = Source.StartActivity("import");
         span?.SetTag("myblog.import.id", id);
-        if (await imports.TryStartAsync(id, time.GetUtcNow() + Lease, ct) is not { } start)
-        {
-            logger.LogInformation("Import {Id} is done or being run; nothing to do", id);
-            return;
-        }
-        var lastDelivery = receiveCount >= AwsFunctions.Imports.Queue.MaxReceiveCount;
-        if (lastDelivery && start.Vanished > 0)
-        {
-            var job = await imports.GetAsync(id, ct);
-            await imports.FinishAsync(id, job?.Format, job?.Results ?? [],
-                $"The import stopped without finishing {start.Vanished} time(s) — the archive may be too large or too complex to read within " +
-                $"the import's {AwsFunctions.Imports.FunctionTimeout.TotalMinutes:0} minutes and memory; the files it finished are kept. " +
-                "Import the rest in smaller parts.", ct);
-            await DeleteArchiveAsync(bucket, key);
-            return;
-        }
-        try
-        {
-            await RunStartedAsync(id, bucket, key, span, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            if (!lastDelivery)
-            {
-                await imports.ReleaseAsync(id, CancellationToken.None);
-                throw;
-            }
-            logger.LogError(ex, "Import {Id} failed on its last delivery", id);
-            var job = await imports.GetAsync(id, CancellationToken.None);
-            await imports.FinishAsync(id, job?.Format, job?.Results ?? [],
-                $"The import could not finish after {receiveCount} attempts ({ex.GetType().Name}); the files it finished are kept. Try again later.",
-                CancellationToken.None);
-        }
+        await ImportAttempts.RunAsync(imports, id, receiveCount, Lease, time, logger,
+            "the archive may be too large or too complex to read within the import's time and memory; the files it finished are kept. Import the rest in smaller parts.",
+            token => RunStartedAsync(id, bucket, key, span, token), () => DeleteArchiveAsync(bucket, key), ct);
     }
 
     private async Task RunStartedAsync(string id, string bucket, string key, Activity? span, CancellationToken ct)

@@ -27,7 +27,7 @@ public sealed class MailFeedbackHandler : IWorkerHandler
                 // A transient or undetermined bounce (a full mailbox, an auto-reply) says nothing lasting about the address.
                 "Bounce" when notification.Bounce?.BounceType == "Permanent" =>
                     (notification.Bounce.BouncedRecipients ?? [], $"bounced ({notification.Bounce.BounceSubType ?? "permanent"})"),
-                "Complaint" => (notification.Complaint?.ComplainedRecipients ?? [], $"complained ({notification.Complaint?.ComplaintFeedbackType ?? "abuse"})"),
+                "Complaint" => (notification.Complaint?.ComplainedRecipients ?? [], $"{SubscriberStates.ComplaintReason} ({notification.Complaint?.ComplaintFeedbackType ?? "abuse"})"),
                 _ => ([], ""),
             };
             foreach (var recipient in recipients)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MyBlog.Aws.Functions;
 using MyBlog.Core.Newsletter;
@@ -23,13 +24,14 @@ public sealed class WelcomeSweepHandler : IWorkerHandler
     {
         builder.AddWelcomeMail();
         builder.AddNewsletterPlanning();
+        builder.Services.TryAddSingleton<DirectoryFiling>();
     }
 
     public RouteHandlerBuilder Map(IEndpointRouteBuilder app) => app.MapPost(Function.Path, HandleAsync)
         .WithSummary("Scheduled: sends every owed welcome that is due (what the stream's attempts did not deliver).");
 
     public static async Task<WelcomeSweepResult> HandleAsync(
-        WelcomeSweep sweep, SubscriberStore subscribers, NewsletterStore jobs, NewsletterPlanner planner, IOptions<MailOptions> mail, TimeProvider time,
+        WelcomeSweep sweep, SubscriberStore subscribers, DirectoryFiling filing, NewsletterStore jobs, NewsletterPlanner planner, IOptions<MailOptions> mail, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<NewsletterPlanner> logger)
     {
         var ct = lifetime.ApplicationStopping;
@@ -40,6 +42,12 @@ public sealed class WelcomeSweepHandler : IWorkerHandler
         if (moved.Moved > 0)
         {
             logger.LogInformation("Moved {Count} subscriber(s) to keyed ids; finished: {Finished}", moved.Moved, moved.Finished);
+        }
+        // Subscribers and newsletter jobs stored before the directory index existed are filed in it, once.
+        var filed = await filing.RunAsync(Min(stopBy, time.GetUtcNow() + MoveBudget), ct);
+        if (filed.Filed > 0)
+        {
+            logger.LogInformation("Filed {Count} earlier subscriber(s) and newsletter job(s) in the directory; finished: {Finished}", filed.Filed, filed.Finished);
         }
         // A newsletter whose planner stopped (its stream retries spent, a crash) is planned on from where it stopped.
         foreach (var jobId in await jobs.StalledPlanningAsync(time.GetUtcNow() - StalledAfter, ct))
