@@ -401,6 +401,9 @@ internal static class ApiContract
             case "q":
                 Text(schema, EmailAddress.MaxLength);
                 break;
+            case "limit" when path == "/api/admin/subscribers/export":
+                Integer(schema, 1, SubscriberDirectory.MaxExportPart);
+                break;
             case "limit" when path.StartsWith("/api/admin/subscribers", StringComparison.Ordinal):
                 Integer(schema, 1, SubscriberDirectory.MaxPageSize);
                 break;

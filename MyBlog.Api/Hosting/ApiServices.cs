@@ -26,6 +26,7 @@ internal static class ApiServices
         builder.Services.AddSingleton<SubscriberStore>();
         builder.Services.AddSingleton<SubscriberDirectory>();
         builder.Services.AddSingleton<SubscriberErasure>();
+        builder.Services.AddSingleton<SubscriberTally>();
         builder.Services.AddSingleton<PostStore>();
         builder.Services.AddSingleton<PublishedTags>();
         builder.Services.AddSingleton<PhotoStore>();

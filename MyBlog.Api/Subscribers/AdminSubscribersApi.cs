@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MyBlog.Api.Hosting;
@@ -24,9 +23,11 @@ public sealed record SubscriberRowDto(
 /// <param name="Next">The cursor of the next page (pass it as <c>cursor</c>), or null after the last.</param>
 public sealed record SubscriberListDto(IReadOnlyList<SubscriberRowDto> Subscribers, string? Next);
 
-public sealed record SubscriberCountsDto(int Total, int Pending, int Confirmed, int Unsubscribed, int Bounced, int Complained)
+/// <param name="CountedAt">When these were counted: the counts are kept and recounted within a minute or two while the author looks.</param>
+public sealed record SubscriberCountsDto(int Total, int Pending, int Confirmed, int Unsubscribed, int Bounced, int Complained, DateTimeOffset CountedAt)
 {
-    public static SubscriberCountsDto From(SubscriberCounts c) => new(c.Total, c.Pending, c.Confirmed, c.Unsubscribed, c.Bounced, c.Complained);
+    public static SubscriberCountsDto From(SubscriberCounts c, DateTimeOffset countedAt) =>
+        new(c.Total, c.Pending, c.Confirmed, c.Unsubscribed, c.Bounced, c.Complained, countedAt);
 }
 
 /// <summary>
@@ -42,9 +43,10 @@ public static class AdminSubscribersApi
         var admin = app.MapAdminGroup("/api/admin/subscribers");
         admin.MapGet("/", ListAsync).WithName("ListSubscribers")
             .WithSummary("Subscribers in address order, a page at a time: `status` (pending, confirmed, unsubscribed, bounced, complained; all when absent), `q` (the start of the address), `cursor` (the `next` of the page before), `limit` (1–500, default 50).");
-        admin.MapGet("/counts", CountAsync).WithName("CountSubscribers").WithSummary("How many subscribers are in each status.");
+        admin.MapGet("/counts", CountAsync).WithName("CountSubscribers")
+            .WithSummary("How many subscribers are in each status, as counted at `countedAt` (recounted within a minute or two while someone asks).");
         admin.MapGet("/export", ExportAsync).WithName("ExportSubscribers")
-            .WithSummary("Every subscriber as CSV (email, name, status, subscribed_at, confirmed_at, unsubscribed_at, mail_blocked); an import reads it back.");
+            .WithSummary("Every subscriber as CSV (email, name, status, subscribed_at, confirmed_at, unsubscribed_at, mail_blocked), in parts of at most `limit` (default and most 20,000) rows: a part with more after it links the next (`Link: <…>; rel=\"next\"`). An import reads it back.");
         admin.MapDelete("/{id}", EraseAsync).WithName("EraseSubscriber")
             .WithSummary("Erases a subscriber on their request: the subscriber and everything kept about the address, in every region.");
         admin.MapPost("/imports", CreateImportAsync).Accepts<UploadRequest>("application/json").WithName("CreateSubscriberImport")
@@ -96,31 +98,53 @@ public static class AdminSubscribersApi
         return TypedResults.Ok(new SubscriberListDto([.. page.Subscribers.Select(SubscriberRowDto.From)], page.Next));
     }
 
-    public static async Task<Ok<SubscriberCountsDto>> CountAsync(HttpResponse response, SubscriberDirectory directory, CancellationToken ct)
+    public static async Task<Ok<SubscriberCountsDto>> CountAsync(HttpResponse response, SubscriberTally tally, CancellationToken ct)
     {
         response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(SubscriberCountsDto.From(await directory.CountAsync(ct)));
+        var (counts, countedAt) = await tally.ReadAsync(ct);
+        return TypedResults.Ok(SubscriberCountsDto.From(counts, countedAt));
     }
 
-    /// <summary>Written as it is read, state by state, so the whole list is never held in memory.</summary>
-    public static async Task ExportAsync(HttpResponse response, SubscriberDirectory directory, TimeProvider time, CancellationToken ct)
+    /// <summary>
+    /// The export comes in parts of at most 20,000 rows (one API response on AWS carries at most 6 MB): the first part
+    /// starts with the header, and a part with more after it says where in a <c>Link: &lt;…&gt;; rel="next"</c> header
+    /// (RFC 8288). The editor joins the parts into one file; a script follows the links.
+    /// </summary>
+    public static async Task<Results<ContentHttpResult, ValidationProblem>> ExportAsync(
+        string? cursor, int? limit, HttpResponse response, SubscriberDirectory directory, TimeProvider time, CancellationToken ct)
     {
-        response.ContentType = "text/csv; charset=utf-8";
+        if (limit is < 1 or > SubscriberDirectory.MaxExportPart)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"From 1 to {SubscriberDirectory.MaxExportPart}."] },
+                title: "The export cannot be read that way");
+        }
+        SubscriberPage part;
+        try
+        {
+            part = await directory.ExportPartAsync(cursor, limit ?? SubscriberDirectory.MaxExportPart, ct);
+        }
+        catch (FormatException)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["cursor"] = ["Not a cursor this export gave; start from the first part."] },
+                title: "The export cannot be read that way");
+        }
+        var csv = new StringBuilder();
+        if (cursor is null)
+        {
+            csv.Append(string.Join(',', SubscriberCsv.Columns)).Append("\r\n");
+        }
+        foreach (var row in part.Subscribers)
+        {
+            SubscriberCsv.AppendRow(csv, row);
+        }
         response.Headers.CacheControl = "no-store";
         response.Headers.ContentDisposition = $"attachment; filename=\"subscribers-{time.GetUtcNow():yyyy-MM-dd}.csv\"";
-        var line = new StringBuilder();
-        await response.WriteAsync(string.Join(',', SubscriberCsv.Columns) + "\r\n", ct);
-        var rows = 0;
-        await foreach (var row in directory.AllAsync(ct))
+        if (part.Next is { } next)
         {
-            SubscriberCsv.AppendRow(line, row);
-            if (++rows % 500 == 0)
-            {
-                await response.WriteAsync(line.ToString(), ct);
-                line.Clear();
-            }
+            var query = $"cursor={Uri.EscapeDataString(next)}" + (limit is { } l ? $"&limit={l}" : "");
+            response.Headers.Link = $"</api/admin/subscribers/export?{query}>; rel=\"next\"";
         }
-        await response.WriteAsync(line.ToString(), ct);
+        return TypedResults.Content(csv.ToString(), "text/csv; charset=utf-8");
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> EraseAsync(string id, SubscriberErasure erasure, CancellationToken ct) =>

@@ -29,6 +29,9 @@ public static class AwsFunctions
         public const string SubscriberAliases = SubscriberKeys.AliasPrefix;
         public const string Mailboxes = SubscriberKeys.MailboxPrefix;
         public const string Migrations = "MIGRATION#";
+
+        /// <summary>The subscriber counts the author's page shows: one item, not a prefix.</summary>
+        public const string SubscriberCounts = SubscriberTally.PartitionKey;
         public const string Photos = PhotoStore.PartitionPrefix;
         public const string Imports = ImportStore.PartitionPrefix;
         public const string Newsletters = NewsletterStore.PartitionPrefix;
@@ -53,7 +56,8 @@ public static class AwsFunctions
             // turns, and moving them to keyed ids), photos, imports, newsletter jobs — never the publisher's lock.
             // The author's list of subscribers, and erasing one (its mailbox's turns and its newsletter markers too).
             Table = new([GetItem, Query, BatchGetItem],
-                [TableWrites.All(Keys.Posts, Keys.Subscribers, Keys.SubscriberAliases, Keys.Mailboxes, Keys.Photos, Keys.Imports, Keys.Newsletters)])
+                [TableWrites.All(Keys.Posts, Keys.Subscribers, Keys.SubscriberAliases, Keys.Mailboxes, Keys.Photos, Keys.Imports, Keys.Newsletters,
+                    Keys.SubscriberCounts)])
             {
                 QueriesDirectoryIndex = true,
             },
@@ -114,8 +118,12 @@ public static class AwsFunctions
         {
             // It also goes on planning a newsletter whose planner stopped: the planner's rights too.
             // With regions it is also the region's heartbeat, and takes over a lost region's welcomes.
+            // And it files earlier subscribers and jobs in the directory index, and recounts the author's counts from it.
             Table = new([Query, GetItem, Scan],
-                [TableWrites.All(Keys.Subscribers, Keys.SubscriberAliases, Keys.Migrations, Keys.Regions), TableWrites.Updates(Keys.Newsletters)]),
+                [TableWrites.All(Keys.Subscribers, Keys.SubscriberAliases, Keys.Migrations, Keys.Regions, Keys.SubscriberCounts), TableWrites.Updates(Keys.Newsletters)])
+            {
+                QueriesDirectoryIndex = true,
+            },
             Secrets = [Secret.IdKey],
             SendsTo = [NewsletterQueue],
         },

@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -94,27 +93,36 @@ public sealed class SubscriberDirectory(IAmazonDynamoDB dynamo, IOptions<MyBlogO
             Of(SubscriberState.Bounced), Of(SubscriberState.Complained));
     }
 
-    /// <summary>Every subscriber, state by state, each in address order (the export).</summary>
-    public async IAsyncEnumerable<SubscriberRow> AllAsync([EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The most rows one part of the export holds: about 1.5 MB of CSV, far inside what one API response may carry.</summary>
+    public const int MaxExportPart = 20_000;
+
+    /// <summary>
+    /// One part of the export: every subscriber, state by state, each in address order, from <paramref name="cursor"/>
+    /// (the <c>Next</c> of the part before; null for the first) — at most <paramref name="size"/> rows.
+    /// </summary>
+    /// <exception cref="FormatException">The cursor is not one a part gave.</exception>
+    public async Task<SubscriberPage> ExportPartAsync(string? cursor, int size, CancellationToken ct)
     {
-        foreach (var state in Enum.GetValues<SubscriberState>())
+        size = Math.Clamp(size, 1, MaxExportPart);
+        var states = Enum.GetValues<SubscriberState>();
+        var (first, after) = cursor is null ? (0, null) : DecodeExportCursor(cursor, states.Length);
+        var rows = new List<SubscriberRow>();
+        for (var i = first; i < states.Length; i++, after = null)
         {
-            Dictionary<string, AttributeValue>? start = null;
-            do
+            var (found, _) = await QueryAsync(states[i], null, after, size - rows.Count + 1, ct);
+            rows.AddRange(found.Where(r => after is null || string.CompareOrdinal(r.Email, after) > 0).Take(size - rows.Count));
+            if (rows.Count == size)
             {
-                var response = await dynamo.QueryAsync(Query(state, null, null, null, start), ct);
-                foreach (var item in response.Items ?? [])
-                {
-                    if (ToRow(item) is { } row)
-                    {
-                        yield return row;
-                    }
-                }
-                start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+                return new SubscriberPage(rows, $"{i}.{EncodeCursor(rows[^1].Email)}");
             }
-            while (start is not null);
         }
+        return new SubscriberPage(rows, null);
     }
+
+    private static (int State, string After) DecodeExportCursor(string cursor, int states) =>
+        cursor.Split('.', 2) is [var state, var after] && int.TryParse(state, out var index) && index >= 0 && index < states
+            ? (index, DecodeCursor(after))
+            : throw new FormatException("Not a cursor of the export.");
 
     /// <summary>Every newsletter job's id (a few hundred for a blog with as many posts).</summary>
     public async Task<IReadOnlyList<string>> NewsletterJobIdsAsync(CancellationToken ct)

@@ -307,7 +307,8 @@ async function refreshSubscriberCounts() {
   const { data: counts } = await api("GET", "/api/admin/subscribers/counts");
   $("subscriber-summary").textContent = `${counts.confirmed} confirmed, ${counts.pending} pending`;
   $("subscriber-counts").textContent = `${counts.total} in all: ${counts.confirmed} confirmed, ${counts.pending} pending, ` +
-    `${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced, ${counts.complained} complained.`;
+    `${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced, ${counts.complained} complained ` +
+    `(counted ${new Date(counts.countedAt).toLocaleTimeString()}; recounted every minute or two while you look).`;
 }
 
 async function listSubscribers(more = false) {
@@ -357,14 +358,22 @@ async function eraseSubscriber(subscriber, row) {
   }
 }
 
+// The export comes in parts (each API response is bounded); each part names the next in its Link header.
 async function exportSubscribers() {
-  const response = await fetch("/api/admin/subscribers/export", { headers: { Authorization: `Bearer ${state.token}` } });
-  if (!response.ok) {
-    $("subscriber-counts").textContent = `The export failed (${response.status}).`;
-    return;
+  const parts = [];
+  let next = "/api/admin/subscribers/export";
+  while (next) {
+    const response = await fetch(next, { headers: { Authorization: `Bearer ${state.token}` } });
+    if (!response.ok) {
+      $("subscriber-counts").textContent = `The export failed (${response.status}).`;
+      return;
+    }
+    parts.push(await response.blob());
+    const link = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("Link") || "");
+    next = link ? link[1] : null;
   }
   const link = document.createElement("a");
-  link.href = URL.createObjectURL(await response.blob());
+  link.href = URL.createObjectURL(new Blob(parts, { type: "text/csv" }));
   link.download = `subscribers-${new Date().toISOString().slice(0, 10)}.csv`;
   link.click();
   URL.revokeObjectURL(link.href);

@@ -127,6 +127,29 @@ public sealed class MultiRegionTests(MultiRegionTopology regions)
     }
 
     [Fact]
+    public async Task A_subscriber_erased_through_one_region_is_gone_from_both_replicas()
+    {
+        var address = TestTopology.NewAddress("erase-both");
+        await ConfirmedInAsync(Home, address);
+        var id = TestTopology.SubscriberId(address);
+        Assert.True(Core.Subscribers.EmailAddress.TryParse(address, out var email, out _));
+        var mailbox = SubscriberKeys.MailboxPrefix + TestTopology.Ids.MailboxFor(email!);
+        Assert.NotNull(await regions.ItemEventuallyAsync(Other, mailbox, SubscriberKeys.MailboxSortKey, i => i is not null, TimeSpan.FromSeconds(10)));
+
+        using var erase = TestTopology.AdminRequest(HttpMethod.Delete, $"/api/admin/subscribers/{id}");
+        using var erased = await regions.ApiAsync(Other, erase);
+        Assert.Equal(HttpStatusCode.NoContent, erased.StatusCode);
+        foreach (var replica in new[] { Home, Other })
+        {
+            Assert.Null(await regions.ItemEventuallyAsync(replica, SubscriberKeys.PartitionKey(id), SubscriberKeys.ProfileSortKey, i => i is null, TimeSpan.FromSeconds(15)));
+            Assert.Null(await regions.ItemEventuallyAsync(replica, mailbox, SubscriberKeys.MailboxSortKey, i => i is null, TimeSpan.FromSeconds(15)));
+            using var list = TestTopology.AdminRequest(HttpMethod.Get, $"/api/admin/subscribers?q={Uri.EscapeDataString(address)}");
+            using var listed = await regions.ApiAsync(replica, list);
+            Assert.Contains("\"subscribers\":[]", await listed.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task A_lost_region_s_unclaimed_welcomes_are_sent_by_the_other_region_once_and_not_again_when_it_returns()
     {
         // The home region is rejoining (as after an absence of its own): for a minute it claims nothing, while its API

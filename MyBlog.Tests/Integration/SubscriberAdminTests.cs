@@ -175,8 +175,9 @@ public sealed class SubscriberAdminTests(TestTopology app)
             (await ListAsync($"sa{_tag}-p1", pageSize: 4)).Select(r => r.GetProperty("email").GetString()));
         Assert.Empty(await ListAsync($"sa{_tag}", "complained"));
 
+        // The counts are kept and recounted off the request path (DirectoryFilingTests follows a recount on a clock of its own).
         var counts = await app.AdminAsync(HttpMethod.Get, "/api/admin/subscribers/counts");
-        Assert.True(counts.GetProperty("confirmed").GetInt32() >= 5 && counts.GetProperty("pending").GetInt32() >= 23);
+        Assert.True(counts.GetProperty("countedAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddHours(-1));
         Assert.Equal(counts.GetProperty("total").GetInt32(),
             new[] { "pending", "confirmed", "unsubscribed", "bounced", "complained" }.Sum(s => counts.GetProperty(s).GetInt32()));
 

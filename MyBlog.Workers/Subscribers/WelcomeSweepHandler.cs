@@ -25,13 +25,15 @@ public sealed class WelcomeSweepHandler : IWorkerHandler
         builder.AddWelcomeMail();
         builder.AddNewsletterPlanning();
         builder.Services.TryAddSingleton<DirectoryFiling>();
+        builder.Services.TryAddSingleton<SubscriberDirectory>();
+        builder.Services.TryAddSingleton<SubscriberTally>();
     }
 
     public RouteHandlerBuilder Map(IEndpointRouteBuilder app) => app.MapPost(Function.Path, HandleAsync)
         .WithSummary("Scheduled: sends every owed welcome that is due (what the stream's attempts did not deliver).");
 
     public static async Task<WelcomeSweepResult> HandleAsync(
-        WelcomeSweep sweep, SubscriberStore subscribers, DirectoryFiling filing, NewsletterStore jobs, NewsletterPlanner planner, IOptions<MailOptions> mail, TimeProvider time,
+        WelcomeSweep sweep, SubscriberStore subscribers, DirectoryFiling filing, SubscriberTally tally, NewsletterStore jobs, NewsletterPlanner planner, IOptions<MailOptions> mail, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<NewsletterPlanner> logger)
     {
         var ct = lifetime.ApplicationStopping;
@@ -49,6 +51,8 @@ public sealed class WelcomeSweepHandler : IWorkerHandler
         {
             logger.LogInformation("Filed {Count} earlier subscriber(s) and newsletter job(s) in the directory; finished: {Finished}", filed.Filed, filed.Finished);
         }
+        // The counts the author's page shows, while someone looks at them.
+        await tally.RefreshAsync(ct);
         // A newsletter whose planner stopped (its stream retries spent, a crash) is planned on from where it stopped.
         foreach (var jobId in await jobs.StalledPlanningAsync(time.GetUtcNow() - StalledAfter, ct))
         {

@@ -68,9 +68,14 @@ public static class ImportArchive
     }
 
     /// <summary>Declares the archive, PUTs it where the API says, and waits for the import's end, sampling as it goes.</summary>
-    public static async Task<(TimeSpan Took, JsonElement Job)> ImportAsync(HttpClient site, byte[] zip, Action sample)
+    public static Task<(TimeSpan Took, JsonElement Job)> ImportAsync(HttpClient site, byte[] zip, Action sample) =>
+        ImportAsync(site, "/api/admin/imports", "hugo-site.zip", "application/zip", zip, sample);
+
+    /// <summary>The same for any kind of import: its endpoint, and the file's name and type.</summary>
+    public static async Task<(TimeSpan Took, JsonElement Job)> ImportAsync(
+        HttpClient site, string endpoint, string fileName, string contentType, byte[] zip, Action sample)
     {
-        var ticket = await (await site.PostAsJsonAsync("/api/admin/imports", new { fileName = "hugo-site.zip", contentType = "application/zip", size = zip.Length }))
+        var ticket = await (await site.PostAsJsonAsync(endpoint, new { fileName, contentType, size = zip.Length }))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         using var put = new HttpRequestMessage(HttpMethod.Put, ticket.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(zip) };
         foreach (var header in ticket.GetProperty("headers").EnumerateObject())
@@ -132,5 +137,5 @@ public static class ImportArchive
     }
 
     /// <summary>The workers process's peak resident memory (it is the only MyBlog.Workers on the machine during the run).</summary>
-    private static long WorkersPeakKb() => PeakMemory.OfProcessesKb("MyBlog.Workers");
+    public static long WorkersPeakKb() => PeakMemory.OfProcessesKb("MyBlog.Workers");
 }

@@ -17,11 +17,15 @@ using MyBlog.Benchmarks;
 //   import [count]               a [count]-post Hugo site (every tenth a bundle with a photo) imported through the API: time, memory, a second import
 //   hostile-imports              archives built to hurt the importer, each imported: it must end; time and the workers' memory growth
 //   subscribe-proof [count]      the subscribe form's proof of work: in the site's script in Chromium, in native code, and the API's check
+//   subscriber-list [count]      two [count]-row Ghost member lists imported, then the list, search, counts and export at twice that size
 //   regions [requests] [lag-ms]  two regions on the laptop: read and write latency per region, replication lag, failover and fail-back
 switch (args.FirstOrDefault())
 {
     case "subscribe":
         await SubscribeLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100);
+        break;
+    case "subscriber-list":
+        await SubscriberList.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 50_000);
         break;
     case "regions":
         await Regions.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 200, TimeSpan.FromMilliseconds(args.Length > 2 ? int.Parse(args[2]) : 500));
