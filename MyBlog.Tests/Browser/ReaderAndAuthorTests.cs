@@ -276,4 +276,41 @@ public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
         var page = await SignInToEditorAsync("not-the-token-at-all");
         await Assertions.Expect(page.Locator("#sign-in-error")).ToContainTextAsync("not right");
     }
+
+    [Fact]
+    public async Task An_author_imports_a_list_finds_a_reader_exports_everyone_and_erases_the_reader()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var addresses = Enumerable.Range(0, 3).Select(i => $"br{tag}-{i}@example.com").ToList();
+        var page = await SignInToEditorAsync();
+        await Assertions.Expect(page.Locator("#subscriber-summary")).ToContainTextAsync("confirmed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Subscribers" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#subscriber-counts")).ToContainTextAsync("in all");
+
+        var csv = "id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels,tiers\n"
+            + string.Join("\n", addresses.Select((a, i) => $"{i},{a},Reader {i},,true,,,2024-01-01T00:00:00.000Z,,,"));
+        await page.GetByLabel("Subscriber list to import").SetInputFilesAsync(new FilePayload
+        {
+            Name = "members.2026-12-06.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv),
+        });
+        await Assertions.Expect(page.Locator("#subscriber-import-status")).ToContainTextAsync("3 new subscribers", new() { Timeout = 60_000 });
+
+        await page.GetByLabel("Address starts with").FillAsync($"br{tag}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        var rows = page.Locator("#subscriber-list tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(3);
+        await Assertions.Expect(rows.First).ToContainTextAsync("confirmed");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Export CSV" }).ClickAsync());
+        var exported = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.StartsWith("email,name,status,", exported);
+        Assert.All(addresses, a => Assert.Contains($"{a},Reader ", exported));
+
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Erase {addresses[1]}" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#subscriber-list")).Not.ToContainTextAsync(addresses[1]);
+    }
 }

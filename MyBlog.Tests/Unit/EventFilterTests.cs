@@ -33,6 +33,15 @@ public sealed class EventFilterTests
     private static readonly EventFilter WelcomeOwed = new(AwsFunctions.WelcomeMail.Stream.FilterPatterns);
 
     [Fact]
+    public void A_subscriber_from_an_imported_list_is_left_to_the_sweep()
+    {
+        var imported = Subscriber("INSERT", oldOwed: null, newOwed: true);
+        imported["dynamodb"]!["NewImage"]!["importId"] = new JsonObject { ["S"] = "0123456789abcdef0123456789abcdef" };
+        Assert.False(WelcomeOwed.Matches(imported));
+        Assert.True(WelcomeOwed.Matches(Subscriber("INSERT", oldOwed: null, newOwed: true)));
+    }
+
+    [Fact]
     public void Welcome_filter_passes_a_new_debt_only_a_new_subscriber_or_one_owed_a_welcome_again()
     {
         Assert.True(WelcomeOwed.Matches(Subscriber("INSERT", oldOwed: null, newOwed: true)));
