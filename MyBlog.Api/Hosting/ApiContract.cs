@@ -159,6 +159,9 @@ internal static class ApiContract
             case ("PostDto" or "PostSummaryDto", "status"):
                 Choice(field, "draft", "published");
                 return;
+            case (_, "kind"):
+                Choice(field, "post", "page");
+                return;
             case (_, "version"):
                 Integer(field, 0, int.MaxValue);
                 return;
@@ -397,6 +400,9 @@ internal static class ApiContract
                 break;
             case "status":
                 Choice(schema, "draft", "published");
+                break;
+            case "kind":
+                Choice(schema, "post", "page");
                 break;
             case "q":
                 Text(schema, EmailAddress.MaxLength);

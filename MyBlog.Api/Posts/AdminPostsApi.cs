@@ -54,8 +54,18 @@ public static class AdminPostsApi
     }
 
     public static async Task<Results<Ok<PostList<PostSummaryDto>>, ProblemHttpResult>> ListAsync(
-        PostStore posts, CancellationToken ct, string? status = null, string? cursor = null, int? limit = null)
+        PostStore posts, CancellationToken ct, string? status = null, string? cursor = null, int? limit = null, string? kind = null)
     {
+        var listOf = kind?.ToLowerInvariant() switch
+        {
+            null or "" or "post" => PostKind.Post,
+            "page" => PostKind.Page,
+            _ => (PostKind?)null,
+        };
+        if (listOf is null)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Unknown kind", detail: "kind is 'post' or 'page'.");
+        }
         var wanted = status?.ToLowerInvariant() switch
         {
             null or "" or "draft" => PostStatus.Draft,
@@ -72,7 +82,7 @@ public static class AdminPostsApi
         }
         try
         {
-            var page = await posts.ListAsync(wanted.Value, null, cursor, limit ?? 50, ct);
+            var page = await posts.ListAsync(listOf.Value, wanted.Value, null, cursor, limit ?? 50, ct);
             // Drafts show when they are scheduled (a handful of schedule items, read in one query).
             var scheduled = wanted == PostStatus.Draft ? await posts.ScheduledAsync(ct) : [];
             return TypedResults.Ok(new PostList<PostSummaryDto>(
@@ -109,7 +119,9 @@ public static class AdminPostsApi
         {
             return versionProblem;
         }
-        if (!update.Input.TryValidate(out var valid, out var errors) || !await CoverIsReadyAsync(valid, photos, errors, ct))
+        // A post stays a post and a page a page: the stored one says which rules the edit is held to.
+        var kind = (await posts.GetAsync(slug, ct))?.Kind ?? PostKind.Post;
+        if (!update.InputFor(kind).TryValidate(out var valid, out var errors) || !await CoverIsReadyAsync(valid, photos, errors, ct))
         {
             return TypedResults.ValidationProblem(errors, title: "The post is not valid");
         }

@@ -6,12 +6,13 @@ namespace MyBlog.Api.Posts;
 public sealed record PostDto(
     string Slug, string Title, string Markdown, string Html, IReadOnlyList<string> Tags, string? Excerpt,
     string Status, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? PublishedAt,
-    int ReadingMinutes, string Url, string? CoverPhotoId, bool SendEmail, DateTimeOffset? ScheduledAt)
+    int ReadingMinutes, string Url, string? CoverPhotoId, bool SendEmail, DateTimeOffset? ScheduledAt, string Kind, bool InNavigation)
 {
     public static PostDto From(Post post) => new(
         post.Slug, post.Title, post.Markdown, post.Html, post.Tags, post.Excerpt,
         post.Status.ToString().ToLowerInvariant(), post.Version, post.CreatedAt, post.UpdatedAt, post.PublishedAt,
-        post.ToSummary().ReadingMinutes, PostSummary.PathFor(post.Slug), post.CoverPhotoId, post.SendEmail, post.ScheduledAt);
+        post.ToSummary().ReadingMinutes, post.Path, post.CoverPhotoId, post.SendEmail, post.ScheduledAt,
+        post.Kind.ToString().ToLowerInvariant(), post.InNavigation);
 
     /// <summary>The version as an entity tag, for If-Match.</summary>
     public static string ETag(Post post) => $"\"v{post.Version}\"";
@@ -48,9 +49,10 @@ public sealed record PostList<T>(IReadOnlyList<T> Items, string? NextCursor);
 
 /// <summary>The body of PUT: the post's fields and, instead of If-Match, the version it was edited from.</summary>
 public sealed record PostUpdate(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt, int? Version, string? CoverPhotoId = null,
-    bool? SendEmail = null)
+    bool? SendEmail = null, bool? InNavigation = null)
 {
-    public PostInput Input => new(Title, Markdown, Tags, Excerpt, CoverPhotoId, SendEmail);
+    /// <summary>The fields as an input for a post or page of <paramref name="kind"/> (an update never changes it).</summary>
+    public PostInput InputFor(PostKind kind) => new(Title, Markdown, Tags, Excerpt, CoverPhotoId, SendEmail, kind.ToString().ToLowerInvariant(), InNavigation);
 }
 
 public sealed record PreviewRequest(string? Markdown);

@@ -19,6 +19,8 @@ public sealed record ImportedPost(
         {
             var text = string.Join('\u001f', Slug, Content.Title, Content.Markdown, string.Join('\u001e', Content.Tags), Content.Excerpt ?? "",
                 Content.CoverPhotoId ?? "", Draft ? "draft" : "published", Date.UtcTicks, Updated.UtcTicks);
+            // A page's hash says so; a post's is what it always was, so archives imported before pages stay unchanged.
+            text += Content.Kind == PostKind.Page ? "\u001fpage" : "";
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
         }
     }

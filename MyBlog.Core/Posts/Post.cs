@@ -8,6 +8,17 @@ public enum PostStatus
     Published,
 }
 
+/// <summary>
+/// A post goes to the home page, the archive, its tags, the feeds and (when first published) the subscribers' inboxes.
+/// A page (About, Contact, Now) is written the same way but lives at a top-level address, outside all of those; it
+/// may be linked from the site's navigation.
+/// </summary>
+public enum PostKind
+{
+    Post,
+    Page,
+}
+
 /// <summary>A post as stored. <see cref="Version"/> increases with every change (optimistic concurrency).</summary>
 public sealed record Post(
     string Slug,
@@ -42,6 +53,15 @@ public sealed record Post(
     /// <summary>When a draft is to be published by itself (<see cref="PublishSchedule"/>); null: not scheduled.</summary>
     public DateTimeOffset? ScheduledAt { get; init; }
 
+    /// <summary>A post, or a page (<see cref="PostKind"/>); fixed when it is created.</summary>
+    public PostKind Kind { get; init; }
+
+    /// <summary>For a page: linked from the navigation of every page of the site, in the order of the pages' titles.</summary>
+    public bool InNavigation { get; init; }
+
+    /// <summary>Where the post or page is published.</summary>
+    public string Path => PostSummary.PathFor(Slug, Kind);
+
     /// <summary>What the archive said when this post was last imported (<see cref="Imports.ImportedPost.Hash"/>); null for a post written here.</summary>
     public string? ImportHash { get; init; }
 
@@ -61,7 +81,7 @@ public sealed record Post(
     public PostSummary ToSummary()
     {
         var (excerpt, minutes) = PostContent.Describe(Markdown, Excerpt);
-        return new(Slug, Title, excerpt, Tags, Status, Version, CreatedAt, UpdatedAt, PublishedAt, minutes);
+        return new(Slug, Title, excerpt, Tags, Status, Version, CreatedAt, UpdatedAt, PublishedAt, minutes) { Kind = Kind };
     }
 }
 
@@ -81,14 +101,31 @@ public sealed record PostSummary(
     DateTimeOffset? PublishedAt,
     int ReadingMinutes)
 {
-    public string Path => PathFor(Slug);
+    /// <summary>A post, or a page (the list it was read from says which).</summary>
+    public PostKind Kind { get; init; }
+
+    public string Path => PathFor(Slug, Kind);
 
     public static string PathFor(string slug) => $"/posts/{slug}/";
+
+    /// <summary>A post under <c>/posts/</c>; a page at the top level (<c>/about/</c>).</summary>
+    public static string PathFor(string slug, PostKind kind) => kind == PostKind.Page ? $"/{slug}/" : PathFor(slug);
+
+    /// <summary>
+    /// Slugs a page may not have: the site's own top-level addresses (its lists, assets, editor and API) and the
+    /// names CloudFront and the buckets route by.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ReservedPageSlugs = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "admin", "api", "assets", "imports", "media", "page", "posts", "subscribed", "tags", "uploads",
+    };
 }
 
 /// <summary>What an author sends to create or replace a post.</summary>
+/// <param name="Kind">"post" (the default) or "page"; read when the post is created, fixed after.</param>
+/// <param name="InNavigation">For a page: linked from the site's navigation. Null keeps what it was (a new page: not linked).</param>
 public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<string?>? Tags, string? Excerpt, string? CoverPhotoId = null,
-    bool? SendEmail = null)
+    bool? SendEmail = null, string? Kind = null, bool? InNavigation = null)
 {
     public const int MaxTitleLength = 200;
     public const int MaxExcerptLength = 500;
@@ -172,11 +209,25 @@ public sealed record PostInput(string? Title, string? Markdown, IReadOnlyList<st
             errors["coverPhotoId"] = ["The cover photo is a photo id from POST /api/admin/photos."];
         }
 
+        var kind = PostKind.Post;
+        if (Kind is not null && !Enum.TryParse(Kind, ignoreCase: true, out kind) || !Enum.IsDefined(kind) || int.TryParse(Kind, out _))
+        {
+            errors["kind"] = ["Either \"post\" or \"page\"."];
+        }
+        else if (kind == PostKind.Page && tags.Count > 0)
+        {
+            errors["tags"] = ["A page has no tags: it is not in the lists tags make."];
+        }
+        else if (kind == PostKind.Post && InNavigation == true)
+        {
+            errors["inNavigation"] = ["Only a page can be linked from the navigation."];
+        }
+
         if (errors.Count > 0)
         {
             return false;
         }
-        post = new ValidPost(title!, Markdown!, tags, excerpt) { CoverPhotoId = cover, SendEmail = SendEmail };
+        post = new ValidPost(title!, Markdown!, tags, excerpt) { CoverPhotoId = cover, SendEmail = SendEmail, Kind = kind, InNavigation = InNavigation };
         return true;
     }
 
@@ -199,4 +250,9 @@ public sealed record ValidPost(string Title, string Markdown, IReadOnlyList<stri
 
     /// <summary>Null: keep what the post says (a new post: send).</summary>
     public bool? SendEmail { get; init; }
+
+    public PostKind Kind { get; init; }
+
+    /// <summary>Null: keep what the page says (a new page: not linked).</summary>
+    public bool? InNavigation { get; init; }
 }

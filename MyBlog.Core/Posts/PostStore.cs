@@ -48,10 +48,18 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         var baseSlug = Slug.From(input.Title);
         for (var n = 1; n <= MaxSlugAttempts; n++)
         {
-            var post = new Post(Slug.WithSuffix(baseSlug, n), input.Title, input.Markdown, input.Tags, input.Excerpt,
+            var slug = Slug.WithSuffix(baseSlug, n);
+            if (input.Kind == PostKind.Page && PostSummary.ReservedPageSlugs.Contains(slug))
+            {
+                continue; // a page called "Tags" is at /tags-2/: /tags/ is the site's own
+            }
+            var post = new Post(slug, input.Title, input.Markdown, input.Tags, input.Excerpt,
                 PostStatus.Draft, Version: 1, now, now, PublishedAt: null)
             {
-                Id = NewId(), CoverPhotoId = input.CoverPhotoId, SendEmail = input.SendEmail ?? true,
+                Id = NewId(), CoverPhotoId = input.CoverPhotoId, Kind = input.Kind,
+                // A page is never emailed.
+                SendEmail = input.Kind == PostKind.Post && (input.SendEmail ?? true),
+                InNavigation = input.Kind == PostKind.Page && input.InNavigation == true,
             };
             try
             {
@@ -97,7 +105,8 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             Tags = input.Tags,
             Excerpt = input.Excerpt,
             CoverPhotoId = input.CoverPhotoId,
-            SendEmail = input.SendEmail ?? current.SendEmail,
+            SendEmail = current.Kind == PostKind.Post && (input.SendEmail ?? current.SendEmail),
+            InNavigation = current.Kind == PostKind.Page && (input.InNavigation ?? current.InNavigation),
         }, ct);
 
     /// <summary>
@@ -118,7 +127,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                 Id = current.Id ?? (publishing && current.PublishedAt is null ? NewId() : null),
                 Status = status,
                 PublishedAt = publishing ? current.PublishedAt ?? now : current.PublishedAt,
-                SendEmail = publishing ? sendEmail ?? current.SendEmail : current.SendEmail,
+                SendEmail = current.Kind == PostKind.Post && (publishing ? sendEmail ?? current.SendEmail : current.SendEmail),
                 // Published, by hand or by its schedule: the schedule is spent.
                 ScheduledAt = publishing ? null : current.ScheduledAt,
                 Version = current.Version + 1,
@@ -209,8 +218,11 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             {
                 Id = current is null ? NewId() : current.Id,
                 CoverPhotoId = content.CoverPhotoId,
+                Kind = content.Kind,
+                // Whether a page is in the navigation is the author's to say here, not the archive's.
+                InNavigation = content.Kind == PostKind.Page && (current?.InNavigation ?? false),
                 // A draft the author publishes later is a new post for the subscribers; what was published is not.
-                SendEmail = !publishing && (current?.SendEmail ?? true),
+                SendEmail = content.Kind == PostKind.Post && !publishing && (current?.SendEmail ?? true),
                 ScheduledAt = publishing ? null : current?.ScheduledAt,
                 ImportHash = hash,
                 ImportSource = imported.Source,
@@ -252,6 +264,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         for (var n = 1; n <= MaxImportSlugTries; n++)
         {
             var slug = n == 1 ? imported.Slug : Slug.WithSuffix(imported.Slug, n);
+            if (imported.Content.Kind == PostKind.Page && PostSummary.ReservedPageSlugs.Contains(slug))
+            {
+                continue; // a page is never at one of the site's own addresses
+            }
             var current = await GetAsync(slug, ct);
             if (current is null || current.ImportSource == imported.Source)
             {
@@ -372,10 +388,14 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         }, ct);
 
     /// <summary>A page of posts with one status, newest first, optionally with one tag.</summary>
-    public async Task<PostPage> ListAsync(PostStatus status, string? tag, string? cursor, int limit, CancellationToken ct)
+    public Task<PostPage> ListAsync(PostStatus status, string? tag, string? cursor, int limit, CancellationToken ct) =>
+        ListAsync(PostKind.Post, status, tag, cursor, limit, ct);
+
+    /// <summary>A page of posts or of pages (<paramref name="kind"/>) with one status, newest first, optionally with one tag.</summary>
+    public async Task<PostPage> ListAsync(PostKind kind, PostStatus status, string? tag, string? cursor, int limit, CancellationToken ct)
     {
         var items = new List<PostSummary>();
-        var startKey = DecodeCursor(cursor, status);
+        var startKey = DecodeCursor(cursor, kind, status);
         var leftOver = false;
         do
         {
@@ -384,7 +404,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                 TableName = Table,
                 IndexName = MyBlogTable.ListIndex,
                 KeyConditionExpression = "gsi1pk = :list",
-                ExpressionAttributeValues = new() { [":list"] = S(ListKey(status)) },
+                ExpressionAttributeValues = new() { [":list"] = S(ListKey(kind, status)) },
                 ScanIndexForward = false,
                 Limit = limit - items.Count,
                 ExclusiveStartKey = startKey,
@@ -403,7 +423,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                     leftOver = true;
                     break;
                 }
-                items.Add(SummaryFromItem(item));
+                items.Add(SummaryFromItem(item) with { Kind = kind });
             }
             startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
@@ -414,13 +434,16 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     }
 
     /// <summary>Every published post, newest first (the publisher's view of the site).</summary>
-    public async Task<IReadOnlyList<PostSummary>> AllPublishedAsync(CancellationToken ct)
+    public Task<IReadOnlyList<PostSummary>> AllPublishedAsync(CancellationToken ct) => AllPublishedAsync(PostKind.Post, ct);
+
+    /// <summary>Every published post or page, newest first.</summary>
+    public async Task<IReadOnlyList<PostSummary>> AllPublishedAsync(PostKind kind, CancellationToken ct)
     {
         var all = new List<PostSummary>();
         string? cursor = null;
         do
         {
-            var page = await ListAsync(PostStatus.Published, null, cursor, 500, ct);
+            var page = await ListAsync(kind, PostStatus.Published, null, cursor, 500, ct);
             all.AddRange(page.Items);
             cursor = page.NextCursor;
         }
@@ -519,7 +542,12 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
 
     private static Dictionary<string, AttributeValue> ScheduleKey(string slug) => ItemKey(PartitionPrefix + slug, PublishSchedule.SortKeyValue);
 
-    public static string ListKey(PostStatus status) => "POSTS#" + status.ToString().ToLowerInvariant();
+    /// <summary>
+    /// The list a post is in: <c>POSTS#published</c>, <c>POSTS#draft</c>; a page's are <c>PAGES#…</c>, so the
+    /// lists, feeds and tags, which read the posts' lists, never see a page.
+    /// </summary>
+    public static string ListKey(PostKind kind, PostStatus status) =>
+        (kind == PostKind.Page ? "PAGES#" : "POSTS#") + status.ToString().ToLowerInvariant();
 
     private static string ListSortKey(PostSummary post) =>
         (post.Status == PostStatus.Published ? post.PublishedAt!.Value : post.UpdatedAt).ToString("O", CultureInfo.InvariantCulture) + "#" + post.Slug;
@@ -537,7 +565,12 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         item["version"] = N(post.Version);
         item["createdAt"] = Time(post.CreatedAt);
         item["updatedAt"] = Time(post.UpdatedAt);
-        item[MyBlogTable.ListPartitionKey] = S(ListKey(post.Status));
+        item[MyBlogTable.ListPartitionKey] = S(ListKey(post.Kind, post.Status));
+        if (post.Kind == PostKind.Page)
+        {
+            item["kind"] = S("page");
+            item["inNavigation"] = Bool(post.InNavigation);
+        }
         var summary = post.ToSummary();
         item[MyBlogTable.ListSortKey] = S(ListSortKey(summary));
         item["summary"] = S(summary.Summary);
@@ -590,6 +623,8 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             ScheduledAt = item.String("scheduledAt") is { } scheduled ? DateTimeOffset.Parse(scheduled, CultureInfo.InvariantCulture) : null,
             ImportHash = item.String("importHash"),
             ImportSource = item.String("importSource"),
+            Kind = item.String("kind") == "page" ? PostKind.Page : PostKind.Post,
+            InNavigation = item.TryGetValue("inNavigation", out var nav) && nav.BOOL == true,
         };
     }
 
@@ -605,7 +640,11 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             item.Time("createdAt")!.Value,
             item.Time("updatedAt")!.Value,
             item.Time("publishedAt"),
-            item.Int("readingMinutes") ?? 1);
+            item.Int("readingMinutes") ?? 1)
+        {
+            // The list index does not carry the kind (its list says it); the item does.
+            Kind = item.String("kind") == "page" ? PostKind.Page : PostKind.Post,
+        };
     }
 
     private static string EncodeCursor(PostSummary last)
@@ -614,7 +653,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             ["pk"] = PartitionPrefix + last.Slug,
             ["sk"] = SortKeyValue,
-            ["gsi1pk"] = ListKey(last.Status),
+            ["gsi1pk"] = ListKey(last.Kind, last.Status),
             ["gsi1sk"] = ListSortKey(last),
         };
         return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(key, CoreJson.Default.DictionaryStringString));
@@ -631,7 +670,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     /// </summary>
     public const int MaxCursorLength = 2048;
 
-    private static Dictionary<string, AttributeValue>? DecodeCursor(string? cursor, PostStatus status)
+    private static Dictionary<string, AttributeValue>? DecodeCursor(string? cursor, PostKind kind, PostStatus status)
     {
         if (string.IsNullOrEmpty(cursor))
         {
@@ -651,7 +690,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             throw new FormatException("The cursor is not one this API issued.", ex);
         }
         if (key is null || key.Count != 4 || !key.Keys.Order().SequenceEqual(["gsi1pk", "gsi1sk", "pk", "sk"])
-            || key["gsi1pk"] != ListKey(status) || key["sk"] != SortKeyValue
+            || key["gsi1pk"] != ListKey(kind, status) || key["sk"] != SortKeyValue
             || !key["pk"].StartsWith(PartitionPrefix, StringComparison.Ordinal) || !Slug.IsValid(key["pk"][PartitionPrefix.Length..])
             || key["gsi1sk"].Split('#') is not [var date, var slug]
             || slug != key["pk"][PartitionPrefix.Length..]

@@ -16,6 +16,10 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
 
     public SiteInfo Site => site;
 
+    /// <summary>The same builder for a site whose navigation links <paramref name="navigation"/>.</summary>
+    public SiteBuilder WithNavigation(IReadOnlyList<NavigationLink> navigation) =>
+        navigation.SequenceEqual(site.Navigation) ? this : new SiteBuilder(renderer, site with { Navigation = navigation });
+
     /// <summary>
     /// A post's page; pass the summary when the caller already has it, to skip describing the text again, and the
     /// ready photos it shows (<see cref="Post.PhotoIds"/>) so they render as responsive pictures.
@@ -24,7 +28,7 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
     {
         var cover = post.CoverPhotoId is { } id && photos?.TryGetValue(id, out var photo) == true ? photo : null;
         return new(
-            PostSummary.PathFor(post.Slug),
+            post.Path,
             await renderer.RenderAsync<Components.PostPage>(new Dictionary<string, object?>
             {
                 ["Site"] = site, ["Summary"] = summary ?? post.ToSummary(), ["Cover"] = cover,
@@ -33,11 +37,15 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
             Html, SitePage.Revalidate);
     }
 
-    /// <summary>Everything but the post pages: home, archive and tag pages, feeds, sitemap, robots.txt, 404, assets.</summary>
-    public async Task<List<SitePage>> ListPagesAsync(IReadOnlyList<PostSummary> newestFirst)
+    /// <summary>
+    /// Everything but the post pages: home, archive and tag pages, feeds, sitemap (which lists the published
+    /// <paramref name="pages"/> too), robots.txt, 404, assets.
+    /// </summary>
+    public async Task<List<SitePage>> ListPagesAsync(IReadOnlyList<PostSummary> newestFirst, IReadOnlyList<PostSummary>? pages = null)
     {
-        var pages = new List<SitePage>(site.Assets.Files);
-        await AddSeriesAsync(pages, "/", newestFirst, site.Name, null, $"The latest posts on {site.Name}.",
+        var sitePages = pages ?? [];
+        var list = new List<SitePage>(site.Assets.Files);
+        await AddSeriesAsync(list, "/", newestFirst, site.Name, null, $"The latest posts on {site.Name}.",
             number => ($"Page {number}", $"Posts, page {number}", $"Posts on {site.Name}, page {number}."));
 
         var tags = newestFirst.SelectMany(p => p.Tags.Select(t => (Tag: t, Post: p)))
@@ -45,21 +53,21 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
             .OrderBy(g => g.Key, StringComparer.Ordinal);
         foreach (var tag in tags)
         {
-            await AddSeriesAsync(pages, SiteInfo.TagPath(tag.Key), tag.ToList(), $"#{tag.Key}", $"Posts tagged #{tag.Key}",
+            await AddSeriesAsync(list, SiteInfo.TagPath(tag.Key), tag.ToList(), $"#{tag.Key}", $"Posts tagged #{tag.Key}",
                 $"Posts on {site.Name} tagged {tag.Key}.",
                 number => ($"#{tag.Key}, page {number}", $"Posts tagged #{tag.Key}, page {number}", $"Posts on {site.Name} tagged {tag.Key}, page {number}."));
         }
 
-        pages.Add(new SitePage("/feed.xml", Feeds.Atom(site, newestFirst), "application/atom+xml; charset=utf-8", SitePage.Revalidate));
-        pages.Add(new SitePage("/rss.xml", Feeds.Rss(site, newestFirst), "application/rss+xml; charset=utf-8", SitePage.Revalidate));
-        pages.Add(new SitePage("/robots.txt", Feeds.Robots(site), "text/plain; charset=utf-8", SitePage.Revalidate));
-        var listed = pages.Where(p => p.ContentType == Html).Select(p => (p.Path, (DateTimeOffset?)null))
-            .Concat(newestFirst.Select(p => (p.Path, (DateTimeOffset?)p.UpdatedAt)));
-        pages.Add(new SitePage("/sitemap.xml", Feeds.Sitemap(site, listed), "application/xml; charset=utf-8", SitePage.Revalidate));
+        list.Add(new SitePage("/feed.xml", Feeds.Atom(site, newestFirst), "application/atom+xml; charset=utf-8", SitePage.Revalidate));
+        list.Add(new SitePage("/rss.xml", Feeds.Rss(site, newestFirst), "application/rss+xml; charset=utf-8", SitePage.Revalidate));
+        list.Add(new SitePage("/robots.txt", Feeds.Robots(site), "text/plain; charset=utf-8", SitePage.Revalidate));
+        var listed = list.Where(p => p.ContentType == Html).Select(p => (p.Path, (DateTimeOffset?)null))
+            .Concat(newestFirst.Concat(sitePages).Select(p => (p.Path, (DateTimeOffset?)p.UpdatedAt)));
+        list.Add(new SitePage("/sitemap.xml", Feeds.Sitemap(site, listed), "application/xml; charset=utf-8", SitePage.Revalidate));
 
-        pages.Add(await MessageAsync("/404.html", "Page not found", "There is nothing at this address. Perhaps the post moved or was unpublished."));
-        pages.Add(await MessageAsync("/subscribed/", "Check your inbox", "Thanks for subscribing! We've sent you an email with a link to confirm your subscription."));
-        return pages;
+        list.Add(await MessageAsync("/404.html", "Page not found", "There is nothing at this address. Perhaps the post moved or was unpublished."));
+        list.Add(await MessageAsync("/subscribed/", "Check your inbox", "Thanks for subscribing! We've sent you an email with a link to confirm your subscription."));
+        return list;
     }
 
     public static string ArchivePath(int number) => PagePath("/", number);

@@ -2,9 +2,15 @@ using System.Security.Cryptography;
 
 namespace MyBlog.Site.Building;
 
-/// <summary>The site's name and public address, and its content-hashed asset names.</summary>
+/// <summary>A link in the site's navigation: a page's title and address.</summary>
+public sealed record NavigationLink(string Title, string Path);
+
+/// <summary>The site's name and public address, its content-hashed asset names, and its navigation.</summary>
 public sealed record SiteInfo(string Name, Uri BaseUrl, SiteAssets Assets)
 {
+    /// <summary>The pages linked from every page's header (those marked for the navigation), by title.</summary>
+    public IReadOnlyList<NavigationLink> Navigation { get; init; } = [];
+
     public string Absolute(string path) => new Uri(BaseUrl, path.TrimStart('/')).AbsoluteUri;
 
     public static string TagPath(string tag) => $"/tags/{tag}/";

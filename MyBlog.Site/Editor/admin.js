@@ -1,6 +1,6 @@
 // The author's editor: plain JavaScript against the admin API. The token lives in sessionStorage only.
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem("myblog-admin-token"), slug: null, etag: null, status: null, cover: null };
+const state = { token: sessionStorage.getItem("myblog-admin-token"), slug: null, etag: null, status: null, cover: null, kind: "post" };
 
 async function api(method, path, body, extraHeaders = {}) {
   const headers = { Authorization: `Bearer ${state.token}`, ...extraHeaders };
@@ -42,9 +42,16 @@ async function signIn(token) {
 }
 
 async function refreshLists() {
-  for (const status of ["draft", "published"]) {
-    const { data } = await api("GET", `/api/admin/posts?status=${status}&limit=100`);
-    const list = $(status === "draft" ? "drafts" : "published");
+  const lists = [["post", "draft", "drafts"], ["post", "published", "published"], ["page", "draft", "pages"], ["page", "published", "pages"]];
+  const pages = [];
+  for (const [kind, status, id] of lists) {
+    const { data } = await api("GET", `/api/admin/posts?kind=${kind}&status=${status}&limit=100`);
+    const list = $(id);
+    if (kind === "page") {
+      pages.push(...data.items.map((page) => ({ ...page, title: status === "draft" ? `${page.title} (draft)` : page.title })));
+      if (status === "draft") continue;
+      data.items = pages;
+    }
     list.replaceChildren(...data.items.map((post) => {
       const item = document.createElement("li");
       const link = document.createElement("a");
@@ -65,16 +72,17 @@ async function refreshLists() {
   }
 }
 
-function newPost() {
-  Object.assign(state, { slug: null, etag: null, status: null, publishedAt: null, scheduledAt: null });
-  $("send-email").checked = true;
+function newPost(kind = "post") {
+  Object.assign(state, { slug: null, etag: null, status: null, publishedAt: null, scheduledAt: null, kind });
+  $("send-email").checked = kind === "post";
+  $("in-navigation").checked = kind === "page";
   watchNewsletter(null);
   watchSchedule(null);
   setCover(null);
   for (const id of ["title", "tags", "excerpt", "markdown"]) $(id).value = "";
   $("preview").replaceChildren();
   updateButtons();
-  say("New draft");
+  say(kind === "page" ? "New page" : "New draft");
   $("title").focus();
 }
 
@@ -86,8 +94,9 @@ async function open(slug) {
 }
 
 function show(post, etag) {
-  Object.assign(state, { slug: post.slug, etag, status: post.status, publishedAt: post.publishedAt, scheduledAt: post.scheduledAt });
+  Object.assign(state, { slug: post.slug, etag, status: post.status, publishedAt: post.publishedAt, scheduledAt: post.scheduledAt, kind: post.kind });
   $("send-email").checked = post.sendEmail;
+  $("in-navigation").checked = post.inNavigation;
   watchNewsletter(post.publishedAt ? post.slug : null);
   watchSchedule(post.scheduledAt ? post.slug : null);
   $("title").value = post.title;
@@ -112,6 +121,10 @@ function updateButtons() {
   line.hidden = !state.scheduledAt;
   line.textContent = state.scheduledAt ? `Scheduled for ${new Date(state.scheduledAt).toLocaleString()}` : "";
   $("delete").disabled = !state.slug;
+  // A page has no tags and is never emailed; a post is not in the navigation.
+  const page = state.kind === "page";
+  for (const id of ["tags", "send-email-label", "send-test"]) $(id).hidden = page;
+  $("in-navigation-label").hidden = !page;
 }
 
 function fields() {
@@ -121,7 +134,9 @@ function fields() {
     tags: $("tags").value.split(",").map((t) => t.trim()).filter(Boolean),
     excerpt: $("excerpt").value || null,
     coverPhotoId: state.cover,
-    sendEmail: $("send-email").checked,
+    ...(state.kind === "page"
+      ? { tags: [], kind: "page", inNavigation: $("in-navigation").checked }
+      : { sendEmail: $("send-email").checked }),
   };
 }
 
@@ -550,6 +565,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("myblog-admin-token"); location.reload(); });
   $("editor").addEventListener("submit", (event) => { event.preventDefault(); save(); });
   $("new-post").addEventListener("click", () => { showView("editor"); newPost(); });
+  $("new-page").addEventListener("click", () => { showView("editor"); newPost("page"); });
   $("open-import").addEventListener("click", () => showImporter(true));
   $("close-import").addEventListener("click", () => showImporter(false));
   $("import-file").addEventListener("change", (event) => {

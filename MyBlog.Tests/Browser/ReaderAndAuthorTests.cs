@@ -313,4 +313,38 @@ public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#subscriber-list")).Not.ToContainTextAsync(addresses[1]);
     }
+
+    [Fact]
+    public async Task An_author_writes_an_about_page_in_the_editor_and_readers_find_it_in_the_navigation()
+    {
+        var page = await SignInToEditorAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "New page" }).ClickAsync();
+        var title = $"About {Guid.NewGuid():N}"[..14];
+        await page.GetByLabel("Title").FillAsync(title);
+        await page.GetByLabel("Markdown").FillAsync("Who *writes* here.");
+        // A page has no tags and is never emailed; it may be in the navigation (and is, unless the author says not).
+        await Assertions.Expect(page.GetByLabel("Tags")).ToBeHiddenAsync();
+        await Assertions.Expect(page.GetByLabel("Email to subscribers")).ToBeHiddenAsync();
+        await Assertions.Expect(page.GetByLabel("In the navigation")).ToBeCheckedAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("Published");
+        await Assertions.Expect(page.Locator("#pages")).ToContainTextAsync(title);
+        await Assertions.Expect(page.Locator("#published")).Not.ToContainTextAsync(title);
+
+        var reader = await _browser.NewPageAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            await reader.GotoAsync(Site + "/");
+            if (await reader.Locator("nav.site").GetByRole(AriaRole.Link, new() { Name = title }).CountAsync() > 0)
+            {
+                break;
+            }
+            await Task.Delay(500);
+        }
+        await reader.Locator("nav.site").GetByRole(AriaRole.Link, new() { Name = title }).ClickAsync();
+        Assert.Equal(title, await reader.Locator("article h1").InnerTextAsync());
+        Assert.Equal("writes", await reader.Locator("article em").InnerTextAsync());
+        Assert.EndsWith($"/{title.ToLowerInvariant().Replace(' ', '-')}/", reader.Url);
+    }
 }

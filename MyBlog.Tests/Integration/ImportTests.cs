@@ -285,7 +285,7 @@ public sealed class ImportTests(TestTopology app)
         Assert.Equal(("done", "ghost"), (job.GetProperty("status").GetString(), job.GetProperty("format").GetString()));
         AssertResult(job, $"ghost-{t}", "imported", $"ghost-{t}");
         AssertResult(job, $"ghost-draft-{t}", "imported", $"ghost-draft-{t}");
-        AssertResult(job, $"about-{t}", "skipped");
+        AssertResult(job, $"about-{t}", "imported", $"about-{t}");
         AssertResult(job, $"lexical-{t}", "failed");
         Assert.Contains("Lexical", Result(job, $"lexical-{t}").GetProperty("error").GetString());
 
@@ -298,6 +298,11 @@ public sealed class ImportTests(TestTopology app)
         Assert.Contains($"/media/{cover}/640.jpg", post.GetProperty("markdown").GetString());
         var draft = await PostAsync($"ghost-draft-{t}");
         Assert.Equal("draft", draft.GetProperty("status").GetString());
+        // Ghost's page is a page: at the top level, not in the lists or the feed.
+        var about = await PostAsync($"about-{t}");
+        Assert.Equal(("page", $"/about-{t}/", "published"), (about.GetProperty("kind").GetString()!, about.GetProperty("url").GetString()!, about.GetProperty("status").GetString()!));
+        Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync($"/about-{t}/", (s, _) => s == HttpStatusCode.OK)).Status);
+        Assert.DoesNotContain($"about-{t}", await app.Site.GetStringAsync("/feed.xml"));
         Assert.Equal("Written in *Markdown*.", draft.GetProperty("markdown").GetString()); // the author's own Markdown, not the HTML
         var page = await EventuallyAsync($"/posts/ghost-{t}/", (s, b) => b.Contains($"/media/{cover}/", StringComparison.Ordinal) && b.Contains("og:image", StringComparison.Ordinal));
         Assert.Contains("<strong>Ghost</strong>", page.Body);

@@ -46,7 +46,7 @@ public sealed partial class WelcomeDeliveryTests(TestTopology app) : IAsyncLifet
     private IMailSender SesSender() => TestSmtpServer.SenderTo(_proxy.Port, _time);
 
     private WelcomeMailer Mailer(IMailSender? sender = null) => new(_store, sender ?? SesSender(), Options.Create(new MyBlogOptions()),
-        Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance);
+        Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance, _time);
 
     private async Task<string> SubscribeAsync(string address)
     {

@@ -1,3 +1,4 @@
+using MyBlog.Core.Posts;
 using System.IO.Compression;
 using MyBlog.Tests.Support;
 using MyBlog.Workers.Imports;
@@ -77,18 +78,18 @@ public sealed class BlogImportSourcesTests
             .Text("content/post/c/index.fr.md", "---\ntitle: C (fr)\ndate: 2020-01-04\n---\nc");
 
         var largest = Files(Site());
-        Assert.Equal(["B", "C", "Nur Deutsch"], largest.Where(f => f.Post is not null).Select(f => f.Post!.Title));
+        Assert.Equal(["B", "C", "Nur Deutsch"], largest.Where(f => f.Post is { Kind: PostKind.Post }).Select(f => f.Post!.Title));
         Assert.Equal("only", largest.Single(f => f.File == "content/post/only.de.md").Post!.Slug); // one language only: still the post
         Assert.Equal("In the section 'project', not the blog's posts ('post', Hugo's mainSections or its largest section).",
             largest.Single(f => f.File == "content/project/a.md").Skipped);
-        Assert.StartsWith("A page of the site, not a post: the blog's posts are in 'post'.", largest.Single(f => f.File == "content/about.md").Skipped);
+        Assert.Equal(PostKind.Page, largest.Single(f => f.File == "content/about.md").Post!.Kind); // the site's own page comes in as a page
         Assert.Equal("A translation (fr) of content/post/b.md: one language is imported.", largest.Single(f => f.File == "content/post/b.fr.md").Skipped);
         Assert.Equal("A translation (fr) of content/post/c/index.md: one language is imported.", largest.Single(f => f.File == "content/post/c/index.fr.md").Skipped);
 
         foreach (var config in new[] { ("config.toml", "[params]\n  mainSections = [\"project\"]\n"), ("hugo.yaml", "params:\n  mainSections:\n    - project\n"), ("config.json", "{\"params\": {\"mainSections\": [\"project\"]}}") })
         {
             var configured = Files(Site().Text(config.Item1, config.Item2));
-            Assert.Equal(["A"], configured.Where(f => f.Post is not null).Select(f => f.Post!.Title));
+            Assert.Equal(["A"], configured.Where(f => f.Post is { Kind: PostKind.Post }).Select(f => f.Post!.Title));
         }
 
         // A folder of posts without sections: every page is a post.

@@ -1,3 +1,4 @@
+using MyBlog.Core.Posts;
 using MyBlog.Infrastructure;
 using MyBlog.Workers.Imports;
 
@@ -26,23 +27,23 @@ public sealed class RealBlogImportTests
     private static SourceFile File(List<SourceFile> files, string path) => Assert.Single(files, f => f.File == path);
 
     [Fact]
-    public void PaperMod_s_example_site_imports_its_posts_section_and_skips_pages_and_translations_with_reasons()
+    public void PaperMod_s_example_site_imports_its_posts_section_and_its_about_page_and_skips_theme_pages_and_translations_with_reasons()
     {
         var (format, files) = Read("hugo-papermod-examplesite.zip");
 
         Assert.Equal("hugo", format);
         Assert.All(files, f => Assert.True(f.Error is null, $"{f.File}: {f.Error}"));
-        // The theme's layout pages are pages, not posts dated the day of the import.
-        foreach (var page in new[] { "content/about.md", "content/archives.md", "content/search.md" })
-        {
-            Assert.StartsWith("A page of the site, not a post", File(files, page).Skipped);
-        }
+        // The About page is a page; the theme's layout pages hold nothing of the author's — never posts dated the day of the import.
+        var about = File(files, "content/about.md").Post!;
+        Assert.Equal((PostKind.Page, "about", "About"), (about.Kind, about.Slug, about.Title));
+        Assert.Equal("A page the theme draws (layout: archives), with nothing of its own to import.", File(files, "content/archives.md").Skipped);
+        Assert.Equal("A page the theme draws (layout: search), with nothing of its own to import.", File(files, "content/search.md").Skipped);
         // Other languages' copies are translations of a post, never a second post.
         Assert.Equal("A translation (fr) of content/posts/markdown-syntax.md: one language is imported.", File(files, "content/posts/markdown-syntax.fr.md").Skipped);
         Assert.StartsWith("A translation (fa)", File(files, "content/posts/markdown-syntax.fa.md").Skipped);
-        Assert.StartsWith("A page of the site, not a post", File(files, "content/archives.fr.md").Skipped);
+        Assert.StartsWith("A translation (fr) of content/archives.md", File(files, "content/archives.fr.md").Skipped);
 
-        var posts = files.Where(f => f.Post is not null).Select(f => f.Post!).ToList();
+        var posts = files.Where(f => f.Post is { Kind: PostKind.Post }).Select(f => f.Post!).ToList();
         Assert.All(posts, p => Assert.StartsWith("content/posts/", p.File));
         Assert.Equal(15, posts.Count);
         var syntax = posts.Single(p => p.File == "content/posts/markdown-syntax.md");
@@ -110,14 +111,15 @@ public sealed class RealBlogImportTests
     }
 
     [Fact]
-    public void Ghost_s_own_export_imports_its_posts_and_skips_its_pages()
+    public void Ghost_s_own_export_imports_its_posts_and_its_pages()
     {
         var (format, files) = Read("ghost-4.1-tryghost-fixture.zip");
 
         Assert.Equal("ghost", format);
         Assert.All(files, f => Assert.True(f.Error is null, $"{f.File}: {f.Error}"));
-        Assert.Equal(7, files.Count(f => f.Post is not null));
-        Assert.Equal(4, files.Count(f => f.Skipped == "A Ghost page, not a post."));
+        Assert.Equal(7, files.Count(f => f.Post is { Kind: PostKind.Post }));
+        Assert.Equal(4, files.Count(f => f.Post is { Kind: PostKind.Page }));
+        Assert.DoesNotContain(files, f => f.Skipped is not null);
         var welcome = files.Single(f => f.Post?.Slug == "welcome").Post!;
         Assert.Equal(new DateTimeOffset(2021, 3, 24, 4, 34, 15, TimeSpan.Zero), welcome.Date);
         Assert.False(welcome.Draft);

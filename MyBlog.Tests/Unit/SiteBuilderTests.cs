@@ -104,4 +104,53 @@ public sealed class SiteBuilderTests
         Assert.Contains("href=\"/tags/한국어/\"", html);
         Assert.Contains("<meta property=\"og:type\" content=\"article\"", html);
     }
+
+    [Fact]
+    public async Task A_page_is_at_the_top_level_without_date_or_tags_and_the_navigation_is_on_every_page()
+    {
+        await using var renderer = new SiteRenderer();
+        var about = new Post("about", "About me", "Who *writes* here.", [], null, PostStatus.Published, 2,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch) { Kind = PostKind.Page, InNavigation = true };
+        var builder = new SiteBuilder(renderer, Site).WithNavigation([new NavigationLink(about.Title, about.Path)]);
+
+        var page = await builder.PostPageAsync(about);
+        var html = System.Text.Encoding.UTF8.GetString(page.Body);
+        Assert.Equal("/about/", page.Path);
+        Assert.Contains("<em>writes</em>", html);
+        Assert.DoesNotContain("min read", html);
+        Assert.Contains("<a href=\"/about/\" aria-current=\"page\">About me</a>", html);
+        Assert.Contains("property=\"og:type\" content=\"website\"", html);
+
+        var list = await builder.ListPagesAsync(NewestFirst(3), [about.ToSummary()]);
+        var home = System.Text.Encoding.UTF8.GetString(list.Single(p => p.Path == "/").Body);
+        Assert.Contains("<a href=\"/about/\">About me</a>", home);
+        Assert.Contains("https://notes.example.com/about/", System.Text.Encoding.UTF8.GetString(list.Single(p => p.Path == "/sitemap.xml").Body));
+        Assert.DoesNotContain("/about/", System.Text.Encoding.UTF8.GetString(list.Single(p => p.Path == "/feed.xml").Body));
+        var post = System.Text.Encoding.UTF8.GetString((await builder.PostPageAsync(new Post("post-9", "Nine", "9", ["news"], null, PostStatus.Published, 1,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch))).Body);
+        Assert.Contains("<a href=\"/about/\">About me</a>", post);
+        Assert.Contains("min read", post);
+    }
+
+    [Theory]
+    [InlineData("post", null, true)]
+    [InlineData("page", null, true)]
+    [InlineData("page", "news", false)]
+    [InlineData("chapter", null, false)]
+    [InlineData("7", null, false)]
+    public void A_post_s_kind_is_a_post_or_a_page_and_a_page_has_no_tags(string kind, string? tag, bool valid)
+    {
+        var input = new PostInput("Title", "text", tag is null ? [] : [tag], null, Kind: kind);
+        Assert.Equal(valid, input.TryValidate(out var post, out var errors));
+        if (valid)
+        {
+            Assert.Equal(kind == "page" ? PostKind.Page : PostKind.Post, post.Kind);
+        }
+        else
+        {
+            Assert.True(errors.ContainsKey("kind") || errors.ContainsKey("tags"));
+        }
+        Assert.False(new PostInput("Title", "text", [], null, InNavigation: true).TryValidate(out _, out var navErrors));
+        Assert.True(navErrors.ContainsKey("inNavigation"));
+    }
 }

@@ -191,8 +191,9 @@ public sealed partial class ArchiveImporter(
             }
             var title = ImportedMarkup.WithoutControlCharacters(post.Title ?? TitleFrom(slug)).Text;
             var excerpt = post.Excerpt is null ? null : ImportedMarkup.WithoutControlCharacters(post.Excerpt).Text;
-            var tags = post.Tags.Select(PostInput.NormalizeTag).OfType<string>().Distinct().Take(PostInput.MaxTags).ToList();
-            var input = new PostInput(title, markdown, tags, excerpt, cover);
+            // A page has no tags (it is in no list a tag makes).
+            var tags = post.Kind == PostKind.Page ? [] : post.Tags.Select(PostInput.NormalizeTag).OfType<string>().Distinct().Take(PostInput.MaxTags).ToList();
+            var input = new PostInput(title, markdown, tags, excerpt, cover, Kind: post.Kind.ToString().ToLowerInvariant());
             var note = notes.Count == 0 ? null : string.Join(" ", notes);
             if (!input.TryValidate(out var valid, out var errors))
             {

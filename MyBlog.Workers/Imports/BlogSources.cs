@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MyBlog.Core.Posts;
 
 namespace MyBlog.Workers.Imports;
 
@@ -13,7 +14,7 @@ namespace MyBlog.Workers.Imports;
 public sealed record SourcePost(
     string File, string? Slug, string? Title, string Body, IReadOnlyList<string> Tags, string? Excerpt, bool Draft,
     DateTimeOffset? Date, DateTimeOffset? Updated, string? Cover, string Directory, IReadOnlyList<string> Roots,
-    IReadOnlyList<string>? Notes = null, string? Origin = null);
+    IReadOnlyList<string>? Notes = null, string? Origin = null, PostKind Kind = PostKind.Post);
 
 /// <summary>A file of the archive: a post, or why it is not imported (skipped, or failed with its reason).</summary>
 public sealed record SourceFile(string File, SourcePost? Post = null, string? Skipped = null, string? Error = null);
@@ -92,18 +93,21 @@ public static partial class BlogSources
         foreach (var path in content)
         {
             var name = path.Split('/')[^1];
-            if (name.StartsWith("_index.", StringComparison.Ordinal))
+            var section = SectionOf(path, contentRoot);
+            // The site's own pages (content/about.md) come in as pages; so does a section's _index page that has
+            // words of its own, when the section is not the blog's posts (content/about/_index.md). The home page's
+            // _index and the posts section's are list pages, which MyBlog makes itself.
+            var index = name.StartsWith("_index.", StringComparison.Ordinal);
+            var page = posts.Count > 0 && (section is null || index && !posts.Contains(section));
+            if (index && (!page || path[contentRoot.Length..].Count(c => c == '/') != 1))
             {
                 yield return new SourceFile(path, Skipped: "A section's list page (_index), not a post.");
                 continue;
             }
-            var section = SectionOf(path, contentRoot);
-            if (posts.Count > 0 && (section is null || !posts.Contains(section)))
+            if (posts.Count > 0 && !page && (section is null || !posts.Contains(section)))
             {
                 var main = string.Join(", ", posts.Order(StringComparer.Ordinal).Select(p => $"'{p}'"));
-                yield return new SourceFile(path, Skipped: section is null
-                    ? $"A page of the site, not a post: the blog's posts are in {main}."
-                    : $"In the section '{section}', not the blog's posts ({main}, Hugo's mainSections or its largest section).");
+                yield return new SourceFile(path, Skipped: $"In the section '{section}', not the blog's posts ({main}, Hugo's mainSections or its largest section).");
                 continue;
             }
             if (Translation(path, contentPaths) is { } original)
@@ -117,9 +121,16 @@ public static partial class BlogSources
                 {
                     return new SourceFile(path, Skipped: "A headless bundle (headless: true), not a post.");
                 }
+                if (page && string.IsNullOrWhiteSpace(matter.Body))
+                {
+                    // PaperMod's Archive and Search: the theme draws them; they hold nothing of the author's.
+                    return new SourceFile(path, Skipped: matter.String("layout") is { } layout
+                        ? $"A page the theme draws (layout: {layout}), with nothing of its own to import."
+                        : "A page with nothing in it.");
+                }
                 var directory = Directory(path);
                 var bundle = name.StartsWith("index.", StringComparison.Ordinal);
-                var fileSlug = bundle ? directory.TrimEnd('/').Split('/')[^1] : WithoutLanguage(Path.GetFileNameWithoutExtension(name));
+                var fileSlug = bundle || index ? directory.TrimEnd('/').Split('/')[^1] : WithoutLanguage(Path.GetFileNameWithoutExtension(name));
                 var date = matter.Date("date", "publishDate", "pubdate", "published", "lastmod", "modified");
                 return new SourceFile(path, new SourcePost(path,
                     matter.String("slug") ?? fileSlug,
@@ -132,7 +143,8 @@ public static partial class BlogSources
                     matter.Date("lastmod", "modified") ?? date,
                     matter.String("image", "featured_image", "featureImage") ?? matter.List("images").FirstOrDefault(),
                     directory,
-                    roots));
+                    roots,
+                    Kind: page ? PostKind.Page : PostKind.Post));
             });
         }
     }
@@ -407,9 +419,15 @@ public sealed class GhostExport : IDisposable
         foreach (var post in Array("posts"))
         {
             var label = $"{_file} › {Str(post, "slug") ?? Str(post, "title") ?? Str(post, "id") ?? "post"}";
-            if (Str(post, "type") is { } type && type != "post")
+            var kind = Str(post, "type") switch
             {
-                yield return new SourceFile(label, Skipped: $"A Ghost {type}, not a post.");
+                null or "post" => PostKind.Post,
+                "page" => PostKind.Page,
+                _ => (PostKind?)null,
+            };
+            if (kind is null)
+            {
+                yield return new SourceFile(label, Skipped: $"A Ghost {Str(post, "type")}, not a post or a page.");
                 continue;
             }
             var body = MarkdownCard(Str(post, "mobiledoc")) ?? Str(post, "html") ?? Str(post, "markdown");
@@ -437,7 +455,8 @@ public sealed class GhostExport : IDisposable
                     Str(post, "feature_image")?.Replace("__GHOST_URL__", "", StringComparison.Ordinal),
                     "",
                     [""],
-                    Origin: Str(post, "uuid") is { } uuid ? $"ghost:{uuid}" : null));
+                    Origin: Str(post, "uuid") is { } uuid ? $"ghost:{uuid}" : null,
+                    Kind: kind.Value));
             }
             catch (FormatException ex)
             {

@@ -35,46 +35,64 @@ public sealed class SitePublisher(
         await using var held = await publishLock.AcquireAsync(options.Value.LockWait, ct);
         var clock = Stopwatch.StartNew();
         var manifest = await bucket.ReadManifestAsync(ct) ?? [];
-        var listed = await posts.AllPublishedAsync(ct);
+        var listed = await posts.AllPublishedAsync(PostKind.Post, ct);
+        var listedPages = await posts.AllPublishedAsync(PostKind.Page, ct);
 
         // The list index is eventually consistent: the posts a publish is about are read consistently, and their
         // state wins over what the index says (a post published a moment ago is on the home page too).
         var changed = rebuildAll ? new Dictionary<string, Post>() : await posts.GetManyAsync(changedSlugs, ct);
-        var published = rebuildAll ? listed : Merge(listed, changed.Values, changedSlugs);
+        var published = Merge(listed, changed.Values.Where(p => p.Kind == PostKind.Post), changedSlugs);
+        var pages = Merge(listedPages, changed.Values.Where(p => p.Kind == PostKind.Page), changedSlugs);
+
+        // Every page of the site links the pages in the navigation: when they change (one added, renamed, taken
+        // out), every page is rendered again; otherwise only what the change touches.
+        var fullPages = await posts.GetManyAsync(pages.Select(p => p.Slug), ct);
+        var navigation = pages.Select(p => fullPages.GetValueOrDefault(p.Slug) ?? changed.GetValueOrDefault(p.Slug))
+            .Where(p => p is { Kind: PostKind.Page, Status: PostStatus.Published, InNavigation: true })
+            .OrderBy(p => p!.Title, StringComparer.CurrentCultureIgnoreCase).ThenBy(p => p!.Slug, StringComparer.Ordinal)
+            .Select(p => new NavigationLink(p!.Title, p.Path))
+            .ToList();
+        var navigationHash = NavigationHash(navigation);
+        rebuildAll |= (manifest.GetValueOrDefault(NavigationKey) ?? NavigationHash([])) != navigationHash;
+        var site = builder.WithNavigation(navigation);
         var loaded = clock.Elapsed;
 
         var run = new PublishRun(manifest);
-        await run.WriteAsync(await builder.ListPagesAsync(published), bucket, ct);
+        run.Produced.Add(NavigationKey);
+        await run.WriteAsync(await site.ListPagesAsync(published, pages), bucket, ct);
         var gone = new List<string>();
         if (rebuildAll)
         {
-            foreach (var chunk in published.Select(p => p.Slug).Chunk(ChunkSize))
+            foreach (var chunk in published.Concat(pages).Select(p => p.Slug).Chunk(ChunkSize))
             {
                 var chunkPosts = await posts.GetManyAsync(chunk, ct);
-                await run.WriteAsync(await RenderAsync(chunkPosts.Values.Where(p => p.Status == PostStatus.Published), run, ct), bucket, ct);
+                await run.WriteAsync(await RenderAsync(site, chunkPosts.Values.Where(p => p.Status == PostStatus.Published), run, ct), bucket, ct);
             }
         }
         else
         {
-            await run.WriteAsync(await RenderAsync(changed.Values.Where(p => p.Status == PostStatus.Published), run, ct), bucket, ct);
+            await run.WriteAsync(await RenderAsync(site, changed.Values.Where(p => p.Status == PostStatus.Published), run, ct), bucket, ct);
+            // A post or page unpublished or deleted: its page goes, wherever its kind had it.
             gone.AddRange(changedSlugs.Where(slug => changed.GetValueOrDefault(slug)?.Status != PostStatus.Published)
-                .Select(slug => SitePage.KeyFor(PostSummary.PathFor(slug))));
+                .SelectMany(slug => new[] { PostSummary.PathFor(slug, PostKind.Post), PostSummary.PathFor(slug, PostKind.Page) })
+                .Select(SitePage.KeyFor));
         }
         if (rebuildAll)
         {
             // A page the index does not account for is checked against the post itself before it goes: the index
             // may not show a post published a moment ago.
-            var unlisted = manifest.Keys.Where(k => k.StartsWith("posts/", StringComparison.Ordinal) && !run.Produced.Contains(k))
-                .Select(k => k.Split('/')[1]).ToList();
+            var unlisted = manifest.Keys.Where(k => !run.Produced.Contains(k) && SlugOfPageKey(k) is not null)
+                .Select(k => SlugOfPageKey(k)!).ToList();
             var stillPublished = (await posts.GetManyAsync(unlisted, ct)).Values.Where(p => p.Status == PostStatus.Published);
-            await run.WriteAsync(await RenderAsync(stillPublished, run, ct), bucket, ct);
+            await run.WriteAsync(await RenderAsync(site, stillPublished, run, ct), bucket, ct);
         }
         var rendered = clock.Elapsed;
 
         // List pages that are no longer produced (an emptied tag, a removed archive page) disappear too; in a
-        // rebuild, so does any post page that is not (a post unpublished while no publisher saw it).
+        // rebuild, so does any post or page that is not (one unpublished while no publisher saw it).
+        var keptPages = pages.Select(p => SitePage.KeyFor(p.Path)).ToHashSet(StringComparer.Ordinal);
         gone.AddRange(manifest.Keys.Where(k => !run.Produced.Contains(k)
-            && (rebuildAll || !k.StartsWith("posts/", StringComparison.Ordinal))));
+            && (rebuildAll || (!k.StartsWith("posts/", StringComparison.Ordinal) && !keptPages.Contains(k)))));
         gone = gone.Where(manifest.ContainsKey).Distinct().ToList();
         await Parallel.ForEachAsync(gone, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
             async (key, token) => await bucket.DeleteAsync(key, token));
@@ -92,6 +110,7 @@ public sealed class SitePublisher(
         {
             manifest.Remove(key);
         }
+        manifest[NavigationKey] = navigationHash;
         await bucket.WriteManifestAsync(manifest, ct);
 
         var result = new PublishResult(run.Written.Count, gone.Count, run.Produced.Count, loaded, rendered - loaded, written - rendered);
@@ -109,7 +128,7 @@ public sealed class SitePublisher(
     /// a photo before it is ready gets a plain image, and the photo notes the post so that its becoming ready
     /// renders the page again; a photo that became ready meanwhile has the page rendered again here.
     /// </summary>
-    private async Task<List<SitePage>> RenderAsync(IEnumerable<Post> toRender, PublishRun run, CancellationToken ct)
+    private async Task<List<SitePage>> RenderAsync(SiteBuilder site, IEnumerable<Post> toRender, PublishRun run, CancellationToken ct)
     {
         var batch = toRender.ToList();
         var ready = await photos.GetReadyImagesAsync(batch.SelectMany(p => p.PhotoIds()).Distinct(), ct);
@@ -117,7 +136,7 @@ public sealed class SitePublisher(
         var again = new List<Post>();
         foreach (var post in batch)
         {
-            if (await RenderAsync(post, ready, run) is { } page)
+            if (await RenderAsync(site, post, ready, run) is { } page)
             {
                 pages[post.Slug] = page;
             }
@@ -134,7 +153,7 @@ public sealed class SitePublisher(
             var nowReady = await photos.GetReadyImagesAsync(again.SelectMany(p => p.PhotoIds()).Distinct(), ct);
             foreach (var post in again)
             {
-                if (await RenderAsync(post, nowReady, run) is { } page)
+                if (await RenderAsync(site, post, nowReady, run) is { } page)
                 {
                     pages[post.Slug] = page;
                 }
@@ -143,19 +162,36 @@ public sealed class SitePublisher(
         return [.. pages.Values];
     }
 
-    private async Task<SitePage?> RenderAsync(Post post, IReadOnlyDictionary<string, PhotoImage> ready, PublishRun run)
+    private async Task<SitePage?> RenderAsync(SiteBuilder site, Post post, IReadOnlyDictionary<string, PhotoImage> ready, PublishRun run)
     {
         try
         {
-            return await builder.PostPageAsync(post, photos: post.PhotoIds().Any() ? ready : null);
+            return await site.PostPageAsync(post, photos: post.PhotoIds().Any() ? ready : null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "The page of post {Slug} could not be rendered; it keeps its previous version", post.Slug);
-            run.Produced.Add(SitePage.KeyFor(PostSummary.PathFor(post.Slug)));
+            run.Produced.Add(SitePage.KeyFor(post.Path));
             return null;
         }
     }
+
+    /// <summary>
+    /// The manifest's note of the navigation the site's pages were rendered with (a hash; a key starting with '#' is
+    /// a note, never an object's key): when the navigation changes, every page is rendered again.
+    /// </summary>
+    private const string NavigationKey = "#navigation";
+
+    private static string NavigationHash(IReadOnlyList<NavigationLink> navigation) => Convert.ToHexStringLower(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', navigation.Select(l => $"{l.Title}\t{l.Path}")))));
+
+    /// <summary>The slug of a post's page (<c>posts/{slug}/index.html</c>) or a page's (<c>{slug}/index.html</c>), or null for any other key.</summary>
+    private static string? SlugOfPageKey(string key) => key.Split('/') switch
+    {
+        ["posts", var slug, "index.html"] when Slug.IsValid(slug) => slug,
+        [var slug, "index.html"] when Slug.IsValid(slug) && !PostSummary.ReservedPageSlugs.Contains(slug) => slug,
+        _ => null,
+    };
 
     /// <summary>What one publish has produced and written so far (keys and content hashes only: the pages are let go).</summary>
     private sealed class PublishRun(Dictionary<string, string> manifest)

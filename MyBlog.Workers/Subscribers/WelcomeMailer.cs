@@ -51,7 +51,8 @@ public sealed class WelcomeMailer(
     IOptions<MyBlogOptions> site,
     IOptions<WelcomeOptions> welcome,
     MailboxAddress from,
-    ILogger<WelcomeMailer> logger)
+    ILogger<WelcomeMailer> logger,
+    TimeProvider time)
 {
     private static readonly ActivitySource Source = new("MyBlog.Mail");
 
@@ -74,7 +75,7 @@ public sealed class WelcomeMailer(
         }
         if (welcome.Value.Settle > TimeSpan.Zero)
         {
-            await Task.Delay(welcome.Value.Settle, ct);
+            await Task.Delay(welcome.Value.Settle, time, ct);
         }
         return await DeliverAsync(claim, path, ct);
     }

@@ -16,21 +16,13 @@ namespace MyBlog.Benchmarks;
 /// </summary>
 public static class HostileImports
 {
-    private const string AdminToken = "local-admin-token-change-me";
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(15);
     private const long MemoryLimitMb = 1024;
 
     public static async Task RunAsync()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MyBlog_AppHost>();
-        await using var app = await builder.BuildAsync();
-        await app.StartAsync();
-        foreach (var resource in new[] { "dynamodb", "s3", "localaws", "workers", "api", "web" })
-        {
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource);
-        }
-        var site = app.CreateHttpClient("web");
-        site.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        var (app, site) = await ImportArchive.StartTopologyAsync();
+        await using var _ = app;
 
         Console.WriteLine($"{"archive",-28} {"size",9} {"outcome",-8} {"files",7} {"time",9} {"workers +RSS",12}");
         var worstTime = TimeSpan.Zero;

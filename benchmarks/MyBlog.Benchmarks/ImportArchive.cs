@@ -67,6 +67,21 @@ public static class ImportArchive
         await app.StopAsync();
     }
 
+    /// <summary>The whole local topology, healthy, and the edge's client signed in as the author.</summary>
+    public static async Task<(DistributedApplication App, HttpClient Site)> StartTopologyAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MyBlog_AppHost>();
+        var app = await builder.BuildAsync();
+        await app.StartAsync();
+        foreach (var resource in new[] { "dynamodb", "s3", "localaws", "workers", "api", "web" })
+        {
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource);
+        }
+        var site = app.CreateHttpClient("web");
+        site.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        return (app, site);
+    }
+
     /// <summary>Declares the archive, PUTs it where the API says, and waits for the import's end, sampling as it goes.</summary>
     public static Task<(TimeSpan Took, JsonElement Job)> ImportAsync(HttpClient site, byte[] zip, Action sample) =>
         ImportAsync(site, "/api/admin/imports", "hugo-site.zip", "application/zip", zip, sample);

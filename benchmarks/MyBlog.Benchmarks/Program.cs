@@ -25,7 +25,7 @@ switch (args.FirstOrDefault())
         await SubscribeLatency.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100);
         break;
     case "subscriber-list":
-        await SubscriberList.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 50_000);
+        await SubscribersAtScale.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 50_000);
         break;
     case "regions":
         await Regions.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 200, TimeSpan.FromMilliseconds(args.Length > 2 ? int.Parse(args[2]) : 500));

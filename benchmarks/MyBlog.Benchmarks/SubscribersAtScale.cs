@@ -15,9 +15,8 @@ namespace MyBlog.Benchmarks;
 /// import's time from upload to done and its rows a second, the workers' peak memory, and each read's median and
 /// slowest of 20. Boots the AppHost itself, so nothing else may hold ports 8080 and 8025.
 /// </summary>
-public static class SubscriberList
+public static class SubscribersAtScale
 {
-    private const string AdminToken = "local-admin-token-change-me";
     private const string Endpoint = "/api/admin/subscribers/imports";
 
     public static async Task RunAsync(int count)
@@ -26,15 +25,8 @@ public static class SubscriberList
         var second = Export(count, count);
         Console.WriteLine($"lists: 2 × {count} rows, {first.Length / (1024.0 * 1024):0.0} MB each");
 
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MyBlog_AppHost>();
-        await using var app = await builder.BuildAsync();
-        await app.StartAsync();
-        foreach (var resource in new[] { "dynamodb", "s3", "localaws", "workers", "api", "web" })
-        {
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource);
-        }
-        var site = app.CreateHttpClient("web");
-        site.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        var (app, site) = await ImportArchive.StartTopologyAsync();
+        await using var _ = app;
         site.Timeout = TimeSpan.FromMinutes(5);
         var peakKb = 0L;
         void Sample() => peakKb = Math.Max(peakKb, ImportArchive.WorkersPeakKb());
