@@ -3,6 +3,7 @@ using MyBlog.Api.Imports;
 using MyBlog.Api.Newsletter;
 using MyBlog.Api.Photos;
 using MyBlog.Api.Posts;
+using MyBlog.Api.Settings;
 using MyBlog.Api.Site;
 using MyBlog.Api.Subscribers;
 
@@ -25,6 +26,7 @@ app.MapRegionHealth();
 app.MapApiReference();
 app.MapSubscribersApi();
 app.MapAdminSubscribersApi();
+app.MapAdminSettingsApi();
 app.MapPostsApi();
 app.MapAdminPostsApi();
 app.MapAdminPhotosApi();

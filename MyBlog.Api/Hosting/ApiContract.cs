@@ -7,6 +7,7 @@ using MyBlog.Core.Imports;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 using MyBlog.Core.Storage;
+using MyBlog.Core.Settings;
 using MyBlog.Core.Subscribers;
 using MyBlog.Core.Uploads;
 
@@ -132,6 +133,35 @@ internal static class ApiContract
                 return;
 
             // Posts.
+            // The site's settings.
+            case ("SiteSettingsDto" or "SiteSettingsUpdate", "title"):
+                Text(field, SiteSettingsInput.MaxTitleLength);
+                return;
+            case ("SiteSettingsDto" or "SiteSettingsUpdate", "description"):
+                Text(field, SiteSettingsInput.MaxDescriptionLength);
+                return;
+            case ("SiteSettingsDto" or "SiteSettingsUpdate", "authorName"):
+                Text(field, SiteSettingsInput.MaxNameLength);
+                return;
+            case ("SiteSettingsDto" or "SiteSettingsUpdate", "footer"):
+                Text(field, SiteSettingsInput.MaxFooterLength);
+                return;
+            case ("SiteSettingsDto" or "SiteSettingsUpdate", "language"):
+                Text(field, 35);
+                return;
+            case ("SiteSettingsDto" or "SiteSettingsUpdate", "authorPhotoId" or "socialImageId"):
+                Id(field);
+                return;
+            case ("SiteSettingsDto" or "SiteSettingsUpdate", "navigation" or "social"):
+                List(field, SiteSettingsInput.MaxLinks);
+                return;
+            case ("SiteLink", "label"):
+                Text(field, SiteSettingsInput.MaxLabelLength);
+                return;
+            case ("SiteLink", "url"):
+                Text(field, SiteSettingsInput.MaxUrlLength);
+                return;
+
             case (_, "slug"):
                 Text(field, Slug.MaxLength);
                 return;

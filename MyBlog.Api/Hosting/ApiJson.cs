@@ -23,6 +23,8 @@ namespace MyBlog.Api.Hosting;
 [JsonSerializable(typeof(SubscribeRequest))]
 [JsonSerializable(typeof(SubscribeAccepted))]
 [JsonSerializable(typeof(SubscriberListDto))]
+[JsonSerializable(typeof(MyBlog.Api.Settings.SiteSettingsDto))]
+[JsonSerializable(typeof(MyBlog.Api.Settings.SiteSettingsUpdate))]
 [JsonSerializable(typeof(SubscriberCountsDto))]
 [JsonSerializable(typeof(ChallengeTicket))]
 [JsonSerializable(typeof(PostInput))]

@@ -27,6 +27,7 @@ internal static class ApiServices
         builder.Services.AddSingleton<SubscriberDirectory>();
         builder.Services.AddSingleton<SubscriberErasure>();
         builder.Services.AddSingleton<SubscriberTally>();
+        builder.Services.AddSingleton<MyBlog.Core.Settings.SettingsStore>();
         builder.Services.AddSingleton<PostStore>();
         builder.Services.AddSingleton<PublishedTags>();
         builder.Services.AddSingleton<PhotoStore>();

@@ -320,7 +320,7 @@ public static class AdminPostsApi
     /// stale editor tab cannot undo or delete newer work: none is a 428 naming <paramref name="change"/>, a malformed
     /// one (or one that disagrees with the body's) a 400.
     /// </summary>
-    private static bool TryRequiredVersion(HttpRequest request, int? bodyVersion, string change, out int version, out ProblemHttpResult problem)
+    internal static bool TryRequiredVersion(HttpRequest request, int? bodyVersion, string change, out int version, out ProblemHttpResult problem)
     {
         problem = null!;
         version = bodyVersion ?? 0;

@@ -30,6 +30,9 @@ public static class AwsFunctions
         public const string Mailboxes = SubscriberKeys.MailboxPrefix;
         public const string Migrations = "MIGRATION#";
 
+        /// <summary>The site's settings: one item, not a prefix.</summary>
+        public const string SiteSettings = Core.Settings.SettingsStore.PartitionKey;
+
         /// <summary>The subscriber counts the author's page shows: one item, not a prefix.</summary>
         public const string SubscriberCounts = SubscriberTally.PartitionKey;
         public const string Photos = PhotoStore.PartitionPrefix;
@@ -57,7 +60,7 @@ public static class AwsFunctions
             // The author's list of subscribers, and erasing one (its mailbox's turns and its newsletter markers too).
             Table = new([GetItem, Query, BatchGetItem],
                 [TableWrites.All(Keys.Posts, Keys.Subscribers, Keys.SubscriberAliases, Keys.Mailboxes, Keys.Photos, Keys.Imports, Keys.Newsletters,
-                    Keys.SubscriberCounts)])
+                    Keys.SubscriberCounts, Keys.SiteSettings)])
             {
                 QueriesDirectoryIndex = true,
             },
@@ -161,7 +164,7 @@ public static class AwsFunctions
         Package: Package.Workers,
         Path: "/events/publish",
         Trigger: new StreamTrigger(
-            FilterPatterns: [StreamFilters.PublishedPost, StreamFilters.UnpublishedPost, StreamFilters.PhotoReady],
+            FilterPatterns: [StreamFilters.PublishedPost, StreamFilters.UnpublishedPost, StreamFilters.PhotoReady, StreamFilters.SiteSettings],
             BatchSize: 100,
             // A burst of edits is published as one site update. Lambda counts the window in whole seconds.
             MaximumBatchingWindow: TimeSpan.FromSeconds(1),

@@ -37,6 +37,10 @@ public static class StreamFilters
     public const string PhotoReady =
         """{"eventName":["MODIFY"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"PHOTO#"}]}},"NewImage":{"status":{"S":["ready"]}},"OldImage":{"status":{"S":[{"anything-but":["ready"]}]}}}}""";
 
+    /// <summary>The author changed the site's settings: every page shows them.</summary>
+    public const string SiteSettings =
+        """{"dynamodb":{"Keys":{"pk":{"S":["SITE#SETTINGS"]}}}}""";
+
     /// <summary>A post's newsletter job was created (the post's first publication): queue its recipients, once.</summary>
     public const string NewsletterJob =
         """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"NEWSLETTER#"}]},"sk":{"S":["JOB"]}}}}""";

@@ -29,7 +29,7 @@ public static class Feeds
             writer.WriteElementString("published", ns, Rfc3339(post.PublishedAt!.Value));
             writer.WriteElementString("updated", ns, Rfc3339(post.UpdatedAt));
             writer.WriteStartElement("author", ns);
-            writer.WriteElementString("name", ns, T(site.Name));
+            writer.WriteElementString("name", ns, T(site.AuthorName ?? site.Name));
             writer.WriteEndElement();
             writer.WriteElementString("summary", ns, T(post.Summary));
             foreach (var tag in post.Tags)
@@ -50,7 +50,7 @@ public static class Feeds
         writer.WriteStartElement("channel");
         writer.WriteElementString("title", T(site.Name));
         writer.WriteElementString("link", site.Absolute("/"));
-        writer.WriteElementString("description", T($"New posts on {site.Name}"));
+        writer.WriteElementString("description", T(site.Description ?? $"New posts on {site.Name}"));
         foreach (var post in newestFirst.Take(FeedSize))
         {
             writer.WriteStartElement("item");

@@ -17,8 +17,10 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
     public SiteInfo Site => site;
 
     /// <summary>The same builder for a site whose navigation links <paramref name="navigation"/>.</summary>
-    public SiteBuilder WithNavigation(IReadOnlyList<NavigationLink> navigation) =>
-        navigation.SequenceEqual(site.Navigation) ? this : new SiteBuilder(renderer, site with { Navigation = navigation });
+    public SiteBuilder WithNavigation(IReadOnlyList<NavigationLink> navigation) => With(site with { Navigation = navigation });
+
+    /// <summary>The same builder for the site as <paramref name="info"/> describes it (its settings, its navigation).</summary>
+    public SiteBuilder With(SiteInfo info) => info == site ? this : new SiteBuilder(renderer, info);
 
     /// <summary>
     /// A post's page; pass the summary when the caller already has it, to skip describing the text again, and the
@@ -45,7 +47,7 @@ public sealed class SiteBuilder(SiteRenderer renderer, SiteInfo site)
     {
         var sitePages = pages ?? [];
         var list = new List<SitePage>(site.Assets.Files);
-        await AddSeriesAsync(list, "/", newestFirst, site.Name, null, $"The latest posts on {site.Name}.",
+        await AddSeriesAsync(list, "/", newestFirst, site.Name, null, site.Description ?? $"The latest posts on {site.Name}.",
             number => ($"Page {number}", $"Posts, page {number}", $"Posts on {site.Name}, page {number}."));
 
         var tags = newestFirst.SelectMany(p => p.Tags.Select(t => (Tag: t, Post: p)))

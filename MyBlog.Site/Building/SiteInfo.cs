@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using MyBlog.Core.Photos;
 
 namespace MyBlog.Site.Building;
 
@@ -8,8 +9,36 @@ public sealed record NavigationLink(string Title, string Path);
 /// <summary>The site's name and public address, its content-hashed asset names, and its navigation.</summary>
 public sealed record SiteInfo(string Name, Uri BaseUrl, SiteAssets Assets)
 {
-    /// <summary>The pages linked from every page's header (those marked for the navigation), by title.</summary>
+    /// <summary>The links of every page's header: the pages marked for the navigation, by title, then the author's own.</summary>
     public IReadOnlyList<NavigationLink> Navigation { get; init; } = [];
+
+    /// <summary>What the site is about (the home page's description); null: a sentence made from its name.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The language of the site's pages (their <c>lang</c>), a BCP 47 tag.</summary>
+    public string Language { get; init; } = "en";
+
+    /// <summary>Who writes the site: named in every page's footer and the feeds' entries (the site's name when unset).</summary>
+    public string? AuthorName { get; init; }
+
+    public PhotoImage? AuthorPhoto { get; init; }
+
+    /// <summary>The footer's own line, as plain text.</summary>
+    public string? Footer { get; init; }
+
+    /// <summary>The author's other places (a Mastodon, a GitHub), linked from every page's footer.</summary>
+    public IReadOnlyList<NavigationLink> Social { get; init; } = [];
+
+    /// <summary>The image a page without a cover photo shares on social sites.</summary>
+    public PhotoImage? SocialImage { get; init; }
+
+    /// <summary>
+    /// Everything about the site that every page shows, as one text: when it changes, every page is rendered again.
+    /// </summary>
+    public string Fingerprint() => string.Join('\u001f',
+        Name, Description, Language, AuthorName, AuthorPhoto?.Id, AuthorPhoto is null ? null : string.Join(',', AuthorPhoto.Widths), Footer,
+        SocialImage?.Id, SocialImage is null ? null : string.Join(',', SocialImage.Widths),
+        string.Join('\u001e', Navigation.Select(l => $"{l.Title}\t{l.Path}")), string.Join('\u001e', Social.Select(l => $"{l.Title}\t{l.Path}")));
 
     public string Absolute(string path) => new Uri(BaseUrl, path.TrimStart('/')).AbsoluteUri;
 

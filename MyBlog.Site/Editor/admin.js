@@ -227,6 +227,7 @@ const importNotStartedAfterMs = 5 * 60 * 1000;
 function showView(name) {
   $("importer").hidden = name !== "importer";
   $("subscribers").hidden = name !== "subscribers";
+  $("settings").hidden = name !== "settings";
   $("editor").hidden = name !== "editor";
 }
 function showImporter(visible) { showView(visible ? "importer" : "editor"); }
@@ -314,6 +315,71 @@ function showImportResults(job, table) {
   });
   table.querySelector("tbody").replaceChildren(...rows);
   table.hidden = rows.length === 0;
+}
+
+// The site's settings: read with their version, saved over it (a conflict says so), photos uploaded as the editor's are.
+const settingsState = { etag: null, authorPhotoId: null, socialImageId: null };
+const linesOf = (links) => links.map((l) => `${l.label} ${l.url}`).join("\n");
+const linksOf = (text) => text.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
+  const space = line.lastIndexOf(" ");
+  return space < 0 ? { label: line, url: "" } : { label: line.slice(0, space).trim(), url: line.slice(space + 1) };
+});
+
+async function showSettingPhoto(which, id) {
+  settingsState[which] = id;
+  const thumb = $(which === "authorPhotoId" ? "setting-author-photo-thumb" : "setting-social-image-thumb");
+  thumb.hidden = !id;
+  if (id) thumb.src = (await api("GET", `/api/admin/photos/${id}`)).data.variants[0].jpeg;
+}
+
+async function openSettings() {
+  showView("settings");
+  const { data, etag } = await api("GET", "/api/admin/settings");
+  settingsState.etag = etag;
+  $("setting-title").value = data.title;
+  $("setting-description").value = data.description || "";
+  $("setting-author").value = data.authorName || "";
+  $("setting-language").value = data.language;
+  $("setting-footer").value = data.footer || "";
+  $("setting-navigation").value = linesOf(data.navigation);
+  $("setting-social").value = linesOf(data.social);
+  await showSettingPhoto("authorPhotoId", data.authorPhotoId);
+  await showSettingPhoto("socialImageId", data.socialImageId);
+  $("settings-status").textContent = "";
+}
+
+async function saveSettings() {
+  const status = $("settings-status");
+  try {
+    const { etag } = await api("PUT", "/api/admin/settings", {
+      title: $("setting-title").value, description: $("setting-description").value || null, authorName: $("setting-author").value || null,
+      language: $("setting-language").value || null, footer: $("setting-footer").value || null,
+      navigation: linksOf($("setting-navigation").value), social: linksOf($("setting-social").value),
+      authorPhotoId: settingsState.authorPhotoId, socialImageId: settingsState.socialImageId,
+    }, { "If-Match": settingsState.etag });
+    settingsState.etag = etag;
+    status.className = "";
+    status.textContent = "Saved; the site is being published again.";
+  } catch (error) {
+    status.className = "error";
+    status.textContent = error.status === 412 ? "The settings changed meanwhile: reopen them and save again." : error.message;
+  }
+}
+
+async function uploadSettingPhoto(file, which) {
+  const status = $("settings-status");
+  try {
+    status.textContent = "Uploading the photo…";
+    const { data: ticket } = await api("POST", "/api/admin/photos", { fileName: file.name, contentType: file.type, size: file.size });
+    await putWithProgress(ticket, file, document.createElement("progress"));
+    const photo = await waitUntilProcessed(ticket.photoId);
+    if (photo.status !== "ready") throw new Error(photo.failureReason || "The photo could not be processed.");
+    await showSettingPhoto(which, photo.photoId);
+    status.textContent = "Photo ready; save the settings to use it.";
+  } catch (error) {
+    status.className = "error";
+    status.textContent = error.message;
+  }
 }
 
 // Subscribers: the counts (also beside the posts), the list a page at a time, export, erase.
@@ -573,6 +639,12 @@ document.addEventListener("DOMContentLoaded", () => {
     event.target.value = "";
   });
   $("open-subscribers").addEventListener("click", () => { showView("subscribers"); listSubscribers(); });
+  $("open-settings").addEventListener("click", () => openSettings().catch((error) => { $("settings-status").textContent = error.message; }));
+  $("settings").addEventListener("submit", (event) => { event.preventDefault(); saveSettings(); });
+  $("setting-author-photo").addEventListener("change", (event) => { if (event.target.files.length) uploadSettingPhoto(event.target.files[0], "authorPhotoId"); event.target.value = ""; });
+  $("setting-social-image").addEventListener("change", (event) => { if (event.target.files.length) uploadSettingPhoto(event.target.files[0], "socialImageId"); event.target.value = ""; });
+  $("remove-author-photo").addEventListener("click", () => showSettingPhoto("authorPhotoId", null));
+  $("remove-social-image").addEventListener("click", () => showSettingPhoto("socialImageId", null));
   $("close-subscribers").addEventListener("click", () => showView("editor"));
   $("subscriber-search").addEventListener("submit", (event) => { event.preventDefault(); listSubscribers(); });
   $("more-subscribers").addEventListener("click", () => listSubscribers(true));

@@ -347,4 +347,41 @@ public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
         Assert.Equal("writes", await reader.Locator("article em").InnerTextAsync());
         Assert.EndsWith($"/{title.ToLowerInvariant().Replace(' ', '-')}/", reader.Url);
     }
+
+    [Fact]
+    public async Task An_author_renames_the_site_in_the_settings_and_readers_see_the_new_name()
+    {
+        var page = await SignInToEditorAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Settings", Exact = true }).ClickAsync();
+        var name = page.GetByLabel("Name of the site");
+        await Assertions.Expect(name).Not.ToHaveValueAsync("");
+        var before = await name.InputValueAsync();
+        var renamed = $"Renamed {Guid.NewGuid():N}"[..16];
+        try
+        {
+            await name.FillAsync(renamed);
+            await page.GetByLabel("Header links").FillAsync("Projects /projects/");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#settings-status")).ToContainTextAsync("Saved");
+
+            var reader = await _browser.NewPageAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (DateTime.UtcNow < deadline && await reader.TitleAsync() != renamed)
+            {
+                await reader.GotoAsync(Site + "/");
+                await Task.Delay(500);
+            }
+            Assert.Equal(renamed, await reader.TitleAsync());
+            await Assertions.Expect(reader.Locator("nav.site").GetByRole(AriaRole.Link, new() { Name = "Projects" })).ToHaveAttributeAsync("href", "/projects/");
+        }
+        finally
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Settings", Exact = true }).ClickAsync();
+            await Assertions.Expect(name).ToHaveValueAsync(renamed);
+            await name.FillAsync(before);
+            await page.GetByLabel("Header links").FillAsync("");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#settings-status")).ToContainTextAsync("Saved");
+        }
+    }
 }

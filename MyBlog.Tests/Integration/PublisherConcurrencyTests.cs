@@ -49,7 +49,7 @@ public sealed class PublisherConcurrencyTests(TestTopology app) : IAsyncLifetime
     private SitePublisher Publisher(TimeSpan? lease = null)
     {
         var publishing = Options.Create(new PublishingOptions { LockLease = lease ?? TimeSpan.FromMinutes(2), LockWait = TimeSpan.FromMinutes(1) });
-        return new SitePublisher(_posts, new PhotoStore(_dynamo, Site, TimeProvider.System),
+        return new SitePublisher(_posts, new PhotoStore(_dynamo, Site, TimeProvider.System), new MyBlog.Core.Settings.SettingsStore(_dynamo, Site),
             new SiteBuilder(_renderer, new SiteInfo("Race", new Uri("http://localhost:8080/"), SiteAssets.Load())),
             new SiteBucket(_s3, Options.Create(new BucketOptions { Site = _bucket })),
             new LocalEdgeInvalidator(new HttpClient(), publishing, NullLogger<LocalEdgeInvalidator>.Instance),

@@ -33,6 +33,15 @@ public sealed class EventFilterTests
     private static readonly EventFilter WelcomeOwed = new(AwsFunctions.WelcomeMail.Stream.FilterPatterns);
 
     [Fact]
+    public void A_change_of_the_site_s_settings_reaches_the_publisher_and_nothing_else()
+    {
+        var settings = Record("MODIFY", MyBlog.Core.Settings.SettingsStore.PartitionKey);
+        Assert.True(new EventFilter(AwsFunctions.Publish.Stream.FilterPatterns).Matches(settings));
+        Assert.False(WelcomeOwed.Matches(settings));
+        Assert.False(new EventFilter(AwsFunctions.Publish.Stream.FilterPatterns).Matches(Record("MODIFY", "SITE#PUBLISHER")));
+    }
+
+    [Fact]
     public void A_subscriber_from_an_imported_list_is_left_to_the_sweep()
     {
         var imported = Subscriber("INSERT", oldOwed: null, newOwed: true);

@@ -35,7 +35,7 @@ public sealed class SiteDeploymentAnswerTests
         var s3 = new AmazonS3Client(credentials, new AmazonS3Config { ServiceURL = "http://127.0.0.1:9", ForcePathStyle = true, MaxErrorRetry = 0 });
         var blog = Options.Create(new MyBlogOptions());
         return new SitePublisher(
-            new PostStore(dynamo, blog, TimeProvider.System), new PhotoStore(dynamo, blog, TimeProvider.System),
+            new PostStore(dynamo, blog, TimeProvider.System), new PhotoStore(dynamo, blog, TimeProvider.System), new MyBlog.Core.Settings.SettingsStore(dynamo, blog),
             new SiteBuilder(new SiteRenderer(), new SiteInfo("MyBlog", new Uri("https://blog.example.com/"), SiteAssets.Load())),
             new SiteBucket(s3, Options.Create(new BucketOptions())), new UnusedInvalidator(),
             new PublishLock(dynamo, blog, Options.Create(new BucketOptions()), Options.Create(new PublishingOptions()), TimeProvider.System),

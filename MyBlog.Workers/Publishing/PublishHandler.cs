@@ -37,7 +37,9 @@ public sealed class PublishHandler : IWorkerHandler
             .Where(Slug.IsValid)
             .Distinct()
             .ToList();
-        if (slugs.Count == 0)
+        // A change of the settings names no post: the publisher finds the site changed and renders every page.
+        var settingsChanged = records.Any(r => r.Dynamodb?.Keys.GetString(MyBlogTable.PartitionKey) == Core.Settings.SettingsStore.PartitionKey);
+        if (slugs.Count == 0 && !settingsChanged)
         {
             return BatchResponse.From([]);
         }

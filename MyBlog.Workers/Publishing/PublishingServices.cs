@@ -19,6 +19,7 @@ public static class PublishingServices
             builder.AddBuckets();
             builder.Services.TryAddSingleton<PostStore>();
             builder.Services.TryAddSingleton<PhotoStore>();
+            builder.Services.TryAddSingleton<Core.Settings.SettingsStore>();
             builder.Services.AddSingleton(sp =>
             {
                 var site = sp.GetRequiredService<IOptions<MyBlogOptions>>().Value;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
+using MyBlog.Core.Settings;
 using MyBlog.Site.Building;
 
 namespace MyBlog.Workers.Publishing;
@@ -14,7 +15,7 @@ namespace MyBlog.Workers.Publishing;
 /// at a time, so its memory does not grow with the size of the site.
 /// </summary>
 public sealed class SitePublisher(
-    PostStore posts, PhotoStore photos, SiteBuilder builder, SiteBucket bucket, IEdgeInvalidator edge, PublishLock publishLock,
+    PostStore posts, PhotoStore photos, SettingsStore settings, SiteBuilder builder, SiteBucket bucket, IEdgeInvalidator edge, PublishLock publishLock,
     IOptions<PublishingOptions> options, ILogger<SitePublisher> logger)
 {
     /// <summary>Post pages rendered, compared and written together before the next ones are read.</summary>
@@ -44,21 +45,22 @@ public sealed class SitePublisher(
         var published = Merge(listed, changed.Values.Where(p => p.Kind == PostKind.Post), changedSlugs);
         var pages = Merge(listedPages, changed.Values.Where(p => p.Kind == PostKind.Page), changedSlugs);
 
-        // Every page of the site links the pages in the navigation: when they change (one added, renamed, taken
-        // out), every page is rendered again; otherwise only what the change touches.
+        // Every page of the site shows the settings and links the pages in the navigation: when either changes (a
+        // new title, a page added, renamed or taken out), every page is rendered again — and written only where its
+        // bytes changed; otherwise only what the change touches.
         var fullPages = await posts.GetManyAsync(pages.Select(p => p.Slug), ct);
         var navigation = pages.Select(p => fullPages.GetValueOrDefault(p.Slug) ?? changed.GetValueOrDefault(p.Slug))
             .Where(p => p is { Kind: PostKind.Page, Status: PostStatus.Published, InNavigation: true })
             .OrderBy(p => p!.Title, StringComparer.CurrentCultureIgnoreCase).ThenBy(p => p!.Slug, StringComparer.Ordinal)
             .Select(p => new NavigationLink(p!.Title, p.Path))
             .ToList();
-        var navigationHash = NavigationHash(navigation);
-        rebuildAll |= (manifest.GetValueOrDefault(NavigationKey) ?? NavigationHash([])) != navigationHash;
-        var site = builder.WithNavigation(navigation);
+        var site = builder.With(await SiteInfoAsync(navigation, ct));
+        var siteHash = Hash(site.Site.Fingerprint());
+        rebuildAll |= (manifest.GetValueOrDefault(SiteKey) ?? Hash(builder.Site.Fingerprint())) != siteHash;
         var loaded = clock.Elapsed;
 
         var run = new PublishRun(manifest);
-        run.Produced.Add(NavigationKey);
+        run.Produced.Add(SiteKey);
         await run.WriteAsync(await site.ListPagesAsync(published, pages), bucket, ct);
         var gone = new List<string>();
         if (rebuildAll)
@@ -110,7 +112,7 @@ public sealed class SitePublisher(
         {
             manifest.Remove(key);
         }
-        manifest[NavigationKey] = navigationHash;
+        manifest[SiteKey] = siteHash;
         await bucket.WriteManifestAsync(manifest, ct);
 
         var result = new PublishResult(run.Written.Count, gone.Count, run.Produced.Count, loaded, rendered - loaded, written - rendered);
@@ -177,13 +179,31 @@ public sealed class SitePublisher(
     }
 
     /// <summary>
-    /// The manifest's note of the navigation the site's pages were rendered with (a hash; a key starting with '#' is
-    /// a note, never an object's key): when the navigation changes, every page is rendered again.
+    /// The manifest's note of the site the pages were rendered for — its settings and navigation (a hash; a key
+    /// starting with '#' is a note, never an object's key): when it changes, every page is rendered again.
     /// </summary>
-    private const string NavigationKey = "#navigation";
+    private const string SiteKey = "#site";
 
-    private static string NavigationHash(IReadOnlyList<NavigationLink> navigation) => Convert.ToHexStringLower(
-        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', navigation.Select(l => $"{l.Title}\t{l.Path}")))));
+    private static string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>The site as its settings describe it, with the pages' navigation and then the author's own links.</summary>
+    private async Task<SiteInfo> SiteInfoAsync(IReadOnlyList<NavigationLink> pageLinks, CancellationToken ct)
+    {
+        var current = await settings.GetAsync(ct);
+        var images = await photos.GetReadyImagesAsync(new[] { current.AuthorPhotoId, current.SocialImageId }.OfType<string>(), ct);
+        return builder.Site with
+        {
+            Name = current.Title,
+            Description = current.Description,
+            Language = current.Language,
+            AuthorName = current.AuthorName,
+            AuthorPhoto = current.AuthorPhotoId is { } author ? images.GetValueOrDefault(author) : null,
+            Footer = current.Footer,
+            Social = [.. current.Social.Select(l => new NavigationLink(l.Label, l.Url))],
+            SocialImage = current.SocialImageId is { } image ? images.GetValueOrDefault(image) : null,
+            Navigation = [.. pageLinks, .. current.Navigation.Select(l => new NavigationLink(l.Label, l.Url))],
+        };
+    }
 
     /// <summary>The slug of a post's page (<c>posts/{slug}/index.html</c>) or a page's (<c>{slug}/index.html</c>), or null for any other key.</summary>
     private static string? SlugOfPageKey(string key) => key.Split('/') switch

@@ -76,6 +76,7 @@ public static class SiteRebuild
         await using var renderer = new SiteRenderer();
         var invalidations = new CountingInvalidator();
         var publisher = new SitePublisher(new PostStore(dynamo, site, TimeProvider.System), new PhotoStore(dynamo, site, TimeProvider.System),
+            new MyBlog.Core.Settings.SettingsStore(dynamo, site),
             new SiteBuilder(renderer, new SiteInfo("Benchmark blog", new Uri("https://blog.example.com/"), SiteAssets.Load())),
             new SiteBucket(s3, Options.Create(new BucketOptions { Site = name })), invalidations,
             new PublishLock(dynamo, site, Options.Create(new BucketOptions { Site = name }), publishing, TimeProvider.System),
