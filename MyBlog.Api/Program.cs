@@ -5,6 +5,7 @@ using MyBlog.Api.Photos;
 using MyBlog.Api.Posts;
 using MyBlog.Api.Settings;
 using MyBlog.Api.Site;
+using MyBlog.Api.Staff;
 using MyBlog.Api.Subscribers;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -24,6 +25,8 @@ app.UseSiteFallback();
 app.MapDefaultEndpoints();
 app.MapRegionHealth();
 app.MapApiReference();
+app.MapSignInApi();
+app.MapAdminStaffApi();
 app.MapSubscribersApi();
 app.MapAdminSubscribersApi();
 app.MapAdminSettingsApi();

@@ -74,10 +74,10 @@ var smtp = builder.AddSmtpSink("smtp4dev", MailUiPort).WaitForCompletion(setup);
 // values are in appsettings.json.
 var linkKey = builder.AddParameter("link-key", secret: true);
 var idKey = builder.AddParameter("id-key", secret: true);
-// The author's token for /api/admin/* and the editor; its local value is in appsettings.json (see the README).
-var adminToken = builder.AddParameter("admin-token", secret: true);
+// The one-time setup code that makes the blog's first owner in the editor; its local value is in appsettings.json (see the README).
+var setupCode = builder.AddParameter("setup-code", secret: true);
 
-var stacks = regions.Select(region => AddRegion(builder, region, regions, siteUrl, data, setup, s3, smtp, linkKey, idKey, adminToken)).ToList();
+var stacks = regions.Select(region => AddRegion(builder, region, regions, siteUrl, data, setup, s3, smtp, linkKey, idKey, setupCode)).ToList();
 // Every region's LocalAws ships its table's changes to the others' (global tables' replication).
 foreach (var stack in stacks)
 {
@@ -106,7 +106,7 @@ builder.Build().Run();
 static RegionStack AddRegion(
     IDistributedApplicationBuilder builder, string region, IReadOnlyList<string> regions, string siteUrl, LocalData data,
     IResourceBuilder<ExecutableResource> setup, IResourceBuilder<ExecutableResource> s3, IResourceBuilder<ExecutableResource> smtp,
-    IResourceBuilder<ParameterResource> linkKey, IResourceBuilder<ParameterResource> idKey, IResourceBuilder<ParameterResource> adminToken)
+    IResourceBuilder<ParameterResource> linkKey, IResourceBuilder<ParameterResource> idKey, IResourceBuilder<ParameterResource> setupCode)
 {
     string Named(string resource) => LocalRegions.Named(resource, region, regions);
     var regionData = regions.Count == 1 ? data : data.ForRegion(region);
@@ -138,7 +138,7 @@ static RegionStack AddRegion(
     var api = builder.AddProject<Projects.MyBlog_Api>(Named("api"))
         .WithAwsEmulators(dynamoDb, s3)
         .InRegion(region)
-        .WithEnvironment("Admin__Token", adminToken)
+        .WithEnvironment("Admin__SetupCode", setupCode)
         .WithNewsletterQueue(localAws)
         .WithPublishScheduler(localAws)
         .WithEnvironment("Subscribers__LinkKey", linkKey)

@@ -271,13 +271,17 @@ public sealed class Edge : Construct
         });
         // What the API reads: the query, Content-Type, If-Match and If-None-Match from the reader (Authorization is part
         // of the cache key, so it is forwarded too), and the reader's address as CloudFront saw it. Not Host (API
-        // Gateway needs its own), and no header a reader could use to claim another address.
+        // Gateway needs its own), and no header a reader could use to claim another address. For the staff: the
+        // session cookie (only that one), the CSRF token, and what the browser says of a request's origin (Origin,
+        // Sec-Fetch-Site) and of itself (User-Agent, the label of a session in its person's list). Answers to signed-in
+        // requests are no-store, so nothing of a session is ever cached or in the cache key.
         var toApi = new OriginRequestPolicy(this, "ApiRequests", new OriginRequestPolicyProps
         {
             Comment = "The query, the API's request headers and the reader's address",
             QueryStringBehavior = OriginRequestQueryStringBehavior.All(),
-            HeaderBehavior = OriginRequestHeaderBehavior.AllowList("Content-Type", "If-Match", "If-None-Match", ViewerAddressHeader),
-            CookieBehavior = OriginRequestCookieBehavior.None(),
+            HeaderBehavior = OriginRequestHeaderBehavior.AllowList("Content-Type", "If-Match", "If-None-Match", ViewerAddressHeader,
+                "Origin", "Sec-Fetch-Site", "User-Agent", "X-MyBlog-CSRF"),
+            CookieBehavior = OriginRequestCookieBehavior.AllowList("__Host-myblog-session"),
         });
         Distribution.AddBehavior("/api/*", origin, new AddBehaviorOptions
         {

@@ -283,7 +283,7 @@ public sealed class Functions : Construct
 
     private string ParameterName(Secret secret) => secret switch
     {
-        Secret.AdminToken => _settings.AdminTokenParameterName,
+        Secret.SetupCode => _settings.SetupCodeParameterName,
         Secret.OriginSecret => _settings.OriginSecretParameterName,
         Secret.LinkKey => _settings.LinkKeyParameterName,
         Secret.IdKey => _settings.IdKeyParameterName,

@@ -144,7 +144,7 @@ public sealed class MyBlogStack : Stack
         Output("LinkKeyParameterName", settings.LinkKeyParameterName, "SSM SecureString: the key newsletter unsubscribe links are signed with");
         Output("IdKeyParameterName", settings.IdKeyParameterName, "SSM SecureString: the key subscribers' ids are derived from (never changed)");
         Output("MailConfigurationSet", mailEvents.ConfigurationSetName, "Mail__ConfigurationSet: named on every message, it reports bounces and complaints");
-        Output("AdminTokenParameterName", settings.AdminTokenParameterName, "SSM SecureString: the admin token");
+        Output("SetupCodeParameterName", settings.SetupCodeParameterName, "SSM SecureString: the one-time setup code");
         Output("SenderAddress", settings.SenderAddress, "Mail__FromAddress (verify it in SES)");
         Output("AlarmTopicArn", monitoring.Alarms.TopicArn, $"Every alarm notifies this topic, which mails {settings.AlarmEmail} (confirm the subscription SNS sends)");
     }

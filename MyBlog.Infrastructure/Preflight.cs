@@ -111,7 +111,7 @@ public sealed class Preflight(StackSettings settings, PreflightAws aws)
     {
         (string Name, string Type, string Value)[] wanted =
         [
-            (settings.AdminTokenParameterName, "SecureString", "\"$(openssl rand -base64 32)\""),
+            (settings.SetupCodeParameterName, "SecureString", "\"$(openssl rand -base64 32)\""),
             (settings.OriginSecretParameterName, "String", "\"$(openssl rand -hex 32)\""),
             (settings.LinkKeyParameterName, "SecureString", "\"$(openssl rand -base64 32)\""),
             (settings.IdKeyParameterName, "SecureString", "\"$(openssl rand -base64 32)\""),

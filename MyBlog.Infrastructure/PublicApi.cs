@@ -62,7 +62,7 @@ public sealed class PublicApi : Construct
         foreach (var route in HttpApi.Node.FindAll().Concat(Node.FindAll()).OfType<CfnRoute>().Distinct())
         {
             _nag.Accept(route, "AwsSolutions-APIG4",
-                "Posts and subscribing are public by design; admin routes are authorized by the API itself (a bearer token compared in constant time), and every request is refused unless it carries CloudFront's origin secret.");
+                "Posts and subscribing are public by design; admin routes are authorized by the API itself (a person's session cookie with its CSRF token, or their API key, checked on every request), and every request is refused unless it carries CloudFront's origin secret.");
         }
     }
 }

@@ -18,7 +18,7 @@ namespace MyBlog.Infrastructure;
 /// <item><term>originSecretVersion</term><description>the version of that parameter CloudFront sends (default 1); raise it with each rotation — the API accepts it and the one before</description></item>
 /// <item><term>linkKeyParameterName</term><description>SSM SecureString parameter with the key newsletter unsubscribe links are signed with (default /myblog/link-key)</description></item>
 /// <item><term>idKeyParameterName</term><description>SSM SecureString parameter with the key subscribers' ids are derived from; never changed once subscribers exist (default /myblog/subscriber-id-key)</description></item>
-/// <item><term>adminTokenParameterName</term><description>SSM SecureString with the admin token (default /myblog/admin-token)</description></item>
+/// <item><term>setupCodeParameterName</term><description>SSM SecureString with the one-time setup code (it makes the first owner) (default /myblog/setup-code)</description></item>
 /// <item><term>lambdaAdapterVersion, architecture</term><description>the Lambda Web Adapter layer version and x86_64 or arm64 (defaults 30, x86_64)</description></item>
 /// <item><term>extraUploadOrigins</term><description>comma-separated origins, besides the site's, whose pages may PUT photos to the uploads bucket (AWS mode adds the local edge's; default none)</description></item>
 /// <item><term>sesSendRate</term><description>the SES account's maximum send rate, messages per second, shared by every function that sends mail (default 14, a new account's)</description></item>
@@ -38,7 +38,7 @@ public sealed partial record StackSettings(
     string SenderAddress,
     string AlarmEmail,
     bool ExistingSenderIdentity,
-    string AdminTokenParameterName,
+    string SetupCodeParameterName,
     string OriginSecretParameterName,
     int OriginSecretVersion,
     string LinkKeyParameterName,
@@ -74,7 +74,7 @@ public sealed partial record StackSettings(
             SenderAddress: Get("senderAddress") ?? "",
             AlarmEmail: Get("alarmEmail") ?? Get("senderAddress") ?? "",
             ExistingSenderIdentity: bool.TryParse(Get("existingSenderIdentity"), out var existingIdentity) && existingIdentity,
-            AdminTokenParameterName: Get("adminTokenParameterName") ?? "/myblog/admin-token",
+            SetupCodeParameterName: Get("setupCodeParameterName") ?? "/myblog/setup-code",
             OriginSecretParameterName: Get("originSecretParameterName") ?? "/myblog/origin-secret",
             OriginSecretVersion: int.TryParse(Get("originSecretVersion"), out var secretVersion) ? secretVersion : 1,
             LinkKeyParameterName: Get("linkKeyParameterName") ?? "/myblog/link-key",
@@ -130,7 +130,7 @@ public sealed partial record StackSettings(
         {
             errors.Add("certificateArn must be an ACM certificate in us-east-1 (CloudFront only uses certificates there).");
         }
-        foreach (var (key, name) in new[] { ("adminTokenParameterName", AdminTokenParameterName), ("originSecretParameterName", OriginSecretParameterName), ("linkKeyParameterName", LinkKeyParameterName), ("idKeyParameterName", IdKeyParameterName) })
+        foreach (var (key, name) in new[] { ("setupCodeParameterName", SetupCodeParameterName), ("originSecretParameterName", OriginSecretParameterName), ("linkKeyParameterName", LinkKeyParameterName), ("idKeyParameterName", IdKeyParameterName) })
         {
             if (!name.StartsWith('/'))
             {

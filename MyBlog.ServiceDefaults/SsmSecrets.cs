@@ -8,8 +8,8 @@ namespace MyBlog.ServiceDefaults;
 
 /// <summary>
 /// Secrets on AWS come from SSM Parameter Store at start-up, never from the template or the environment: the
-/// environment names only the parameter. <c>Secrets__Admin__Token=/myblog/admin-token</c> reads that SecureString
-/// (decrypted) and puts its value under <c>Admin:Token</c> — a JSON object spreads its properties under the key
+/// environment names only the parameter. <c>Secrets__Admin__SetupCode=/myblog/setup-code</c> reads that SecureString
+/// (decrypted) and puts its value under <c>Admin:SetupCode</c> — a JSON object spreads its properties under the key
 /// (<c>{"A": "…", "B": "…"}</c> → <c>…:A</c>, <c>…:B</c>), a plain string is the key's value. Locally there is no <c>Secrets</c> section and nothing is read.
 /// </summary>
 public static class SsmSecrets
@@ -18,7 +18,7 @@ public static class SsmSecrets
 
     public static TBuilder AddSsmSecrets<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        // Leaf keys: Secrets:Admin:Token → key "Admin:Token".
+        // Leaf keys: Secrets:Admin:SetupCode → key "Admin:SetupCode".
         var secrets = builder.Configuration.GetSection(Section).AsEnumerable(makePathsRelative: true)
             .Where(pair => !string.IsNullOrEmpty(pair.Value))
             .Select(pair => (Key: pair.Key, Value: pair.Value!))

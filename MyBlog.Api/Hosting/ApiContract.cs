@@ -15,13 +15,14 @@ namespace MyBlog.Api.Hosting;
 
 /// <summary>
 /// The OpenAPI document says what the code enforces, so a generated client or a reviewer knows the rules: the admin
-/// routes' bearer token, every string's, number's and list's bounds (taken from the same constants the validation
+/// routes' API keys and session cookie, every string's, number's and list's bounds (taken from the same constants the validation
 /// uses), the answers every route can give (400, 401, 403, 413, 429, 500 as problem+json) and the per-reader quota's
 /// headers. The framework describes shapes; this adds the rules it cannot see.
 /// </summary>
 internal static class ApiContract
 {
-    public const string AdminScheme = "adminToken";
+    public const string AdminScheme = "apiKey";
+    public const string SessionScheme = "session";
 
     private const string Problem = "application/problem+json";
     private const int UrlLength = 2048;
@@ -39,7 +40,7 @@ internal static class ApiContract
     {
         document.Info.Title = "MyBlog API";
         document.Info.Description =
-            "The blog's public API (published posts, subscribing) and the author's (under /api/admin, with the admin token). " +
+            "The blog's public API (published posts, subscribing) and the author's (under /api/admin, for the staff: a session or an API key). " +
             "Every error is problem+json (RFC 9457). Requests reach it through the site's CDN, which adds the reader's address.";
         document.Info.Contact = new OpenApiContact { Name = "The blog's author" };
         // Readers reach the API through the edge (or CloudFront): the document names no host of its own.
@@ -58,7 +59,15 @@ internal static class ApiContract
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
-            Description = $"The author's admin token. Wrong or missing: 401; more than {AdminAuth.FailuresPerMinute} failures a minute from one reader: 429.",
+            Description = "One of your API keys (myblog_…), made in the editor's Account page. Wrong or missing: 401; " +
+                          $"more than {MyBlog.Api.Staff.StaffAuth.FailuresPerMinute} failures a minute from one reader: 429.",
+        };
+        document.Components.SecuritySchemes[SessionScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Cookie,
+            Name = "__Host-myblog-session",
+            Description = $"The editor's session cookie (HttpOnly, SameSite=Strict, Secure). A change made with it also needs the session's {MyBlog.Api.Staff.StaffAuth.CsrfHeader} header.",
         };
 
         foreach (var (name, schema) in document.Components.Schemas ?? new Dictionary<string, IOpenApiSchema>())
@@ -130,6 +139,44 @@ internal static class ApiContract
                         Text(message, ProblemTextLength);
                     }
                 }
+                return;
+
+            // The staff and signing in.
+            case ("StaffDto" or "ApiKeyDto" or "NewApiKeyDto" or "SessionDto", "id"):
+            case ("PasskeyChallengeDto" or "PasskeyRegistration" or "PasskeySignIn", "challengeId"):
+                Id(field);
+                return;
+            case ("PasskeyDto", "id"):
+                Text(field, 1400);
+                return;
+            case ("StaffDto" or "StaffInvite" or "SetupRequest" or "EmailLinkRequest", "email"):
+                Text(field, EmailAddress.MaxLength);
+                return;
+            case ("StaffDto" or "StaffInvite" or "SetupRequest", "name"):
+            case ("StaffDto", "invitedBy"):
+            case ("ApiKeyDto" or "NewApiKeyDto" or "ApiKeyRequest" or "PasskeyDto" or "PasskeyRegistration", "name"):
+                Text(field, MyBlog.Api.Staff.AdminStaffApi.MaxKeyNameLength);
+                return;
+            case ("StaffDto" or "StaffInvite", "role"):
+                Choice(field, "owner", "author");
+                return;
+            case ("SessionDto", "via"):
+                Choice(field, Enum.GetNames<MyBlog.Core.Staff.SignInMethod>());
+                return;
+            case ("SessionDto", "agent"):
+                Text(field, MyBlog.Core.Staff.StaffSessions.MaxAgentLength);
+                return;
+            case ("StaffList" or "SessionList" or "ApiKeyList" or "PasskeyList", "items"):
+                // A blog's staff, and each person's sessions, keys and passkeys: a handful, never paged.
+                List(field, 1000);
+                return;
+            case ("SetupRequest", "setupCode"):
+                Text(field, 4096);
+                return;
+            case ("EmailLinkRedeem", "token"):
+            case ("NewApiKeyDto", "key"):
+            case ("SignInStateDto", "csrf"):
+                Text(field, 200);
                 return;
 
             // Posts.
@@ -357,7 +404,8 @@ internal static class ApiContract
     private static void Answers(OpenApiDocument document, string path, HttpMethod method, OpenApiOperation operation)
     {
         var admin = path.StartsWith("/api/admin", StringComparison.Ordinal);
-        var quota = path is "/api/subscribers" or "/api/subscribers/{id}/resend" && method == HttpMethod.Post;
+        var signIn = path.StartsWith("/api/auth/", StringComparison.Ordinal) && path != "/api/auth/session" && path != "/api/auth/sign-out";
+        var quota = (path is "/api/subscribers" or "/api/subscribers/{id}/resend" || signIn) && method == HttpMethod.Post;
         operation.Responses ??= new OpenApiResponses();
         foreach (var parameter in operation.Parameters ?? [])
         {
@@ -371,12 +419,13 @@ internal static class ApiContract
             operation.Security =
             [
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AdminScheme, document)] = [] },
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SessionScheme, document)] = [] },
             ];
-            Add(operation, "401", "The admin token is wrong or missing.", retryAfter: false);
+            Add(operation, "401", "No signed-in session and no valid API key.", retryAfter: false);
         }
         else
         {
-            // Anonymous on purpose: the public reads, and the routes a subscriber reaches from an email's link.
+            // Anonymous on purpose: the public reads, the routes a subscriber reaches from an email's link, and signing in.
             operation.Security = [];
         }
         if (operation.Parameters is { Count: > 0 } || operation.RequestBody is not null)
@@ -387,9 +436,13 @@ internal static class ApiContract
         {
             Add(operation, "413", "The body is larger than this route accepts.", retryAfter: false);
         }
-        Add(operation, "403", "The request did not come through the site's CDN (its origin secret is missing).", retryAfter: false);
+        Add(operation, "403", admin || path.StartsWith("/api/auth", StringComparison.Ordinal)
+            ? "Not for your role; or a change made with a session without its CSRF token, or from another site; or the request did not come through the site's CDN."
+            : "The request did not come through the site's CDN (its origin secret is missing).", retryAfter: false);
         Add(operation, "429", admin
-            ? $"More than {AdminAuth.FailuresPerMinute} failed sign-ins a minute from this reader, or the API's overall throttle."
+            ? $"More than {MyBlog.Api.Staff.StaffAuth.FailuresPerMinute} failed sign-ins a minute from this reader, or the API's overall throttle."
+            : signIn
+                ? $"More than {MyBlog.Api.Staff.SignInApi.AttemptsPerMinute} sign-in attempts a minute from this reader, or the API's overall throttle."
             : quota
                 ? $"More than {SubscribersApi.SubscribesPerMinute} requests a minute from this reader, or the API's overall throttle."
                 : "The API's overall throttle (API Gateway's, on AWS).", retryAfter: true);
@@ -413,11 +466,15 @@ internal static class ApiContract
             case "slug":
                 Text(schema, Slug.MaxLength);
                 break;
-            case "id" or "photoId" or "importId":
+            case "id" or "photoId" or "importId" or "staffId" or "sessionId" or "keyId":
                 Id(schema);
                 break;
             case "token":
                 Text(schema, SubscriberToken.MaxLength);
+                break;
+            case "passkeyId":
+                // A credential id, base64url: WebAuthn allows up to 1,023 bytes.
+                Text(schema, 1400);
                 break;
             case "tag":
                 Text(schema, PostInput.MaxTagLength);

@@ -54,7 +54,12 @@ internal static class ApiServices
         builder.Services.AddHttpClient<PublishScheduler>();
 
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidatedBy(new AdminOptionsValidator());
-        builder.Services.AddSingleton<AdminAuth>();
+        builder.Services.AddSingleton<MyBlog.Core.Staff.StaffStore>();
+        builder.Services.AddSingleton<MyBlog.Core.Staff.StaffSessions>();
+        builder.Services.AddSingleton<MyBlog.Core.Staff.SignInLinks>();
+        builder.Services.AddSingleton<MyBlog.Core.Staff.PasskeyStore>();
+        builder.Services.AddSingleton<MyBlog.Api.Staff.Passkeys>();
+        builder.Services.AddSingleton<MyBlog.Api.Staff.StaffAuth>();
 
         builder.Services.AddProblemDefaults();
         // Bodies the results write (TypedResults.Ok and the like) use the generated JSON code first.

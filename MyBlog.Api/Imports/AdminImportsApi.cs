@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MyBlog.Api.Hosting;
+using MyBlog.Api.Staff;
 using MyBlog.Api.Uploads;
 using MyBlog.Core.Imports;
 using MyBlog.Core.Uploads;

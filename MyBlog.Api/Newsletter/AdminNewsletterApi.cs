@@ -4,6 +4,7 @@ using Amazon.SQS.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MyBlog.Api.Hosting;
+using MyBlog.Api.Staff;
 using MyBlog.Core.Newsletter;
 using MyBlog.Core.Posts;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MyBlog.Api.Hosting;
+using MyBlog.Api.Staff;
 using MyBlog.Api.Uploads;
 using MyBlog.Core;
 using MyBlog.Core.Photos;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MyBlog.Api.Hosting;
+using MyBlog.Api.Staff;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Posts;
 

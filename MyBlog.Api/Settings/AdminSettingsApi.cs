@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MyBlog.Api.Hosting;
+using MyBlog.Api.Staff;
 using MyBlog.Api.Posts;
+using MyBlog.Core.Staff;
 using MyBlog.Core.Photos;
 using MyBlog.Core.Settings;
 
@@ -35,7 +37,7 @@ public static class AdminSettingsApi
 
     public static IEndpointRouteBuilder MapAdminSettingsApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapAdminGroup("/api/admin/settings");
+        var admin = app.MapAdminGroup("/api/admin/settings", StaffRole.Owner);
         admin.MapGet("/", GetAsync).WithName("GetSettings").WithSummary("The site's settings, with their version as the ETag.");
         admin.MapPut("/", PutAsync).Accepts<SiteSettingsUpdate>("application/json").WithName("UpdateSettings")
             .WithSummary("Replace the site's settings; needs If-Match or version. Every page showing them is published again.");

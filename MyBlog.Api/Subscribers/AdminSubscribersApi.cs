@@ -1,8 +1,10 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MyBlog.Api.Hosting;
+using MyBlog.Api.Staff;
 using MyBlog.Api.Imports;
 using MyBlog.Api.Uploads;
+using MyBlog.Core.Staff;
 using MyBlog.Core.Imports;
 using MyBlog.Core.Uploads;
 using MyBlog.Core.Subscribers;
@@ -40,7 +42,7 @@ public static class AdminSubscribersApi
 
     public static IEndpointRouteBuilder MapAdminSubscribersApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapAdminGroup("/api/admin/subscribers");
+        var admin = app.MapAdminGroup("/api/admin/subscribers", StaffRole.Owner);
         admin.MapGet("/", ListAsync).WithName("ListSubscribers")
             .WithSummary("Subscribers in address order, a page at a time: `status` (pending, confirmed, unsubscribed, bounced, complained; all when absent), `q` (the start of the address), `cursor` (the `next` of the page before), `limit` (1–500, default 50).");
         admin.MapGet("/counts", CountAsync).WithName("CountSubscribers")

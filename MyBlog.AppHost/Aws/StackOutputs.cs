@@ -14,7 +14,7 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
     public static readonly IReadOnlyList<string> Required =
     [
         "SiteUrl", "DistributionId", "ApiUrl", "Region", "TableName", "SiteBucket", "UploadsBucket", "MediaBucket",
-        "MailConfigurationSet", "AdminTokenParameterName", "SenderAddress", "NewsletterQueueUrl", "LinkKeyParameterName", "IdKeyParameterName",
+        "MailConfigurationSet", "SetupCodeParameterName", "SenderAddress", "NewsletterQueueUrl", "LinkKeyParameterName", "IdKeyParameterName",
     ];
 
     public string this[string name] => Values.TryGetValue(name, out var value)
@@ -47,7 +47,7 @@ public sealed record StackOutputs(IReadOnlyDictionary<string, string> Values)
     {
         ["Buckets__Uploads"] = this["UploadsBucket"],
         ["Uploads__TransferAcceleration"] = "true",
-        ["Secrets__Admin__Token"] = this["AdminTokenParameterName"],
+        ["Secrets__Admin__SetupCode"] = this["SetupCodeParameterName"],
         ["Secrets__Subscribers__LinkKey"] = this["LinkKeyParameterName"],
         ["Secrets__Subscribers__IdKey"] = this["IdKeyParameterName"],
         ["Newsletter__QueueUrl"] = this["NewsletterQueueUrl"],

@@ -11,7 +11,7 @@ namespace MyBlog.AppHost.Startup;
 /// </summary>
 public static class LocalParameters
 {
-    public const string AdminToken = "admin-token";
+    public const string SetupCode = "setup-code";
     public const string LinkKey = "link-key";
     public const string IdKey = "id-key";
 
@@ -20,7 +20,7 @@ public static class LocalParameters
     {
         string Value(string name) => configuration[$"Parameters:{name}"] ?? "";
         var problems = new List<string>();
-        Check(problems, AdminToken, new AdminOptionsValidator().Validate(null, new AdminOptions { Token = Value(AdminToken) }));
+        Check(problems, SetupCode, new AdminOptionsValidator().Validate(null, new AdminOptions { SetupCode = Value(SetupCode) }));
         Check(problems, LinkKey, new SubscriberLinkOptionsValidator().Validate(null, new SubscriberLinkOptions { LinkKey = Value(LinkKey) }));
         Check(problems, IdKey, new SubscriberIdOptionsValidator().Validate(null, new SubscriberIdOptions { IdKey = Value(IdKey) }));
         return problems;

@@ -42,6 +42,18 @@ public static class AwsFunctions
         /// <summary>The regions' heartbeats: one partition, an item per region (MyBlog.Core RegionPresence).</summary>
         public const string Regions = Core.Regions.RegionPresence.PartitionKey;
 
+        /// <summary>The staff: the partition listing everyone (one key), each person's sessions, keys and passkeys, and the address items.</summary>
+        public const string StaffMembers = Core.Staff.StaffStore.MembersPartition;
+        public const string StaffPeople = Core.Staff.StaffStore.PersonPrefix;
+        public const string StaffAddresses = Core.Staff.StaffStore.EmailPrefix;
+
+        /// <summary>Sign-in emails asked for, and the one-time links they carry.</summary>
+        public const string SignInRequests = Core.Staff.SignInLinks.RequestPrefix;
+        public const string SignInLinks = Core.Staff.SignInLinks.LinkPrefix;
+
+        /// <summary>Passkey ceremonies' challenges, each taken once.</summary>
+        public const string PasskeyChallenges = Core.Staff.PasskeyStore.ChallengePrefix;
+
         /// <summary>The publisher's lock on the site: one item, not a prefix.</summary>
         public const string PublisherLock = MyBlogTable.PublisherLockPartitionKey;
     }
@@ -60,7 +72,9 @@ public static class AwsFunctions
             // The author's list of subscribers, and erasing one (its mailbox's turns and its newsletter markers too).
             Table = new([GetItem, Query, BatchGetItem],
                 [TableWrites.All(Keys.Posts, Keys.Subscribers, Keys.SubscriberAliases, Keys.Mailboxes, Keys.Photos, Keys.Imports, Keys.Newsletters,
-                    Keys.SubscriberCounts, Keys.SiteSettings)])
+                    Keys.SubscriberCounts, Keys.SiteSettings,
+                    // The staff, their sessions, keys and passkeys; sign-in emails asked for; links redeemed; passkey challenges.
+                    Keys.StaffMembers, Keys.StaffPeople, Keys.StaffAddresses, Keys.SignInRequests, Keys.SignInLinks, Keys.PasskeyChallenges)])
             {
                 QueriesDirectoryIndex = true,
             },
@@ -75,7 +89,7 @@ public static class AwsFunctions
                 new(BucketRole.Site, "", ["s3:GetObject"],
                     "CloudFront falls back to the API for site paths the bucket could not answer; it reads the page (or the 404 page) of this stack's site bucket, refusing the publisher's own files by name."),
             ],
-            Secrets = [Secret.AdminToken, Secret.OriginSecret, Secret.LinkKey, Secret.IdKey],
+            Secrets = [Secret.SetupCode, Secret.OriginSecret, Secret.LinkKey, Secret.IdKey],
             // The author's test copy of a newsletter.
             SendsTo = [NewsletterQueue],
             SchedulesFunction = "publish-due",
@@ -105,7 +119,8 @@ public static class AwsFunctions
             Table = new([GetItem], [TableWrites.Updates(Keys.Subscribers)]),
             Secrets = [Secret.IdKey],
         },
-        Mail: new MailShare(ShareOfSendRate: 0.25, Instances: 2),
+        // A twentieth of the rate is the staff's sign-in links'.
+        Mail: new MailShare(ShareOfSendRate: 0.2, Instances: 2),
         // Stop starting sends with a whole send (30 s) and a margin left of the 60 s timeout.
         Settings: new Dictionary<string, string> { ["Mail:BatchBudget"] = "00:00:25" },
         Recovery: "the welcome sweep delivers whatever is still owed");
@@ -281,6 +296,28 @@ public static class AwsFunctions
         Mail: new MailShare(ShareOfSendRate: 0.5, Instances: 2),
         Recovery: "the recipients' markers make a redrive send nobody twice");
 
+    /// <summary>Sign-in links and invitations asked for (through the stream) → an email to a person on the staff.</summary>
+    public static readonly FunctionDeclaration StaffMail = new(
+        Name: "staff-mail",
+        Package: Package.Workers,
+        Path: "/events/staff-mail",
+        Trigger: new StreamTrigger(
+            FilterPatterns: [StreamFilters.SignInMail],
+            BatchSize: 10,
+            // Someone is waiting at the sign-in page.
+            MaximumBatchingWindow: TimeSpan.Zero,
+            MaximumRetryAttempts: 5,
+            BisectBatchOnFunctionError: true),
+        Timeout: TimeSpan.FromSeconds(30),
+        Access: new Access
+        {
+            // Finds the person by address, notes their turn, makes the link and forgets the request.
+            Table = new([GetItem], [TableWrites.Updates(Keys.StaffMembers), new TableWrites([TableWrites.Put], [Keys.SignInLinks]),
+                new TableWrites([TableWrites.Delete], [Keys.SignInRequests])]),
+        },
+        Mail: new MailShare(ShareOfSendRate: 0.05, Instances: 1),
+        Recovery: "whoever asked asks again: a link is worth nothing after 15 minutes");
+
     /// <summary>SES's bounces and complaints (through the stack's feedback topic) → no more mail to those addresses.</summary>
     public static readonly FunctionDeclaration MailFeedback = new(
         Name: "mail-feedback",
@@ -311,7 +348,7 @@ public static class AwsFunctions
         Recovery: "the next minute's run publishes whatever is due, and a due post lives in the table until it is published");
 
     public static IReadOnlyList<FunctionDeclaration> All { get; } =
-        [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeployment, Thumbnails, Imports, NewsletterPlan, NewsletterSend, MailFeedback, PublishDue];
+        [Api, WelcomeMail, WelcomeSweep, Publish, SiteDeployment, Thumbnails, Imports, NewsletterPlan, NewsletterSend, MailFeedback, PublishDue, StaffMail];
 
     public static IEnumerable<FunctionDeclaration> Workers => All.Where(f => f.Package == Package.Workers);
 

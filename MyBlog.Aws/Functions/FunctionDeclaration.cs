@@ -112,7 +112,7 @@ public enum BucketRole
 /// <summary>The secrets a function reads at start (Parameter Store on AWS; named in Secrets__*, never in the environment).</summary>
 public enum Secret
 {
-    AdminToken,
+    SetupCode,
     OriginSecret,
     LinkKey,
     IdKey,
@@ -123,7 +123,7 @@ public static class SecretKeys
     /// <summary>The configuration key a secret's value is read into (the parameter's name goes in Secrets:{key}).</summary>
     public static string ConfigurationKey(this Secret secret) => secret switch
     {
-        Secret.AdminToken => "Admin:Token",
+        Secret.SetupCode => "Admin:SetupCode",
         Secret.OriginSecret => "Edge:OriginSecret",
         Secret.LinkKey => "Subscribers:LinkKey",
         Secret.IdKey => "Subscribers:IdKey",

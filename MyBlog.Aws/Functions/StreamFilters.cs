@@ -49,7 +49,11 @@ public static class StreamFilters
     public const string NewsletterRetry =
         """{"eventName":["MODIFY"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"NEWSLETTER#"}]},"sk":{"S":["JOB"]}},"NewImage":{"retryRequestedAt":{"S":[{"exists":true}]}},"OldImage":{"retryRequestedAt":{"S":[{"exists":false}]}}}}""";
 
+    /// <summary>Someone asked for a sign-in link, or an owner invited a person: the staff mailer emails a link.</summary>
+    public const string SignInMail =
+        """{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"SIGNINMAIL#"}]}}}}""";
+
     /// <summary>The key prefixes the patterns name, as the stores write them (a test holds them together).</summary>
     public static IReadOnlyList<string> PartitionPrefixes { get; } =
-        [SubscriberKeys.PartitionPrefix, PostStore.PartitionPrefix, PhotoStore.PartitionPrefix, NewsletterStore.PartitionPrefix];
+        [SubscriberKeys.PartitionPrefix, PostStore.PartitionPrefix, PhotoStore.PartitionPrefix, NewsletterStore.PartitionPrefix, Core.Staff.SignInLinks.RequestPrefix];
 }

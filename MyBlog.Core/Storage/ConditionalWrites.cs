@@ -32,4 +32,21 @@ public static class ConditionalWrites
             return false;
         }
     }
+
+    /// <summary>
+    /// Takes an item once: a conditional delete that answers what was deleted, or null when the condition did not
+    /// hold (gone, taken by someone else first, out of date). Two takers at once: one gets it.
+    /// </summary>
+    public static async Task<Dictionary<string, AttributeValue>?> TryTakeItemAsync(this IAmazonDynamoDB dynamo, DeleteItemRequest request, CancellationToken ct)
+    {
+        request.ReturnValues = ReturnValue.ALL_OLD;
+        try
+        {
+            return (await dynamo.DeleteItemAsync(request, ct)).Attributes;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+    }
 }

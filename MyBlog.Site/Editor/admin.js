@@ -1,17 +1,21 @@
-// The author's editor: plain JavaScript against the admin API. The token lives in sessionStorage only.
+// The editor: plain JavaScript against the admin API. Signed in by an HttpOnly session cookie the page never sees;
+// every change carries the session's CSRF token, which only this page can read (from /api/auth/session).
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem("myblog-admin-token"), slug: null, etag: null, status: null, cover: null, kind: "post" };
+const state = { csrf: null, me: null, slug: null, etag: null, status: null, cover: null, kind: "post" };
 
 async function api(method, path, body, extraHeaders = {}) {
-  const headers = { Authorization: `Bearer ${state.token}`, ...extraHeaders };
+  const headers = { ...extraHeaders };
+  if (method !== "GET" && state.csrf) headers["X-MyBlog-CSRF"] = state.csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
   if (!response.ok) {
     const messages = data && data.errors ? Object.values(data.errors).flat() : [data && (data.detail || data.title) || response.statusText];
     const error = new Error(messages.join(" "));
     error.status = response.status;
+    // The session ended (revoked, expired, or its person removed): back to the sign-in page.
+    if (response.status === 401 && state.me && path.startsWith("/api/admin/")) signedOut("Your session has ended; sign in again.");
     throw error;
   }
   return { data, etag: response.headers.get("ETag") };
@@ -22,23 +26,199 @@ function say(message, isError = false) {
   $("status").className = isError ? "error" : "";
 }
 
-async function signIn(token) {
-  state.token = token;
-  try {
-    await api("GET", "/api/admin/posts?status=draft&limit=1");
-  } catch (error) {
-    state.token = null;
-    throw error;
+function when(at) { return at ? new Date(at).toLocaleString() : "never"; }
+
+function showOnly(id) {
+  for (const panel of ["sign-in", "setup", "workspace"]) $(panel).hidden = panel !== id;
+  $("sign-out").hidden = id !== "workspace";
+}
+
+function signedOut(message = "") {
+  Object.assign(state, { csrf: null, me: null });
+  $("signed-in-as").textContent = "";
+  showOnly("sign-in");
+  $("sign-in-status").textContent = "";
+  $("sign-in-error").textContent = message;
+}
+
+// Where the browser stands: signed in, or not (and whether the blog has its owner yet).
+async function boot() {
+  const token = new URLSearchParams(location.hash.slice(1)).get("sign-in");
+  if (token) {
+    history.replaceState(null, "", location.pathname); // the link works once: never keep it in the address bar
+    try {
+      const { data } = await api("POST", "/api/auth/email-link/redeem", { token });
+      return enter(data);
+    } catch (error) {
+      signedOut(error.message);
+      return;
+    }
   }
-  sessionStorage.setItem("myblog-admin-token", token);
+  const { data } = await api("GET", "/api/auth/session");
+  if (data.signedIn) return enter(data);
+  if (!data.setUp) { showOnly("setup"); $("setup-code").focus(); return; }
+  signedOut();
+}
+
+async function enter(session) {
+  Object.assign(state, { csrf: session.csrf, me: session.staff });
+  const owner = session.staff.role === "owner";
+  for (const element of document.querySelectorAll(".owner-only")) element.hidden = !owner;
+  $("signed-in-as").textContent = `${session.staff.name} (${session.staff.role})`;
   newPost();
   await refreshLists();
-  refreshSubscriberCounts().catch(() => {});
+  if (owner) refreshSubscriberCounts().catch(() => {});
   // Shown only when ready, so nothing typed in the first moment is wiped by the set-up above.
-  $("sign-in").hidden = true;
-  $("workspace").hidden = false;
-  $("sign-out").hidden = false;
+  showOnly("workspace");
+  showView("editor");
   $("title").focus();
+}
+
+async function signInWithPasskey() {
+  $("sign-in-error").textContent = "";
+  try {
+    const { data: challenge } = await api("POST", "/api/auth/passkey/options");
+    const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(challenge.options) });
+    const { data } = await api("POST", "/api/auth/passkey", { challengeId: challenge.challengeId, credential: credential.toJSON() });
+    await enter(data);
+  } catch (error) {
+    $("sign-in-error").textContent = error.name === "NotAllowedError" ? "No passkey was chosen." : error.message;
+  }
+}
+
+async function requestLink(event) {
+  event.preventDefault();
+  $("sign-in-error").textContent = "";
+  try {
+    const { data } = await api("POST", "/api/auth/email-link", { email: $("sign-in-email").value });
+    $("sign-in-status").textContent = data.message;
+  } catch (error) {
+    $("sign-in-error").textContent = error.message;
+  }
+}
+
+async function setUp(event) {
+  event.preventDefault();
+  $("setup-error").textContent = "";
+  try {
+    const { data } = await api("POST", "/api/auth/setup", { setupCode: $("setup-code").value, name: $("setup-name").value, email: $("setup-email").value });
+    await enter(data);
+    await openAccount();
+    $("account-status").textContent = "Welcome! Add a passkey now, so that you can sign in with this device next time.";
+  } catch (error) {
+    $("setup-error").textContent = error.message;
+  }
+}
+
+async function signOut() {
+  try { await api("POST", "/api/auth/sign-out"); } catch { /* signed out either way */ }
+  signedOut();
+}
+
+// One row of a table: its cells' texts, and an optional button at the end.
+function row(cells, button) {
+  const tr = document.createElement("tr");
+  for (const text of cells) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    tr.append(td);
+  }
+  const last = document.createElement("td");
+  if (button) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = button.label;
+    b.setAttribute("aria-label", button.aria || button.label);
+    b.addEventListener("click", button.onClick);
+    last.append(b);
+  }
+  tr.append(last);
+  return tr;
+}
+
+async function openAccount() {
+  showView("account");
+  $("account-who").textContent = `Signed in as ${state.me.name} <${state.me.email}>, ${state.me.role}.`;
+  $("new-key-value").textContent = "";
+  await refreshAccount();
+}
+
+async function refreshAccount() {
+  const [passkeys, sessions, keys] = await Promise.all(["passkeys", "sessions", "keys"].map((what) => api("GET", `/api/admin/account/${what}`)));
+  $("passkey-list").tBodies[0].replaceChildren(...passkeys.data.items.map((p) => row([p.name, when(p.createdAt), when(p.lastUsedAt)],
+    { label: "Remove", aria: `Remove passkey ${p.name}`, onClick: () => accountAction("DELETE", `/api/admin/account/passkeys/${encodeURIComponent(p.id)}`, "Passkey removed.") })));
+  $("session-list").tBodies[0].replaceChildren(...sessions.data.items.map((s) => row(
+    [s.current ? `${s.agent} (this browser)` : s.agent, s.via, when(s.createdAt), when(s.lastSeenAt)],
+    s.current ? null : { label: "Sign out", aria: `Sign out the browser signed in ${when(s.createdAt)}`, onClick: () => accountAction("DELETE", `/api/admin/account/sessions/${s.id}`, "That browser is signed out.") })));
+  $("key-list").tBodies[0].replaceChildren(...keys.data.items.map((k) => row([k.name, when(k.createdAt), when(k.lastUsedAt)],
+    { label: "Revoke", aria: `Revoke key ${k.name}`, onClick: () => accountAction("DELETE", `/api/admin/account/keys/${k.id}`, "Key revoked.") })));
+}
+
+async function accountAction(method, path, done) {
+  try {
+    await api(method, path);
+    $("account-status").textContent = done;
+    await refreshAccount();
+  } catch (error) {
+    $("account-status").textContent = error.message;
+  }
+}
+
+async function addPasskey() {
+  try {
+    const { data: challenge } = await api("POST", "/api/admin/account/passkeys/options");
+    const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(challenge.options) });
+    await api("POST", "/api/admin/account/passkeys", { challengeId: challenge.challengeId, name: $("passkey-name").value || "Passkey", credential: credential.toJSON() });
+    $("account-status").textContent = "Passkey added: next time, sign in with it.";
+    await refreshAccount();
+  } catch (error) {
+    $("account-status").textContent = error.name === "NotAllowedError" ? "No passkey was made." : error.message;
+  }
+}
+
+async function createKey(event) {
+  event.preventDefault();
+  try {
+    const { data } = await api("POST", "/api/admin/account/keys", { name: $("key-name").value });
+    const code = document.createElement("code");
+    code.textContent = data.key;
+    $("new-key-value").replaceChildren("Your new key (copy it now: it is not shown again): ", code);
+    $("key-name").value = "";
+    await refreshAccount();
+  } catch (error) {
+    $("account-status").textContent = error.message;
+  }
+}
+
+async function openStaff() {
+  showView("staff");
+  const { data } = await api("GET", "/api/admin/staff");
+  $("staff-list").tBodies[0].replaceChildren(...data.items.map((p) => row(
+    [p.name, p.email, p.role, p.signedInAt ? `signed in ${when(p.signedInAt)}` : "invited"],
+    p.id === state.me.id ? null : { label: "Remove", aria: `Remove ${p.name}`, onClick: () => removeStaff(p) })));
+}
+
+async function removeStaff(person) {
+  if (!confirm(`Remove ${person.name}? Their sessions and API keys stop working at once.`)) return;
+  try {
+    await api("DELETE", `/api/admin/staff/${person.id}`);
+    $("staff-status").textContent = `${person.name} was removed.`;
+    await openStaff();
+  } catch (error) {
+    $("staff-status").textContent = error.message;
+  }
+}
+
+async function invite(event) {
+  event.preventDefault();
+  try {
+    const { data } = await api("POST", "/api/admin/staff", { name: $("invite-name").value, email: $("invite-email").value, role: $("invite-role").value });
+    $("staff-status").textContent = `Invitation sent to ${data.email}.`;
+    $("invite").reset();
+    await openStaff();
+  } catch (error) {
+    $("staff-status").textContent = error.message;
+  }
 }
 
 async function refreshLists() {
@@ -225,6 +405,8 @@ function watchSchedule(slug) {
 // is tried again by the queue, much later), when the editor stops waiting and says so.
 const importNotStartedAfterMs = 5 * 60 * 1000;
 function showView(name) {
+  $("account").hidden = name !== "account";
+  $("staff").hidden = name !== "staff";
   $("importer").hidden = name !== "importer";
   $("subscribers").hidden = name !== "subscribers";
   $("settings").hidden = name !== "settings";
@@ -444,7 +626,7 @@ async function exportSubscribers() {
   const parts = [];
   let next = "/api/admin/subscribers/export";
   while (next) {
-    const response = await fetch(next, { headers: { Authorization: `Bearer ${state.token}` } });
+    const response = await fetch(next, { credentials: "same-origin" });
     if (!response.ok) {
       $("subscriber-counts").textContent = `The export failed (${response.status}).`;
       return;
@@ -620,15 +802,18 @@ function uploadPhotos(files, position) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("sign-in").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await signIn($("token").value);
-    } catch (error) {
-      $("sign-in-error").textContent = error.status === 401 ? "That token is not right." : error.message;
-    }
-  });
-  $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("myblog-admin-token"); location.reload(); });
+  $("passkey-sign-in").addEventListener("click", signInWithPasskey);
+  $("email-link").addEventListener("submit", requestLink);
+  $("setup").addEventListener("submit", setUp);
+  $("sign-out").addEventListener("click", signOut);
+  $("open-account").addEventListener("click", () => openAccount().catch((error) => { $("account-status").textContent = error.message; }));
+  $("close-account").addEventListener("click", () => showView("editor"));
+  $("add-passkey").addEventListener("click", addPasskey);
+  $("new-key").addEventListener("submit", createKey);
+  $("open-staff").addEventListener("click", () => openStaff().catch((error) => { $("staff-status").textContent = error.message; }));
+  $("close-staff").addEventListener("click", () => showView("editor"));
+  $("invite").addEventListener("submit", invite);
+  window.addEventListener("hashchange", () => { if (location.hash.startsWith("#sign-in=")) boot(); });
   $("editor").addEventListener("submit", (event) => { event.preventDefault(); save(); });
   $("new-post").addEventListener("click", () => { showView("editor"); newPost(); });
   $("new-page").addEventListener("click", () => { showView("editor"); newPost("page"); });
@@ -698,5 +883,5 @@ document.addEventListener("DOMContentLoaded", () => {
     if ((event.ctrlKey || event.metaKey) && event.key === "s") { event.preventDefault(); save(); }
     if (event.altKey && event.key === "n") { event.preventDefault(); newPost(); }
   });
-  if (state.token) signIn(state.token).catch(() => { state.token = null; sessionStorage.removeItem("myblog-admin-token"); });
+  boot().catch((error) => signedOut(error.message));
 });

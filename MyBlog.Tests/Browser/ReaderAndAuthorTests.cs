@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using MyBlog.Tests.Integration;
+using MyBlog.Tests.Support;
 
 namespace MyBlog.Tests.Browser;
 
@@ -27,14 +28,17 @@ public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
         return slug;
     }
 
-    private async Task<IPage> SignInToEditorAsync(string token = TestTopology.AdminToken)
+    /// <summary>The editor, signed in as the owner (the session the topology's setup made).</summary>
+    private async Task<IPage> SignInToEditorAsync(IBrowserContext? context = null)
     {
-        var page = await _browser.NewPageAsync();
+        context ??= await _browser.NewContextAsync();
+        await BrowserFixture.AsOwnerAsync(context, Site);
+        var page = await context.NewPageAsync();
         await page.GotoAsync(Site + "/admin/");
-        await page.GetByLabel("Admin token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#workspace")).ToBeVisibleAsync();
         return page;
     }
+
 
     private async Task GotoWhenPublishedAsync(IPage page, string path)
     {
@@ -159,10 +163,7 @@ public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
     {
         // An author in Seoul: the editor takes their local time and sends the instant.
         await using var context = await _browser.NewContextAsync(new() { TimezoneId = "Asia/Seoul" });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(Site + "/admin/");
-        await page.GetByLabel("Admin token").FillAsync(TestTopology.AdminToken);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var page = await SignInToEditorAsync(context);
 
         var title = $"Scheduled in the editor {Guid.NewGuid():N}";
         await page.GetByLabel("Title").FillAsync(title);
@@ -271,10 +272,13 @@ public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_wrong_token_in_the_editor_says_so()
+    public async Task A_wrong_sign_in_link_in_the_editor_says_so_and_leaves_it_signed_out()
     {
-        var page = await SignInToEditorAsync("not-the-token-at-all");
-        await Assertions.Expect(page.Locator("#sign-in-error")).ToContainTextAsync("not right");
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(Site + "/admin/#sign-in=" + new string('a', 32) + "." + new string('b', 43));
+        await Assertions.Expect(page.Locator("#sign-in-error")).ToContainTextAsync("not valid any more");
+        await Assertions.Expect(page.Locator("#workspace")).ToBeHiddenAsync();
+        Assert.DoesNotContain("sign-in=", page.Url, StringComparison.Ordinal);
     }
 
     [Fact]

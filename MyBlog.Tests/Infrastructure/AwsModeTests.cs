@@ -24,7 +24,7 @@ public sealed class AwsModeTests
             "UploadsBucket": "myblog-bucketsuploads-2def",
             "MediaBucket": "myblog-bucketsmedia-3ghi",
             "MailConfigurationSet": "MailEvents4B2F3E1A-1ABC",
-            "AdminTokenParameterName": "/myblog/admin-token",
+            "SetupCodeParameterName": "/myblog/setup-code",
             "SenderAddress": "hello@example.com",
             "NewsletterQueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/MyBlog-FunctionsNewsletterQueue-1ABC",
             "LinkKeyParameterName": "/myblog/link-key",
@@ -77,7 +77,7 @@ public sealed class AwsModeTests
         Assert.Equal("MyBlog-TableCD117FA1-1ABCDEF", api["MyBlog__TableName"]);
         Assert.Equal("eu-west-1", api["Aws__Region"]);
         Assert.Equal("true", api["Uploads__TransferAcceleration"]);
-        Assert.Equal("/myblog/admin-token", api["Secrets__Admin__Token"]);
+        Assert.Equal("/myblog/setup-code", api["Secrets__Admin__SetupCode"]);
         Assert.DoesNotContain(api.Keys, k => k.Contains("ServiceUrl", StringComparison.Ordinal)); // real endpoints, not emulators
 
         var workers = outputs.ForWorkers();

@@ -63,7 +63,7 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
 
     private static readonly Dictionary<string, string> Parameters = new()
     {
-        ["/myblog/admin-token"] = "an-admin-token-long-enough-to-pass-validation-0123456789",
+        ["/myblog/setup-code"] = "an-setup-code-long-enough-to-pass-validation-0123456789",
         ["/myblog/origin-secret"] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         ["/myblog/link-key"] = "a-link-key-long-enough-to-pass-validation-0123456789",
         ["/myblog/subscriber-id-key"] = "an-id-key-long-enough-to-pass-validation-0123456789",
@@ -169,7 +169,14 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
         await using var app = await RunningFunction.StartAsync(stack, packages, "Api", "api");
         var http = app.Http;
         var secret = Parameters["/myblog/origin-secret"];
-        var token = Parameters["/myblog/admin-token"];
+        var setupCode = Parameters["/myblog/setup-code"];
+        // A person on the staff and their API key, as the table would hold them (the stand-in's GetItem finds these).
+        var (staffId, keyId, keySecret) = (MyBlog.Core.Staff.StaffSecrets.NewId(), MyBlog.Core.Staff.StaffSecrets.NewId(), MyBlog.Core.Staff.StaffSecrets.NewSecret());
+        app.Aws.Items[$"STAFF|MEMBER#{staffId}"] =
+            $$$"""{"pk": {"S": "STAFF"}, "sk": {"S": "MEMBER#{{{staffId}}}"}, "id": {"S": "{{{staffId}}}"}, "email": {"S": "ada@example.com"}, "name": {"S": "Ada"}, "role": {"S": "owner"}, "createdAt": {"S": "2026-01-01T00:00:00.0000000+00:00"}}""";
+        app.Aws.Items[$"STAFF#{staffId}|APIKEY#{keyId}"] =
+            $$$"""{"pk": {"S": "STAFF#{{{staffId}}}"}, "sk": {"S": "APIKEY#{{{keyId}}}"}, "name": {"S": "tests"}, "secretHash": {"S": "{{{MyBlog.Core.Staff.StaffSecrets.Hash(keySecret)}}}"}, "createdAt": {"S": "2026-01-01T00:00:00.0000000+00:00"}}""";
+        var token = $"myblog_{staffId}.{keyId}.{keySecret}";
 
         async Task<(HttpStatusCode Status, string? Type, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? json = null, bool admin = false,
             string viewer = "203.0.113.7", string? ifMatch = null)
@@ -276,6 +283,31 @@ public sealed class LambdaPackagesTests(SynthesizedStack stack, BuiltPackages pa
 
         var unauthorized = await SendAsync(HttpMethod.Get, "/api/admin/posts");
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.Status);
+        var me = await SendAsync(HttpMethod.Get, "/api/admin/account", admin: true);
+        Assert.Equal("owner", me.Body!["role"]!.GetValue<string>());
+
+        // Signing in: the state, the setup (the stand-in finds no owner yet), a link asked for, a passkey's challenge.
+        var state = await SendAsync(HttpMethod.Get, "/api/auth/session");
+        Assert.False(state.Body!["signedIn"]!.GetValue<bool>());
+        var wrongCode = await SendAsync(HttpMethod.Post, "/api/auth/setup", """{"setupCode": "not-the-code-at-all", "email": "ada@example.com", "name": "Ada"}""", viewer: "203.0.113.20");
+        Assert.Equal((HttpStatusCode.Unauthorized, "application/problem+json"), (wrongCode.Status, wrongCode.Type));
+        var setUp = await SendAsync(HttpMethod.Post, "/api/auth/setup", $$"""{"setupCode": "{{setupCode}}", "email": "ada@example.com", "name": "Ada"}""", viewer: "203.0.113.20");
+        Assert.Equal(HttpStatusCode.Created, setUp.Status);
+        Assert.Equal("owner", setUp.Body!["staff"]!["role"]!.GetValue<string>());
+        var link = await SendAsync(HttpMethod.Post, "/api/auth/email-link", """{"email": "ada@example.com"}""", viewer: "203.0.113.20");
+        Assert.Equal(HttpStatusCode.Accepted, link.Status);
+        var passkey = await SendAsync(HttpMethod.Post, "/api/auth/passkey/options", viewer: "203.0.113.20");
+        Assert.Equal(HttpStatusCode.OK, passkey.Status);
+        Assert.Equal("required", passkey.Body!["options"]!["userVerification"]!.GetValue<string>());
+        Assert.Matches("^[A-Za-z0-9_-]{16,}$", passkey.Body["options"]!["challenge"]!.GetValue<string>());
+        var forged = await SendAsync(HttpMethod.Post, "/api/auth/passkey", $$$"""{"challengeId": "{{{new string('a', 32)}}}", "credential": {"id": "x"}}""", viewer: "203.0.113.20");
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.Status);
+        var newKey = await SendAsync(HttpMethod.Post, "/api/admin/account/keys", """{"name": "deploy script"}""", admin: true);
+        Assert.Equal(HttpStatusCode.Created, newKey.Status);
+        Assert.StartsWith($"myblog_{staffId}.", newKey.Body!["key"]!.GetValue<string>(), StringComparison.Ordinal);
+        var registration = await SendAsync(HttpMethod.Post, "/api/admin/account/passkeys/options", admin: true);
+        Assert.Equal(HttpStatusCode.OK, registration.Status);
+        Assert.Equal("ada@example.com", registration.Body!["options"]!["user"]!["name"]!.GetValue<string>());
 
         var document = await SendAsync(HttpMethod.Get, "/api/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, document.Status);

@@ -22,7 +22,7 @@ public sealed class PreflightTests : IDisposable
     // The account's state: a ready one unless a test says otherwise.
     private ImmutableCredentials? _credentials = new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", null);
     private readonly Dictionary<string, string> _bootstrap = new() { ["eu-west-1"] = "21", ["us-east-1"] = "21" };
-    private readonly HashSet<string> _parameters = ["/myblog/admin-token", "/myblog/origin-secret", "/myblog/link-key", "/myblog/subscriber-id-key"];
+    private readonly HashSet<string> _parameters = ["/myblog/setup-code", "/myblog/origin-secret", "/myblog/link-key", "/myblog/subscriber-id-key"];
     private (int Limit, int Unreserved) _concurrency = (1000, 1000);
     private bool _production = true;
     private bool _sendingEnabled = true;
@@ -39,7 +39,7 @@ public sealed class PreflightTests : IDisposable
 
     private static StackSettings Settings(bool reserve = false, bool existingIdentity = false, string[]? replicas = null) => new(
         HomeRegion: "eu-west-1", ReplicaRegions: replicas ?? [], DomainName: null, CertificateArn: null, HostedZoneId: null, HostedZoneName: null,
-        SenderAddress: "hello@example.com", AlarmEmail: "hello@example.com", ExistingSenderIdentity: existingIdentity, AdminTokenParameterName: "/myblog/admin-token",
+        SenderAddress: "hello@example.com", AlarmEmail: "hello@example.com", ExistingSenderIdentity: existingIdentity, SetupCodeParameterName: "/myblog/setup-code",
         OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
         LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [], SesSendRate: 14, ReserveMailConcurrency: reserve, WebAcl: false,
         TransactionSearch: false, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");

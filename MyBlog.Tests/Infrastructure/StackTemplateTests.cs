@@ -157,7 +157,8 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         Assert.Contains("DELETE", Strings(api["AllowedMethods"]));
         var toApi = stack.Resources[SynthesizedStack.Ref(api["OriginRequestPolicyId"])]!["Properties"]!["OriginRequestPolicyConfig"]!;
         Assert.Equal("whitelist", toApi["HeadersConfig"]!["HeaderBehavior"]!.GetValue<string>());
-        Assert.Equal(["Content-Type", "If-Match", "If-None-Match", Edge.ViewerAddressHeader], Strings(toApi["HeadersConfig"]!["Headers"]));
+        Assert.Equal(["Content-Type", "If-Match", "If-None-Match", Edge.ViewerAddressHeader, "Origin", "Sec-Fetch-Site", "User-Agent", "X-MyBlog-CSRF"],
+            Strings(toApi["HeadersConfig"]!["Headers"]));
         Assert.Equal("all", toApi["QueryStringsConfig"]!["QueryStringBehavior"]!.GetValue<string>());
 
         var cache = stack.Resources[SynthesizedStack.Ref(api["CachePolicyId"])]!["Properties"]!["CachePolicyConfig"]!;
@@ -323,7 +324,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
                 }
             }
         }
-        Assert.DoesNotContain("local-admin-token", text);
+        Assert.DoesNotContain("local-setup-code", text);
         Assert.DoesNotContain("AKIA", text);
         // The secrets are created by the operator, not by the stack; its only parameters are what the other regions' stacks read.
         Assert.All(stack.OfType("AWS::SSM::Parameter"), p =>
@@ -503,7 +504,7 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         double Reserved(string name) => stack.Function(name).Properties["ReservedConcurrentExecutions"]!.GetValue<double>();
 
         Assert.Equal(14, Reserved("WelcomeMail") * Rate("WelcomeMail") + Reserved("WelcomeSweep") * Rate("WelcomeSweep")
-            + Reserved("NewsletterSend") * Rate("NewsletterSend"), precision: 2);
+            + Reserved("NewsletterSend") * Rate("NewsletterSend") + Reserved("StaffMail") * Rate("StaffMail"), precision: 2);
         Assert.Equal(AwsFunctions.WelcomeMail.Mail!.Instances, Reserved("WelcomeMail"));
         Assert.Equal(1, Reserved("WelcomeSweep"));
         Assert.Equal(AwsFunctions.NewsletterSend.Mail!.Instances, Reserved("NewsletterSend"));

@@ -53,7 +53,7 @@ public sealed class SynthesizedStack : IDisposable
             ["senderAddress"] = "hello@example.com",
             ["alarmEmail"] = "alarms@example.com",
             ["reserveMailConcurrency"] = "true",
-            ["adminTokenParameterName"] = "/myblog/admin-token",
+            ["setupCodeParameterName"] = "/myblog/setup-code",
             ["packagesDirectory"] = _packages,
         });
         SynthTime = clock.Elapsed;

@@ -69,7 +69,7 @@ public sealed class ApiOriginTests(TestTopology app)
             UseShellExecute = false,
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Admin__Token"] = "an-admin-token-long-enough-to-pass-validation";
+        start.Environment["Admin__SetupCode"] = "an-setup-code-long-enough-to-pass-validation";
         start.Environment["Subscribers__LinkKey"] = "a-link-key-long-enough-to-pass-validation-0123";
         start.Environment["Subscribers__IdKey"] = "an-id-key-long-enough-to-pass-validation-01234";
         start.Environment.Remove("Edge__OriginSecret");

@@ -70,6 +70,7 @@ public sealed class MultiRegionTopology : IAsyncLifetime
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
         }
         Site = _app.CreateHttpClient("web");
+        TestTopology.AdminToken = await MyBlog.Tests.Support.StaffSignIn.OwnerKeyAsync(Site.BaseAddress!, null);
         Mail = new MailSink(_app.CreateHttpClient("smtp4dev"));
     }
 

@@ -37,14 +37,17 @@ public sealed class OpenApiLintTests(TestTopology app)
     }
 
     [Fact]
-    public async Task The_document_declares_the_admin_token_and_the_bounds_the_code_enforces()
+    public async Task The_document_declares_the_API_key_and_the_session_and_the_bounds_the_code_enforces()
     {
         using var document = JsonDocument.Parse(await app.Site.GetStringAsync("/api/openapi/v1.json"));
         var root = document.RootElement;
-        Assert.Equal("bearer", root.GetProperty("components").GetProperty("securitySchemes").GetProperty("adminToken").GetProperty("scheme").GetString());
+        var schemes = root.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("bearer", schemes.GetProperty("apiKey").GetProperty("scheme").GetString());
+        Assert.Equal("cookie", schemes.GetProperty("session").GetProperty("in").GetString());
 
         var create = root.GetProperty("paths").GetProperty("/api/admin/posts").GetProperty("post");
-        Assert.True(create.GetProperty("security")[0].TryGetProperty("adminToken", out _));
+        Assert.True(create.GetProperty("security")[0].TryGetProperty("apiKey", out _));
+        Assert.True(create.GetProperty("security")[1].TryGetProperty("session", out _));
         Assert.True(create.GetProperty("responses").TryGetProperty("401", out _));
 
         var input = root.GetProperty("components").GetProperty("schemas").GetProperty("PostInput").GetProperty("properties");

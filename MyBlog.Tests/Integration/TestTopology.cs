@@ -76,6 +76,8 @@ public sealed partial class TestTopology : IAsyncLifetime
             .WithEnvironment("Welcome__Lease", WelcomeLease.ToString())
             .WithEnvironment("Welcome__RetryBackoff", "00:00:00.500")
             .WithEnvironment("Welcome__MaxRetryBackoff", "00:00:03")
+            // A test signs a person in by link soon after their invitation: one email a second, not a minute.
+            .WithEnvironment("StaffMail__Spacing", "00:00:01")
             // CloudFormation's response URL is a listener of the test's own (SiteDeploymentTests).
             .WithEnvironment("Publishing__AllowLocalResponseUrls", "true");
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "api");
@@ -101,6 +103,7 @@ public sealed partial class TestTopology : IAsyncLifetime
         Workers = _app.CreateHttpClient("workers");
         LocalAws = _app.CreateHttpClient("localaws");
         Mail = new MailSink(_app.CreateHttpClient("smtp4dev"));
+        AdminToken = await StaffSignIn.OwnerKeyAsync(Site.BaseAddress!, null);
     }
 
     public async Task DisposeAsync()
@@ -170,8 +173,9 @@ public sealed partial class TestTopology : IAsyncLifetime
     public HttpClient Reader(string address) => _readers.GetOrAdd(address, a => ReaderOf(Site.BaseAddress!, a));
 
     /// <summary>A client of <paramref name="site"/> connecting from the loopback address <paramref name="a"/>.</summary>
-    public static HttpClient ReaderOf(Uri site, string a) => new(new SocketsHttpHandler
+    public static HttpClient ReaderOf(Uri site, string a, bool useCookies = true) => new(new SocketsHttpHandler
     {
+        UseCookies = useCookies,
         ConnectCallback = async (context, ct) =>
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -219,13 +223,17 @@ public sealed partial class TestTopology : IAsyncLifetime
     /// <summary>A loopback address for one reader.</summary>
     public static string RandomClientIp() => $"127.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}";
 
-    /// <summary>The AppHost's local admin-token parameter (MyBlog.AppHost/appsettings.json).</summary>
-    public const string AdminToken = "local-admin-token-change-me";
+    /// <summary>
+    /// The owner's API key in the topology running now, made through the one-time setup when it started (see
+    /// <see cref="StaffSignIn.OwnerKeyAsync"/>). One topology runs at a time: the others' collections run alone.
+    /// </summary>
+    public static string AdminToken { get; set; } = "";
 
     /// <summary>A request to the admin API (send it with <see cref="Reader"/> to make it come from a reader of its own).</summary>
     public static HttpRequestMessage AdminRequest(
-        HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = AdminToken)
+        HttpMethod method, string path, object? body = null, string? ifMatch = null, string? token = "")
     {
+        token = token == "" ? AdminToken : token;
         var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
@@ -395,6 +403,22 @@ public sealed class MailSink(HttpClient http)
             {
                 return counts;
             }
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The sign-in link (<c>…/admin/#sign-in=…</c>) in the first message to <paramref name="address"/> whose subject starts so.</summary>
+    public async Task<string> SignInLinkAsync(string address, string subjectStart)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var message = (await ToAsync(address)).FirstOrDefault(m => m.Subject.StartsWith(subjectStart, StringComparison.Ordinal));
+            if (message is not null)
+            {
+                return Regex.Match(await PlainTextAsync(message.Id), @"http://localhost:8080/admin/#sign-in=[A-Za-z0-9._%-]+").Value;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"no '{subjectStart}' email reached {address}");
             await Task.Delay(250);
         }
     }

@@ -8,8 +8,8 @@ namespace MyBlog.Tests.Support;
 /// <summary>
 /// AWS as a Lambda package meets it when it starts and answers a first request, on 127.0.0.1 (the SDK's
 /// <c>AWS_ENDPOINT_URL</c>): Parameter Store answers GetParameter for the given parameters (JSON 1.1) and answers any
-/// other name as SSM answers an unknown parameter; DynamoDB (JSON 1.0) finds nothing on every read and accepts every
-/// write; X-Ray's OTLP endpoint (<see cref="XRayEndpoint"/>) takes spans. It records what it was asked.
+/// other name as SSM answers an unknown parameter; DynamoDB (JSON 1.0) finds nothing on every read (but the items a
+/// test puts in <see cref="Items"/>, which GetItem finds by key) and accepts every write; X-Ray's OTLP endpoint (<see cref="XRayEndpoint"/>) takes spans. It records what it was asked.
 /// </summary>
 public sealed class AwsStandIn : IDisposable
 {
@@ -26,6 +26,9 @@ public sealed class AwsStandIn : IDisposable
     }
 
     public string Url => _server.Url;
+
+    /// <summary>Items GetItem finds, by "pk|sk", in DynamoDB's JSON (<c>{"pk": {"S": "…"}, …}</c>).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> Items { get; } = new();
 
     public string XRayEndpoint => Url + "v1/traces";
 
@@ -68,6 +71,11 @@ public sealed class AwsStandIn : IDisposable
                 _dynamoDbOperations.Add(operation);
             }
             answer = operation is "Query" or "Scan" ? """{"Count": 0, "Items": [], "ScannedCount": 0}""" : "{}";
+            if (operation == "GetItem" && JsonNode.Parse(body.ToArray())?["Key"] is { } key
+                && Items.TryGetValue($"{key["pk"]?["S"]}|{key["sk"]?["S"]}", out var item))
+            {
+                answer = $$"""{"Item": {{item}}}""";
+            }
             context.Response.ContentType = "application/x-amz-json-1.0";
         }
         else

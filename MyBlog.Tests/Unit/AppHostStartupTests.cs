@@ -7,11 +7,11 @@ namespace MyBlog.Tests.Unit;
 /// <summary>What a newcomer sees in the terminal when the local run cannot work: the reason, not a silent dashboard.</summary>
 public sealed class AppHostStartupTests
 {
-    private static IConfiguration Parameters(string adminToken, string linkKey = "local-link-key-change-me-0123456789abcdef",
+    private static IConfiguration Parameters(string setupCode, string linkKey = "local-link-key-change-me-0123456789abcdef",
         string idKey = "local-id-key-never-change-0123456789abcdef") =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Parameters:admin-token"] = adminToken,
+            ["Parameters:setup-code"] = setupCode,
             ["Parameters:link-key"] = linkKey,
             ["Parameters:id-key"] = idKey,
         }).Build();
@@ -19,18 +19,18 @@ public sealed class AppHostStartupTests
     [Fact]
     public void The_local_parameters_pass()
     {
-        Assert.Empty(LocalParameters.Problems(Parameters("local-admin-token-change-me")));
+        Assert.Empty(LocalParameters.Problems(Parameters("local-setup-code-change-me")));
     }
 
     [Fact]
     public void A_parameter_the_services_would_refuse_is_named_with_the_rule_and_how_to_set_it()
     {
         var problem = Assert.Single(LocalParameters.Problems(Parameters("short")));
-        Assert.Contains("admin-token", problem, StringComparison.Ordinal);
+        Assert.Contains("setup-code", problem, StringComparison.Ordinal);
         Assert.Contains("minimum length of 16", problem, StringComparison.Ordinal);
-        Assert.Contains("Parameters__admin-token=", problem, StringComparison.Ordinal);
+        Assert.Contains("Parameters__setup-code=", problem, StringComparison.Ordinal);
 
-        var both = LocalParameters.Problems(Parameters("local-admin-token-change-me", linkKey: "", idKey: "too-short"));
+        var both = LocalParameters.Problems(Parameters("local-setup-code-change-me", linkKey: "", idKey: "too-short"));
         Assert.Equal(2, both.Count);
         Assert.Contains(both, p => p.Contains("link-key", StringComparison.Ordinal));
         Assert.Contains(both, p => p.Contains("id-key", StringComparison.Ordinal));
@@ -39,7 +39,7 @@ public sealed class AppHostStartupTests
     [Fact]
     public async Task The_AppHost_stops_before_starting_anything_when_a_parameter_would_be_refused()
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(StartFailures).Assembly.Location, "--Parameters:admin-token=short"])
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(StartFailures).Assembly.Location, "--Parameters:setup-code=short"])
         {
             // Where `dotnet run --project MyBlog.AppHost` runs it: its appsettings.json holds the other parameters.
             WorkingDirectory = Path.Combine(MyBlog.Infrastructure.RepositoryRoot.Find(), "MyBlog.AppHost"),
@@ -54,7 +54,7 @@ public sealed class AppHostStartupTests
 
         Assert.Equal(2, process.ExitCode);
         var problem = Assert.Single((await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("MyBlog: The parameter admin-token is not usable", problem, StringComparison.Ordinal);
+        Assert.StartsWith("MyBlog: The parameter setup-code is not usable", problem, StringComparison.Ordinal);
         Assert.DoesNotContain("dashboard", await output, StringComparison.OrdinalIgnoreCase);
     }
 

@@ -7,7 +7,7 @@ using MyBlog.Site.Building;
 namespace MyBlog.Tests.Unit;
 
 /// <summary>
-/// Text an author (or an attacker with the admin token, or an old import) can put into a post: characters XML
+/// Text an author (or an attacker with a stolen session or key, or an old import) can put into a post: characters XML
 /// cannot hold, Markdown attribute syntax, raw HTML. None of it may reach a reader as script, and none of it may stop
 /// the site from being written.
 /// </summary>

@@ -8,7 +8,7 @@ public sealed class StackSettingsTests
     private static readonly StackSettings Valid = new(
         HomeRegion: "eu-west-1", ReplicaRegions: ["us-east-1"], DomainName: "blog.example.com",
         CertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com",
-        SenderAddress: "hello@example.com", AlarmEmail: "me@example.com", ExistingSenderIdentity: false, AdminTokenParameterName: "/myblog/admin-token", OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
+        SenderAddress: "hello@example.com", AlarmEmail: "me@example.com", ExistingSenderIdentity: false, SetupCodeParameterName: "/myblog/setup-code", OriginSecretParameterName: "/myblog/origin-secret", OriginSecretVersion: 1, LinkKeyParameterName: "/myblog/link-key", IdKeyParameterName: "/myblog/subscriber-id-key",
         LambdaAdapterVersion: 30, Architecture: "x86_64", ExtraUploadOrigins: [],
         SesSendRate: 14, ReserveMailConcurrency: true, WebAcl: false, TransactionSearch: false, PackagesDirectory: "/tmp/packages", RepositoryRoot: "/tmp");
 
@@ -29,7 +29,7 @@ public sealed class StackSettingsTests
         { Valid with { DomainName = null, CertificateArn = null }, "replicaRegions need domainName" },
         { Valid with { HostedZoneName = "example.org" }, "domainName 'blog.example.com' is not in the hosted zone 'example.org'" },
         { Valid with { LinkKeyParameterName = "myblog/link-key" }, "linkKeyParameterName 'myblog/link-key' must be an SSM parameter path" },
-        { Valid with { AdminTokenParameterName = "token" }, "adminTokenParameterName 'token'" },
+        { Valid with { SetupCodeParameterName = "token" }, "setupCodeParameterName 'token'" },
         { Valid with { Architecture = "x64" }, "architecture is x86_64 or arm64" },
         { Valid with { LambdaAdapterVersion = 0 }, "lambdaAdapterVersion" },
         { Valid with { SesSendRate = 0 }, "sesSendRate is the SES account's messages per second" },

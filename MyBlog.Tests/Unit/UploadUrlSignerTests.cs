@@ -73,10 +73,10 @@ public sealed class SsmSecretsTests
     {
         var values = new Dictionary<string, string?>();
         SsmSecrets.Expand("Mail", """{"UserName": "AKIAEXAMPLE", "Password": "s3cr3t{}", "Port": 587}""", values);
-        SsmSecrets.Expand("Admin:Token", "plain-token", values);
+        SsmSecrets.Expand("Admin:SetupCode", "plain-token", values);
         Assert.Equal("AKIAEXAMPLE", values["Mail:UserName"]);
         Assert.Equal("s3cr3t{}", values["Mail:Password"]);
         Assert.Equal("587", values["Mail:Port"]);
-        Assert.Equal("plain-token", values["Admin:Token"]);
+        Assert.Equal("plain-token", values["Admin:SetupCode"]);
     }
 }

@@ -17,8 +17,6 @@ namespace MyBlog.Benchmarks;
 /// </summary>
 public static class ImportArchive
 {
-    private const string AdminToken = "local-admin-token-change-me";
-
     public static async Task RunAsync(int count)
     {
         var zip = Build(count, out var photos);
@@ -35,7 +33,7 @@ public static class ImportArchive
         Console.WriteLine($"topology up in {clock.Elapsed.TotalSeconds:0} s");
 
         var site = app.CreateHttpClient("web");
-        site.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        site.DefaultRequestHeaders.Authorization = new("Bearer", await OwnerKey.SetUpAsync(site.BaseAddress!));
         var peakKb = 0L;
         var (first, firstJob) = await ImportAsync(site, zip, () => peakKb = Math.Max(peakKb, WorkersPeakKb()));
         var counts = firstJob.GetProperty("counts");
@@ -78,7 +76,7 @@ public static class ImportArchive
             await app.ResourceNotifications.WaitForResourceHealthyAsync(resource);
         }
         var site = app.CreateHttpClient("web");
-        site.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        site.DefaultRequestHeaders.Authorization = new("Bearer", await OwnerKey.SetUpAsync(site.BaseAddress!));
         return (app, site);
     }
 

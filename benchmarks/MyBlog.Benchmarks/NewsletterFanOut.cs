@@ -23,8 +23,6 @@ namespace MyBlog.Benchmarks;
 /// </summary>
 public static class NewsletterFanOut
 {
-    private const string AdminToken = "local-admin-token-change-me";
-
     /// <summary>Subscribers' ids as the topology keys them (the AppHost's local id-key).</summary>
     private static readonly SubscriberIds Ids = new(Microsoft.Extensions.Options.Options.Create(
         new SubscriberIdOptions { IdKey = "local-id-key-never-change-0123456789abcdef" }));
@@ -78,7 +76,7 @@ public static class NewsletterFanOut
         Console.WriteLine($"{count} confirmed subscribers written in {clock.Elapsed.TotalSeconds:0.0} s");
 
         var site = app.CreateHttpClient("web");
-        site.DefaultRequestHeaders.Authorization = new("Bearer", AdminToken);
+        site.DefaultRequestHeaders.Authorization = new("Bearer", await OwnerKey.SetUpAsync(site.BaseAddress!));
         var title = $"Newsletter benchmark {run}";
         var created = await (await site.PostAsJsonAsync("/api/admin/posts", new { title, markdown = Corpus.SampleMarkdown(), tags = new[] { "benchmark" } }))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();

@@ -2,12 +2,20 @@
 # Lighthouse's accessibility and best-practices scores for the home page, a post with code, a page and the editor's
 # sign-in page, in the light and the dark colour scheme, against a running AppHost (dotnet run --project
 # MyBlog.AppHost) with Debian's chromium. Lighthouse is installed from npm into a temporary folder; the post and the
-# page are made through the admin API with the local admin token. Prints one line per page and scheme, then the
-# lowest score on its last line.
-# Usage: benchmarks/MyBlog.Benchmarks/lighthouse.sh [site] [admin-token]
+# page are made through the admin API with an API key of the owner's (given, or made on a fresh blog by its
+# one-time setup with the local setup code). Prints one line per page and scheme, then the lowest score on its last line.
+# Usage: benchmarks/MyBlog.Benchmarks/lighthouse.sh [site] [api-key]
 set -euo pipefail
 site=${1:-http://localhost:8080}
-token=${2:-local-admin-token-change-me}
+token=${2:-}
+if [ -z "$token" ]; then
+  setup=$(curl -fsS -D - "$site/api/auth/setup" -H 'Content-Type: application/json' \
+    -d '{"setupCode":"local-setup-code-change-me","email":"owner@example.com","name":"Lighthouse Owner"}')
+  cookie=$(echo "$setup" | sed -n 's/^[Ss]et-[Cc]ookie: \(myblog-session=[^;]*\).*/\1/p')
+  csrf=$(echo "$setup" | sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p')
+  token=$(curl -fsS "$site/api/admin/account/keys" -H "Cookie: $cookie" -H "X-MyBlog-CSRF: $csrf" -H 'Content-Type: application/json' \
+    -d '{"name":"lighthouse"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+fi
 chromium=${MYBLOG_CHROMIUM:-/usr/bin/chromium}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
