@@ -21,6 +21,14 @@ public sealed class MyBlogOptions
 
     public Uri SiteUri => new(SiteUrl.TrimEnd('/') + "/");
 
+    /// <summary>These options with another name for the site (the title the author set in the settings).</summary>
+    public MyBlogOptions Named(string siteName)
+    {
+        var copy = (MyBlogOptions)MemberwiseClone();
+        copy.SiteName = siteName;
+        return copy;
+    }
+
     /// <summary>
     /// The region this copy of the stack runs in, when the table is a global table with a stack per region: work a
     /// write makes owed (a welcome email) belongs to the region that wrote it, and only that region does it. None:

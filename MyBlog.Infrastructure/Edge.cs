@@ -49,6 +49,27 @@ public sealed class Edge : Construct
         }
         """;
 
+    /// <summary>
+    /// A redirect object of the site bucket (an imported post's old address, <c>x-amz-meta-myblog-redirect</c>) as a
+    /// permanent redirect to the path it names, on every viewer response — from CloudFront's cache after the first
+    /// request, so an old address costs the origin one request per cache lifetime, not one per reader. Only a path of
+    /// this site is followed, never "//host".
+    /// </summary>
+    public const string RedirectFunction = """
+        function handler(event) {
+          var response = event.response;
+          var target = response.headers['x-amz-meta-myblog-redirect'];
+          if (!target || !/^(\/[^\/._\\][^\/\\]*)*\/?$/.test(target.value)) {
+            return response;
+          }
+          delete response.headers['x-amz-meta-myblog-redirect'];
+          response.statusCode = 301;
+          response.statusDescription = 'Moved Permanently';
+          response.headers['location'] = { value: target.value };
+          return response;
+        }
+        """;
+
     private readonly Buckets _buckets;
     private readonly StackSettings _settings;
 
@@ -73,6 +94,13 @@ public sealed class Edge : Construct
             Code = FunctionCode.FromInline(DirectoryIndexFunction),
             Runtime = FunctionRuntime.JS_2_0,
             Comment = "Directory URLs to index.html",
+        });
+
+        var redirects = new CfFunction(this, "Redirects", new FunctionProps
+        {
+            Code = FunctionCode.FromInline(RedirectFunction),
+            Runtime = FunctionRuntime.JS_2_0,
+            Comment = "Imported posts' old addresses to their new ones (301)",
         });
 
         // The site bucket, falling back to the API for what it cannot answer: a page it does not have gets the site's
@@ -106,7 +134,11 @@ public sealed class Edge : Construct
                 Compress = true,
                 CachePolicy = CachePolicy.CACHING_OPTIMIZED,
                 ResponseHeadersPolicy = _securityHeaders,
-                FunctionAssociations = [new FunctionAssociation { EventType = FunctionEventType.VIEWER_REQUEST, Function = directoryIndex }],
+                FunctionAssociations =
+                [
+                    new FunctionAssociation { EventType = FunctionEventType.VIEWER_REQUEST, Function = directoryIndex },
+                    new FunctionAssociation { EventType = FunctionEventType.VIEWER_RESPONSE, Function = redirects },
+                ],
             },
             AdditionalBehaviors = new Dictionary<string, IBehaviorOptions>
             {

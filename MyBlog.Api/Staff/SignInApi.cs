@@ -102,10 +102,9 @@ public static class SignInApi
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already set up",
                 detail: "This blog already has its owner; sign in, or ask the owner for an invitation.");
         }
-        var (cookie, _) = await sessions.StartAsync(owner, SignInMethod.Setup, http.Request.Headers.UserAgent, ct);
+        var (cookie, _, csrf) = await sessions.StartAsync(owner, SignInMethod.Setup, http.Request.Headers.UserAgent, ct);
         SessionCookie.Write(http.Response, site.Value, cookie);
-        var caller = await sessions.ResolveSessionAsync(cookie, ct);
-        return TypedResults.Created("/api/auth/session", new SignInStateDto(true, true, StaffDto.From(owner), caller?.Csrf));
+        return TypedResults.Created("/api/auth/session", new SignInStateDto(true, true, StaffDto.From(owner), csrf));
     }
 
     public static async Task<Results<Accepted<SignInAccepted>, ValidationProblem, ProblemHttpResult>> RequestLinkAsync(
@@ -203,10 +202,9 @@ public static class SignInApi
         HttpContext http, StaffMember person, SignInMethod via, StaffSessions sessions, MyBlogOptions site, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-store";
-        var (cookie, _) = await sessions.StartAsync(person, via, http.Request.Headers.UserAgent, ct);
+        var (cookie, _, csrf) = await sessions.StartAsync(person, via, http.Request.Headers.UserAgent, ct);
         SessionCookie.Write(http.Response, site, cookie);
-        var caller = await sessions.ResolveSessionAsync(cookie, ct);
-        return TypedResults.Ok(new SignInStateDto(true, true, StaffDto.From(person), caller?.Csrf));
+        return TypedResults.Ok(new SignInStateDto(true, true, StaffDto.From(person), csrf));
     }
 
     private static ProblemHttpResult NotSignedIn(string detail) =>

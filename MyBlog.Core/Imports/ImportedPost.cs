@@ -13,6 +13,9 @@ namespace MyBlog.Core.Imports;
 public sealed record ImportedPost(
     string Slug, ValidPost Content, bool Draft, DateTimeOffset Date, DateTimeOffset Updated, string Source)
 {
+    /// <summary>The post's addresses on the old blog (<see cref="OldUrls"/>), answered with redirects to its new one.</summary>
+    public IReadOnlyList<string> OldPaths { get; init; } = [];
+
     public string Hash
     {
         get
@@ -21,6 +24,8 @@ public sealed record ImportedPost(
                 Content.CoverPhotoId ?? "", Draft ? "draft" : "published", Date.UtcTicks, Updated.UtcTicks);
             // A page's hash says so; a post's is what it always was, so archives imported before pages stay unchanged.
             text += Content.Kind == PostKind.Page ? "\u001fpage" : "";
+            // Likewise the old addresses: only a post that has some says so.
+            text += OldPaths.Count > 0 ? "\u001f" + string.Join('\u001e', OldPaths) : "";
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..32];
         }
     }

@@ -71,6 +71,12 @@ public sealed record Post(
     /// </summary>
     public string? ImportSource { get; init; }
 
+    /// <summary>
+    /// The addresses the post had on the blog it was imported from (<see cref="OldPaths"/>): each answers with a
+    /// permanent redirect to the post's address here, so readers' bookmarks and other sites' links keep working.
+    /// </summary>
+    public IReadOnlyList<string> OldPaths { get; init; } = [];
+
     /// <summary>The HTML with plain images; <see cref="PostContent.ToHtml"/> with the photos gives responsive ones.</summary>
     public string Html => PostContent.ToHtml(Markdown);
 

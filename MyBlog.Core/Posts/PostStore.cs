@@ -226,6 +226,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
                 ScheduledAt = publishing ? null : current?.ScheduledAt,
                 ImportHash = hash,
                 ImportSource = imported.Source,
+                OldPaths = imported.OldPaths,
             };
             var writes = new List<TransactWriteItem>
             {
@@ -596,6 +597,10 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
         {
             item["importSource"] = S(post.ImportSource);
         }
+        if (post.OldPaths.Count > 0)
+        {
+            item["oldPaths"] = Strings(post.OldPaths);
+        }
         if (post.ScheduledAt is { } scheduled)
         {
             item["scheduledAt"] = S(PublishSchedule.Stamp(scheduled));
@@ -623,6 +628,7 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
             ScheduledAt = item.String("scheduledAt") is { } scheduled ? DateTimeOffset.Parse(scheduled, CultureInfo.InvariantCulture) : null,
             ImportHash = item.String("importHash"),
             ImportSource = item.String("importSource"),
+            OldPaths = item.StringList("oldPaths"),
             Kind = item.String("kind") == "page" ? PostKind.Page : PostKind.Post,
             InNavigation = item.TryGetValue("inNavigation", out var nav) && nav.BOOL == true,
         };

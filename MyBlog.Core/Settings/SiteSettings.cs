@@ -154,6 +154,22 @@ public sealed class SettingsStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions
             item.String("language") ?? "en", item.Int("version") ?? 0);
     }
 
+    /// <summary>
+    /// The site as its emails name it: the title the author set, else the configured name — also when the settings
+    /// cannot be read just now (an email is not held back for its signature).
+    /// </summary>
+    public async Task<MyBlogOptions> ForEmailAsync(CancellationToken ct)
+    {
+        try
+        {
+            return options.Value.Named((await GetAsync(ct)).Title);
+        }
+        catch (AmazonDynamoDBException)
+        {
+            return options.Value;
+        }
+    }
+
     /// <summary>Saves <paramref name="settings"/> over version <paramref name="expectedVersion"/>; null when that is no longer the version.</summary>
     public async Task<SiteSettings?> PutAsync(SiteSettings settings, int expectedVersion, CancellationToken ct)
     {

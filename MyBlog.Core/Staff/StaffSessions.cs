@@ -32,10 +32,10 @@ public sealed class StaffSessions(IAmazonDynamoDB dynamo, StaffStore staff, IOpt
 
     private string Table => options.Value.TableName;
 
-    /// <summary>A new session: the cookie's value (shown once, never stored) and its CSRF token.</summary>
-    public async Task<(string Cookie, StaffSession Session)> StartAsync(StaffMember person, SignInMethod via, string? agent, CancellationToken ct)
+    /// <summary>A new session: the cookie's value (given once, never stored), the session, and its CSRF token.</summary>
+    public async Task<(string Cookie, StaffSession Session, string Csrf)> StartAsync(StaffMember person, SignInMethod via, string? agent, CancellationToken ct)
     {
-        var (id, secret, now) = (StaffSecrets.NewId(), StaffSecrets.NewSecret(), time.GetUtcNow());
+        var (id, secret, csrf, now) = (StaffSecrets.NewId(), StaffSecrets.NewSecret(), StaffSecrets.NewSecret(), time.GetUtcNow());
         var label = string.IsNullOrWhiteSpace(agent) ? "unknown browser" : agent.Length <= MaxAgentLength ? agent : agent[..MaxAgentLength];
         var session = new StaffSession(person.Id, id, via, label, now, now, now + IdleLimit);
         await dynamo.PutItemAsync(new PutItemRequest
@@ -44,7 +44,7 @@ public sealed class StaffSessions(IAmazonDynamoDB dynamo, StaffStore staff, IOpt
             Item = new Dictionary<string, AttributeValue>(ItemKey(StaffStore.PersonPartition(person.Id), SessionPrefix + id))
             {
                 ["secretHash"] = S(StaffSecrets.Hash(secret)),
-                ["csrf"] = S(StaffSecrets.NewSecret()),
+                ["csrf"] = S(csrf),
                 ["via"] = S(via.ToString()),
                 ["agent"] = S(label),
                 ["createdAt"] = Time(now),
@@ -52,7 +52,7 @@ public sealed class StaffSessions(IAmazonDynamoDB dynamo, StaffStore staff, IOpt
             },
         }, ct);
         await staff.MarkSignedInAsync(person.Id, ct);
-        return ($"{person.Id}.{id}.{secret}", session);
+        return ($"{person.Id}.{id}.{secret}", session, csrf);
     }
 
     /// <summary>The caller of a session cookie; null for anything that is not a live session of a person still on the staff.</summary>

@@ -11,7 +11,43 @@ public sealed record SitePage(string Path, byte[] Body, string ContentType, stri
     /// <summary>Content-hashed assets never change under their name.</summary>
     public const string Immutable = "public, max-age=31536000, immutable";
 
-    public string Hash { get; } = Convert.ToHexStringLower(SHA256.HashData(Body));
+    /// <summary>What the manifest keeps of it, to tell whether it changed: its bytes' hash (a redirect's says whose it is).</summary>
+    public string Hash { get; init; } = Convert.ToHexStringLower(SHA256.HashData(Body));
+
+    /// <summary>For a redirect object: the site path it sends readers to (stored as object metadata, <see cref="RedirectMetadata"/>).</summary>
+    public string? RedirectTo { get; init; }
+
+    /// <summary>
+    /// The object metadata that makes an object a permanent redirect: the edge (locally) and the CloudFront Function
+    /// on viewer responses (on AWS) answer 301 with its value as the Location, from the cache after the first time.
+    /// </summary>
+    public const string RedirectMetadata = "myblog-redirect";
+
+    /// <summary>A redirect's manifest hash starts so, then names the post it belongs to: <c>redirect:{slug}:{hash}</c>.</summary>
+    public const string RedirectHashPrefix = "redirect:";
+
+    /// <summary>The post a redirect's manifest hash names; null for a page's hash.</summary>
+    public static string? RedirectOwner(string hash) =>
+        hash.StartsWith(RedirectHashPrefix, StringComparison.Ordinal) && hash.IndexOf(':', RedirectHashPrefix.Length) is var end and > 0
+            ? hash[RedirectHashPrefix.Length..end]
+            : null;
+
+    /// <summary>
+    /// An old address of the post <paramref name="slug"/> (from the blog it was imported from), sending readers to
+    /// <paramref name="target"/>: a small page that says so and links there, for whatever shows the body.
+    /// </summary>
+    public static SitePage Redirect(string oldPath, string target, string slug)
+    {
+        var href = System.Net.WebUtility.HtmlEncode(target);
+        var body = System.Text.Encoding.UTF8.GetBytes(
+            $"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Moved</title><link rel="canonical" href="{href}"><meta http-equiv="refresh" content="0; url={href}"></head><body><p>This page has moved to <a href="{href}">{href}</a>.</p></body></html>""");
+        return new SitePage(oldPath, body, "text/html; charset=utf-8", Revalidate)
+        {
+            // Percent-encoded: object metadata and a Location header carry ASCII only (a slug may be any language's).
+            RedirectTo = string.Join('/', target.Split('/').Select(Uri.EscapeDataString)),
+            Hash = $"{RedirectHashPrefix}{slug}:{Convert.ToHexStringLower(SHA256.HashData(body))}",
+        };
+    }
 
     /// <summary>The object key: directory URLs are stored as their index.html.</summary>
     public string Key => KeyFor(Path);

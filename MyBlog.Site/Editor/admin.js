@@ -65,12 +65,15 @@ async function enter(session) {
   const owner = session.staff.role === "owner";
   for (const element of document.querySelectorAll(".owner-only")) element.hidden = !owner;
   $("signed-in-as").textContent = `${session.staff.name} (${session.staff.role})`;
-  newPost();
+  // Back after a session ended mid-edit: what was being written is still there, to be saved now.
+  const resumed = state.slug || $("title").value || $("markdown").value;
+  if (!resumed) newPost();
   await refreshLists();
   if (owner) refreshSubscriberCounts().catch(() => {});
   // Shown only when ready, so nothing typed in the first moment is wiped by the set-up above.
   showOnly("workspace");
   showView("editor");
+  if (resumed) say("Signed in again: save to keep your changes.");
   $("title").focus();
 }
 
@@ -112,6 +115,7 @@ async function setUp(event) {
 
 async function signOut() {
   try { await api("POST", "/api/auth/sign-out"); } catch { /* signed out either way */ }
+  newPost(); // nothing of this person's stays on the page for whoever signs in next
   signedOut();
 }
 

@@ -64,7 +64,7 @@ public static class BrowserFixture
     public static async Task<string> CreateKeyInEditorAsync(IPage page, string name)
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Account" }).ClickAsync();
-        await page.GetByLabel("Key name").FillAsync(name);
+        await page.GetByLabel("Key name", new() { Exact = true }).FillAsync(name);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
         var key = page.Locator("#new-key-value code");
         await Assertions.Expect(key).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^myblog_"));

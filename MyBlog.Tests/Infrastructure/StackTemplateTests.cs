@@ -141,11 +141,10 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         // No custom error pages: they would apply to the API's answers too. The site's bucket falls back to the API instead.
         Assert.Null(config["CustomErrorResponses"]);
 
-        var function = stack.Single("AWS::CloudFront::Function");
-        var association = Assert.Single(config["DefaultCacheBehavior"]!["FunctionAssociations"]!.AsArray())!;
-        Assert.Equal("viewer-request", association["EventType"]!.GetValue<string>());
+        // Directory indexes on viewer requests (the redirect function on viewer responses has a test of its own).
+        var function = stack.OfType("AWS::CloudFront::Function").Single(f => f.Properties["FunctionCode"]!.GetValue<string>().Contains("index.html", StringComparison.Ordinal));
+        var association = config["DefaultCacheBehavior"]!["FunctionAssociations"]!.AsArray().Single(a => a!["EventType"]!.GetValue<string>() == "viewer-request")!;
         Assert.Equal(function.Id, SynthesizedStack.Ref(association["FunctionARN"]));
-        Assert.Contains("index.html", function.Properties["FunctionCode"]!.GetValue<string>());
     }
 
     [Fact]
@@ -359,14 +358,18 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     /// <summary>The CloudFront Function run in Node (its JavaScript 2.0 runtime's subset) on one viewer request.</summary>
-    private static async Task<JsonNode> RunDirectoryIndexAsync(string uri)
+    private static Task<JsonNode> RunDirectoryIndexAsync(string uri) =>
+        RunCloudFrontFunctionAsync(Edge.DirectoryIndexFunction,
+            $"{{ request: {{ uri: {System.Text.Json.JsonSerializer.Serialize(uri)}, querystring: {{ a: {{ value: '1' }} }} }} }}");
+
+    /// <summary>A CloudFront Function's code run in Node on one event (a JavaScript object literal); its result.</summary>
+    private static async Task<JsonNode> RunCloudFrontFunctionAsync(string code, string eventLiteral)
     {
         var script = Path.Combine(Path.GetTempPath(), $"myblog-cf-{Guid.NewGuid():N}.js");
-        await File.WriteAllTextAsync(script, Edge.DirectoryIndexFunction +
-            "\nconsole.log(JSON.stringify(handler({ request: { uri: process.argv[2], querystring: { a: { value: '1' } } } })));\n");
+        await File.WriteAllTextAsync(script, code + $"\nconsole.log(JSON.stringify(handler({eventLiteral})));\n");
         try
         {
-            var start = new System.Diagnostics.ProcessStartInfo("node", [script, uri]) { RedirectStandardOutput = true };
+            var start = new System.Diagnostics.ProcessStartInfo("node", [script]) { RedirectStandardOutput = true };
             using var node = System.Diagnostics.Process.Start(start)!;
             var output = await node.StandardOutput.ReadToEndAsync();
             await node.WaitForExitAsync();
@@ -376,6 +379,34 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         {
             File.Delete(script);
         }
+    }
+
+    /// <summary>The redirect function run in Node on one viewer response with these headers.</summary>
+    private static Task<JsonNode> RunRedirectAsync(string headersJson) =>
+        RunCloudFrontFunctionAsync(Edge.RedirectFunction, $"{{ response: {{ statusCode: 200, statusDescription: 'OK', headers: {headersJson} }} }}");
+
+    [Fact]
+    public async Task Old_addresses_are_redirected_at_the_edge_from_the_objects_metadata_and_only_to_the_sites_own_paths()
+    {
+        var moved = await RunRedirectAsync("""{ "x-amz-meta-myblog-redirect": { "value": "/posts/%EC%95%88/" }, "content-type": { "value": "text/html" } }""");
+        Assert.Equal(301, moved["statusCode"]!.GetValue<int>());
+        Assert.Equal("/posts/%EC%95%88/", moved["headers"]!["location"]!["value"]!.GetValue<string>());
+        Assert.Null(moved["headers"]!["x-amz-meta-myblog-redirect"]);
+
+        var page = await RunRedirectAsync("""{ "content-type": { "value": "text/html" } }""");
+        Assert.Equal(200, page["statusCode"]!.GetValue<int>());
+        Assert.Null(page["headers"]!["location"]);
+        foreach (var hostile in new[] { "//evil.example/", "https://evil.example/", "/\\evil.example", "/_publisher/x" })
+        {
+            var refused = await RunRedirectAsync($$"""{ "x-amz-meta-myblog-redirect": { "value": {{System.Text.Json.JsonSerializer.Serialize(hostile)}} } }""");
+            Assert.Equal(200, refused["statusCode"]!.GetValue<int>());
+        }
+
+        // The function runs on the site's viewer responses (the default behavior), beside the directory function.
+        var associations = stack.OfType("AWS::CloudFront::Distribution").Single().Properties["DistributionConfig"]!["DefaultCacheBehavior"]!["FunctionAssociations"]!.AsArray();
+        Assert.Equal(["viewer-request", "viewer-response"], associations.Select(a => a!["EventType"]!.GetValue<string>()).Order());
+        var function = stack.OfType("AWS::CloudFront::Function").Single(f => f.Properties["FunctionCode"]!.GetValue<string>().Contains("myblog-redirect", StringComparison.Ordinal));
+        Assert.Equal("cloudfront-js-2.0", function.Properties["FunctionConfig"]!["Runtime"]!.GetValue<string>());
     }
 
     [Theory]

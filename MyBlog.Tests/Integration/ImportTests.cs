@@ -133,6 +133,59 @@ public sealed class ImportTests(TestTopology app)
         Assert.Equal(media, System.Text.RegularExpressions.Regex.Match((await PostAsync($"bundle-{t}")).GetProperty("markdown").GetString()!, @"/media/[0-9a-f]{32}/800\.jpg").Value);
     }
 
+    /// <summary>The edge's answer to <paramref name="path"/> without following it, as a reader's first request gets it.</summary>
+    private async Task<(HttpStatusCode Status, string? Location)> FirstAnswerAsync(string path)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = app.Site.BaseAddress };
+        using var response = await http.GetAsync(path);
+        return (response.StatusCode, response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Readers_of_the_old_blog_following_its_addresses_are_sent_to_the_imported_posts_for_good()
+    {
+        var t = _tag;
+        var zip = new TestArchive()
+            .Text("config.toml", $"baseURL = \"https://old-{t}.example.org/\"\ntitle = \"Old\"\nmainSections = [\"blog\"]\n")
+            .Text($"content/blog/moved-{t}.md", $"---\ntitle: Moved {t}\ndate: 2020-01-02\naliases: [\"/old/moved-{t}/\", \"/2019/moved-{t}.html\", \"/posts/\", \"//evil.example/x\"]\n---\nHere now.\n")
+            .Text($"content/blog/unpublished-{t}.md", $"---\ntitle: Unpublished {t}\ndate: 2020-01-03\ndraft: true\naliases: [\"/old/unpublished-{t}/\"]\n---\nNot yet.\n")
+            .ToBytes();
+
+        var job = await ImportAsync(zip);
+        AssertResult(job, $"moved-{t}.md", "imported", $"moved-{t}");
+        var path = $"/posts/moved-{t}/";
+        Assert.Equal(HttpStatusCode.OK, (await EventuallyAsync(path, (status, _) => status == HttpStatusCode.OK)).Status);
+
+        // Hugo's own address for it (its section and slug), and each alias: a permanent redirect to the post here.
+        foreach (var old in new[] { $"/blog/moved-{t}/", $"/old/moved-{t}/", $"/2019/moved-{t}.html" })
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            var answer = await FirstAnswerAsync(old);
+            while (answer.Status != HttpStatusCode.MovedPermanently && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(300);
+                answer = await FirstAnswerAsync(old);
+            }
+            Assert.Equal((HttpStatusCode.MovedPermanently, path), answer);
+            using var followed = await app.Site.GetAsync(old);
+            Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+            Assert.Contains($"Moved {t}", await followed.Content.ReadAsStringAsync());
+        }
+        // Never over one of the site's own addresses, never to another site; a draft's old address leads nowhere yet.
+        Assert.NotEqual(HttpStatusCode.MovedPermanently, (await FirstAnswerAsync("/posts/")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await FirstAnswerAsync($"/old/unpublished-{t}/")).Status);
+
+        // Unpublished, the post takes its old addresses with it.
+        var post = await PostAsync($"moved-{t}");
+        await app.AdminAsync(HttpMethod.Post, $"/api/admin/posts/moved-{t}/unpublish", ifMatch: $"\"v{post.GetProperty("version").GetInt32()}\"");
+        var gone = DateTime.UtcNow.AddSeconds(20);
+        while ((await FirstAnswerAsync($"/old/moved-{t}/")).Status != HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTime.UtcNow < gone, "the old address still redirects after the post was unpublished");
+            await Task.Delay(300);
+        }
+    }
+
     [Fact]
     public async Task A_jekyll_site_imports_its_dated_posts_drafts_and_assets()
     {

@@ -77,7 +77,8 @@ public sealed class NewsletterDeliveryTests(TestTopology app) : IAsyncLifetime
     private NewsletterSender Sender(IMailSender? mail = null) => new(_jobs, _subscribers,
         new SubscriberLinks(Options.Create(TestTopology.Links), _time),
         _posts, new PhotoStore(_storage.Dynamo, _storage.Site, _time), mail ?? TestSmtpServer.SenderTo(_smtp.SesPort, _time),
-        TestSmtpServer.From, _storage.Site, Options.Create(_options), _time, NullLogger<NewsletterSender>.Instance);
+        TestSmtpServer.From, _storage.Site, Options.Create(_options), _time, NullLogger<NewsletterSender>.Instance,
+        new MyBlog.Core.Settings.SettingsStore(_storage.Dynamo, _storage.Site));
 
     private async Task<string> SubscriberAsync(string address, SubscriberStatus status = SubscriberStatus.Confirmed)
     {

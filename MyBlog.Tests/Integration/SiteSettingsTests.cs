@@ -60,6 +60,13 @@ public sealed class SiteSettingsTests(TestTopology app)
             Assert.Contains($"— {title}</title>", (await EventuallyAsync(postPath, (_, b) => b.Contains(title))).Body);
             Assert.Contains(title, (await EventuallyAsync("/feed.xml", (_, b) => b.Contains(title))).Body);
             Assert.Contains(title, (await EventuallyAsync("/404.html", (_, b) => b.Contains(title))).Body);
+            // Emails name the site as the settings do.
+            var reader = TestTopology.NewAddress("settings-reader");
+            using (var subscribed = await app.SubscribeAsync(new { email = reader }))
+            {
+                Assert.Equal(HttpStatusCode.Accepted, subscribed.StatusCode);
+            }
+            Assert.StartsWith($"Welcome to {title} — ", (await app.Mail.WaitForAsync(reader)).Subject, StringComparison.Ordinal);
             // What does not show the settings is not written again.
             Assert.Equal(cssWritten, (await s3.GetObjectMetadataAsync(MyBlogBuckets.Site, css.TrimStart('/'))).LastModified);
 

@@ -35,7 +35,7 @@ public sealed class StaffSessionsTests(TestTopology app) : IAsyncLifetime
         var owner = (await _staff.SetUpAsync("owner@example.com", "Olive", default))!;
         Assert.Null(await _staff.SetUpAsync("other@example.com", "Mallory", default)); // once
 
-        var (idle, _) = await _sessions.StartAsync(owner, SignInMethod.Passkey, "Firefox", default);
+        var (idle, _, _) = await _sessions.StartAsync(owner, SignInMethod.Passkey, "Firefox", default);
         _time.Advance(TimeSpan.FromDays(13));
         Assert.NotNull(await _sessions.ResolveSessionAsync(idle, default));
         _time.Advance(TimeSpan.FromDays(13)); // 13 days after its last use: still on
@@ -44,7 +44,7 @@ public sealed class StaffSessionsTests(TestTopology app) : IAsyncLifetime
         Assert.Null(await _sessions.ResolveSessionAsync(idle, default));
         Assert.Empty(await _sessions.SessionsAsync(owner.Id, default));
 
-        var (busy, _) = await _sessions.StartAsync(owner, SignInMethod.EmailLink, "Safari", default);
+        var (busy, _, _) = await _sessions.StartAsync(owner, SignInMethod.EmailLink, "Safari", default);
         for (var day = 0; day < 89; day++)
         {
             _time.Advance(TimeSpan.FromDays(1));
@@ -58,7 +58,7 @@ public sealed class StaffSessionsTests(TestTopology app) : IAsyncLifetime
     public async Task A_credential_with_a_wrong_secret_or_a_made_up_shape_finds_nobody()
     {
         var owner = (await _staff.SetUpAsync("owner@example.com", "Olive", default))!;
-        var (cookie, _) = await _sessions.StartAsync(owner, SignInMethod.Setup, null, default);
+        var (cookie, _, _) = await _sessions.StartAsync(owner, SignInMethod.Setup, null, default);
         var (key, _) = await _sessions.CreateKeyAsync(owner.Id, "script", default);
         Assert.NotNull(await _sessions.ResolveSessionAsync(cookie, default));
         Assert.NotNull(await _sessions.ResolveKeyAsync(key, default));

@@ -32,8 +32,8 @@ public sealed class SubscribeAbuseTests(TestTopology app) : IAsyncLifetime
     {
         _storage = await IsolatedStorage.CreateAsync(app);
         _store = new SubscriberStore(_storage.Dynamo, TestTopology.Ids, _storage.Site, Options.Create(_welcome), _time);
-        var mailer = new WelcomeMailer(_store, TestSmtpServer.SenderTo(_smtp.SesPort, _time), Options.Create(new MyBlogOptions()),
-            Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance, _time);
+        var mailer = new WelcomeMailer(_store, TestSmtpServer.SenderTo(_smtp.SesPort, _time),
+            Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance, _time, new MyBlog.Core.Settings.SettingsStore(_storage.Dynamo, _storage.Site));
         _sweep = new WelcomeSweep(_store, mailer, new MyBlog.Core.Regions.RegionPresence(_storage.Dynamo, _storage.Site, Options.Create(_welcome), _time), _time, NullLogger<WelcomeSweep>.Instance);
     }
 

@@ -45,8 +45,8 @@ public sealed partial class WelcomeDeliveryTests(TestTopology app) : IAsyncLifet
 
     private IMailSender SesSender() => TestSmtpServer.SenderTo(_proxy.Port, _time);
 
-    private WelcomeMailer Mailer(IMailSender? sender = null) => new(_store, sender ?? SesSender(), Options.Create(new MyBlogOptions()),
-        Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance, _time);
+    private WelcomeMailer Mailer(IMailSender? sender = null) => new(_store, sender ?? SesSender(),
+        Options.Create(_welcome), TestSmtpServer.From, NullLogger<WelcomeMailer>.Instance, _time, new MyBlog.Core.Settings.SettingsStore(_storage.Dynamo, _storage.Site));
 
     private async Task<string> SubscribeAsync(string address)
     {

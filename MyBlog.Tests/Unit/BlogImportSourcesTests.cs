@@ -1,3 +1,4 @@
+using MyBlog.Core.Imports;
 using MyBlog.Core.Posts;
 using System.IO.Compression;
 using MyBlog.Tests.Support;
@@ -248,6 +249,91 @@ public sealed class BlogImportSourcesTests
         Assert.Equal(new DateTimeOffset(2019, 7, 9, 16, 30, 0, TimeSpan.Zero), later.Date);
         Assert.NotNull(all.Single(f => f.File == "_posts/undated.md").Skipped);
         Assert.True(all.Single(f => f.File == "_drafts/an-idea.md").Post!.Draft);
+    }
+
+    [Fact]
+    public void A_jekyll_site_s_pages_come_in_as_pages_and_what_jekyll_draws_from_its_data_is_skipped_with_the_reason()
+    {
+        using var archive = Open(new TestArchive()
+            .Text("_config.yml", "title: A Jekyll blog\n")
+            .Text("_posts/2019-07-08-hello.md", "---\ntitle: Hello\n---\nhello")
+            .Text("_layouts/default.html", "---\n---\n<main>{{ content }}</main>")
+            .Text("about.md", "---\nlayout: page\ntitle: About me\npermalink: /about/\n---\nI write about {{ site.title }} ![me]({{ \"/assets/me.png\" | relative_url }})")
+            .Text("contact/index.md", "---\ntitle: Contact\n---\nWrite to me.")
+            .Text("projects/engine.markdown", "---\ntitle: The engine\npublished: false\n---\nGears.")
+            .Text("index.html", "---\nlayout: home\n---\n{% for post in paginator.posts %}<a href=\"{{ post.url }}\">{{ post.title }}</a>{% endfor %}")
+            .Text("archive.html", "---\ntitle: Archive\n---\n{%- for post in site.posts -%}{{ post.title }}{% endfor %}")
+            .Text("404.html", "---\nlayout: default\n---\nNot here.")
+            .Text("README.md", "# How to build this site")
+            .Text("node_modules/x/readme.md", "---\ntitle: not mine\n---\nx")
+            .Text(".github/ISSUE.md", "---\ntitle: not a page\n---\nx"));
+
+        var (format, files) = BlogSources.Read(archive);
+        var all = files.ToDictionary(f => f.File);
+
+        Assert.Equal("jekyll", format);
+        Assert.Equal(PostKind.Post, all["_posts/2019-07-08-hello.md"].Post!.Kind);
+        var about = all["about.md"].Post!;
+        Assert.Equal((PostKind.Page, "about", "About me", false), (about.Kind, about.Slug, about.Title, about.Draft));
+        Assert.Contains("(/assets/me.png)", about.Body);
+        Assert.Equal(("contact", PostKind.Page), (all["contact/index.md"].Post!.Slug, all["contact/index.md"].Post!.Kind));
+        Assert.Equal(("projects-engine", true), (all["projects/engine.markdown"].Post!.Slug, all["projects/engine.markdown"].Post!.Draft));
+        Assert.Contains("home page", all["index.html"].Skipped);
+        Assert.Contains("Liquid loop", all["archive.html"].Skipped);
+        Assert.Contains("404", all["404.html"].Skipped);
+        Assert.Contains("No front matter", all["README.md"].Skipped);
+        Assert.DoesNotContain("_layouts/default.html", all.Keys);
+        Assert.DoesNotContain("node_modules/x/readme.md", all.Keys);
+        Assert.DoesNotContain(".github/ISSUE.md", all.Keys);
+    }
+
+    [Theory]
+    [InlineData("/old/post/", "/old/post/")]
+    [InlineData("old/post", "/old/post/")]
+    [InlineData("https://old.example.org/2019/07/hello.html?utm=x#top", "/2019/07/hello.html")]
+    [InlineData("/%EC%95%88%EB%85%95/", "/안녕/")]
+    [InlineData("/", null)]
+    [InlineData("/posts/hello/", null)]
+    [InlineData("/tags/x/", null)]
+    [InlineData("/admin/", null)]
+    [InlineData("/feed.xml", null)]
+    [InlineData("//evil.example/x", null)]
+    [InlineData("/a/../b/", null)]
+    [InlineData("/_private/x/", null)]
+    [InlineData("/a\\b/", null)]
+    [InlineData("/100%25/", null)]
+    public void Old_addresses_are_kept_only_as_paths_the_site_can_answer_and_never_over_its_own(string raw, string? expected) =>
+        Assert.Equal(expected, OldUrls.Normalize(raw));
+
+    [Fact]
+    public void Each_engine_gives_the_addresses_it_published_a_post_at()
+    {
+        using var hugo = Open(new TestArchive()
+            .Text("config.toml", "mainSections = [\"blog\"]\n")
+            .Text("content/blog/first.md", "---\ntitle: First\ndate: 2020-01-02\naliases: [\"/old/first/\"]\n---\nx")
+            .Text("content/blog/second/index.md", "---\ntitle: Second\ndate: 2020-01-03\nslug: zweite\n---\nx")
+            .Text("content/blog/third.md", "---\ntitle: Third\ndate: 2020-01-04\nurl: /3rd.html\n---\nx"));
+        var hugoPosts = BlogSources.Read(hugo).Files.Where(f => f.Post is not null).ToDictionary(f => f.File, f => f.Post!);
+        Assert.Equal(["/blog/first/", "/old/first/"], hugoPosts["content/blog/first.md"].OldUrls!);
+        Assert.Equal("/blog/zweite/", hugoPosts["content/blog/second/index.md"].OldUrls![0]);
+        Assert.Equal("/3rd.html", hugoPosts["content/blog/third.md"].OldUrls![0]);
+
+        using var jekyll = Open(new TestArchive()
+            .Text("_config.yml", "title: J\npermalink: pretty\n")
+            .Text("_posts/2019-07-08-hello.md", "---\ntitle: Hello\ncategories: Notes Ruby\nredirect_from: /hello.html\n---\nx")
+            .Text("_posts/2019-07-09-own.md", "---\ntitle: Own\npermalink: /own-place/\n---\nx")
+            .Text("about.md", "---\ntitle: About\n---\nMe."));
+        var jekyllPosts = BlogSources.Read(jekyll).Files.Where(f => f.Post is not null).ToDictionary(f => f.File, f => f.Post!);
+        Assert.Equal(["/notes/ruby/2019/07/08/hello/", "/hello.html"], jekyllPosts["_posts/2019-07-08-hello.md"].OldUrls!);
+        Assert.Equal("/own-place/", jekyllPosts["_posts/2019-07-09-own.md"].OldUrls![0]);
+        Assert.Equal("/about.html", jekyllPosts["about.md"].OldUrls![0]);
+        Assert.Equal("/2019/07/08/hello.html", BlogSources.JekyllPermalink(null, [], new DateTimeOffset(2019, 7, 8, 0, 0, 0, TimeSpan.Zero), "hello"));
+        Assert.Equal("/blog/19/7/8/hello", BlogSources.JekyllPermalink("/blog/:short_year/:i_month/:i_day/:title", [], new DateTimeOffset(2019, 7, 8, 0, 0, 0, TimeSpan.Zero), "hello"));
+
+        // What an import keeps: each once, none where the post now is.
+        Assert.Equal(["/blog/first/", "/old/first/"], OldUrls.For(["/blog/first/", "/old/first/", "/blog/first/", "/posts/first/"], "/posts/first/"));
+        Assert.Empty(OldUrls.For(["/about.html"], "/about.html"));
+        Assert.Empty(OldUrls.For(["/contact/index.html"], "/contact/"));
     }
 
     [Fact]

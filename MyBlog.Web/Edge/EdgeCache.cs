@@ -26,6 +26,10 @@ public sealed class CachedObject
     }
 
     public byte[] Body { get; }
+
+    /// <summary>For a redirect object (the site's old addresses): where it sends readers, from its metadata.</summary>
+    public string? RedirectTo { get; init; }
+
     public string ContentType { get; }
     public string? CacheControl { get; }
     public string ETag { get; }

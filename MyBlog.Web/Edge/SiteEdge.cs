@@ -81,7 +81,38 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             await ServeNotFoundAsync(context);
             return;
         }
+        if (cached.RedirectTo is { } target)
+        {
+            // An old address of an imported post: a permanent redirect, from the cache, as the CloudFront Function does it.
+            context.Response.Headers.CacheControl = cached.CacheControl;
+            context.Response.Headers.Location = target;
+            context.Response.StatusCode = StatusCodes.Status301MovedPermanently;
+            return;
+        }
         await ServeAsync(context, cached, StatusCodes.Status200OK);
+    }
+
+    /// <summary>The metadata header a redirect object carries (the publisher names it: SitePage.RedirectMetadata).</summary>
+    public const string RedirectHeader = "x-amz-meta-myblog-redirect";
+
+    /// <summary>
+    /// A redirect's target (percent-encoded, as stored) only if it is a path of this site: never "//host" or another
+    /// site's URL.
+    /// </summary>
+    public static string? RedirectOf(string? target)
+    {
+        if (target is not { Length: > 1 } || target[0] != '/' || target[1] == '/' || target.Any(c => c > 127 || char.IsControl(c)))
+        {
+            return null;
+        }
+        try
+        {
+            return IsSitePath(Uri.UnescapeDataString(target)) ? target : null;
+        }
+        catch (UriFormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -140,7 +171,10 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             await response.ResponseStream.CopyToAsync(body, ct);
             var cacheControl = response.Headers.CacheControl;
             var fresh = new CachedObject(body.ToArray(), response.Headers.ContentType ?? "application/octet-stream",
-                cacheControl, response.ETag, Ttl(cacheControl));
+                cacheControl, response.ETag, Ttl(cacheControl))
+            {
+                RedirectTo = RedirectOf(response.Metadata[RedirectHeader]),
+            };
             cache.Set(key, fresh);
             return fresh;
         }

@@ -203,7 +203,10 @@ public sealed partial class ArchiveImporter(
             var now = time.GetUtcNow();
             var date = post.Date ?? now;
             var (written, placed) = await posts.ImportAsync(
-                new ImportedPost(slug, valid, post.Draft, date, post.Updated ?? date, post.Origin ?? $"{run.Site}:{post.File}"), traceParent, ct);
+                new ImportedPost(slug, valid, post.Draft, date, post.Updated ?? date, post.Origin ?? $"{run.Site}:{post.File}")
+                {
+                    OldPaths = OldUrls.For(post.OldUrls ?? [], PostSummary.PathFor(slug, post.Kind)),
+                }, traceParent, ct);
             if (placed != slug)
             {
                 notes.Add($"The slug '{slug}' belongs to a post this archive did not make (the author's, or another blog's); this one is '{placed}'.");

@@ -14,7 +14,7 @@ namespace MyBlog.Workers.Imports;
 public sealed record SourcePost(
     string File, string? Slug, string? Title, string Body, IReadOnlyList<string> Tags, string? Excerpt, bool Draft,
     DateTimeOffset? Date, DateTimeOffset? Updated, string? Cover, string Directory, IReadOnlyList<string> Roots,
-    IReadOnlyList<string>? Notes = null, string? Origin = null, PostKind Kind = PostKind.Post);
+    IReadOnlyList<string>? Notes = null, string? Origin = null, PostKind Kind = PostKind.Post, IReadOnlyList<string?>? OldUrls = null);
 
 /// <summary>A file of the archive: a post, or why it is not imported (skipped, or failed with its reason).</summary>
 public sealed record SourceFile(string File, SourcePost? Post = null, string? Skipped = null, string? Error = null);
@@ -22,7 +22,7 @@ public sealed record SourceFile(string File, SourcePost? Post = null, string? Sk
 /// <summary>
 /// Which blog an archive holds, and its posts, read the way each engine reads them: Hugo (a site, or its
 /// <c>content/</c> folder: YAML, TOML or JSON front matter, page bundles, <c>_index</c> pages skipped), Jekyll
-/// (<c>_posts/YYYY-MM-DD-slug.md</c>, <c>_drafts/</c>), or a Ghost JSON export (posts, tags, HTML, or the
+/// (<c>_posts/YYYY-MM-DD-slug.md</c>, <c>_drafts/</c>, and its pages: About, Contact), or a Ghost JSON export (posts, tags, HTML, or the
 /// Markdown card of older exports).
 /// </summary>
 public static partial class BlogSources
@@ -132,6 +132,10 @@ public static partial class BlogSources
                 var bundle = name.StartsWith("index.", StringComparison.Ordinal);
                 var fileSlug = bundle || index ? directory.TrimEnd('/').Split('/')[^1] : WithoutLanguage(Path.GetFileNameWithoutExtension(name));
                 var date = matter.Date("date", "publishDate", "pubdate", "published", "lastmod", "modified");
+                // Where Hugo published it: its url, else its section's folders and its slug; and its aliases.
+                var folders = directory[contentRoot.Length..];
+                folders = bundle || index ? folders[..(folders.TrimEnd('/').LastIndexOf('/') + 1)] : folders;
+                var hugoPath = matter.String("url") ?? $"/{folders}{matter.String("slug") ?? fileSlug}/";
                 return new SourceFile(path, new SourcePost(path,
                     matter.String("slug") ?? fileSlug,
                     matter.String("title"),
@@ -144,7 +148,8 @@ public static partial class BlogSources
                     matter.String("image", "featured_image", "featureImage") ?? matter.List("images").FirstOrDefault(),
                     directory,
                     roots,
-                    Kind: page ? PostKind.Page : PostKind.Post));
+                    Kind: page ? PostKind.Page : PostKind.Post,
+                    OldUrls: [hugoPath, .. matter.List("aliases")]));
             });
         }
     }
@@ -254,6 +259,9 @@ public static partial class BlogSources
 
     private static IEnumerable<SourceFile> Jekyll(BlogArchive archive, List<string> paths)
     {
+        var style = paths.Contains("_config.yml")
+            ? SiteSetting().Matches(ReadConfig(archive, "_config.yml")).FirstOrDefault(m => m.Groups["key"].Value == "permalink")?.Groups["value"].Value.Trim()
+            : null;
         foreach (var path in paths.Where(p => IsPost(p) && p.Split('/').SkipLast(1).Any(s => s is "_posts" or "_drafts")))
         {
             var segments = path.Split('/');
@@ -290,6 +298,8 @@ public static partial class BlogSources
                     date = fileDate;
                     notes.Add($"{ex.Message}; the file name's date ({fileDate:yyyy-MM-dd}) is used.");
                 }
+                var categories = segments.TakeWhile(s => s is not ("_posts" or "_drafts")).Concat(JekyllCategories(matter)).ToList();
+                var jekyllPath = matter.String("permalink") ?? (date is { } d && !isDraft ? JekyllPermalink(style, categories, d, matter.String("slug") ?? stem) : null);
                 return new SourceFile(path, new SourcePost(path,
                     matter.String("slug") ?? stem,
                     matter.String("title"),
@@ -302,9 +312,117 @@ public static partial class BlogSources
                     matter.String("image", "cover", "featured_image") is { } cover ? LiquidUrls(cover) : null,
                     Directory(path),
                     [""],
-                    notes));
+                    notes,
+                    OldUrls: [jekyllPath, .. matter.List("redirect_from")]));
             });
         }
+        foreach (var path in paths.Where(IsJekyllPage))
+        {
+            yield return FromFrontMatter(archive, path, matter => JekyllPage(path, matter));
+        }
+    }
+
+    /// <summary>
+    /// A file Jekyll would make a page of, if it has front matter: Markdown or HTML outside the folders Jekyll keeps
+    /// to itself (<c>_layouts</c>, <c>_includes</c>, any <c>_</c> or <c>.</c> folder) and the ones it excludes.
+    /// </summary>
+    private static bool IsJekyllPage(string path)
+    {
+        var segments = path.Split('/');
+        return IsPost(path)
+            && !segments.Any(s => s.StartsWith('_') || s.StartsWith('.'))
+            && !segments.SkipLast(1).Any(s => s is "node_modules" or "vendor" or "gemfiles");
+    }
+
+    /// <summary>
+    /// A Jekyll page as MyBlog's page (About, Contact), at the top-level address its permalink or its name gives; the
+    /// pages Jekyll draws from the site's data (the home page, lists looping over posts, the 404 page) are MyBlog's own
+    /// to make, and are skipped with the reason.
+    /// </summary>
+    private static SourceFile JekyllPage(string path, FrontMatter matter)
+    {
+        var segments = path.Split('/');
+        var stem = Path.GetFileNameWithoutExtension(segments[^1]);
+        if (matter.Format is null)
+        {
+            return new SourceFile(path, Skipped: "No front matter: Jekyll copies this file as it is, it is not a page.");
+        }
+        if (segments.Length == 1 && stem == "index")
+        {
+            return new SourceFile(path, Skipped: "The site's home page: MyBlog makes its own.");
+        }
+        if (stem == "404")
+        {
+            return new SourceFile(path, Skipped: "The site's 404 page: MyBlog makes its own.");
+        }
+        if (LiquidLoop().IsMatch(matter.Body))
+        {
+            return new SourceFile(path, Skipped: "A page Jekyll draws from the site's data (a Liquid loop over posts or pages): MyBlog makes its own lists.");
+        }
+        if (string.IsNullOrWhiteSpace(matter.Body))
+        {
+            return new SourceFile(path, Skipped: "A page with nothing in it.");
+        }
+        // "/about/" or "/about.html" → about; a nested page (docs/install.md) keeps its folders in its name.
+        var permalink = matter.String("permalink")?.Trim('/');
+        var named = permalink is { Length: > 0 } && !permalink.Contains(':', StringComparison.Ordinal)
+            ? Path.ChangeExtension(permalink, null)!
+            : string.Join('/', segments.SkipLast(1).Append(stem == "index" ? "" : stem).Where(s => s.Length > 0));
+        return new SourceFile(path, new SourcePost(path,
+            matter.String("slug") ?? named.Replace('/', '-'),
+            matter.String("title") ?? stem,
+            LiquidUrls(matter.Body),
+            [],
+            matter.String("excerpt", "description"),
+            matter.Bool("published") == false,
+            matter.Date("date"),
+            matter.Date("last_modified_at", "updated", "modified") ?? matter.Date("date"),
+            matter.String("image", "cover", "featured_image") is { } cover ? LiquidUrls(cover) : null,
+            Directory(path),
+            [""],
+            Kind: PostKind.Page,
+            OldUrls: [matter.String("permalink") ?? "/" + Path.ChangeExtension(path, ".html"), .. matter.List("redirect_from")]));
+    }
+
+    /// <summary>A post's categories as Jekyll's <c>:categories</c> has them: front matter's, lower-cased.</summary>
+    private static IEnumerable<string> JekyllCategories(FrontMatter matter) =>
+        matter.List("categories", "category").SelectMany(c => c.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>
+    /// Where Jekyll published a post: the site's <c>permalink</c> setting — a named style (date, the default;
+    /// pretty, ordinal, none) or a pattern of <c>:year</c>, <c>:month</c>, <c>:day</c>, <c>:title</c>, <c>:categories</c>
+    /// and the like.
+    /// </summary>
+    public static string JekyllPermalink(string? style, IReadOnlyList<string> categories, DateTimeOffset date, string title)
+    {
+        var pattern = (style ?? "date") switch
+        {
+            "date" => "/:categories/:year/:month/:day/:title:output_ext",
+            "pretty" => "/:categories/:year/:month/:day/:title/",
+            "ordinal" => "/:categories/:year/:y_day/:title:output_ext",
+            "none" => "/:categories/:title:output_ext",
+            var custom => custom,
+        };
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["categories"] = string.Join('/', categories.Select(c => c.ToLowerInvariant())),
+            ["year"] = date.Year.ToString("D4", CultureInfo.InvariantCulture),
+            ["short_year"] = (date.Year % 100).ToString("D2", CultureInfo.InvariantCulture),
+            ["month"] = date.Month.ToString("D2", CultureInfo.InvariantCulture),
+            ["i_month"] = date.Month.ToString(CultureInfo.InvariantCulture),
+            ["day"] = date.Day.ToString("D2", CultureInfo.InvariantCulture),
+            ["i_day"] = date.Day.ToString(CultureInfo.InvariantCulture),
+            ["y_day"] = date.DayOfYear.ToString("D3", CultureInfo.InvariantCulture),
+            ["title"] = title,
+            ["slug"] = title,
+            ["output_ext"] = ".html",
+        };
+        var url = JekyllPlaceholder().Replace(pattern, m => values.GetValueOrDefault(m.Groups[1].Value, m.Value));
+        while (url.Contains("//", StringComparison.Ordinal))
+        {
+            url = url.Replace("//", "/", StringComparison.Ordinal);
+        }
+        return url;
     }
 
     /// <summary>
@@ -337,6 +455,12 @@ public static partial class BlogSources
     public static string LiquidUrls(string text) =>
         SiteVariable().Replace(LiquidUrlFilter().Replace(text, m => m.Groups[1].Value), "");
 
+    [GeneratedRegex(@":(output_ext|categories|short_year|i_month|y_day|i_day|year|month|day|title|slug)")]
+    private static partial Regex JekyllPlaceholder();
+
+    [GeneratedRegex(@"\{%-?\s*for\s+\w+\s+in\s+(site\.|paginator\.)")]
+    private static partial Regex LiquidLoop();
+
     [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2})-(.+)$")]
     private static partial Regex JekyllPostName();
 
@@ -349,7 +473,7 @@ public static partial class BlogSources
     [GeneratedRegex(@"^[ \t]*mainsections:[ \t]*\r?\n(?:[ \t]*-[ \t]*(?<item>[^\r\n]+)\r?\n?)+", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
     private static partial Regex MainSectionsBlock();
 
-    [GeneratedRegex(@"^[ \t]*""?(?<key>baseurl|url|title)""?[ \t]*[:=][ \t]*[""']?(?<value>[^""'\r\n#]+)", RegexOptions.IgnoreCase | RegexOptions.Multiline | RegexOptions.NonBacktracking)]
+    [GeneratedRegex(@"^[ \t]*""?(?<key>baseurl|url|title|permalink)""?[ \t]*[:=][ \t]*[""']?(?<value>[^""'\r\n#]+)", RegexOptions.IgnoreCase | RegexOptions.Multiline | RegexOptions.NonBacktracking)]
     private static partial Regex SiteSetting();
 
     [GeneratedRegex(@"^(?<stem>.+)\.(?<lang>[a-z]{2}(?:-[A-Za-z]{2,4})?)$")]
@@ -456,7 +580,9 @@ public sealed class GhostExport : IDisposable
                     "",
                     [""],
                     Origin: Str(post, "uuid") is { } uuid ? $"ghost:{uuid}" : null,
-                    Kind: kind.Value));
+                    Kind: kind.Value,
+                    // Ghost's default address for a post or a page: the slug at the top of the site.
+                    OldUrls: [Str(post, "slug") is { } old ? $"/{old}/" : null]));
             }
             catch (FormatException ex)
             {

@@ -21,6 +21,8 @@ public static class MailServices
             .PostConfigure<IConfiguration>((mail, configuration) => mail.Region ??= configuration["Aws:Region"]);
         builder.Services.AddSingleton<IValidateOptions<MailOptions>, MailOptionsFitTheLease>();
         builder.Services.TryAddSingleton<MailPace>();
+        // Emails name the site by the title the author set in the settings.
+        builder.Services.TryAddSingleton<MyBlog.Core.Settings.SettingsStore>();
         // Retries are the mail's own business (a send that may have been accepted is retried only through the claim
         // that guards it), and its timeouts are the mail options': no generic HTTP retries or timeouts on SES calls.
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way out.

@@ -38,7 +38,8 @@ public sealed class NewsletterSender(
     IOptions<MyBlogOptions> site,
     IOptions<NewsletterOptions> options,
     TimeProvider time,
-    ILogger<NewsletterSender> logger)
+    ILogger<NewsletterSender> logger,
+    MyBlog.Core.Settings.SettingsStore settings)
 {
     private static readonly ActivitySource Source = new("MyBlog.Newsletter");
 
@@ -49,9 +50,11 @@ public sealed class NewsletterSender(
         span?.SetTag("myblog.post.slug", batch.Slug);
         var post = await posts.GetAsync(batch.Slug, ct);
         var images = post is null ? [] : await photos.GetReadyImagesAsync(post.PhotoIds(), ct);
+        // The site's name as the author set it, read once for the batch.
+        var named = await settings.ForEmailAsync(ct);
         if (batch.Test)
         {
-            return await SendTestAsync(post, images, ct);
+            return await SendTestAsync(post, images, named, ct);
         }
         if (await jobs.GetPlanAsync(batch.JobId, ct) is not { Failed: false })
         {
@@ -76,7 +79,7 @@ public sealed class NewsletterSender(
                     // The server is away (the rest would only time out one by one), or refused the message itself.
                     return;
                 }
-                switch (await SendOneAsync(batch.JobId, subscriberId, post, images, token))
+                switch (await SendOneAsync(batch.JobId, subscriberId, post, images, named, token))
                 {
                     case RecipientOutcome.RetryLater:
                         Interlocked.Exchange(ref retry, 1);
@@ -104,7 +107,8 @@ public sealed class NewsletterSender(
         JobFailed,
     }
 
-    private async Task<RecipientOutcome> SendOneAsync(string jobId, string subscriberId, Post? post, IReadOnlyDictionary<string, PhotoImage> images, CancellationToken ct)
+    private async Task<RecipientOutcome> SendOneAsync(
+        string jobId, string subscriberId, Post? post, IReadOnlyDictionary<string, PhotoImage> images, MyBlogOptions named, CancellationToken ct)
     {
         var lease = options.Value.Lease;
         // The subscriber first: a batch planned while subscribers moved to keyed ids may name one by its old id, and
@@ -134,7 +138,7 @@ public sealed class NewsletterSender(
         }
 
         var unsubscribe = WelcomeEmail.UnsubscribeUrl(site.Value, subscriber.Id, links.UnsubscribeToken(subscriber.Id, subscriber.Generation));
-        var message = NewsletterEmail.Create(site.Value, from, post, images, new NewsletterRecipient(subscriber.Email, subscriber.Name, unsubscribe));
+        var message = NewsletterEmail.Create(named, from, post, images, new NewsletterRecipient(subscriber.Email, subscriber.Name, unsubscribe));
         try
         {
             await sender.SendAsync(message, claim.ClaimedAt + lease / 2, ct);
@@ -192,13 +196,13 @@ public sealed class NewsletterSender(
     }
 
     /// <summary>The author's copy, to the sender's own address (an SES identity, so it arrives even in SES's sandbox).</summary>
-    private async Task<BatchOutcome> SendTestAsync(Post? post, IReadOnlyDictionary<string, PhotoImage> images, CancellationToken ct)
+    private async Task<BatchOutcome> SendTestAsync(Post? post, IReadOnlyDictionary<string, PhotoImage> images, MyBlogOptions named, CancellationToken ct)
     {
         if (post is null)
         {
             return BatchOutcome.Done;
         }
-        var message = NewsletterEmail.Create(site.Value, from, post, images,
+        var message = NewsletterEmail.Create(named, from, post, images,
             new NewsletterRecipient(from.Address, from.Name, new Uri(site.Value.SiteUri, "admin/")));
         message.Subject = "[Test] " + message.Subject;
         try

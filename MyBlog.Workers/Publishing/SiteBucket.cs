@@ -51,6 +51,10 @@ public sealed class SiteBucket(IAmazonS3 s3, IOptions<BucketOptions> buckets)
             ContentType = page.ContentType,
         };
         request.Headers.CacheControl = page.CacheControl;
+        if (page.RedirectTo is { } target)
+        {
+            request.Metadata.Add(SitePage.RedirectMetadata, target);
+        }
         return s3.PutObjectAsync(request, ct);
     }
 

@@ -92,9 +92,13 @@ public sealed class SitePublisher(
 
         // List pages that are no longer produced (an emptied tag, a removed archive page) disappear too; in a
         // rebuild, so does any post or page that is not (one unpublished while no publisher saw it).
+        // A post's old addresses (redirects) go with the post, or when the post no longer has them.
         var keptPages = pages.Select(p => SitePage.KeyFor(p.Path)).ToHashSet(StringComparer.Ordinal);
-        gone.AddRange(manifest.Keys.Where(k => !run.Produced.Contains(k)
-            && (rebuildAll || (!k.StartsWith("posts/", StringComparison.Ordinal) && !keptPages.Contains(k)))));
+        var touched = changedSlugs.ToHashSet(StringComparer.Ordinal);
+        gone.AddRange(manifest.Where(e => !run.Produced.Contains(e.Key)
+            && (rebuildAll || (SitePage.RedirectOwner(e.Value) is { } owner
+                ? touched.Contains(owner)
+                : !e.Key.StartsWith("posts/", StringComparison.Ordinal) && !keptPages.Contains(e.Key)))).Select(e => e.Key));
         gone = gone.Where(manifest.ContainsKey).Distinct().ToList();
         await Parallel.ForEachAsync(gone, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
             async (key, token) => await bucket.DeleteAsync(key, token));
@@ -161,8 +165,18 @@ public sealed class SitePublisher(
                 }
             }
         }
-        return [.. pages.Values];
+        var real = pages.Values.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        return [.. pages.Values, .. batch.SelectMany(post => Redirects(post, run)).Where(r => !real.Contains(r.Key))];
     }
+
+    /// <summary>
+    /// The post's old addresses, each a redirect to its page — except where the site has a page of its own (a
+    /// redirect never stands in a page's place) or where the post itself now is.
+    /// </summary>
+    private static IEnumerable<SitePage> Redirects(Post post, PublishRun run) =>
+        post.OldPaths
+            .Where(old => SitePage.KeyFor(old) != SitePage.KeyFor(post.Path) && !run.IsPage(SitePage.KeyFor(old)))
+            .Select(old => SitePage.Redirect(old, post.Path, post.Slug));
 
     private async Task<SitePage?> RenderAsync(SiteBuilder site, Post post, IReadOnlyDictionary<string, PhotoImage> ready, PublishRun run)
     {
@@ -219,6 +233,10 @@ public sealed class SitePublisher(
         public HashSet<string> Produced { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, string> Written { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Whether the key holds one of the site's pages (not a redirect), as written before or in this run.</summary>
+        public bool IsPage(string key) =>
+            (Written.TryGetValue(key, out var hash) || manifest.TryGetValue(key, out hash)) && SitePage.RedirectOwner(hash) is null;
 
         public async Task WriteAsync(IReadOnlyCollection<SitePage> pages, SiteBucket bucket, CancellationToken ct)
         {

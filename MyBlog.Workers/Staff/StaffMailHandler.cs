@@ -45,7 +45,7 @@ public sealed class StaffMailHandler : IWorkerHandler
 
     public static async Task<BatchResponse> HandleAsync(
         DynamoDbStreamEvent streamEvent, StaffStore staff, SignInLinks links, IMailSender sender, [Microsoft.AspNetCore.Mvc.FromServices] MailboxAddress from,
-        IOptions<MyBlogOptions> site, IOptions<StaffMailOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<StaffMailHandler> logger)
+        MyBlog.Core.Settings.SettingsStore settings, IOptions<StaffMailOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<StaffMailHandler> logger)
     {
         var failures = new BatchFailures(logger, lifetime.ApplicationStopping);
         foreach (var record in streamEvent.Records ?? [])
@@ -77,7 +77,7 @@ public sealed class StaffMailHandler : IWorkerHandler
                 var token = await links.CreateLinkAsync(person.Id, kind == SignInMailKind.Invite ? SignInLinks.InviteLifetime : SignInLinks.Lifetime, ct);
                 try
                 {
-                    await sender.SendAsync(SignInEmail.Create(site.Value, from, person, kind, request.InvitedBy, token), time.GetUtcNow() + StartWithin, ct);
+                    await sender.SendAsync(SignInEmail.Create(await settings.ForEmailAsync(ct), from, person, kind, request.InvitedBy, token), time.GetUtcNow() + StartWithin, ct);
                 }
                 catch (MailSendException ex) when (ex.IsPermanent)
                 {

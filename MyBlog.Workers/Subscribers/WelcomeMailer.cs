@@ -48,11 +48,11 @@ public sealed record WelcomeResult(WelcomeOutcome Outcome, MailFailure? Failure 
 public sealed class WelcomeMailer(
     SubscriberStore subscribers,
     IMailSender sender,
-    IOptions<MyBlogOptions> site,
     IOptions<WelcomeOptions> welcome,
     MailboxAddress from,
     ILogger<WelcomeMailer> logger,
-    TimeProvider time)
+    TimeProvider time,
+    MyBlog.Core.Settings.SettingsStore settings)
 {
     private static readonly ActivitySource Source = new("MyBlog.Mail");
 
@@ -113,7 +113,7 @@ public sealed class WelcomeMailer(
         span?.SetTag("myblog.subscriber.id", subscriberId);
         span?.SetTag("myblog.welcome.attempt", claim.Subscriber.WelcomeAttempts);
 
-        var message = WelcomeEmail.Create(site.Value, from, claim);
+        var message = WelcomeEmail.Create(await settings.ForEmailAsync(ct), from, claim);
         try
         {
             await sender.SendAsync(message, welcome.Value.StartBy(claim.ClaimedAt), ct);
