@@ -157,7 +157,7 @@ internal static class ApiContract
             case ("ApiKeyDto" or "NewApiKeyDto" or "ApiKeyRequest" or "PasskeyDto" or "PasskeyRegistration", "name"):
                 Text(field, MyBlog.Api.Staff.AdminStaffApi.MaxKeyNameLength);
                 return;
-            case ("StaffDto" or "StaffInvite", "role"):
+            case ("StaffDto" or "StaffInvite" or "StaffRoleChange", "role"):
                 Choice(field, "owner", "author");
                 return;
             case ("SessionDto", "via"):

@@ -53,6 +53,7 @@ namespace MyBlog.Api.Hosting;
 [JsonSerializable(typeof(MyBlog.Api.Staff.PasskeySignIn))]
 [JsonSerializable(typeof(MyBlog.Api.Staff.StaffInvite))]
 [JsonSerializable(typeof(MyBlog.Api.Staff.StaffList))]
+[JsonSerializable(typeof(MyBlog.Api.Staff.StaffRoleChange))]
 [JsonSerializable(typeof(MyBlog.Api.Staff.SessionList))]
 [JsonSerializable(typeof(MyBlog.Api.Staff.ApiKeyRequest))]
 [JsonSerializable(typeof(MyBlog.Api.Staff.ApiKeyList))]

@@ -51,16 +51,17 @@ public static class AdminImportsApi
         TimeProvider time, CancellationToken ct) =>
         UploadEndpoint.DeclareAsync(request, rules, example, signer, time, async (upload, expires) =>
         {
-            var job = await imports.CreateAsync(upload, ct);
+            var job = await imports.CreateAsync(upload, ct, ofSubscribers: rules == SubscriberImportUploads.Rules);
             var (url, headers) = await signer.SignPutAsync(keyOf(job.Id), upload.ContentType!, upload.Size!.Value, Activity.Current?.Id, expires);
             return ($"/api/admin/imports/{job.Id}", new ImportTicket(job.Id, url, "PUT", headers, expires));
         }, ct);
 
     public static async Task<Results<Ok<ImportDto>, ProblemHttpResult>> GetAsync(
-        string importId, HttpResponse response, ImportStore imports, TimeProvider time, CancellationToken ct)
+        string importId, HttpContext http, HttpResponse response, ImportStore imports, TimeProvider time, CancellationToken ct)
     {
         var job = await imports.GetAsync(importId, ct);
-        if (job is null)
+        // A subscriber list's results name readers: for owners only, and to an author it is not there at all.
+        if (job is null || (job.OfSubscribers && StaffAuth.Caller(http).Person.Role != MyBlog.Core.Staff.StaffRole.Owner))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Import not found", detail: $"There is no import '{importId}'.");
         }

@@ -9,6 +9,8 @@ public sealed record StaffInvite(string? Email, string? Name, string? Role);
 
 public sealed record StaffList(IReadOnlyList<StaffDto> Items);
 
+public sealed record StaffRoleChange(string? Role);
+
 public sealed record SessionDto(string Id, string Via, string Agent, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset ExpiresAt, bool Current);
 
 public sealed record SessionList(IReadOnlyList<SessionDto> Items);
@@ -43,6 +45,8 @@ public static class AdminStaffApi
         staff.MapGet("/", ListStaffAsync).WithName("ListStaff").WithSummary("Everyone on the staff, invited or signed in.");
         staff.MapPost("/", InviteAsync).Accepts<StaffInvite>("application/json").WithName("InviteStaff")
             .WithSummary("Invite a person as an owner or an author: they get an email with a sign-in link (valid 7 days).");
+        staff.MapPut("/{staffId}/role", SetRoleAsync).Accepts<StaffRoleChange>("application/json").WithName("SetStaffRole")
+            .WithSummary("Make a person an owner or an author; it applies to their very next request.");
         staff.MapDelete("/{staffId}", RemoveAsync).WithName("RemoveStaff")
             .WithSummary("Remove a person: their sessions, API keys and passkeys stop working at once.");
 
@@ -93,6 +97,30 @@ public static class AdminStaffApi
         }
         await links.RequestAsync(person.Email, SignInMailKind.Invite, owner.Name, ct);
         return TypedResults.Created($"/api/admin/staff/{person.Id}", StaffDto.From(person));
+    }
+
+    public static async Task<Results<Ok<StaffDto>, ValidationProblem, ProblemHttpResult>> SetRoleAsync(
+        HttpContext http, string staffId, StaffStore staff, CancellationToken ct)
+    {
+        var (body, problem) = await RequestBody.ReadJsonAsync(http.Request, MaxBodyBytes, """{"role": "owner"}""", ApiJson.Default.StaffRoleChange, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (!StaffRoles.TryParse(body!.Role, out var role))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["role"] = ["The role is 'owner' or 'author'."] }, title: "The role is not valid");
+        }
+        if (StaffAuth.Caller(http).Person.Id == staffId)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "You cannot change your own role",
+                detail: "A blog always keeps an owner: another owner can change yours.");
+        }
+        if (!StaffSecrets.IsId(staffId) || !await staff.SetRoleAsync(staffId, role, ct) || await staff.GetAsync(staffId, ct) is not { } person)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not on the staff", detail: "Nobody on the staff has that id.");
+        }
+        return TypedResults.Ok(StaffDto.From(person));
     }
 
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveAsync(HttpContext http, string staffId, StaffStore staff, CancellationToken ct)

@@ -28,6 +28,9 @@ public sealed record ImportJob(string Id, string FileName, long DeclaredSize, st
 {
     public const string ArchivesPrefix = "imports/";
 
+    /// <summary>A list of subscribers (its results name readers' addresses: for owners only), not a blog archive.</summary>
+    public bool OfSubscribers { get; init; }
+
     /// <summary>The kind of blog the archive held ("hugo", "jekyll", "ghost"), once read.</summary>
     public string? Format { get; init; }
 

@@ -21,10 +21,17 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
 
     private string Table => options.Value.TableName;
 
-    public async Task<ImportJob> CreateAsync(UploadRequest upload, CancellationToken ct)
+    public async Task<ImportJob> CreateAsync(UploadRequest upload, CancellationToken ct, bool ofSubscribers = false)
     {
-        var job = new ImportJob(Guid.NewGuid().ToString("N"), upload.FileName!.Trim(), upload.Size!.Value, ImportStatus.Pending, time.GetUtcNow());
+        var job = new ImportJob(Guid.NewGuid().ToString("N"), upload.FileName!.Trim(), upload.Size!.Value, ImportStatus.Pending, time.GetUtcNow())
+        {
+            OfSubscribers = ofSubscribers,
+        };
         var item = Key(job.Id);
+        if (ofSubscribers)
+        {
+            item["ofSubscribers"] = Bool(true);
+        }
         item["fileName"] = S(job.FileName);
         item["declaredSize"] = N(job.DeclaredSize);
         item["status"] = S(job.Status);
@@ -173,6 +180,7 @@ public sealed class ImportStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
         return new ImportJob(id, item.String("fileName") ?? "", item.Long("declaredSize")!.Value,
             item.String("status") ?? ImportStatus.Pending, item.Time("createdAt")!.Value)
         {
+            OfSubscribers = item.TryGetValue("ofSubscribers", out var list) && list.BOOL == true,
             Format = item.String("format"),
             Error = item.String("error"),
             RunnerLeaseUntil = item.Millis("leaseUntil"),

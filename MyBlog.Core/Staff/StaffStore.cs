@@ -144,6 +144,17 @@ public sealed class StaffStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
         }, ct);
     }
 
+    /// <summary>Changes a person's role; false when there is no such person. Every request reads the role afresh.</summary>
+    public Task<bool> SetRoleAsync(string staffId, StaffRole role, CancellationToken ct) => dynamo.TryUpdateItemAsync(new UpdateItemRequest
+    {
+        TableName = Table,
+        Key = ItemKey(MembersPartition, MemberPrefix + staffId),
+        UpdateExpression = "SET #role = :role",
+        ConditionExpression = "attribute_exists(pk)",
+        ExpressionAttributeNames = new() { ["#role"] = "role" },
+        ExpressionAttributeValues = new() { [":role"] = S(StaffRoles.Name(role)) },
+    }, ct);
+
     /// <summary>Gives the turn back: the email could not be sent, and the retry must be able to send it.</summary>
     public Task ReleaseMailTurnAsync(string staffId, CancellationToken ct) => dynamo.TryUpdateItemAsync(new UpdateItemRequest
     {

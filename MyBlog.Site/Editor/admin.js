@@ -119,8 +119,8 @@ async function signOut() {
   signedOut();
 }
 
-// One row of a table: its cells' texts, and an optional button at the end.
-function row(cells, button) {
+// One row of a table: its cells' texts, and optional buttons at the end.
+function row(cells, ...buttons) {
   const tr = document.createElement("tr");
   for (const text of cells) {
     const td = document.createElement("td");
@@ -128,13 +128,13 @@ function row(cells, button) {
     tr.append(td);
   }
   const last = document.createElement("td");
-  if (button) {
+  for (const button of buttons.filter(Boolean)) {
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = button.label;
     b.setAttribute("aria-label", button.aria || button.label);
     b.addEventListener("click", button.onClick);
-    last.append(b);
+    last.append(b, " ");
   }
   tr.append(last);
   return tr;
@@ -197,9 +197,22 @@ async function createKey(event) {
 async function openStaff() {
   showView("staff");
   const { data } = await api("GET", "/api/admin/staff");
-  $("staff-list").tBodies[0].replaceChildren(...data.items.map((p) => row(
-    [p.name, p.email, p.role, p.signedInAt ? `signed in ${when(p.signedInAt)}` : "invited"],
-    p.id === state.me.id ? null : { label: "Remove", aria: `Remove ${p.name}`, onClick: () => removeStaff(p) })));
+  $("staff-list").tBodies[0].replaceChildren(...data.items.map((p) => {
+    const other = p.role === "owner" ? "author" : "owner";
+    return row([p.name, p.email, p.role, p.signedInAt ? `signed in ${when(p.signedInAt)}` : "invited"],
+      p.id === state.me.id ? null : { label: `Make ${other}`, aria: `Make ${p.name} an ${other}`, onClick: () => setRole(p, other) },
+      p.id === state.me.id ? null : { label: "Remove", aria: `Remove ${p.name}`, onClick: () => removeStaff(p) });
+  }));
+}
+
+async function setRole(person, role) {
+  try {
+    await api("PUT", `/api/admin/staff/${person.id}/role`, { role });
+    $("staff-status").textContent = `${person.name} is now an ${role}.`;
+    await openStaff();
+  } catch (error) {
+    $("staff-status").textContent = error.message;
+  }
 }
 
 async function removeStaff(person) {
@@ -536,6 +549,8 @@ async function openSettings() {
 
 async function saveSettings() {
   const status = $("settings-status");
+  status.className = "";
+  status.textContent = "Saving…";
   try {
     const { etag } = await api("PUT", "/api/admin/settings", {
       title: $("setting-title").value, description: $("setting-description").value || null, authorName: $("setting-author").value || null,

@@ -386,6 +386,8 @@ public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
             await page.GetByLabel("Header links").FillAsync("");
             await page.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
             await Assertions.Expect(page.Locator("#settings-status")).ToContainTextAsync("Saved");
+            // Restored for the tests after this one (emails and pages carry the title).
+            Assert.Equal(before, (await app.AdminAsync(HttpMethod.Get, "/api/admin/settings")).GetProperty("title").GetString());
         }
     }
 }

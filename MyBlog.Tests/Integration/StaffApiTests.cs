@@ -140,6 +140,44 @@ public sealed class StaffApiTests(TestTopology app)
         }
         using var post = await SendAsync(author.Request(HttpMethod.Post, "/api/admin/posts", new { title = $"By an author {Guid.NewGuid():N}", markdown = "Hello." }));
         Assert.Equal(HttpStatusCode.Created, post.StatusCode);
+
+        // A subscriber list's import report names readers: an author finds no such import; its owner does.
+        var list = await app.AdminAsync(HttpMethod.Post, "/api/admin/subscribers/imports", new { fileName = "members.csv", contentType = "text/csv", size = 100 });
+        var report = $"/api/admin/imports/{list.GetProperty("importId").GetString()}";
+        using (var hidden = await SendAsync(author.Request(HttpMethod.Get, report)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+        }
+        await app.AdminAsync(HttpMethod.Get, report);
+    }
+
+    [Fact]
+    public async Task An_owner_changes_a_persons_role_and_it_applies_to_their_next_request_but_not_their_own()
+    {
+        var (id, _, person) = await InviteAndSignInAsync("author");
+        using (var before = await SendAsync(person.Request(HttpMethod.Get, "/api/admin/settings")))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, before.StatusCode);
+        }
+        var promoted = await app.AdminAsync(HttpMethod.Put, $"/api/admin/staff/{id}/role", new { role = "owner" });
+        Assert.Equal("owner", promoted.GetProperty("role").GetString());
+        using (var after = await SendAsync(person.Request(HttpMethod.Get, "/api/admin/settings")))
+        {
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        }
+        await app.AdminAsync(HttpMethod.Put, $"/api/admin/staff/{id}/role", new { role = "author" });
+        using (var again = await SendAsync(person.Request(HttpMethod.Get, "/api/admin/settings")))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
+        }
+
+        var me = await app.AdminAsync(HttpMethod.Get, "/api/admin/account");
+        using var self = TestTopology.AdminRequest(HttpMethod.Put, $"/api/admin/staff/{me.GetProperty("id").GetString()}/role", new { role = "author" });
+        Assert.Equal(HttpStatusCode.Conflict, (await app.Site.SendAsync(self)).StatusCode);
+        using var king = TestTopology.AdminRequest(HttpMethod.Put, $"/api/admin/staff/{id}/role", new { role = "king" });
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Site.SendAsync(king)).StatusCode);
+        using var nobody = TestTopology.AdminRequest(HttpMethod.Put, $"/api/admin/staff/{new string('0', 32)}/role", new { role = "owner" });
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Site.SendAsync(nobody)).StatusCode);
     }
 
     [Fact]
