@@ -184,6 +184,8 @@ public sealed class MyBlogStack : Stack
         DeletionProtection = true,
         RemovalPolicy = RemovalPolicy.RETAIN,
         DynamoStream = StreamViewType.NEW_AND_OLD_IMAGES,
+        // Sign-in links, passkey challenges and sessions are deleted by DynamoDB once worthless (turned on in place).
+        TimeToLiveAttribute = MyBlogTable.TimeToLive,
         Replicas = settings.ReplicaRegions.Select(region => new ReplicaTableProps { Region = region }).ToArray(),
         GlobalSecondaryIndexes =
         [

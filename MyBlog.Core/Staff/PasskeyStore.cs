@@ -30,6 +30,7 @@ public sealed class PasskeyStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions>
             ["purpose"] = S(purpose),
             ["options"] = S(optionsJson),
             ["expiresAt"] = N((time.GetUtcNow() + ChallengeLifetime).ToUnixTimeMilliseconds()),
+            [MyBlogTable.TimeToLive] = DeleteAfter(time.GetUtcNow() + ChallengeLifetime),
         };
         if (staffId is not null)
         {

@@ -47,6 +47,8 @@ public sealed class SignInLinks(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
             ["email"] = S(email),
             ["kind"] = S(kind.ToString()),
             ["requestedAt"] = Time(time.GetUtcNow()),
+            // Forgotten once handled; a request the mailer never saw is worthless after a day.
+            [MyBlogTable.TimeToLive] = DeleteAfter(time.GetUtcNow().AddDays(1)),
         };
         if (invitedBy is not null)
         {
@@ -78,6 +80,7 @@ public sealed class SignInLinks(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> 
                 ["staffId"] = S(staffId),
                 ["secretHash"] = S(StaffSecrets.Hash(secret)),
                 ["expiresAt"] = N((time.GetUtcNow() + lifetime).ToUnixTimeMilliseconds()),
+                [MyBlogTable.TimeToLive] = DeleteAfter(time.GetUtcNow() + lifetime),
             },
         }, ct);
         return $"{id}.{secret}";

@@ -49,6 +49,8 @@ public sealed class StaffSessions(IAmazonDynamoDB dynamo, StaffStore staff, IOpt
                 ["agent"] = S(label),
                 ["createdAt"] = Time(now),
                 ["lastSeenAt"] = Time(now),
+                // Its longest life; one idle for two weeks ends sooner (checked on every use) and goes at this time.
+                [MyBlogTable.TimeToLive] = DeleteAfter(now + AgeLimit),
             },
         }, ct);
         await staff.MarkSignedInAsync(person.Id, ct);

@@ -29,6 +29,9 @@ public static class Attributes
 
     public static AttributeValue Numbers(IEnumerable<int> values) => new() { L = values.Select(v => N(v)).ToList() };
 
+    /// <summary>The <see cref="MyBlogTable.TimeToLive"/> value for an item worthless after <paramref name="at"/>.</summary>
+    public static AttributeValue DeleteAfter(DateTimeOffset at) => N(at.ToUnixTimeSeconds());
+
     /// <summary>A time as stored: ISO 8601 with its offset, sortable as text.</summary>
     public static string Iso(DateTimeOffset at) => at.ToString("O", CultureInfo.InvariantCulture);
 

@@ -32,6 +32,14 @@ public static class MyBlogTable
 
     public static readonly StreamViewType StreamView = StreamViewType.NEW_AND_OLD_IMAGES;
 
+    /// <summary>
+    /// The table's time-to-live attribute (Unix seconds): DynamoDB deletes an item some time after it, at no cost.
+    /// Only what is worthless once out of date carries it — sign-in links and requests, passkey challenges, sessions
+    /// past their longest life; whatever reads such an item checks its own end, so an item not yet deleted is never
+    /// taken for a live one.
+    /// </summary>
+    public const string TimeToLive = "ttl";
+
     /// <summary>The one item the publisher writes: its lock on the site (one publisher at a time).</summary>
     public const string PublisherLockPartitionKey = "SITE#PUBLISHER";
 

@@ -60,9 +60,33 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<MyBlogOpti
                 {
                     continue;
                 }
+                await EnableTimeToLiveAsync(table, ct);
                 return arn;
             }
             await Task.Delay(200, ct);
+        }
+    }
+
+    /// <summary>Time to live on the table's <see cref="MyBlogTable.TimeToLive"/> attribute, as the stack turns it on.</summary>
+    private async Task EnableTimeToLiveAsync(string table, CancellationToken ct)
+    {
+        try
+        {
+            var current = await dynamo.DescribeTimeToLiveAsync(new DescribeTimeToLiveRequest { TableName = table }, ct);
+            if (current.TimeToLiveDescription?.TimeToLiveStatus == TimeToLiveStatus.ENABLED)
+            {
+                return;
+            }
+            await dynamo.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
+            {
+                TableName = table,
+                TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = MyBlogTable.TimeToLive, Enabled = true },
+            }, ct);
+        }
+        catch (AmazonDynamoDBException ex)
+        {
+            // Nothing depends on it: every reader of such an item checks its end itself.
+            logger.LogWarning(ex, "Time to live could not be turned on for {Table}; expired items stay until deleted", table);
         }
     }
 

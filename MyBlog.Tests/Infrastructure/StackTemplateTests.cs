@@ -209,6 +209,9 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
         var (_, table) = stack.Single("AWS::DynamoDB::GlobalTable");
         Assert.Equal("PAY_PER_REQUEST", table["BillingMode"]!.GetValue<string>());
         Assert.Equal("NEW_AND_OLD_IMAGES", table["StreamSpecification"]!["StreamViewType"]!.GetValue<string>());
+        // Worthless items (sign-in links, challenges, old sessions) go by themselves.
+        Assert.Equal(MyBlogTable.TimeToLive, table["TimeToLiveSpecification"]!["AttributeName"]!.GetValue<string>());
+        Assert.True(table["TimeToLiveSpecification"]!["Enabled"]!.GetValue<bool>());
         var replicas = table["Replicas"]!.AsArray();
         Assert.Equal(["ap-southeast-2", "eu-west-1", "us-east-1"], replicas.Select(r => r!["Region"]!.GetValue<string>()).Order());
         Assert.All(replicas, r =>

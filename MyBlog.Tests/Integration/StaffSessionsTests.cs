@@ -88,6 +88,11 @@ public sealed class StaffSessionsTests(TestTopology app) : IAsyncLifetime
         Assert.Null(await links.RedeemAsync(wrong.Split('.')[0] + "." + StaffSecrets.NewSecret(), default));
         Assert.NotNull(await links.RedeemAsync(wrong, default)); // a wrong guess does not use the link up
 
+        // Each carries the table's time to live, so DynamoDB deletes it once it is worthless.
+        var scan = await _storage.Dynamo.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest { TableName = _storage.Name });
+        Assert.All(scan.Items.Where(i => i["pk"].S.StartsWith(SignInLinks.LinkPrefix, StringComparison.Ordinal)),
+            i => Assert.True(long.Parse(i[MyBlog.Core.Storage.MyBlogTable.TimeToLive].N, System.Globalization.CultureInfo.InvariantCulture) <= _time.GetUtcNow().AddMinutes(16).ToUnixTimeSeconds()));
+
         var passkeys = new PasskeyStore(_storage.Dynamo, _storage.Site, _time);
         var challenge = await passkeys.SaveChallengeAsync("sign-in", null, "{}", default);
         Assert.Null(await passkeys.TakeChallengeAsync(challenge, "register", null, default)); // another ceremony's: refused
