@@ -60,15 +60,11 @@ public sealed class StaffSessions(IAmazonDynamoDB dynamo, StaffStore staff, IOpt
     /// <summary>The caller of a session cookie; null for anything that is not a live session of a person still on the staff.</summary>
     public async Task<StaffCaller?> ResolveSessionAsync(string? cookie, CancellationToken ct)
     {
-        if (!StaffSecrets.TrySplit(cookie, "", out var staffId, out var sessionId, out var secret))
+        if (await ReadAsync(cookie, "", SessionPrefix, ct) is not { } found)
         {
             return null;
         }
-        var (person, item) = await ReadAsync(staffId, SessionPrefix + sessionId, ct);
-        if (person is null || item is null || !StaffSecrets.Matches(item.String("secretHash"), secret))
-        {
-            return null;
-        }
+        var (person, item, staffId, sessionId) = found;
         var session = Session(item);
         var now = time.GetUtcNow();
         if (now >= session.ExpiresAt)
@@ -86,15 +82,11 @@ public sealed class StaffSessions(IAmazonDynamoDB dynamo, StaffStore staff, IOpt
     /// <summary>The caller of an API key (<c>Authorization: Bearer myblog_…</c>); null for anything else.</summary>
     public async Task<StaffCaller?> ResolveKeyAsync(string? key, CancellationToken ct)
     {
-        if (!StaffSecrets.TrySplit(key, KeyPrefix, out var staffId, out var keyId, out var secret))
+        if (await ReadAsync(key, KeyPrefix, KeyItemPrefix, ct) is not { } found)
         {
             return null;
         }
-        var (person, item) = await ReadAsync(staffId, KeyItemPrefix + keyId, ct);
-        if (person is null || item is null || !StaffSecrets.Matches(item.String("secretHash"), secret))
-        {
-            return null;
-        }
+        var (person, item, staffId, keyId) = found;
         var apiKey = Key(item);
         var now = time.GetUtcNow();
         if (apiKey.LastUsedAt is not { } used || now - used >= SeenGranularity)
@@ -104,12 +96,23 @@ public sealed class StaffSessions(IAmazonDynamoDB dynamo, StaffStore staff, IOpt
         return new StaffCaller(person, null, null, apiKey);
     }
 
-    private async Task<(StaffMember? Person, Dictionary<string, AttributeValue>? Item)> ReadAsync(string staffId, string sortKey, CancellationToken ct)
+    /// <summary>
+    /// The person and the item a credential (<c>prefix + person.id.secret</c>) names, read together, when the
+    /// credential's secret matches the item's hash; null for anything else.
+    /// </summary>
+    private async Task<(StaffMember Person, Dictionary<string, AttributeValue> Item, string StaffId, string Id)?> ReadAsync(
+        string? credential, string prefix, string itemPrefix, CancellationToken ct)
     {
+        if (!StaffSecrets.TrySplit(credential, prefix, out var staffId, out var id, out var secret))
+        {
+            return null;
+        }
         var person = staff.GetAsync(staffId, ct);
-        var item = dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = ItemKey(StaffStore.PersonPartition(staffId), sortKey), ConsistentRead = true }, ct);
+        var item = dynamo.GetItemAsync(new GetItemRequest { TableName = Table, Key = ItemKey(StaffStore.PersonPartition(staffId), itemPrefix + id), ConsistentRead = true }, ct);
         await Task.WhenAll(person, item);
-        return (await person, (await item).Item is { Count: > 0 } found ? found : null);
+        return await person is { } found && (await item).Item is { Count: > 0 } stored && StaffSecrets.Matches(stored.String("secretHash"), secret)
+            ? (found, stored, staffId, id)
+            : null;
     }
 
     /// <summary>Notes a use, only on an item that still exists (a revoked one stays revoked).</summary>
@@ -159,26 +162,14 @@ public sealed class StaffSessions(IAmazonDynamoDB dynamo, StaffStore staff, IOpt
         ConditionExpression = "attribute_exists(pk)",
     }, ct);
 
-    private async Task<List<Dictionary<string, AttributeValue>>> ItemsAsync(string staffId, string prefix, CancellationToken ct)
-    {
-        var items = new List<Dictionary<string, AttributeValue>>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+    private Task<List<Dictionary<string, AttributeValue>>> ItemsAsync(string staffId, string prefix, CancellationToken ct) =>
+        dynamo.QueryAllAsync(new QueryRequest
         {
-            var page = await dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = Table,
-                KeyConditionExpression = "pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues = new() { [":pk"] = S(StaffStore.PersonPartition(staffId)), [":prefix"] = S(prefix) },
-                ConsistentRead = true,
-                ExclusiveStartKey = start,
-            }, ct);
-            items.AddRange(page.Items);
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-        return items;
-    }
+            TableName = Table,
+            KeyConditionExpression = "pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues = new() { [":pk"] = S(StaffStore.PersonPartition(staffId)), [":prefix"] = S(prefix) },
+            ConsistentRead = true,
+        }, ct);
 
     private static StaffSession Session(Dictionary<string, AttributeValue> item)
     {

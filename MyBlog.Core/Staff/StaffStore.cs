@@ -94,22 +94,13 @@ public sealed class StaffStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
 
     public async Task<IReadOnlyList<StaffMember>> ListAsync(CancellationToken ct)
     {
-        var people = new List<StaffMember>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        var people = (await dynamo.QueryAllAsync(new QueryRequest
         {
-            var page = await dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = Table,
-                KeyConditionExpression = "pk = :pk AND begins_with(sk, :member)",
-                ExpressionAttributeValues = new() { [":pk"] = S(MembersPartition), [":member"] = S(MemberPrefix) },
-                ConsistentRead = true,
-                ExclusiveStartKey = start,
-            }, ct);
-            people.AddRange(page.Items.Select(Member));
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
+            TableName = Table,
+            KeyConditionExpression = "pk = :pk AND begins_with(sk, :member)",
+            ExpressionAttributeValues = new() { [":pk"] = S(MembersPartition), [":member"] = S(MemberPrefix) },
+            ConsistentRead = true,
+        }, ct)).Select(Member);
         return [.. people.OrderBy(p => p.CreatedAt)];
     }
 
@@ -180,24 +171,17 @@ public sealed class StaffStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> o
             return false;
         }
         await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = Table, Key = ItemKey(EmailPrefix + person.Email, EmailSortKey) }, ct);
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        var keys = await dynamo.QueryAllAsync(new QueryRequest
         {
-            var page = await dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = Table,
-                KeyConditionExpression = "pk = :pk",
-                ExpressionAttributeValues = new() { [":pk"] = S(PersonPartition(person.Id)) },
-                ProjectionExpression = "pk, sk",
-                ExclusiveStartKey = start,
-            }, ct);
-            foreach (var key in page.Items)
-            {
-                await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = Table, Key = key }, ct);
-            }
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            TableName = Table,
+            KeyConditionExpression = "pk = :pk",
+            ExpressionAttributeValues = new() { [":pk"] = S(PersonPartition(person.Id)) },
+            ProjectionExpression = "pk, sk",
+        }, ct);
+        foreach (var key in keys)
+        {
+            await dynamo.DeleteItemAsync(new DeleteItemRequest { TableName = Table, Key = key }, ct);
         }
-        while (start is not null);
         return true;
     }
 

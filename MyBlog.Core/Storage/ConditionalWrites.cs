@@ -49,4 +49,23 @@ public static class ConditionalWrites
             return null;
         }
     }
+
+}
+
+/// <summary>Reads that span DynamoDB's pages.</summary>
+public static class Queries
+{
+    /// <summary>Every item the query finds, page after page (each page at most 1 MB, as DynamoDB answers).</summary>
+    public static async Task<List<Dictionary<string, AttributeValue>>> QueryAllAsync(this IAmazonDynamoDB dynamo, QueryRequest request, CancellationToken ct)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        do
+        {
+            var page = await dynamo.QueryAsync(request, ct);
+            items.AddRange(page.Items);
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (request.ExclusiveStartKey is not null);
+        return items;
+    }
 }
