@@ -100,7 +100,8 @@ internal sealed class HighlightedCodeBlockRenderer(IMarkdownObjectRenderer plain
 {
     protected override void Write(HtmlRenderer renderer, CodeBlock block)
     {
-        if (block is FencedCodeBlock fenced && CodeHighlighter.Highlight(fenced.Info, fenced.Lines.ToString()) is { } html)
+        // Plain text (excerpts, reading time) is the code's own text, never its colouring's markup.
+        if (renderer.EnableHtmlForBlock && block is FencedCodeBlock fenced && CodeHighlighter.Highlight(fenced.Info, fenced.Lines.ToString()) is { } html)
         {
             renderer.EnsureLine();
             renderer.Write("<pre><code class=\"language-").WriteEscape(fenced.Info!.Split(' ', '\t', '{')[0].Trim()).Write("\">")

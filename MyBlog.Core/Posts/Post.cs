@@ -87,8 +87,18 @@ public sealed record Post(
     public PostSummary ToSummary()
     {
         var (excerpt, minutes) = PostContent.Describe(Markdown, Excerpt);
-        return new(Slug, Title, excerpt, Tags, Status, Version, CreatedAt, UpdatedAt, PublishedAt, minutes) { Kind = Kind };
+        return Summary(excerpt, minutes);
     }
+
+    /// <summary>The page's HTML (<see cref="PostContent.ToHtml"/>) and the summary, from one parse of the text.</summary>
+    public (string Html, PostSummary Summary) Render(IReadOnlyDictionary<string, Photos.PhotoImage>? photos = null, bool lazyFromFirst = false)
+    {
+        var (html, excerpt, minutes) = PostContent.Render(Markdown, Excerpt, photos, lazyFromFirst);
+        return (html, Summary(excerpt, minutes));
+    }
+
+    private PostSummary Summary(string excerpt, int minutes) =>
+        new(Slug, Title, excerpt, Tags, Status, Version, CreatedAt, UpdatedAt, PublishedAt, minutes) { Kind = Kind };
 }
 
 /// <summary>

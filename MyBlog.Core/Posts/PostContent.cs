@@ -30,12 +30,28 @@ public static partial class PostContent
     /// responsive <c>&lt;picture&gt;</c> elements; the first is loaded eagerly unless <paramref name="lazyFromFirst"/>
     /// (a cover photo already sits above the fold).
     /// </summary>
-    public static string ToHtml(string markdown, IReadOnlyDictionary<string, PhotoImage>? photos = null, bool lazyFromFirst = false)
+    public static string ToHtml(string markdown, IReadOnlyDictionary<string, PhotoImage>? photos = null, bool lazyFromFirst = false) =>
+        Parse(markdown) is { } document ? ToHtml(document, markdown, photos, lazyFromFirst) : Unparsed(markdown);
+
+    /// <summary>
+    /// The post's HTML and what lists show of it (<see cref="Describe"/>) from one parse of the text: a full build
+    /// parses each post once, not once for its page and again for its summary.
+    /// </summary>
+    public static (string Html, string Excerpt, int ReadingMinutes) Render(string markdown, string? excerpt,
+        IReadOnlyDictionary<string, PhotoImage>? photos = null, bool lazyFromFirst = false)
     {
         if (Parse(markdown) is not { } document)
         {
-            return Unparsed(markdown);
+            var (unparsedExcerpt, unparsedMinutes) = DescribeText(markdown.Trim(), excerpt);
+            return (Unparsed(markdown), unparsedExcerpt, unparsedMinutes);
         }
+        // The plain text first: the HTML's rendering replaces photos' images in the document.
+        var (text, minutes) = DescribeText(PlainText(document, markdown), excerpt);
+        return (ToHtml(document, markdown, photos, lazyFromFirst), text, minutes);
+    }
+
+    private static string ToHtml(MarkdownDocument document, string markdown, IReadOnlyDictionary<string, PhotoImage>? photos, bool lazyFromFirst)
+    {
         var hasRawHtml = false;
         var pictures = new List<(LinkInline Image, PhotoImage Photo)>();
         foreach (var node in document.Descendants())
@@ -206,34 +222,32 @@ public static partial class PostContent
     }
 
     /// <summary>The text a reader sees, for excerpts and reading time: raw HTML an author wrote is left out, not shown as source.</summary>
-    public static string ToPlainText(string markdown)
+    public static string ToPlainText(string markdown) => Parse(markdown) is { } document ? PlainText(document, markdown) : markdown.Trim();
+
+    /// <summary>The document's text: every element's words, raw HTML left out (rendered as nothing, the document unchanged).</summary>
+    private static string PlainText(MarkdownDocument document, string markdown)
     {
-        if (Parse(markdown) is not { } document)
-        {
-            return markdown.Trim();
-        }
-        foreach (var html in document.Descendants().Where(n => n is HtmlBlock or HtmlInline).ToList())
-        {
-            switch (html)
-            {
-                case Block block:
-                    block.Parent?.Remove(block);
-                    break;
-                case Inline inline:
-                    inline.Remove();
-                    break;
-            }
-        }
         using var writer = new StringWriter();
         try
         {
-            Render(document, new HtmlRenderer(writer) { EnableHtmlForBlock = false, EnableHtmlForInline = false, EnableHtmlEscape = false });
+            var renderer = new HtmlRenderer(writer) { EnableHtmlForBlock = false, EnableHtmlForInline = false, EnableHtmlEscape = false };
+            renderer.ObjectRenderers.Replace<HtmlBlockRenderer>(new Nothing<HtmlBlock>());
+            renderer.ObjectRenderers.Replace<Markdig.Renderers.Html.Inlines.HtmlInlineRenderer>(new Nothing<HtmlInline>());
+            Render(document, renderer);
         }
         catch (ArgumentException)
         {
             return markdown.Trim(); // nested deeper than the renderer goes
         }
         return writer.ToString().Trim();
+    }
+
+    /// <summary>Renders nothing for its kind of element.</summary>
+    private sealed class Nothing<T> : HtmlObjectRenderer<T> where T : MarkdownObject
+    {
+        protected override void Write(HtmlRenderer renderer, T obj)
+        {
+        }
     }
 
     /// <summary>Minutes to read at an adult's silent-reading pace; at least one.</summary>
@@ -243,9 +257,11 @@ public static partial class PostContent
     public static string Excerpt(string markdown, string? excerpt) => Describe(markdown, excerpt).Excerpt;
 
     /// <summary>Excerpt and reading time from one pass over the text (listing 2,000 posts calls this 2,000 times).</summary>
-    public static (string Excerpt, int ReadingMinutes) Describe(string markdown, string? excerpt, int length = 200)
+    public static (string Excerpt, int ReadingMinutes) Describe(string markdown, string? excerpt, int length = 200) =>
+        DescribeText(ToPlainText(markdown), excerpt, length);
+
+    private static (string Excerpt, int ReadingMinutes) DescribeText(string text, string? excerpt, int length = 200)
     {
-        var text = ToPlainText(markdown);
         var minutes = Math.Max(1, (int)Math.Round(CountWords(text) / (double)WordsPerMinute));
         if (!string.IsNullOrWhiteSpace(excerpt))
         {

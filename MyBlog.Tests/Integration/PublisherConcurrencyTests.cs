@@ -119,6 +119,38 @@ public sealed class PublisherConcurrencyTests(TestTopology app) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A publish renders only the list pages its change lands on (the manifest keeps what each list page was rendered
+    /// from), and leaves the site exactly as a full render would: the rebuild after it finds nothing to write.
+    /// </summary>
+    [Fact]
+    public async Task A_publish_renders_the_lists_its_post_lands_on_and_leaves_the_site_as_a_full_render_would()
+    {
+        for (var i = 0; i < 45; i++)
+        {
+            await PublishedPostAsync($"Listed {i}");
+        }
+        var built = await Publisher().RebuildAsync(default);
+        Assert.Contains(await ManifestAsync(), e => e.Key == "#inputs:page/5/index.html");
+
+        var arriving = await PublishedPostAsync("Arriving");
+        var published = await Publisher().PublishAsync([arriving.Slug], default);
+        // The post, the home page, the newest archive page, the tag's first and newest pages; feeds, sitemap and the
+        // fixed pages are rendered every time — but not the archive's and the tag's older pages.
+        var fixedPages = SiteAssets.Load().Files.Count + 6;
+        Assert.InRange(published.Rendered, 3, 1 + 4 + fixedPages);
+        Assert.True(published.Rendered < built.Rendered - 40, $"rendered {published.Rendered} of {built.Rendered}");
+        Assert.Equal(0, (await Publisher().RebuildAsync(default)).Written);
+
+        // An older post leaving moves every later one a place: the pages after it are rendered again, and no others.
+        var leaving = (await _posts.AllPublishedAsync(default)).Single(p => p.Title == "Listed 12");
+        await _posts.SetStatusAsync(leaving.Slug, PostStatus.Draft, leaving.Version, null, default);
+        var left = await Publisher().PublishAsync([leaving.Slug], default);
+        Assert.True(left.Rendered < built.Rendered - 40, $"rendered {left.Rendered} of {built.Rendered}");
+        Assert.DoesNotContain($"posts/{leaving.Slug}/index.html", await PageKeysAsync());
+        Assert.Equal(0, (await Publisher().RebuildAsync(default)).Written);
+    }
+
     [Fact]
     public async Task A_publish_waits_while_another_publisher_holds_the_site()
     {

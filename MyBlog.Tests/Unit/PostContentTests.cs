@@ -1,4 +1,12 @@
+using Markdig;
+using Markdig.Extensions.GenericAttributes;
+using Markdig.Extensions.MediaLinks;
+using Markdig.Renderers;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
 using MyBlog.Core.Posts;
+using MyBlog.Infrastructure;
+using MyBlog.Workers.Imports;
 
 namespace MyBlog.Tests.Unit;
 
@@ -114,5 +122,76 @@ public sealed class PostContentTests
         Assert.Equal(["dot-net", "c"], post.Tags);
         Assert.False(new PostInput("T", "", ["!!!"], null).TryValidate(out _, out var errors));
         Assert.Contains("tags", errors.Keys);
+    }
+
+    /// <summary>Every post body of the real blogs the importer is tested on, and a few texts with raw HTML and code.</summary>
+    public static TheoryData<string> RealBodies()
+    {
+        var folder = Path.Combine(RepositoryRoot.Find(), "..", "shared", "real-imports");
+        var data = new TheoryData<string>();
+        foreach (var name in new[] { "hugo-papermod-examplesite.zip", "jekyll-jekyllrb-news.zip", "ghost-4.1-tryghost-fixture.zip" })
+        {
+            using var stream = File.OpenRead(Path.Combine(folder, name));
+            using var archive = BlogArchive.Open(stream);
+            foreach (var file in BlogSources.Read(archive).Files.Where(f => f.Post is not null))
+            {
+                data.Add(file.Post!.Body);
+            }
+        }
+        data.Add("<div class=\"note\">\nA <b>bold</b> start.\n</div>\n\n- one <i>x</i>\n- <span>two</span>\n\n> quoted <em>text</em>\n\nThe end.");
+        data.Add("```csharp\nvar answer = 42; // the code comes first\n```\n\nThen the words.");
+        return data;
+    }
+
+    /// <summary>
+    /// One parse gives what two did: the page's HTML as <see cref="PostContent.ToHtml"/> makes it, and an excerpt
+    /// and reading time equal to those of the text with its raw HTML taken out of the document (how they were
+    /// computed before), over every real post the importer's tests read.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RealBodies))]
+    public void One_parse_gives_the_page_and_its_summary_as_separate_parses_did(string markdown)
+    {
+        var (html, excerpt, minutes) = PostContent.Render(markdown, null);
+
+        Assert.Equal(PostContent.ToHtml(markdown), html);
+        Assert.Equal(PostContent.Describe(markdown, null), (excerpt, minutes));
+        Assert.Equal(PlainTextByRemoval(markdown), PostContent.ToPlainText(markdown));
+    }
+
+    [Fact]
+    public void An_excerpt_of_a_post_that_opens_with_code_is_the_code_s_text_not_its_colouring()
+    {
+        var (excerpt, _) = PostContent.Describe("```csharp\nvar answer = 42;\n```\n\nThen the words.", null);
+
+        Assert.StartsWith("var answer = 42;", excerpt);
+        Assert.DoesNotContain("<", excerpt);
+    }
+
+    /// <summary>The plain text as it was made before: raw HTML nodes removed from the document, then rendered without markup.</summary>
+    private static string PlainTextByRemoval(string markdown)
+    {
+        var builder = new MarkdownPipelineBuilder().UseAdvancedExtensions();
+        builder.Extensions.RemoveAll(e => e is GenericAttributesExtension or MediaLinkExtension);
+        var pipeline = builder.Build();
+        var document = Markdown.Parse(markdown, pipeline);
+        foreach (var node in document.Descendants().Where(n => n is HtmlBlock or HtmlInline).ToList())
+        {
+            switch (node)
+            {
+                case Block block:
+                    block.Parent?.Remove(block);
+                    break;
+                case Inline inline:
+                    inline.Remove();
+                    break;
+            }
+        }
+        using var writer = new StringWriter();
+        var renderer = new HtmlRenderer(writer) { EnableHtmlForBlock = false, EnableHtmlForInline = false, EnableHtmlEscape = false };
+        pipeline.Setup(renderer);
+        renderer.Render(document);
+        writer.Flush();
+        return writer.ToString().Trim();
     }
 }

@@ -84,6 +84,60 @@ public sealed class SiteBuilderTests
         Assert.True(changed.Count <= 10, $"changed: {string.Join(", ", changed)}");
     }
 
+    /// <summary>
+    /// Every kind of change a publish meets — a new post, one backdated into the middle, one unpublished, retagged,
+    /// retitled, a tag emptied, the site renamed — against a full render of before and after: the list pages left
+    /// unrendered are exactly those whose bytes a full render keeps, and what is rendered has a full render's bytes.
+    /// </summary>
+    [Theory]
+    [InlineData("new")]
+    [InlineData("backdated")]
+    [InlineData("unpublished")]
+    [InlineData("retagged")]
+    [InlineData("retitled")]
+    [InlineData("emptied-tag")]
+    [InlineData("renamed-site")]
+    [InlineData("nothing")]
+    public async Task A_list_page_is_rendered_again_exactly_when_what_it_shows_changed(string change)
+    {
+        await using var renderer = new SiteRenderer();
+        var builder = new SiteBuilder(renderer, Site);
+        var before = Enumerable.Range(1, 137).Reverse()
+            .Select(i => Summary(i, i % 4 == 0 ? ["news", "code"] : i == 50 ? ["news", "lonely"] : ["news"])).ToList();
+        var after = change switch
+        {
+            "new" => [Summary(138, "code"), .. before],
+            "backdated" => [.. before, Summary(0, "news")],
+            "unpublished" => before.Where(p => p.Slug != "post-64").ToList(),
+            "retagged" => before.Select(p => p.Slug == "post-12" ? p with { Tags = ["news"] } : p).ToList(),
+            "retitled" => before.Select(p => p.Slug == "post-33" ? p with { Title = "Thirty-three", Version = 2 } : p).ToList(),
+            "emptied-tag" => before.Select(p => p.Slug == "post-50" ? p with { Tags = ["news"] } : p).ToList(),
+            _ => before,
+        };
+        var afterBuilder = change == "renamed-site" ? builder.With(Site with { Name = "Renamed" }) : builder;
+
+        var full = await builder.ListsAsync(before, null, null);
+        var fullAfter = (await afterBuilder.ListsAsync(after, null, null)).Rendered.ToDictionary(p => p.Key);
+        var scoped = await afterBuilder.ListsAsync(after, null, full.Inputs);
+
+        var listKeys = scoped.Inputs.Keys.ToHashSet();
+        Assert.Equal(fullAfter.Keys.Order(), scoped.Keys.Order());
+        var beforeBytes = full.Rendered.ToDictionary(p => p.Key, p => p.Hash);
+        var changed = listKeys.Where(k => beforeBytes.GetValueOrDefault(k) != fullAfter[k].Hash).ToHashSet();
+        var rendered = scoped.Rendered.Where(p => listKeys.Contains(p.Key)).ToDictionary(p => p.Key);
+        Assert.Equal(changed.Order(), rendered.Keys.Order());
+        Assert.All(rendered.Values, p => Assert.Equal(fullAfter[p.Key].Hash, p.Hash));
+        Assert.Equal(fullAfter["sitemap.xml"].Hash, scoped.Rendered.Single(p => p.Key == "sitemap.xml").Hash);
+        if (change == "nothing")
+        {
+            Assert.Empty(rendered);
+        }
+        if (change == "new")
+        {
+            Assert.InRange(rendered.Count, 2, 6); // the home page, the newest archive page, the tag's pages
+        }
+    }
+
     private static string Html(SitePage page) => System.Text.Encoding.UTF8.GetString(page.Body);
 
     private static int Count(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;

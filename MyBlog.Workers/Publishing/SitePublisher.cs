@@ -61,7 +61,10 @@ public sealed class SitePublisher(
 
         var run = new PublishRun(manifest);
         run.Produced.Add(SiteKey);
-        await run.WriteAsync(await site.ListPagesAsync(published, pages), bucket, ct);
+        // A list page is rendered again only when what it shows changed; a rebuild renders every one.
+        var lists = await site.ListsAsync(published, pages, rebuildAll ? null : ListInputs(manifest));
+        await run.WriteAsync(lists.Rendered, bucket, ct);
+        run.Produced.UnionWith(lists.Inputs.Keys);
         var gone = new List<string>();
         if (rebuildAll)
         {
@@ -95,7 +98,7 @@ public sealed class SitePublisher(
         // A post's old addresses (redirects) go with the post, or when the post no longer has them.
         var keptPages = pages.Select(p => SitePage.KeyFor(p.Path)).ToHashSet(StringComparer.Ordinal);
         var touched = changedSlugs.ToHashSet(StringComparer.Ordinal);
-        gone.AddRange(manifest.Where(e => !run.Produced.Contains(e.Key)
+        gone.AddRange(manifest.Where(e => !run.Produced.Contains(e.Key) && !IsNote(e.Key)
             && (rebuildAll || (SitePage.RedirectOwner(e.Value) is { } owner
                 ? touched.Contains(owner)
                 : !e.Key.StartsWith("posts/", StringComparison.Ordinal) && !keptPages.Contains(e.Key)))).Select(e => e.Key));
@@ -117,9 +120,17 @@ public sealed class SitePublisher(
             manifest.Remove(key);
         }
         manifest[SiteKey] = siteHash;
+        foreach (var note in manifest.Keys.Where(k => k.StartsWith(InputsNote, StringComparison.Ordinal)).ToList())
+        {
+            manifest.Remove(note);
+        }
+        foreach (var (key, inputs) in lists.Inputs)
+        {
+            manifest[InputsNote + key] = inputs;
+        }
         await bucket.WriteManifestAsync(manifest, ct);
 
-        var result = new PublishResult(run.Written.Count, gone.Count, run.Produced.Count, loaded, rendered - loaded, written - rendered);
+        var result = new PublishResult(run.Written.Count, gone.Count, run.Rendered, loaded, rendered - loaded, written - rendered);
         span?.SetTag("myblog.site.written", result.Written);
         span?.SetTag("myblog.site.deleted", result.Deleted);
         span?.SetTag("myblog.site.rendered", result.Rendered);
@@ -198,6 +209,19 @@ public sealed class SitePublisher(
     /// </summary>
     private const string SiteKey = "#site";
 
+    /// <summary>
+    /// The manifest's note of what a list page was last rendered from (<c>#inputs:{key}</c>): the same inputs make
+    /// the same bytes, so the page is neither rendered nor written again.
+    /// </summary>
+    private const string InputsNote = "#inputs:";
+
+    private static bool IsNote(string key) => key.StartsWith('#');
+
+    /// <summary>The list pages' inputs as last published, for the pages the site still has.</summary>
+    private static Dictionary<string, string> ListInputs(Dictionary<string, string> manifest) => manifest
+        .Where(e => e.Key.StartsWith(InputsNote, StringComparison.Ordinal) && manifest.ContainsKey(e.Key[InputsNote.Length..]))
+        .ToDictionary(e => e.Key[InputsNote.Length..], e => e.Value, StringComparer.Ordinal);
+
     private static string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     /// <summary>The site as its settings describe it, with the pages' navigation and then the author's own links.</summary>
@@ -234,6 +258,9 @@ public sealed class SitePublisher(
 
         public Dictionary<string, string> Written { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>How many pages were rendered (and compared with the manifest), redirects included.</summary>
+        public int Rendered { get; private set; }
+
         /// <summary>Whether the key holds one of the site's pages (not a redirect), as written before or in this run.</summary>
         public bool IsPage(string key) =>
             (Written.TryGetValue(key, out var hash) || manifest.TryGetValue(key, out hash)) && SitePage.RedirectOwner(hash) is null;
@@ -244,6 +271,7 @@ public sealed class SitePublisher(
             await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
                 async (page, token) => await bucket.PutAsync(page, token));
             Produced.UnionWith(pages.Select(p => p.Key));
+            Rendered += pages.Count;
             foreach (var page in writes)
             {
                 Written[page.Key] = page.Hash;

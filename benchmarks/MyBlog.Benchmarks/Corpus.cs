@@ -86,7 +86,9 @@ public static class Corpus
     }
 
     /// <summary>Reads the corpus back as published posts.</summary>
-    public static List<Post> Read(string directory) => Directory.EnumerateFiles(directory, "*.md").Select(file =>
+    public static List<Post> Read(string directory) => Directory.EnumerateFiles(directory, "*.md").Select(ReadPost).ToList();
+
+    public static Post ReadPost(string file)
     {
         var text = File.ReadAllText(file);
         var end = text.IndexOf("\n---", 4, StringComparison.Ordinal);
@@ -95,7 +97,7 @@ public static class Corpus
         var date = DateTimeOffset.Parse(front["date"], CultureInfo.InvariantCulture);
         var tags = front["tags"].Trim('[', ']').Split(',').Select(t => t.Trim()).ToList();
         return new Post(front["slug"], front["title"].Trim('"'), text[(end + 4)..], tags, null, PostStatus.Published, 1, date, date, date);
-    }).ToList();
+    }
 
     private static string Paragraph(Random random, int words)
     {

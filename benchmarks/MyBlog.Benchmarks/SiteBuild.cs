@@ -12,36 +12,52 @@ public static class SiteBuild
     public static async Task FullAsync(string corpus, string output)
     {
         var clock = Stopwatch.StartNew();
-        var posts = Corpus.Read(corpus);
-        var summaries = new PostSummary[posts.Count];
-        Parallel.For(0, posts.Count, i => summaries[i] = posts[i].ToSummary());
-        var newestFirst = summaries.OrderByDescending(p => p.PublishedAt).ToList();
+        // Read and parse each post once (its HTML and its summary from one parse), on every core, as Hugo does.
+        var files = Directory.GetFiles(corpus, "*.md");
+        var posts = new Post[files.Length];
+        var rendered = new (string Html, PostSummary Summary)[files.Length];
+        Parallel.For(0, files.Length, i =>
+        {
+            posts[i] = Corpus.ReadPost(files[i]);
+            rendered[i] = posts[i].Render();
+        });
+        var newestFirst = rendered.Select(r => r.Summary).OrderByDescending(p => p.PublishedAt).ToList();
+        var parsed = clock.ElapsedMilliseconds;
+        long listsDone = 0;
 
-        // One renderer per core: a renderer's dispatcher is single-threaded.
+        // One renderer per core (a renderer's dispatcher is single-threaded): the first renders the lists, then joins
+        // the others on the post pages; each writes what it renders.
         var renderers = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new SiteRenderer()).ToArray();
         var builders = renderers.Select(r => new SiteBuilder(r, Site)).ToArray();
         var next = -1;
+        var listed = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, builders.Length), async (worker, _) =>
         {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < posts.Count)
+            if (worker == 0)
             {
-                Write(output, await builders[worker].PostPageAsync(posts[index], summaries[index]));
+                var lists = await builders[worker].ListPagesAsync(newestFirst);
+                foreach (var page in lists)
+                {
+                    Write(output, page);
+                }
+                listed = lists.Count;
+                listsDone = clock.ElapsedMilliseconds;
+            }
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < posts.Length)
+            {
+                Write(output, await builders[worker].PostPageAsync(posts[index], rendered[index].Summary, rendered[index].Html));
             }
         });
-        var lists = await builders[0].ListPagesAsync(newestFirst);
-        foreach (var page in lists)
-        {
-            Write(output, page);
-        }
         clock.Stop();
         foreach (var renderer in renderers)
         {
             await renderer.DisposeAsync();
         }
 
-        Console.WriteLine($"MyBlog full build: {posts.Count} posts → {posts.Count + lists.Count} files in {clock.ElapsedMilliseconds} ms; " +
-            $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MB");
+        Console.WriteLine($"MyBlog full build: {posts.Length} posts → {posts.Length + listed} files in {clock.ElapsedMilliseconds} ms; " +
+            $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MB " +
+            $"(read and parse {parsed} ms, lists done at {listsDone} ms; started {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds - clock.ElapsedMilliseconds:0} ms before)");
     }
 
     /// <summary>
@@ -55,8 +71,10 @@ public static class SiteBuild
         var builder = new SiteBuilder(renderer, Site);
         var summaries = posts.Select(p => p.ToSummary()).OrderByDescending(p => p.PublishedAt).ToList();
 
-        // The site as it stands (the manifest the publisher keeps), and a warm renderer, as in a running worker.
-        var manifest = (await builder.ListPagesAsync(summaries)).ToDictionary(p => p.Key, p => p.Hash);
+        // The site as it stands (the manifest the publisher keeps: each page's hash, each list page's inputs), and a
+        // warm renderer, as in a running worker.
+        var built = await builder.ListsAsync(summaries, null, null);
+        var manifest = built.Rendered.ToDictionary(p => p.Key, p => p.Hash);
         var newPost = new Post("fresh-post", "A fresh post", File.ReadAllText(Directory.EnumerateFiles(corpus).First()).Split("\n---", 2)[1],
             ["aws"], null, PostStatus.Published, 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
 
@@ -66,7 +84,7 @@ public static class SiteBuild
         for (var run = 0; run < 5; run++)
         {
             var clock = Stopwatch.StartNew();
-            var pages = await builder.ListPagesAsync([newPost.ToSummary(), .. summaries]);
+            var pages = (await builder.ListsAsync([newPost.ToSummary(), .. summaries], null, built.Inputs)).Rendered;
             pages.Add(await builder.PostPageAsync(newPost));
             var changed = pages.Where(p => !manifest.TryGetValue(p.Key, out var hash) || hash != p.Hash).ToList();
             foreach (var page in changed)
