@@ -5,6 +5,7 @@ builder.AddServiceDefaults();
 builder.AddEdge();
 
 var app = builder.Build();
+app.UseServeFromMemory();
 app.UseSecurityHeaders();
 app.UseRouting();
 app.UseOutputCache();

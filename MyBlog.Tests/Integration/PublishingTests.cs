@@ -82,6 +82,54 @@ public sealed class PublishingTests(TestTopology app)
         Assert.Equal("br", response.Content.Headers.ContentEncoding.Single());
     }
 
+    /// <summary>
+    /// The first answer for a new page comes the whole way (routing, the bucket); the next from the edge's memory,
+    /// before routing. Both say the same: every header but the date and age, and the same 304 and compressed forms.
+    /// </summary>
+    [Fact]
+    public async Task A_page_served_from_the_edge_s_memory_answers_as_the_first_answer_did()
+    {
+        var created = await AdminAsync(HttpMethod.Post, "/api/admin/posts", new { title = $"Hot {Guid.NewGuid():N}", markdown = "From *memory*", tags = new[] { "static-tests" } });
+        var slug = created.GetProperty("slug").GetString()!;
+        await AdminAsync(HttpMethod.Post, $"/api/admin/posts/{slug}/publish?sendEmail=false", ifMatch: "\"v1\"");
+        var path = $"/posts/{slug}/";
+        HttpResponseMessage first;
+        var deadline = DateTime.UtcNow + Visible;
+        while ((first = await app.Site.GetAsync(path)).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var again = await app.Site.GetAsync(path);
+
+        static Dictionary<string, string> Headers(HttpResponseMessage response) => response.Headers.Concat(response.Content.Headers)
+            .Where(h => h.Key is not ("Date" or "Age"))
+            .ToDictionary(h => h.Key, h => string.Join(", ", h.Value));
+        Assert.Equal(Headers(first).OrderBy(h => h.Key), Headers(again).OrderBy(h => h.Key));
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        Assert.Contains("<em>memory</em>", await again.Content.ReadAsStringAsync());
+
+        using var head = new HttpRequestMessage(HttpMethod.Head, path);
+        var headed = await app.Site.SendAsync(head);
+        Assert.Equal((HttpStatusCode.OK, first.Content.Headers.ContentLength), (headed.StatusCode, headed.Content.Headers.ContentLength));
+        Assert.Empty(await headed.Content.ReadAsByteArrayAsync());
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, path);
+        conditional.Headers.IfNoneMatch.Add(again.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await app.Site.SendAsync(conditional)).StatusCode);
+        using var compressed = new HttpRequestMessage(HttpMethod.Get, path);
+        compressed.Headers.AcceptEncoding.ParseAdd("gzip");
+        var gzipped = await app.Site.SendAsync(compressed);
+        Assert.Equal(("gzip", $"W/{again.Headers.ETag}"), (gzipped.Content.Headers.ContentEncoding.Single(), gzipped.Headers.ETag!.ToString()));
+        using (var unzipped = new StreamReader(new System.IO.Compression.GZipStream(await gzipped.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress)))
+        {
+            Assert.Equal(await again.Content.ReadAsStringAsync(), await unzipped.ReadToEndAsync());
+        }
+        // Without the slash, the whole way: the site's address for it.
+        var bare = await app.Site.GetAsync(path.TrimEnd('/'));
+        Assert.Equal(HttpStatusCode.OK, bare.StatusCode);
+        Assert.Equal(path, bare.RequestMessage!.RequestUri!.AbsolutePath);
+    }
+
     [Fact]
     public async Task Assets_are_content_hashed_and_immutable_and_security_headers_are_sent()
     {

@@ -42,6 +42,25 @@ public sealed class CachedObject
         || ContentType.Contains("xml", StringComparison.Ordinal) || ContentType.Contains("json", StringComparison.Ordinal)
         || ContentType.Contains("javascript", StringComparison.Ordinal);
 
+    /// <summary>The ETag of a compressed form: the same bytes once decoded, so weak.</summary>
+    public string WeakETag => _weakETag ??= "W/" + ETag;
+
+    private string? _weakETag;
+
+    /// <summary>The Age header: seconds since it was fetched, the text of each second made once for every object.</summary>
+    public string Age
+    {
+        get
+        {
+            var seconds = (int)(DateTime.UtcNow - FetchedAt).TotalSeconds;
+            return seconds >= 0 && seconds < AgeTexts.Length
+                ? AgeTexts[seconds] ??= seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static readonly string?[] AgeTexts = new string?[3600];
+
     public byte[] Brotli => Touched(_brotli.Value);
     public byte[] Gzip => Touched(_gzip.Value);
 
@@ -88,19 +107,31 @@ public sealed class CachedObject
 /// page, photo variant and compressed copy — runs in a fixed amount of memory. Serving only stamps a time on the
 /// object; the eviction pass, rare, does the sorting.
 /// </summary>
-public sealed class EdgeCache(IOptions<EdgeOptions> options)
+public sealed class EdgeCache
 {
     private readonly ConcurrentDictionary<string, CachedObject> _objects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedObject>.AlternateLookup<ReadOnlySpan<char>> _byText;
     private readonly object _evicting = new();
     private long _bytes;
+
+    private readonly IOptions<EdgeOptions> options;
+
+    public EdgeCache(IOptions<EdgeOptions> options)
+    {
+        this.options = options;
+        _byText = _objects.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
     public int Count => _objects.Count;
 
-    public bool TryGet(string key, out CachedObject cached)
+    public bool TryGet(string key, out CachedObject cached) => TryGet(key.AsSpan(), out cached);
+
+    /// <summary>The object under the key, looked up without making a string of it.</summary>
+    public bool TryGet(ReadOnlySpan<char> key, out CachedObject cached)
     {
-        if (_objects.TryGetValue(key, out cached!))
+        if (_byText.TryGetValue(key, out cached!))
         {
             cached.Touch();
             return true;

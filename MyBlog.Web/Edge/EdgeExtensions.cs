@@ -127,6 +127,19 @@ public static class EdgeExtensions
     public const string ContentSecurityPolicy =
         "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
 
+    /// <summary>The headers every answer carries (the editor's policy differs: <see cref="UseSecurityHeaders"/>), made once.</summary>
+    internal static readonly Microsoft.Extensions.Primitives.StringValues NoSniff = "nosniff";
+    internal static readonly Microsoft.Extensions.Primitives.StringValues ReferrerPolicy = "strict-origin-when-cross-origin";
+    internal static readonly Microsoft.Extensions.Primitives.StringValues SitePolicy = ContentSecurityPolicy;
+    internal static readonly Microsoft.Extensions.Primitives.StringValues Deny = "DENY";
+
+    /// <summary>The hot path (<see cref="SiteEdge.ServeFromMemory"/>) first: a page the edge holds needs no routing.</summary>
+    public static IApplicationBuilder UseServeFromMemory(this IApplicationBuilder app)
+    {
+        var edge = app.ApplicationServices.GetRequiredService<SiteEdge>();
+        return app.Use((context, next) => edge.ServeFromMemory(context) ?? next(context));
+    }
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
     {
         // The editor PUTs photos straight to the uploads bucket, so its pages may also connect there — and only its pages.
@@ -138,10 +151,10 @@ public static class EdgeExtensions
             context.Response.OnStarting(() =>
             {
                 var headers = context.Response.Headers;
-                headers.TryAdd("X-Content-Type-Options", "nosniff");
-                headers.TryAdd("Referrer-Policy", "strict-origin-when-cross-origin");
-                headers.TryAdd("Content-Security-Policy", isEditor ? editorPolicy : ContentSecurityPolicy);
-                headers.TryAdd("X-Frame-Options", "DENY");
+                headers.TryAdd("X-Content-Type-Options", NoSniff);
+                headers.TryAdd("Referrer-Policy", ReferrerPolicy);
+                headers.TryAdd("Content-Security-Policy", isEditor ? editorPolicy : SitePolicy);
+                headers.TryAdd("X-Frame-Options", Deny);
                 return Task.CompletedTask;
             });
             return next(context);

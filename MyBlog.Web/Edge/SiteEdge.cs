@@ -58,6 +58,50 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
 {
     public const string NotFoundKey = "404.html";
 
+    /// <summary>
+    /// The hot path, before routing: a GET or HEAD for a page or file the edge holds fresh is answered from memory
+    /// with the headers made when it was cached — nothing allocated per request. Anything else (a miss, a stale
+    /// object, a redirect, the editor, the API, the health checks) returns null and goes the whole way.
+    /// </summary>
+    public Task? ServeFromMemory(HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) || request.Path.Value is not { } path
+            || path.Length > 512 || !IsSitePath(path) || !IsServedFromMemory(path))
+        {
+            return null;
+        }
+        Span<char> key = stackalloc char[path.Length + IndexFile.Length];
+        var length = path.Length - 1;
+        path.AsSpan(1).CopyTo(key);
+        if (path[^1] == '/')
+        {
+            IndexFile.CopyTo(key[length..]);
+            length += IndexFile.Length;
+        }
+        if (!cache.TryGet(key[..length], out var cached) || !cached.IsFresh || cached.RedirectTo is not null)
+        {
+            return null;
+        }
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = EdgeExtensions.NoSniff;
+        headers["Referrer-Policy"] = EdgeExtensions.ReferrerPolicy;
+        headers.ContentSecurityPolicy = EdgeExtensions.SitePolicy;
+        headers.XFrameOptions = EdgeExtensions.Deny;
+        return ServeAsync(context, cached, StatusCodes.Status200OK);
+    }
+
+    private const string IndexFile = "index.html";
+
+    /// <summary>
+    /// Paths another endpoint answers, or that need the whole way (the editor's own policy; a slash to add), never
+    /// take the hot path.
+    /// </summary>
+    private static bool IsServedFromMemory(string path) =>
+        (path[^1] == '/' || Path.HasExtension(path))
+        && !path.StartsWith("/api/", StringComparison.Ordinal) && !path.StartsWith("/admin/", StringComparison.Ordinal)
+        && !path.StartsWith("/health", StringComparison.Ordinal) && !path.StartsWith("/alive", StringComparison.Ordinal);
+
     public async Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
@@ -120,22 +164,26 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
     /// publisher's own files live under <c>_publisher/</c>), no backslash, percent sign or control character.
     /// Anything else is not a page of this site, however it is spelled.
     /// </summary>
-    public static bool IsSitePath(string path)
+    public static bool IsSitePath(ReadOnlySpan<char> path)
     {
         if (path.Length == 0 || path[0] != '/' || path.Length > 1024)
         {
             return false;
         }
-        var segments = path[1..].Split('/');
-        for (var i = 0; i < segments.Length; i++)
+        for (var i = 1; i < path.Length; i++)
         {
-            var segment = segments[i];
-            if (segment.Length == 0 ? i != segments.Length - 1 : segment[0] is '.' or '_')
+            var c = path[i];
+            if (c is '\\' or '%' || char.IsControl(c))
+            {
+                return false;
+            }
+            // Each segment starts after a slash: not empty (unless it ends the path), not "." or "_" first.
+            if (path[i - 1] == '/' && (c is '.' or '_' or '/'))
             {
                 return false;
             }
         }
-        return !path.Any(c => c is '\\' or '%' || char.IsControl(c));
+        return true;
     }
 
     private async Task ServeNotFoundAsync(HttpContext context)
@@ -196,7 +244,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         }
     }
 
-    private static async Task ServeAsync(HttpContext context, CachedObject cached, int status)
+    private static Task ServeAsync(HttpContext context, CachedObject cached, int status)
     {
         var response = context.Response;
         var headers = response.Headers;
@@ -205,7 +253,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         {
             headers.CacheControl = cached.CacheControl;
         }
-        headers.Age = ((int)(DateTime.UtcNow - cached.FetchedAt).TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        headers.Age = cached.Age;
 
         var body = cached.Body;
         var etag = cached.ETag;
@@ -215,29 +263,27 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             var accepts = context.Request.Headers.AcceptEncoding.ToString();
             if (accepts.Contains("br", StringComparison.Ordinal))
             {
-                (body, etag) = (cached.Brotli, "W/" + etag);
+                (body, etag) = (cached.Brotli, cached.WeakETag);
                 headers.ContentEncoding = "br";
             }
             else if (accepts.Contains("gzip", StringComparison.Ordinal))
             {
-                (body, etag) = (cached.Gzip, "W/" + etag);
+                (body, etag) = (cached.Gzip, cached.WeakETag);
                 headers.ContentEncoding = "gzip";
             }
         }
         headers.ETag = etag;
 
-        if (status == StatusCodes.Status200OK && Matches(context.Request.Headers.IfNoneMatch.ToString(), cached.ETag))
+        if (status == StatusCodes.Status200OK && context.Request.Headers.IfNoneMatch is { Count: > 0 } ifNoneMatch
+            && Matches(ifNoneMatch.ToString(), cached.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             headers.Remove(HeaderNames.ContentEncoding);
-            return;
+            return Task.CompletedTask;
         }
         response.StatusCode = status;
         response.ContentLength = body.Length;
-        if (!HttpMethods.IsHead(context.Request.Method))
-        {
-            await response.Body.WriteAsync(body, context.RequestAborted);
-        }
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
     }
 
     /// <summary>Weak comparison, as for GET: <c>W/"x"</c> matches <c>"x"</c>.</summary>
