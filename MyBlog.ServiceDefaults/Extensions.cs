@@ -65,10 +65,11 @@ public static class Extensions
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(ActivitySourcePrefix + "*")
                 .AddAspNetCoreInstrumentation(aspnet =>
-                    // Health probes every few seconds would drown the traces people came to see.
+                    // Health probes every few seconds would drown the traces people came to see; readers' reads are sampled.
                     aspnet.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        && ReadSampling.IsTraced(context))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

@@ -63,24 +63,34 @@ public static class PostsApi
             var post = await posts.GetAsync(slug, ct);
             return post is { Status: PostStatus.Published } ? JsonSerializer.SerializeToUtf8Bytes(PublicPost.From(post), ApiJson.Default.PublicPost) : [];
         });
-        return body.Length == 0
+        return body.Body.Length == 0
             ? TypedResults.Problem(statusCode: 404, title: "Post not found", detail: $"There is no published post '{slug}'.")
             : Cacheable(context, body);
     }
 
+    private static IResult Cacheable(HttpContext context, byte[] body) => Cacheable(context, new CachedAnswer(body));
+
     /// <summary>200 with the body, or 304 when the client already has these exact bytes.</summary>
-    private static IResult Cacheable(HttpContext context, byte[] body)
+    private static IResult Cacheable(HttpContext context, CachedAnswer answer)
     {
-        var etag = $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..32]}\"";
+        var etag = answer.ETag;
         context.Response.Headers.ETag = etag;
         context.Response.Headers.CacheControl = CacheControl;
-        var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
-        if (ifNoneMatch.Length > 0 && ifNoneMatch.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"))
+        if (context.Request.Headers.IfNoneMatch is { Count: > 0 } sent
+            && sent.ToString().Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
-        return TypedResults.Bytes(body, "application/json; charset=utf-8");
+        return TypedResults.Bytes(answer.Body, "application/json; charset=utf-8");
     }
+}
+
+/// <summary>An answer's bytes and their strong ETag (a hash of the bytes, made once for every reader of them).</summary>
+public sealed class CachedAnswer(byte[] body)
+{
+    public byte[] Body { get; } = body;
+
+    public string ETag { get; } = $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..32]}\"";
 }
 
 /// <summary>
@@ -94,15 +104,15 @@ public sealed class PostsCache : IDisposable
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
 
-    public async Task<byte[]> GetOrReadAsync(string key, Func<Task<byte[]>> read)
+    public async Task<CachedAnswer> GetOrReadAsync(string key, Func<Task<byte[]>> read)
     {
-        if (_cache.TryGetValue(key, out byte[]? cached) && cached is not null)
+        if (_cache.TryGetValue(key, out CachedAnswer? cached) && cached is not null)
         {
             return cached;
         }
-        var body = await read();
-        _cache.Set(key, body, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = key.Length * 2 + body.Length });
-        return body;
+        var answer = new CachedAnswer(await read());
+        _cache.Set(key, answer, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = key.Length * 2 + answer.Body.Length + 64 });
+        return answer;
     }
 
     public void Dispose() => _cache.Dispose();

@@ -164,37 +164,63 @@ public sealed class ThumbnailGenerator
             {
                 image.Frames.RemoveFrame(1);
             }
-            image.Mutate(x => x.AutoOrient());
             var toSrgb = SrgbConversion.For(image.Metadata.IccProfile);
-            StripMetadata(image);
             if (kind != ImageKind.Jpeg)
             {
                 // JPEG has no transparency; flatten onto white rather than let transparent pixels turn black.
                 image.Mutate(x => x.BackgroundColor(Color.White));
             }
 
-            var (width, height) = (image.Width, image.Height);
-            var variants = new List<ThumbnailVariant>();
-            // Largest first; each smaller size is resampled from the one before, and the bigger pixels are let go
-            // as soon as the next size exists, so the full-size image is held only until the largest variant is made.
+            // The camera's orientation is applied to the largest variant, not the full-size photo: turning 12
+            // megapixels costs as much time as the resize and a second full-size buffer. Sizes are upright ones.
+            var (width, height) = (check.Width, check.Height);
+            var turned = image.Width != width;
+            var encodes = new List<Task<ThumbnailVariant>>();
+            var made = new List<Image>();
+            var first = true;
+            // Largest first; each smaller size is resampled from the one before, and the full-size pixels are let go
+            // as soon as the largest variant exists. Each size's two encodings run while the next size is made.
             foreach (var target in WidthsFor(width).Reverse())
             {
                 ct.ThrowIfCancellationRequested();
-                if (target != image.Width)
+                var targetHeight = Math.Max(1, (int)Math.Round(height * (double)target / width));
+                if (first)
                 {
-                    var targetHeight = Math.Max(1, (int)Math.Round(height * (double)target / width));
-                    var smaller = image.Clone(x => x.Resize(target, targetHeight, KnownResamplers.Bicubic));
-                    image.Dispose();
-                    image = smaller;
-                }
-                if (toSrgb is not null)
-                {
+                    if (target != width)
+                    {
+                        var (w, h) = turned ? (targetHeight, target) : (target, targetHeight);
+                        var largest = image.Clone(x => x.Resize(w, h, KnownResamplers.Bicubic));
+                        image.Dispose();
+                        image = largest;
+                    }
+                    image.Mutate(x => x.AutoOrient());
+                    StripMetadata(image);
                     // Once, on the largest variant (at most 1920 wide): the smaller ones are resampled from it.
-                    toSrgb.Apply(image);
-                    toSrgb = null;
+                    toSrgb?.Apply(image);
+                    first = false;
                 }
-                variants.Add(Encode(image, "webp", "image/webp", Webp));
-                variants.Add(Encode(image, "jpg", "image/jpeg", Jpeg));
+                else
+                {
+                    image = image.Clone(x => x.Resize(target, targetHeight, KnownResamplers.Bicubic));
+                }
+                made.Add(image);
+                var size = image;
+                encodes.Add(Task.Run(() => Encode(size, "webp", "image/webp", Webp), ct));
+                encodes.Add(Task.Run(() => Encode(size, "jpg", "image/jpeg", Jpeg), ct));
+            }
+            List<ThumbnailVariant> variants;
+            try
+            {
+                variants = [.. Task.WhenAll(encodes).GetAwaiter().GetResult()];
+            }
+            finally
+            {
+                // Every encoding has ended (or failed) before its pixels go.
+                Task.WaitAll(encodes.Select(e => e.ContinueWith(_ => { }, TaskScheduler.Default)).ToArray());
+                foreach (var size in made)
+                {
+                    size.Dispose();
+                }
             }
             variants.Sort((a, b) => a.Width != b.Width ? a.Width.CompareTo(b.Width) : string.CompareOrdinal(a.Extension, b.Extension));
             return new ThumbnailResult(kind, width, height, variants, null);

@@ -19,6 +19,7 @@ using MyBlog.Benchmarks;
 //   subscribe-proof [count]      the subscribe form's proof of work: in the site's script in Chromium, in native code, and the API's check
 //   subscriber-list [count]      two [count]-row Ghost member lists imported, then the list, search, counts and export at twice that size
 //   regions [requests] [lag-ms]  two regions on the laptop: read and write latency per region, replication lag, failover and fail-back
+//   seed-posts <site> [count]    set up a fresh local blog's owner and publish [count] posts (then: api-reads.sh)
 switch (args.FirstOrDefault())
 {
     case "subscribe":
@@ -41,6 +42,9 @@ switch (args.FirstOrDefault())
         break;
     case "site-rebuild-child":
         await SiteRebuild.ChildAsync(args[1], args[2], args[3]);
+        break;
+    case "seed-posts":
+        await SeedPosts.RunAsync(new Uri(args[1]), args.Length > 2 ? int.Parse(args[2]) : 12);
         break;
     case "generate":
         Corpus.Write(args[1], args.Length > 2 ? int.Parse(args[2]) : 2000);
