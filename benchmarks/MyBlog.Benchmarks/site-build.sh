@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Full static build of 2,000 generated posts: MyBlog's SiteBuilder against Hugo (Debian's hugo) on the same Markdown,
 # whole processes, alternating; then publishing one more post onto the built site.
-# MyBlog runs as the publish function ships: self-contained and ReadyToRun, with the workers' runtime settings.
+# MyBlog runs as the publish function ships: self-contained, ReadyToRun, profile-guided tiering off (the workers'
+# setting); its garbage collector is the workstation one, where the workers' is the server one.
 # The last line is the ratio of the medians (MyBlog / Hugo), time and peak memory.
 # Usage: benchmarks/MyBlog.Benchmarks/site-build.sh [count] [runs]   (needs Debian packages hugo and time)
 set -euo pipefail

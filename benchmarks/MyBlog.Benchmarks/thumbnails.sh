@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A 12-megapixel camera JPEG (orientation 6, GPS) → all eight variants: MyBlog's ThumbnailGenerator (ImageSharp)
 # against libvips (NetVips, in the benchmark project only) doing the same work, whole processes, alternating. Each
-# process warms up, then times five runs (median) and reports its peak RSS. Workers run as the functions ship:
-# ReadyToRun, with the workers' runtime settings.
+# process warms up, then times seven runs (median) and reports its peak RSS. MyBlog runs as the functions ship:
+# ReadyToRun, profile-guided tiering off; its garbage collector is the workstation one (the workers' is the server one).
 # The last line is the ratio of the medians (MyBlog / libvips), time and peak memory.
 # Usage: benchmarks/MyBlog.Benchmarks/thumbnails.sh [runs]
 set -euo pipefail
