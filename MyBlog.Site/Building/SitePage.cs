@@ -11,8 +11,17 @@ public sealed record SitePage(string Path, byte[] Body, string ContentType, stri
     /// <summary>Content-hashed assets never change under their name.</summary>
     public const string Immutable = "public, max-age=31536000, immutable";
 
-    /// <summary>What the manifest keeps of it, to tell whether it changed: its bytes' hash (a redirect's says whose it is).</summary>
-    public string Hash { get; init; } = Convert.ToHexStringLower(SHA256.HashData(Body));
+    /// <summary>
+    /// What the manifest keeps of it, to tell whether it changed: its bytes' hash (a redirect's says whose it is),
+    /// computed when first asked — a build that only writes pages out never needs it.
+    /// </summary>
+    public string Hash
+    {
+        get => _hash ??= Convert.ToHexStringLower(SHA256.HashData(Body));
+        init => _hash = value;
+    }
+
+    private string? _hash;
 
     /// <summary>For a redirect object: the site path it sends readers to (stored as object metadata, <see cref="RedirectMetadata"/>).</summary>
     public string? RedirectTo { get; init; }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Full static build of 2,000 generated posts: MyBlog's SiteBuilder against Hugo (Debian's hugo) on the same Markdown,
 # whole processes, alternating; then publishing one more post onto the built site.
-# MyBlog runs as the publish function ships: self-contained, ReadyToRun, profile-guided tiering off (the workers'
-# setting); its garbage collector is the workstation one, where the workers' is the server one.
+# MyBlog runs as the publish function ships: self-contained, ReadyToRun, with the workers' runtime settings
+# (profile-guided tiering off, the server garbage collector).
 # The last line is the ratio of the medians (MyBlog / Hugo), time and peak memory.
 # Usage: benchmarks/MyBlog.Benchmarks/site-build.sh [count] [runs]   (needs Debian packages hugo and time)
 set -euo pipefail
@@ -15,6 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 dotnet publish -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true "$here" -o "$here/bin/ReadyToRun" -v q -nologo > /dev/null
 bench="$here/bin/ReadyToRun/MyBlog.Benchmarks"
+export DOTNET_gcServer=1 # the workers' collector (their runtimeconfig); the benchmark project's own is the workstation one
 $bench generate "$work/corpus" "$count"
 
 cp -r "$here/hugo" "$work/hugo"
