@@ -4,6 +4,7 @@ using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -38,14 +39,31 @@ public sealed class ThumbnailGenerator
     /// <summary>50 megapixels: about 200 MB decoded, the most a 1 GB function can hold with room to resize.</summary>
     public const long MaxPixels = 50_000_000;
 
-    private static readonly JpegEncoder Jpeg = new() { Quality = 82 };
-    private static readonly WebpEncoder Webp = new() { FileFormat = WebpFileFormatType.Lossy, Quality = 78, Method = WebpEncodingMethod.Level2 };
+    public const int JpegQuality = 82;
+    public const int WebpQuality = 78;
+
+    /// <summary>
+    /// The lossy WebP encoder's effort (libwebp's "method", 0–6). At 1 this encoder makes files about 30 % smaller
+    /// than at 2, at the same fidelity (PSNR within 0.1 dB on a camera photo) and in about two thirds of the time;
+    /// 3 and above take three to four times as long for nothing a reader would see.
+    /// </summary>
+    public const WebpEncodingMethod WebpEffort = WebpEncodingMethod.Level1;
+
+    private static readonly JpegEncoder Jpeg = new() { Quality = JpegQuality };
+    private static readonly WebpEncoder Webp = new() { FileFormat = WebpFileFormatType.Lossy, Quality = WebpQuality, Method = WebpEffort };
+
+    private const int PoolMegabytes = 48;
 
     private readonly Configuration _configuration;
 
     public ThumbnailGenerator()
     {
         _configuration = Configuration.Default.Clone();
+        // One photo at a time: the pool keeps about one camera photo's decoded pixels (a 12-megapixel one is 36 MB)
+        // for the next to reuse, and frees the rest. ImageSharp's default pool, sized for a server resizing many
+        // images at once, would keep every buffer a photo ever needed; keeping none maps fresh memory for each one.
+        _configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = PoolMegabytes });
+        NativeHeap.ReturnLargeBlocksOnFree();
         // Only the first frame of an animation is decoded; thumbnails are stills.
         _configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = SixLabors.ImageSharp.Metadata.FrameDecodingMode.First });
     }
@@ -157,6 +175,9 @@ public sealed class ThumbnailGenerator
             return ThumbnailResult.Refuse($"The image cannot be decoded: {ex.Message}");
         }
 
+        // Every image made here, disposed once at the end (the full-size one earlier, as soon as it is resized).
+        var owned = new List<Image> { image };
+        Task<ThumbnailVariant>? largestWebp = null;
         try
         {
             ct.ThrowIfCancellationRequested();
@@ -175,59 +196,54 @@ public sealed class ThumbnailGenerator
             // megapixels costs as much time as the resize and a second full-size buffer. Sizes are upright ones.
             var (width, height) = (check.Width, check.Height);
             var turned = image.Width != width;
-            var encodes = new List<Task<ThumbnailVariant>>();
-            var made = new List<Image>();
-            var first = true;
-            // Largest first; each smaller size is resampled from the one before, and the full-size pixels are let go
-            // as soon as the largest variant exists. Each size's two encodings run while the next size is made.
+            var variants = new List<ThumbnailVariant>();
+            Image? previous = null;
+            // Largest first; each smaller size is resampled from the one before. The largest WebP, by far the longest
+            // encoding, runs on its own thread from the moment its size exists; everything else runs here meanwhile,
+            // one thing at a time, so at most two threads are busy and that encoding is never held up by the rest.
             foreach (var target in WidthsFor(width).Reverse())
             {
                 ct.ThrowIfCancellationRequested();
                 var targetHeight = Math.Max(1, (int)Math.Round(height * (double)target / width));
-                if (first)
+                Image size;
+                if (previous is null)
                 {
+                    size = image;
                     if (target != width)
                     {
                         var (w, h) = turned ? (targetHeight, target) : (target, targetHeight);
-                        var largest = image.Clone(x => x.Resize(w, h, KnownResamplers.Bicubic));
-                        image.Dispose();
-                        image = largest;
+                        size = image.Clone(x => x.Resize(w, h, KnownResamplers.Bicubic));
+                        owned.Add(size);
+                        owned.Remove(image);
+                        image.Dispose(); // the full-size pixels go as soon as the largest variant exists
                     }
-                    image.Mutate(x => x.AutoOrient());
-                    StripMetadata(image);
+                    size.Mutate(x => x.AutoOrient());
+                    StripMetadata(size);
                     // Once, on the largest variant (at most 1920 wide): the smaller ones are resampled from it.
-                    toSrgb?.Apply(image);
-                    first = false;
+                    toSrgb?.Apply(size);
+                    largestWebp = Task.Run(() => Encode(size, "webp", "image/webp", Webp), ct);
                 }
                 else
                 {
-                    image = image.Clone(x => x.Resize(target, targetHeight, KnownResamplers.Bicubic));
+                    size = previous.Clone(x => x.Resize(target, targetHeight, KnownResamplers.Bicubic));
+                    owned.Add(size);
+                    variants.Add(Encode(size, "webp", "image/webp", Webp));
                 }
-                made.Add(image);
-                var size = image;
-                encodes.Add(Task.Run(() => Encode(size, "webp", "image/webp", Webp), ct));
-                encodes.Add(Task.Run(() => Encode(size, "jpg", "image/jpeg", Jpeg), ct));
+                variants.Add(Encode(size, "jpg", "image/jpeg", Jpeg));
+                previous = size;
             }
-            List<ThumbnailVariant> variants;
-            try
-            {
-                variants = [.. Task.WhenAll(encodes).GetAwaiter().GetResult()];
-            }
-            finally
-            {
-                // Every encoding has ended (or failed) before its pixels go.
-                Task.WaitAll(encodes.Select(e => e.ContinueWith(_ => { }, TaskScheduler.Default)).ToArray());
-                foreach (var size in made)
-                {
-                    size.Dispose();
-                }
-            }
+            variants.Add(largestWebp!.GetAwaiter().GetResult());
             variants.Sort((a, b) => a.Width != b.Width ? a.Width.CompareTo(b.Width) : string.CompareOrdinal(a.Extension, b.Extension));
             return new ThumbnailResult(kind, width, height, variants, null);
         }
         finally
         {
-            image.Dispose();
+            // The largest WebP's encoding has ended (or failed) before its pixels go.
+            largestWebp?.ContinueWith(_ => { }, TaskScheduler.Default).Wait(CancellationToken.None);
+            foreach (var made in owned)
+            {
+                made.Dispose();
+            }
         }
     }
 

@@ -117,7 +117,7 @@ public static class Thumbnails
     /// <summary>
     /// libvips at its best: the largest size made straight from the buffer (shrink-on-load decodes the JPEG at
     /// reduced scale; EXIF orientation applied), held in memory, and the smaller sizes made from it, as
-    /// MyBlog does; metadata stripped on save; the same qualities and WebP effort (method 2) as MyBlog's encoders.
+    /// MyBlog does; metadata stripped on save; the same qualities and WebP effort as MyBlog's encoders (its constants).
     /// </summary>
     private static Func<long> WithLibvips(byte[] bytes)
     {
@@ -130,8 +130,8 @@ public static class Thumbnails
             foreach (var width in new[] { 1920, 1280, 640, 320 })
             {
                 using var thumbnail = width == largest.Width ? largest.Copy() : largest.ThumbnailImage(width, height: 100_000, size: Enums.Size.Down);
-                total += thumbnail.WebpsaveBuffer(q: 78, effort: 2, keep: Enums.ForeignKeep.None).Length;
-                total += thumbnail.JpegsaveBuffer(q: 82, keep: Enums.ForeignKeep.None).Length;
+                total += thumbnail.WebpsaveBuffer(q: ThumbnailGenerator.WebpQuality, effort: (int)ThumbnailGenerator.WebpEffort, keep: Enums.ForeignKeep.None).Length;
+                total += thumbnail.JpegsaveBuffer(q: ThumbnailGenerator.JpegQuality, keep: Enums.ForeignKeep.None).Length;
             }
             return total;
         };

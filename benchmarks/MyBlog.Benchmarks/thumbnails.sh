@@ -2,7 +2,8 @@
 # A 12-megapixel camera JPEG (orientation 6, GPS) → all eight variants: MyBlog's ThumbnailGenerator (ImageSharp)
 # against libvips (NetVips, in the benchmark project only) doing the same work, whole processes, alternating. Each
 # process warms up, then times seven runs (median) and reports its peak RSS. MyBlog runs as the functions ship:
-# ReadyToRun, profile-guided tiering off; its garbage collector is the workstation one (the workers' is the server one).
+# ReadyToRun, profile-guided tiering off, the server garbage collector (the workers' runtimeconfig; the benchmark
+# project's own is the workstation one).
 # The last line is the ratio of the medians (MyBlog / libvips), time and peak memory.
 # Usage: benchmarks/MyBlog.Benchmarks/thumbnails.sh [runs]
 set -euo pipefail
@@ -16,7 +17,8 @@ bench="$here/bin/ReadyToRun/MyBlog.Benchmarks"
 $bench photo "$work/photo.jpg" > /dev/null
 for run in $(seq 1 "$runs"); do
   for engine in imagesharp libvips; do
-    line=$($bench thumbnails "$engine" "$work/photo.jpg")
+    gc_server=$([ "$engine" = imagesharp ] && echo 1 || echo 0) # libvips's process keeps the leaner workstation one
+    line=$(DOTNET_gcServer=$gc_server $bench thumbnails "$engine" "$work/photo.jpg")
     echo "$line"
     echo "$line" | sed -n 's/.*median \([0-9]*\) ms.*peak RSS \([0-9]*\) MB.*/\1 \2/p' >> "$work/$engine"
   done
