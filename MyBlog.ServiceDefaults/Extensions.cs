@@ -69,7 +69,7 @@ public static class Extensions
                     aspnet.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
-                        && ReadSampling.IsTraced(context))
+                        && ReadSampling.Shared.IsTraced(context))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
