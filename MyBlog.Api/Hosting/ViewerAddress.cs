@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -61,7 +62,8 @@ public static class ViewerAddress
                 await next(context);
                 return;
             }
-            var sent = SHA256.HashData(Encoding.UTF8.GetBytes(context.Request.Headers[SecretHeader].ToString()));
+            Span<byte> sent = stackalloc byte[SHA256.HashSizeInBytes];
+            DigestOf(context.Request.Headers[SecretHeader].ToString(), sent);
             var matched = false;
             foreach (var secret in accepted)
             {
@@ -81,6 +83,21 @@ public static class ViewerAddress
         });
     }
 
+    /// <summary>The SHA-256 of a header's UTF-8 bytes, without allocating for a header of ordinary length.</summary>
+    private static void DigestOf(string value, Span<byte> digest)
+    {
+        const int OnStack = 256;
+        var most = Encoding.UTF8.GetMaxByteCount(value.Length);
+        var rented = most > OnStack ? ArrayPool<byte>.Shared.Rent(most) : null;
+        Span<byte> bytes = rented ?? stackalloc byte[OnStack];
+        var length = Encoding.UTF8.GetBytes(value, bytes);
+        SHA256.HashData(bytes[..length], digest);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
     /// <summary>"203.0.113.7:46532" or "2001:db8::1:46532" (CloudFront's form: the port after the last colon).</summary>
     public static bool TryParse(string header, out IPAddress address)
     {
@@ -88,6 +105,6 @@ public static class ViewerAddress
         var colon = header.LastIndexOf(':');
         return colon > 0
             && int.TryParse(header.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _)
-            && IPAddress.TryParse(header[..colon].Trim('[', ']'), out address!);
+            && IPAddress.TryParse(header.AsSpan(0, colon).Trim("[]"), out address!);
     }
 }

@@ -13,7 +13,17 @@ namespace MyBlog.Api.Posts;
 public static class PostsApi
 {
     public const string CacheControl = "public, max-age=60, s-maxage=60, stale-while-revalidate=30";
+    public const string ContentType = "application/json; charset=utf-8";
+    public const int DefaultLimit = 10;
 
+    /// <summary>Where a page of the list is cached: by everything that selects it (a valid tag, already normalized).</summary>
+    public static string ListKey(string? normalizedTag, string? cursor, int size) =>
+        normalizedTag is null && cursor is null && size == DefaultLimit ? FirstPageKey : $"posts:{normalizedTag}:{cursor}:{size}";
+
+    /// <summary>Where one post's answer is cached (an empty body: no such published post).</summary>
+    public static string PostKey(string slug) => $"post:{slug}";
+
+    private static readonly string FirstPageKey = $"posts:::{DefaultLimit}";
 
     public static IEndpointRouteBuilder MapPostsApi(this IEndpointRouteBuilder app)
     {
@@ -35,14 +45,14 @@ public static class PostsApi
         {
             return TypedResults.Problem(statusCode: 400, title: "Invalid limit", detail: "limit is between 1 and 50.");
         }
-        var size = limit ?? 10;
+        var size = limit ?? DefaultLimit;
         if (normalizedTag is not null && !await tags.ContainsAsync(normalizedTag, ct))
         {
             return Cacheable(context, JsonSerializer.SerializeToUtf8Bytes(new PostList<PublicPostSummary>([], null), ApiJson.Default.PostListPublicPostSummary));
         }
         try
         {
-            var body = await cache.GetOrReadAsync($"posts:{normalizedTag}:{cursor}:{size}", async () =>
+            var body = await cache.GetOrReadAsync(ListKey(normalizedTag, cursor, size), async () =>
             {
                 var page = await posts.ListAsync(PostStatus.Published, normalizedTag, cursor, size, ct);
                 return JsonSerializer.SerializeToUtf8Bytes(
@@ -58,7 +68,7 @@ public static class PostsApi
 
     public static async Task<IResult> GetAsync(string slug, HttpContext context, PostStore posts, PostsCache cache, CancellationToken ct)
     {
-        var body = await cache.GetOrReadAsync($"post:{slug}", async () =>
+        var body = await cache.GetOrReadAsync(PostKey(slug), async () =>
         {
             var post = await posts.GetAsync(slug, ct);
             return post is { Status: PostStatus.Published } ? JsonSerializer.SerializeToUtf8Bytes(PublicPost.From(post), ApiJson.Default.PublicPost) : [];
@@ -71,17 +81,19 @@ public static class PostsApi
     private static IResult Cacheable(HttpContext context, byte[] body) => Cacheable(context, new CachedAnswer(body));
 
     /// <summary>200 with the body, or 304 when the client already has these exact bytes.</summary>
-    private static IResult Cacheable(HttpContext context, CachedAnswer answer)
+    private static IResult Cacheable(HttpContext context, CachedAnswer answer) =>
+        IsHeld(context, answer)
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Bytes(answer.Body, ContentType);
+
+    /// <summary>Sets the answer's validators; whether the client already holds these exact bytes (If-None-Match).</summary>
+    public static bool IsHeld(HttpContext context, CachedAnswer answer)
     {
         var etag = answer.ETag;
         context.Response.Headers.ETag = etag;
         context.Response.Headers.CacheControl = CacheControl;
-        if (context.Request.Headers.IfNoneMatch is { Count: > 0 } sent
-            && sent.ToString().Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"))
-        {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        return TypedResults.Bytes(answer.Body, "application/json; charset=utf-8");
+        return context.Request.Headers.IfNoneMatch is { Count: > 0 } sent
+            && sent.ToString().Split(',').Any(t => t.Trim() == etag || t.Trim() == "*");
     }
 }
 
@@ -104,9 +116,13 @@ public sealed class PostsCache : IDisposable
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
 
+    /// <summary>The answer held for <paramref name="key"/>, if one is.</summary>
+    public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CachedAnswer? answer) =>
+        _cache.TryGetValue(key, out answer) && answer is not null;
+
     public async Task<CachedAnswer> GetOrReadAsync(string key, Func<Task<byte[]>> read)
     {
-        if (_cache.TryGetValue(key, out CachedAnswer? cached) && cached is not null)
+        if (TryGet(key, out var cached))
         {
             return cached;
         }
