@@ -40,14 +40,10 @@ public static partial class PostContent
     public static (string Html, string Excerpt, int ReadingMinutes) Render(string markdown, string? excerpt,
         IReadOnlyDictionary<string, PhotoImage>? photos = null, bool lazyFromFirst = false)
     {
-        if (Parse(markdown) is not { } document)
-        {
-            var (unparsedExcerpt, unparsedMinutes) = DescribeText(markdown.Trim(), excerpt);
-            return (Unparsed(markdown), unparsedExcerpt, unparsedMinutes);
-        }
+        var document = Parse(markdown);
         // The plain text first: the HTML's rendering replaces photos' images in the document.
         var (text, minutes) = DescribeText(PlainText(document, markdown), excerpt);
-        return (ToHtml(document, markdown, photos, lazyFromFirst), text, minutes);
+        return (document is null ? Unparsed(markdown) : ToHtml(document, markdown, photos, lazyFromFirst), text, minutes);
     }
 
     private static string ToHtml(MarkdownDocument document, string markdown, IReadOnlyDictionary<string, PhotoImage>? photos, bool lazyFromFirst)
@@ -222,24 +218,31 @@ public static partial class PostContent
     }
 
     /// <summary>The text a reader sees, for excerpts and reading time: raw HTML an author wrote is left out, not shown as source.</summary>
-    public static string ToPlainText(string markdown) => Parse(markdown) is { } document ? PlainText(document, markdown) : markdown.Trim();
+    public static string ToPlainText(string markdown) => PlainText(Parse(markdown), markdown);
 
-    /// <summary>The document's text: every element's words, raw HTML left out (rendered as nothing, the document unchanged).</summary>
-    private static string PlainText(MarkdownDocument document, string markdown)
+    /// <summary>
+    /// The document's text: every element's words, raw HTML left out (rendered as nothing, the document unchanged).
+    /// Text that cannot be parsed (no document) or rendered (nested deeper than the renderer goes) reads as written.
+    /// </summary>
+    private static string PlainText(MarkdownDocument? document, string markdown)
     {
-        using var writer = new StringWriter();
-        try
+        if (document is not null)
         {
-            var renderer = new HtmlRenderer(writer) { EnableHtmlForBlock = false, EnableHtmlForInline = false, EnableHtmlEscape = false };
-            renderer.ObjectRenderers.Replace<HtmlBlockRenderer>(new Nothing<HtmlBlock>());
-            renderer.ObjectRenderers.Replace<Markdig.Renderers.Html.Inlines.HtmlInlineRenderer>(new Nothing<HtmlInline>());
-            Render(document, renderer);
+            using var writer = new StringWriter();
+            try
+            {
+                var renderer = new HtmlRenderer(writer) { EnableHtmlForBlock = false, EnableHtmlForInline = false, EnableHtmlEscape = false };
+                renderer.ObjectRenderers.Replace<HtmlBlockRenderer>(new Nothing<HtmlBlock>());
+                renderer.ObjectRenderers.Replace<Markdig.Renderers.Html.Inlines.HtmlInlineRenderer>(new Nothing<HtmlInline>());
+                Render(document, renderer);
+                return writer.ToString().Trim();
+            }
+            catch (ArgumentException)
+            {
+                // Nested deeper than the renderer goes: read as written, below.
+            }
         }
-        catch (ArgumentException)
-        {
-            return markdown.Trim(); // nested deeper than the renderer goes
-        }
-        return writer.ToString().Trim();
+        return markdown.Trim();
     }
 
     /// <summary>Renders nothing for its kind of element.</summary>

@@ -49,7 +49,6 @@ public static class ConditionalWrites
             return null;
         }
     }
-
 }
 
 /// <summary>Reads that span DynamoDB's pages.</summary>

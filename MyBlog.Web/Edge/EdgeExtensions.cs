@@ -144,20 +144,25 @@ public static class EdgeExtensions
     {
         // The editor PUTs photos straight to the uploads bucket, so its pages may also connect there — and only its pages.
         var uploads = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<EdgeOptions>>().Value.UploadOrigin;
-        var editorPolicy = uploads is null ? ContentSecurityPolicy : $"{ContentSecurityPolicy}; connect-src 'self' {uploads}";
+        Microsoft.Extensions.Primitives.StringValues editorPolicy = uploads is null ? ContentSecurityPolicy : $"{ContentSecurityPolicy}; connect-src 'self' {uploads}";
         return app.Use((context, next) =>
         {
             var isEditor = context.Request.Path.StartsWithSegments("/admin");
             context.Response.OnStarting(() =>
             {
-                var headers = context.Response.Headers;
-                headers.TryAdd("X-Content-Type-Options", NoSniff);
-                headers.TryAdd("Referrer-Policy", ReferrerPolicy);
-                headers.TryAdd("Content-Security-Policy", isEditor ? editorPolicy : SitePolicy);
-                headers.TryAdd("X-Frame-Options", Deny);
+                AddSecurityHeaders(context.Response.Headers, isEditor ? editorPolicy : SitePolicy);
                 return Task.CompletedTask;
             });
             return next(context);
         });
+    }
+
+    /// <summary>The security headers every answer carries, with its page's policy; any an answer already has are kept.</summary>
+    internal static void AddSecurityHeaders(IHeaderDictionary headers, Microsoft.Extensions.Primitives.StringValues policy)
+    {
+        headers.TryAdd("X-Content-Type-Options", NoSniff);
+        headers.TryAdd("Referrer-Policy", ReferrerPolicy);
+        headers.TryAdd("Content-Security-Policy", policy);
+        headers.TryAdd("X-Frame-Options", Deny);
     }
 }

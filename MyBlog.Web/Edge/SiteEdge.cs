@@ -83,11 +83,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         {
             return null;
         }
-        var headers = context.Response.Headers;
-        headers.XContentTypeOptions = EdgeExtensions.NoSniff;
-        headers["Referrer-Policy"] = EdgeExtensions.ReferrerPolicy;
-        headers.ContentSecurityPolicy = EdgeExtensions.SitePolicy;
-        headers.XFrameOptions = EdgeExtensions.Deny;
+        EdgeExtensions.AddSecurityHeaders(context.Response.Headers, EdgeExtensions.SitePolicy);
         return ServeAsync(context, cached, StatusCodes.Status200OK);
     }
 
