@@ -29,6 +29,7 @@ public static class EdgeExtensions
         builder.Services.AddSingleton<EdgeCache>();
         builder.Services.AddOutputCache(options => options.AddPolicy(ApiCachePolicy.Name, new ApiCachePolicy()));
         builder.Services.AddSingleton<SiteEdge>();
+        builder.Services.AddServeFromMemory();
 
         builder.Services.AddReverseProxy()
             .LoadFromMemory(
@@ -115,6 +116,12 @@ public static class EdgeExtensions
         };
     }
 
+    /// <summary>
+    /// The runtime's switch (read once, from the environment, when the first socket is made) that runs socket
+    /// completions on the event threads themselves; the edge's launcher sets it, and the edge then runs its requests there.
+    /// </summary>
+    public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     /// <summary>The headers CloudFront sets for the API (MyBlog.Api ViewerAddress reads them).</summary>
     public const string ViewerAddressHeader = "CloudFront-Viewer-Address";
     public const string OriginSecretHeader = "X-MyBlog-Origin";
@@ -132,13 +139,6 @@ public static class EdgeExtensions
     internal static readonly Microsoft.Extensions.Primitives.StringValues ReferrerPolicy = "strict-origin-when-cross-origin";
     internal static readonly Microsoft.Extensions.Primitives.StringValues SitePolicy = ContentSecurityPolicy;
     internal static readonly Microsoft.Extensions.Primitives.StringValues Deny = "DENY";
-
-    /// <summary>The hot path (<see cref="SiteEdge.ServeFromMemory"/>) first: a page the edge holds needs no routing.</summary>
-    public static IApplicationBuilder UseServeFromMemory(this IApplicationBuilder app)
-    {
-        var edge = app.ApplicationServices.GetRequiredService<SiteEdge>();
-        return app.Use((context, next) => edge.ServeFromMemory(context) ?? next(context));
-    }
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app)
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using MyBlog.Core.Storage;
@@ -59,15 +60,16 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
     public const string NotFoundKey = "404.html";
 
     /// <summary>
-    /// The hot path, before routing: a GET or HEAD for a page or file the edge holds fresh is answered from memory
-    /// with the headers made when it was cached — nothing allocated per request. Anything else (a miss, a stale
-    /// object, a redirect, the editor, the API, the health checks) returns null and goes the whole way.
+    /// The hot path, before the hosting layer (<see cref="ServeFromMemoryServer"/>): a GET or HEAD for a page or file
+    /// the edge holds fresh, answered from memory with the headers made when it was cached — nothing allocated per
+    /// request. Anything else (a miss, a stale object, a redirect, the editor, the API, the health checks) is null and
+    /// goes the whole way.
     /// </summary>
-    public Task? ServeFromMemory(HttpContext context)
+    public CachedObject? HeldFresh(IFeatureCollection features)
     {
-        var request = context.Request;
-        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) || request.Path.Value is not { } path
-            || path.Length > 512 || !IsSitePath(path) || !IsServedFromMemory(path))
+        var request = features.GetRequiredFeature<IHttpRequestFeature>();
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) || request.PathBase.Length > 0
+            || request.Path is not { Length: > 0 and <= 512 } path || !IsSitePath(path) || !IsServedFromMemory(path))
         {
             return null;
         }
@@ -79,12 +81,15 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             IndexFile.CopyTo(key[length..]);
             length += IndexFile.Length;
         }
-        if (!cache.TryGet(key[..length], out var cached) || !cached.IsFresh || cached.RedirectTo is not null)
-        {
-            return null;
-        }
-        EdgeExtensions.AddSecurityHeaders(context.Response.Headers, EdgeExtensions.SitePolicy);
-        return ServeAsync(context, cached, StatusCodes.Status200OK);
+        return cache.TryGet(key[..length], out var cached) && cached.IsFresh && cached.RedirectTo is null ? cached : null;
+    }
+
+    /// <summary>Answers with an object <see cref="HeldFresh"/> found, and the site's security headers.</summary>
+    public static Task ServeFromMemory(IFeatureCollection features, CachedObject held)
+    {
+        var response = features.GetRequiredFeature<IHttpResponseFeature>();
+        EdgeExtensions.AddSecurityHeaders(response.Headers, EdgeExtensions.SitePolicy);
+        return ServeAsync(features, held, StatusCodes.Status200OK, CancellationToken.None);
     }
 
     private const string IndexFile = "index.html";
@@ -129,7 +134,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             context.Response.StatusCode = StatusCodes.Status301MovedPermanently;
             return;
         }
-        await ServeAsync(context, cached, StatusCodes.Status200OK);
+        await ServeAsync(context.Features, cached, StatusCodes.Status200OK, context.RequestAborted);
     }
 
     /// <summary>The metadata header a redirect object carries (the publisher names it: SitePage.RedirectMetadata).</summary>
@@ -190,7 +195,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
-        await ServeAsync(context, page, StatusCodes.Status404NotFound);
+        await ServeAsync(context.Features, page, StatusCodes.Status404NotFound, context.RequestAborted);
     }
 
     /// <summary>The cached object, revalidated with the origin if stale; null when the origin has no such object.</summary>
@@ -240,9 +245,14 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         }
     }
 
-    private static Task ServeAsync(HttpContext context, CachedObject cached, int status)
+    /// <summary>
+    /// Writes the object as the answer, on the request's own features: the hot path has no HttpContext, and the
+    /// whole way's context reads and writes the same ones.
+    /// </summary>
+    private static Task ServeAsync(IFeatureCollection features, CachedObject cached, int status, CancellationToken ct)
     {
-        var response = context.Response;
+        var request = features.GetRequiredFeature<IHttpRequestFeature>();
+        var response = features.GetRequiredFeature<IHttpResponseFeature>();
         var headers = response.Headers;
         headers.ContentType = cached.ContentType;
         if (cached.CacheControl is not null)
@@ -256,13 +266,13 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         if (cached.IsCompressible && body.Length > 256)
         {
             headers.Vary = HeaderNames.AcceptEncoding;
-            var accepts = context.Request.Headers.AcceptEncoding.ToString();
-            if (accepts.Contains("br", StringComparison.Ordinal))
+            var accepts = request.Headers.AcceptEncoding;
+            if (Contains(accepts, "br"))
             {
                 (body, etag) = (cached.Brotli, cached.WeakETag);
                 headers.ContentEncoding = "br";
             }
-            else if (accepts.Contains("gzip", StringComparison.Ordinal))
+            else if (Contains(accepts, "gzip"))
             {
                 (body, etag) = (cached.Gzip, cached.WeakETag);
                 headers.ContentEncoding = "gzip";
@@ -270,7 +280,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         }
         headers.ETag = etag;
 
-        if (status == StatusCodes.Status200OK && context.Request.Headers.IfNoneMatch is { Count: > 0 } ifNoneMatch
+        if (status == StatusCodes.Status200OK && request.Headers.IfNoneMatch is { Count: > 0 } ifNoneMatch
             && Matches(ifNoneMatch.ToString(), cached.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
@@ -278,8 +288,26 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
             return Task.CompletedTask;
         }
         response.StatusCode = status;
-        response.ContentLength = body.Length;
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
+        headers.ContentLength = body.Length;
+        if (HttpMethods.IsHead(request.Method))
+        {
+            return Task.CompletedTask;
+        }
+        var written = features.GetRequiredFeature<IHttpResponseBodyFeature>().Writer.WriteAsync(body, ct);
+        return written.IsCompletedSuccessfully ? Task.CompletedTask : written.AsTask();
+    }
+
+    /// <summary>Whether any of the header's values contains the coding (as before: a substring, no allocation).</summary>
+    private static bool Contains(Microsoft.Extensions.Primitives.StringValues values, string coding)
+    {
+        foreach (var value in values)
+        {
+            if (value is not null && value.Contains(coding, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Weak comparison, as for GET: <c>W/"x"</c> matches <c>"x"</c>.</summary>
