@@ -187,8 +187,6 @@ static IResourceBuilder<ProjectResource> AddEdge(
     var originSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     var web = builder.AddProject<Projects.MyBlog_Web>("web")
         .WithEnvironment("Edge__OriginSecret", originSecret)
-        // Socket events handled on their own threads, requests and all (the edge reads the same switch).
-        .WithEnvironment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1")
         .WithEndpoint("http", endpoint =>
         {
             endpoint.Port = SitePort;

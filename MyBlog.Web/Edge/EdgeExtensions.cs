@@ -116,12 +116,6 @@ public static class EdgeExtensions
         };
     }
 
-    /// <summary>
-    /// The runtime's switch (read once, from the environment, when the first socket is made) that runs socket
-    /// completions on the event threads themselves; the edge's launcher sets it, and the edge then runs its requests there.
-    /// </summary>
-    public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-
     /// <summary>The headers CloudFront sets for the API (MyBlog.Api ViewerAddress reads them).</summary>
     public const string ViewerAddressHeader = "CloudFront-Viewer-Address";
     public const string OriginSecretHeader = "X-MyBlog-Origin";

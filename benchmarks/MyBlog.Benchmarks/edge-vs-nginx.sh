@@ -2,7 +2,6 @@
 # Static page requests/s and p99 through the edge (cache warm, Release build) against nginx serving the same files,
 # with wrk at 64 connections, with and without gzip, alternating runs. The edge fills its cache from its own S3
 # emulator (the one the AppHost runs, started here alone), so nothing else competes for the cores.
-# The edge runs as the AppHost starts it: Release, socket completions inline.
 # Needs Debian's nginx-light, wrk and the emulators' node modules (any test or AppHost run installs them).
 # The last line is the ratio of the identity runs' medians (edge / nginx), requests/s and p99.
 # Usage: benchmarks/MyBlog.Benchmarks/edge-vs-nginx.sh [runs]
@@ -35,7 +34,7 @@ $bench upload "$work/site" "http://127.0.0.1:$s3port"
 
 (cd "$root/MyBlog.Web/bin/Release/net10.0" && ASPNETCORE_URLS=http://127.0.0.1:8090 ASPNETCORE_ENVIRONMENT=Production \
   Aws__S3ServiceUrl=http://127.0.0.1:$s3port AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER Logging__LogLevel__Default=Warning \
-  DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 exec dotnet MyBlog.Web.dll) > "$work/edge.log" 2>&1 &
+  exec dotnet MyBlog.Web.dll) > "$work/edge.log" 2>&1 &
 edge=$!
 sed "s#@ROOT@#$work/site#; s#@PID@#$work/nginx.pid#; s#@LOG@#$work/nginx.log#" "$here/nginx.conf" > "$work/nginx.conf"
 nginx -c "$work/nginx.conf"
