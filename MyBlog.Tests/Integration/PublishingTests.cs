@@ -84,7 +84,7 @@ public sealed class PublishingTests(TestTopology app)
 
     /// <summary>
     /// The first answer for a new page comes the whole way (routing, the bucket); the next from the edge's memory,
-    /// before routing. Both say the same: every header but the date and age, and the same 304 and compressed forms.
+    /// in front of the hosting layer. Both say the same: every header but the date and age, and the same 304 and compressed forms.
     /// </summary>
     [Fact]
     public async Task A_page_served_from_the_edge_s_memory_answers_as_the_first_answer_did()

@@ -10,7 +10,7 @@ namespace MyBlog.Web.Edge;
 /// HttpContext, a logging scope, an activity and a metrics record of it — per request, that bookkeeping cost more
 /// than the answer. Everything else goes to the application exactly as the server would have sent it.
 /// </summary>
-internal sealed class ServeFromMemoryServer(IServer server, SiteEdge edge, IMeterFactory meters) : IServer
+public sealed class ServeFromMemoryServer(IServer server, SiteEdge edge, IMeterFactory meters) : IServer
 {
     /// <summary>Answers from memory, counted (the hosting layer's request metrics do not see them).</summary>
     private readonly Counter<long> _served = meters.Create("MyBlog.Edge")
@@ -26,7 +26,7 @@ internal sealed class ServeFromMemoryServer(IServer server, SiteEdge edge, IMete
     public void Dispose() => server.Dispose();
 
     /// <summary>A request: held (answered from memory) or the application's own context.</summary>
-    internal readonly record struct Request<TContext>(CachedObject? Held, IFeatureCollection? Features, TContext? Context);
+    public readonly record struct Request<TContext>(CachedObject? Held, IFeatureCollection? Features, TContext? Context);
 
     private sealed class Application<TContext>(IHttpApplication<TContext> application, SiteEdge edge, Counter<long> served)
         : IHttpApplication<Request<TContext>> where TContext : notnull
@@ -54,7 +54,7 @@ internal sealed class ServeFromMemoryServer(IServer server, SiteEdge edge, IMete
     }
 }
 
-internal static class ServeFromMemoryServerExtensions
+public static class ServeFromMemoryServerExtensions
 {
     /// <summary>Puts <see cref="ServeFromMemoryServer"/> in front of the server the host registered (Kestrel).</summary>
     public static IServiceCollection AddServeFromMemory(this IServiceCollection services)
