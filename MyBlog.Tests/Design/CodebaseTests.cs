@@ -71,7 +71,7 @@ public sealed partial class CodebaseTests
     [GeneratedRegex(@"^namespace ([\w.]+);", RegexOptions.Multiline)]
     private static partial Regex Namespace();
 
-    [GeneratedRegex(@"^\s*(?:(?:public|internal|private|protected|file|sealed|static|abstract|partial|readonly)\s+)*(?:class|record|struct|enum|interface)\s+(\w+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*(?:(?:public|internal|private|protected|file|sealed|static|abstract|partial|readonly)\s+)*(?:record\s+(?:struct|class)|class|record|struct|enum|interface)\s+(\w+)", RegexOptions.Multiline)]
     private static partial Regex TypeDeclaration();
 
     /// <summary>What belongs to the AWS contract project: Lambda's events, event source mappings, stream filters, CloudFormation.</summary>
