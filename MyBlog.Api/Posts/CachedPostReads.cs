@@ -90,7 +90,8 @@ public static class CachedPostReads
             activity.SetTag("http.route", route);
         }
         var response = context.Response;
-        if (PostsApi.IsHeld(context, answer))
+        PostsApi.SetValidators(response, answer);
+        if (PostsApi.IsHeld(context.Request, answer))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return Task.CompletedTask;

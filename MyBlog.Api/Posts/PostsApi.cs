@@ -81,20 +81,25 @@ public static class PostsApi
     private static IResult Cacheable(HttpContext context, byte[] body) => Cacheable(context, new CachedAnswer(body));
 
     /// <summary>200 with the body, or 304 when the client already has these exact bytes.</summary>
-    private static IResult Cacheable(HttpContext context, CachedAnswer answer) =>
-        IsHeld(context, answer)
+    private static IResult Cacheable(HttpContext context, CachedAnswer answer)
+    {
+        SetValidators(context.Response, answer);
+        return IsHeld(context.Request, answer)
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
             : TypedResults.Bytes(answer.Body, ContentType);
-
-    /// <summary>Sets the answer's validators; whether the client already holds these exact bytes (If-None-Match).</summary>
-    public static bool IsHeld(HttpContext context, CachedAnswer answer)
-    {
-        var etag = answer.ETag;
-        context.Response.Headers.ETag = etag;
-        context.Response.Headers.CacheControl = CacheControl;
-        return context.Request.Headers.IfNoneMatch is { Count: > 0 } sent
-            && sent.ToString().Split(',').Any(t => t.Trim() == etag || t.Trim() == "*");
     }
+
+    /// <summary>The answer's validators: its ETag and how long it may be kept.</summary>
+    public static void SetValidators(HttpResponse response, CachedAnswer answer)
+    {
+        response.Headers.ETag = answer.ETag;
+        response.Headers.CacheControl = CacheControl;
+    }
+
+    /// <summary>Whether the client already holds these exact bytes (If-None-Match).</summary>
+    public static bool IsHeld(HttpRequest request, CachedAnswer answer) =>
+        request.Headers.IfNoneMatch is { Count: > 0 } sent
+        && sent.ToString().Split(',').Any(t => t.Trim() == answer.ETag || t.Trim() == "*");
 }
 
 /// <summary>An answer's bytes and their strong ETag (a hash of the bytes, made once for every reader of them).</summary>
