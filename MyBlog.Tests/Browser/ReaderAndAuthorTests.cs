@@ -380,7 +380,11 @@ public sealed class ReaderAndAuthorTests(TestTopology app) : IAsyncLifetime
         }
         finally
         {
+            // Reopening reloads the form from the server; the status line is cleared only once that load is done.
+            // Filling before then would be overwritten by the load, and the earlier "Saved" would pass the wait below
+            // before this save has happened.
             await page.GetByRole(AriaRole.Button, new() { Name = "Settings", Exact = true }).ClickAsync();
+            await Assertions.Expect(page.Locator("#settings-status")).ToHaveTextAsync("");
             await Assertions.Expect(name).ToHaveValueAsync(renamed);
             await name.FillAsync(before);
             await page.GetByLabel("Header links").FillAsync("");
