@@ -30,6 +30,27 @@ public sealed class ApiOriginTests(TestTopology app)
     }
 
     [Fact]
+    public async Task A_held_read_answered_before_routing_is_the_endpoint_s_answer_header_for_header()
+    {
+        // A page size no other test asks for: the first read is the endpoint's, and fills what the rest are answered
+        // from before routing (CachedPostReads).
+        const string Path = "/api/posts?limit=7";
+        static string Answer(HttpResponseMessage response, string body) => string.Join("\n",
+            response.Headers.Concat(response.Content.Headers).Where(h => h.Key != "Date")
+                .Select(h => $"{h.Key}: {string.Join(",", h.Value)}").Order()) + $"\n{(int)response.StatusCode}\n{body}";
+
+        using var first = await AsCloudFrontAsync(Path);
+        var endpoint = Answer(first, await first.Content.ReadAsStringAsync());
+        Assert.Contains("X-MyBlog-Region: ", endpoint);
+        for (var i = 0; i < 40; i++)
+        {
+            using var again = await AsCloudFrontAsync(Path);
+            Assert.Equal(endpoint, Answer(again, await again.Content.ReadAsStringAsync()));
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, (await AsCloudFrontAsync(Path, "not-the-secret")).StatusCode);
+    }
+
+    [Fact]
     public async Task As_the_bucket_s_fallback_the_API_answers_site_paths_with_the_page_or_the_site_s_404_page_and_API_paths_as_the_API()
     {
         await TestTopology.EventuallyAsync(app.Site, "/", (status, _) => status == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
