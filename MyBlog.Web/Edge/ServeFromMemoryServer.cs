@@ -8,8 +8,8 @@ namespace MyBlog.Web.Edge;
 /// The edge's server with its hot path in front: a GET or HEAD for a page the edge holds fresh is answered straight
 /// from the server's own request and response (the connection's features) before the hosting layer makes an
 /// HttpContext, a logging scope, an activity and a metrics record of it: bookkeeping a held page does not need, and
-/// without which the edge answered an eighth more requests a second side by side (docs/benchmarks.md). Everything else goes to
-/// the application exactly as the server would have sent it.
+/// without which the edge answered an eighth more requests a second side by side (docs/benchmarks.md). Everything
+/// else goes to the application exactly as the server would have sent it.
 /// </summary>
 public sealed class ServeFromMemoryServer(IServer server, SiteEdge edge, IMeterFactory meters) : IServer
 {
