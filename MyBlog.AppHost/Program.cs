@@ -8,6 +8,7 @@ using MyBlog.Core.Storage;
 var builder = DistributedApplication.CreateBuilder(args);
 // A resource that fails to start is named in the terminal with its reason, not only in the dashboard.
 builder.Services.AddHostedService<StartFailures>();
+builder.ExportTelemetryOnlyToTheDashboard();
 
 const int SitePort = 8080;
 const int MailUiPort = 8025;

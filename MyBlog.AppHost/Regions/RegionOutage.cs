@@ -22,7 +22,7 @@ public static class RegionOutage
         {
             var commands = context.Services.GetRequiredService<ResourceCommandService>();
             var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
-            async Task StopAsync(string name)
+            async Task<bool> StopAsync(string name)
             {
                 // A busy process may outlast the stop command's own wait; it is stopping all the same, and is
                 // asked again until it has.
@@ -34,17 +34,22 @@ public static class RegionOutage
                     try
                     {
                         await notifications.WaitForResourceAsync(name, KnownResourceStates.TerminalStates, wait.Token);
-                        return;
+                        return true;
                     }
                     catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
                     {
                     }
                 }
+                return false;
             }
             // The processes that write first, LocalAws last: it stands in for DynamoDB stamping each write as it is
             // made, and notes the last writes on its way down.
-            await Task.WhenAll(names.Take(names.Count - 1).Select(StopAsync));
-            await StopAsync(names[^1]);
+            var stopped = await Task.WhenAll(names.Take(names.Count - 1).Select(StopAsync));
+            // A region whose services are still running is not down, whatever was asked: say so rather than succeed.
+            if (stopped.Contains(false) || !await StopAsync(names[^1]))
+            {
+                return CommandResults.Failure($"{region} is not down: a service did not stop when asked five times; see its console log.");
+            }
             return CommandResults.Success();
         }, new CommandOptions
         {
