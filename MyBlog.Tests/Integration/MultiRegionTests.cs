@@ -178,6 +178,9 @@ public sealed class MultiRegionTests(MultiRegionTopology regions)
         Assert.All((await regions.Mail.CountsAsync(orphans)).Values, c => Assert.Equal(0, c));
         var silent = Stopwatch.StartNew(); // its heartbeat (the welcome sweep) stops with it
         await regions.TakeDownAsync(Home);
+        // Its services stop when asked, in seconds: a shutdown that waits on something (telemetry exporters retrying a
+        // collector nobody runs did) makes every outage, and every test of one, minutes long.
+        Assert.True(silent.Elapsed < TimeSpan.FromSeconds(15), $"taking {Home} down took {silent.Elapsed}");
 
         // Silent for the handover time, the home region is lost: the other region takes its unclaimed welcomes and sends them.
         var counts = await regions.Mail.WaitForAllAsync(orphans, regions.HandoverAfter + TimeSpan.FromSeconds(40));
