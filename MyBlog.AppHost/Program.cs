@@ -161,9 +161,8 @@ static RegionStack AddRegion(
         workers.WithEnvironment("Welcome__Settle", settle.ToString());
         workers.WithEnvironment("Newsletter__Settle", settle.ToString());
         // A region whose heartbeat (its welcome sweep) is silent this long is lost, and the others take over the
-        // welcomes it owes; one back from half that absence waits for the others' writes before it sends.
+        // welcomes it owes; one back from half that absence waits until the others have seen it back.
         workers.WithEnvironment("Welcome__HandoverAfter", LocalRegions.HandoverAfter(builder.Configuration).ToString());
-        workers.WithEnvironment("Welcome__RejoinQuiet", (settle * 4).ToString());
     }
     if (region != regions[0])
     {

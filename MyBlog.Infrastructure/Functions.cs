@@ -40,9 +40,6 @@ public sealed class Functions : Construct
     /// <summary>How long a region's heartbeat (its welcome sweep, every minute) may be silent before it is lost.</summary>
     public const string RegionHandoverAfter = "00:10:00";
 
-    /// <summary>How long a region back from an absence waits for the others' writes: replication catching up after an outage.</summary>
-    public const string RegionRejoinQuiet = "00:05:00";
-
     private readonly StackSettings _settings;
     private readonly NagAcceptances _nag;
     private readonly ITableV2 _table;
@@ -221,9 +218,8 @@ public sealed class Functions : Construct
             environment["Welcome__Settle"] = RegionSettle;
             environment["Newsletter__Settle"] = RegionSettle;
             // A region silent this long (ten sweeps) is lost, and the others take over the welcomes it owes; one back
-            // from half that absence waits this long for the others' writes before it sends anything.
+            // from half that absence sends nothing until the others have seen it back and their writes have reached it.
             environment["Welcome__HandoverAfter"] = RegionHandoverAfter;
-            environment["Welcome__RejoinQuiet"] = RegionRejoinQuiet;
         }
         if (declaration.Package == Package.Workers)
         {

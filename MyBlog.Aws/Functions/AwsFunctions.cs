@@ -135,10 +135,12 @@ public static class AwsFunctions
         Access: new Access
         {
             // It also goes on planning a newsletter whose planner stopped: the planner's rights too.
-            // With regions it is also the region's heartbeat, and takes over a lost region's welcomes.
+            // With regions it is also the region's heartbeat, and takes over a lost region's welcomes (each takeover in a
+            // transaction that checks the lost region's heartbeat).
             // And it files earlier subscribers and jobs in the directory index, and recounts the author's counts from it.
             Table = new([Query, GetItem, Scan],
-                [TableWrites.All(Keys.Subscribers, Keys.SubscriberAliases, Keys.Migrations, Keys.Regions, Keys.SubscriberCounts), TableWrites.Updates(Keys.Newsletters)])
+                [TableWrites.All(Keys.Subscribers, Keys.SubscriberAliases, Keys.Migrations, Keys.Regions, Keys.SubscriberCounts), TableWrites.Updates(Keys.Newsletters),
+                    new TableWrites([TableWrites.ConditionCheck], [Keys.Regions])])
             {
                 QueriesDirectoryIndex = true,
             },

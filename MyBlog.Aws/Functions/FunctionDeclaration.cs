@@ -186,6 +186,9 @@ public sealed record TableWrites(IReadOnlyList<string> Actions, IReadOnlyList<st
     public const string Update = "dynamodb:UpdateItem";
     public const string Delete = "dynamodb:DeleteItem";
 
+    /// <summary>A transaction's condition on an item it does not write (IAM checks it as an action of its own).</summary>
+    public const string ConditionCheck = "dynamodb:ConditionCheckItem";
+
     public static TableWrites All(params string[] keys) => new([Put, Update, Delete], keys);
 
     public static TableWrites Updates(params string[] keys) => new([Update], keys);

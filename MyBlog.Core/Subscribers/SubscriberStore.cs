@@ -421,28 +421,30 @@ public sealed class SubscriberStore(
             var page = await dynamo.QueryAsync(OwedQuery(lostList, until: null, limit: Math.Min(limit - taken, 500), start), ct);
             foreach (var id in (page.Items ?? []).Select(i => SubscriberKeys.IdFromPartitionKey(i.String(MyBlogTable.PartitionKey))).OfType<string>())
             {
-                var took = await dynamo.TryUpdateItemAsync(new UpdateItemRequest
-                {
-                    TableName = Table,
-                    Key = Key(id),
-                    UpdateExpression = "SET #region = :me, #lpk = :mine, #from = :lost",
-                    ConditionExpression = "attribute_exists(#due) AND #region = :lost AND #lpk = :lostList AND attribute_not_exists(#lease)",
-                    ExpressionAttributeNames = new()
-                    {
-                        ["#region"] = SubscriberFields.WelcomeRegion,
-                        ["#lpk"] = MyBlogTable.ListPartitionKey,
-                        ["#from"] = SubscriberFields.WelcomeTakenFrom,
-                        ["#due"] = SubscriberFields.WelcomeDueAt,
-                        ["#lease"] = SubscriberFields.WelcomeLeaseUntil,
-                    },
-                    ExpressionAttributeValues = new()
-                    {
-                        [":me"] = S(Region),
-                        [":mine"] = S(OwedList),
-                        [":lost"] = S(lostRegion),
-                        [":lostList"] = S(lostList),
-                    },
-                }, ct);
+                // One transaction with the condition that the region is still lost as this copy shows it: a sweep that
+                // judged it lost a moment ago takes nothing once the region's return has reached this copy.
+                var took = await dynamo.TryTransactAsync(
+                [
+                    Regions.RegionPresence.StillLost(Table, lostRegion, time.GetUtcNow() - welcome.Value.HandoverAfter),
+                    Transactions.Update(Table, Key(id),
+                        "SET #region = :me, #lpk = :mine, #from = :lost",
+                        new()
+                        {
+                            ["#region"] = SubscriberFields.WelcomeRegion,
+                            ["#lpk"] = MyBlogTable.ListPartitionKey,
+                            ["#from"] = SubscriberFields.WelcomeTakenFrom,
+                            ["#due"] = SubscriberFields.WelcomeDueAt,
+                            ["#lease"] = SubscriberFields.WelcomeLeaseUntil,
+                        },
+                        new()
+                        {
+                            [":me"] = S(Region),
+                            [":mine"] = S(OwedList),
+                            [":lost"] = S(lostRegion),
+                            [":lostList"] = S(lostList),
+                        },
+                        condition: "attribute_exists(#due) AND #region = :lost AND #lpk = :lostList AND attribute_not_exists(#lease)"),
+                ], ct);
                 taken += took ? 1 : 0;
             }
             start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;

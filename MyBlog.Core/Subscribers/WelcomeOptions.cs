@@ -47,15 +47,6 @@ public sealed class WelcomeOptions
     public TimeSpan HandoverAfter { get; set; } = TimeSpan.Zero;
 
     /// <summary>
-    /// How long a region back from such an absence does nothing, so that what the others wrote meanwhile (welcomes
-    /// they took over and sent) reaches its copy of the table before it looks at its own list: longer than
-    /// replication takes to catch up.
-    /// </summary>
-    [TimeRange("00:00:00", "01:00:00")]
-    public TimeSpan RejoinQuiet { get; set; } = TimeSpan.Zero;
-
-    /// <summary>The latest moment a claim taken at <paramref name="claimedAt"/> may still start handing its message over.</summary>
-    /// <summary>
     /// Welcomes a second that an imported list is owed at: the due times of its pending subscribers are spread at
     /// this pace, so the sweep sends them over hours at most of the mail rate it has, and a reader who subscribes
     /// meanwhile is never queued behind the whole list. SES gives a new account 14 a second; the sweep's share is a quarter.
@@ -63,6 +54,7 @@ public sealed class WelcomeOptions
     [System.ComponentModel.DataAnnotations.Range(0.01, 10_000)]
     public double ImportPace { get; set; } = 3;
 
+    /// <summary>The latest moment a claim taken at <paramref name="claimedAt"/> may still start handing its message over.</summary>
     public DateTimeOffset StartBy(DateTimeOffset claimedAt) => claimedAt + Lease / 2;
 
     public TimeSpan BackoffAfter(int attempts)

@@ -65,7 +65,6 @@ public sealed class RegionStacksTests(SynthesizedStack stack)
             Assert.Equal(Functions.RegionSettle, variables["Newsletter__Settle"]!.GetValue<string>());
             // A region silent for ten of its sweeps is lost; one back from an absence waits for the others' writes.
             Assert.Equal(Functions.RegionHandoverAfter, variables["Welcome__HandoverAfter"]!.GetValue<string>());
-            Assert.Equal(Functions.RegionRejoinQuiet, variables["Welcome__RejoinQuiet"]!.GetValue<string>());
             Assert.Equal($"https://{SynthesizedStack.Domain}", variables["MyBlog__SiteUrl"]!.GetValue<string>());
         }
         // The stream mappings read this region's replica's stream: the global table's own (home) or the one the stack read.

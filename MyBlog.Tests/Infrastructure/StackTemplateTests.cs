@@ -472,6 +472,14 @@ public sealed class StackTemplateTests(SynthesizedStack stack)
     }
 
     [Fact]
+    public void The_welcome_sweep_may_check_the_regions_heartbeats_in_its_takeover_transactions_and_no_other_item()
+    {
+        var check = RoleStatements("WelcomeSweep").Single(s => Strings(s["Action"]).Contains("dynamodb:ConditionCheckItem"));
+        Assert.Equal(["dynamodb:ConditionCheckItem"], Strings(check["Action"]));
+        Assert.Equal($"{{\"ForAllValues:StringLike\":{{\"dynamodb:LeadingKeys\":[\"{Core.Regions.RegionPresence.PartitionKey}\"]}}}}", check["Condition"]!.ToJsonString());
+    }
+
+    [Fact]
     public void The_welcome_sweep_runs_every_minute_from_EventBridge_Scheduler_with_a_role_that_may_invoke_it_alone_and_a_dead_letter_queue()
     {
         var sweep = stack.Function("WelcomeSweep");

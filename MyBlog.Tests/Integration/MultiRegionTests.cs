@@ -176,31 +176,48 @@ public sealed class MultiRegionTests(MultiRegionTopology regions)
             Assert.Equal(Home, (await regions.ItemEventuallyAsync(Other, key, SubscriberKeys.ProfileSortKey, i => i is not null, TimeSpan.FromSeconds(10)))?["welcomeRegion"]);
         }
         Assert.All((await regions.Mail.CountsAsync(orphans)).Values, c => Assert.Equal(0, c));
-        var silent = Stopwatch.StartNew(); // its heartbeat (the welcome sweep) stops with it
-        await regions.TakeDownAsync(Home);
-        // Its services stop when asked, in seconds: a shutdown that waits on something (telemetry exporters retrying a
-        // collector nobody runs did) makes every outage, and every test of one, minutes long.
-        Assert.True(silent.Elapsed < TimeSpan.FromSeconds(15), $"taking {Home} down took {silent.Elapsed}");
-
-        // Silent for the handover time, the home region is lost: the other region takes its unclaimed welcomes and sends them.
-        var counts = await regions.Mail.WaitForAllAsync(orphans, regions.HandoverAfter + TimeSpan.FromSeconds(40));
-        Assert.True(silent.Elapsed >= regions.HandoverAfter * 0.9, $"welcomed {silent.Elapsed} after the region fell silent, before the handover time");
-        foreach (var key in keys)
+        await regions.HoldReplicationAsync(Other, Home, hold: true);
+        try
         {
-            var item = await regions.ItemEventuallyAsync(Other, key, SubscriberKeys.ProfileSortKey, i => i?.ContainsKey("welcomeSentAt") == true, TimeSpan.FromSeconds(10));
-            Assert.Equal(Other, item?["welcomeRegion"]);
-            Assert.Equal(Home, item?["welcomeTakenFrom"]);
-        }
+            var silent = Stopwatch.StartNew(); // its heartbeat (the welcome sweep) stops with it
+            await regions.TakeDownAsync(Home);
+            // Its services stop when asked, in seconds: a shutdown that waits on something (telemetry exporters retrying a
+            // collector nobody runs did) makes every outage, and every test of one, minutes long.
+            Assert.True(silent.Elapsed < TimeSpan.FromSeconds(15), $"taking {Home} down took {silent.Elapsed}");
 
-        // Back, the home region waits for the other's writes before it looks at its own list: nobody gets a second welcome.
-        await regions.BringBackAsync(Home);
+            // Silent for the handover time, the home region is lost: the other region takes its unclaimed welcomes and sends them.
+            await regions.Mail.WaitForAllAsync(orphans, regions.HandoverAfter + TimeSpan.FromSeconds(40));
+            Assert.True(silent.Elapsed >= regions.HandoverAfter * 0.9, $"welcomed {silent.Elapsed} after the region fell silent, before the handover time");
+            foreach (var key in keys)
+            {
+                var item = await regions.ItemEventuallyAsync(Other, key, SubscriberKeys.ProfileSortKey, i => i?.ContainsKey("welcomeSentAt") == true, TimeSpan.FromSeconds(10));
+                Assert.Equal(Other, item?["welcomeRegion"]);
+                Assert.Equal(Home, item?["welcomeTakenFrom"]);
+            }
+
+            // Back, the home region waits until the other has seen it back and that region's writes have reached it,
+            // however long they take. With the link from the other region held (since before the outage, so that nothing
+            // the other region wrote meanwhile is in flight) for longer than a timed wait would allow, it sends nothing,
+            // though its own copy still says the welcomes are its to send.
+            await regions.BringBackAsync(Home);
+            await Task.Delay(TimeSpan.FromSeconds(20));
+            Assert.All((await regions.Mail.CountsAsync(orphans)).Values, c => Assert.Equal(1, c));
+            foreach (var key in keys)
+            {
+                Assert.Equal(Home, (await regions.ItemAsync(Home, key, SubscriberKeys.ProfileSortKey))?["welcomeRegion"]);
+            }
+        }
+        finally
+        {
+            await regions.HoldReplicationAsync(Other, Home, hold: false);
+        }
         foreach (var key in keys)
         {
             var item = await regions.ItemEventuallyAsync(Home, key, SubscriberKeys.ProfileSortKey, i => i?.ContainsKey("welcomeSentAt") == true, TimeSpan.FromSeconds(30));
             Assert.Equal(Other, item?["welcomeRegion"]);
         }
         await Task.Delay(TimeSpan.FromSeconds(20));
-        counts = await regions.Mail.CountsAsync(orphans);
+        var counts = await regions.Mail.CountsAsync(orphans);
         Assert.True(counts.Values.All(c => c == 1), string.Join(", ", counts.Select(c => $"{c.Key} ×{c.Value}")));
 
         // And it works again: a new reader there is welcomed by it, once.

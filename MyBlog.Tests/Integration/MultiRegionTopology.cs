@@ -150,6 +150,13 @@ public sealed class MultiRegionTopology : IAsyncLifetime
         }
     }
 
+    /// <summary>Holds (or lets go) a region's outbound replication to another, as a cut link between them would.</summary>
+    public async Task HoldReplicationAsync(string from, string to, bool hold)
+    {
+        using var response = await App.CreateHttpClient(Named("localaws", from)).PostAsync($"/replication/{to}/{(hold ? "pause" : "resume")}", null);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
+    }
+
     /// <summary>LocalAws's replication status in a region (GET /replication).</summary>
     public async Task<JsonElement> ReplicationAsync(string region) =>
         JsonDocument.Parse(await App.CreateHttpClient(Named("localaws", region)).GetStringAsync("/replication")).RootElement;

@@ -36,7 +36,15 @@ public sealed class WelcomeSweep(SubscriberStore subscribers, WelcomeMailer mail
         var presence = await regions.BeatAsync(ct);
         if (presence.Quiet)
         {
-            logger.LogInformation("Welcome sweep: this region is back from an absence; it waits for the other regions' writes before sending");
+            if (presence.WaitingFor is { Count: > 0 } waiting)
+            {
+                logger.LogInformation("Welcome sweep: this region is back from an absence; it sends nothing until {Regions} have seen it back and their writes have reached it",
+                    string.Join(", ", waiting));
+            }
+            else
+            {
+                logger.LogInformation("Welcome sweep: this region is back from an absence and the other regions have seen it; it waits one settle time more for their last writes");
+            }
             return new WelcomeSweepResult(0, 0, 0, 0, 0, 0, "the region is rejoining");
         }
         var takenOver = 0;
@@ -89,7 +97,11 @@ public sealed class WelcomeSweep(SubscriberStore subscribers, WelcomeMailer mail
         var chunkSize = mailer.Settle > TimeSpan.Zero ? SettledChunk : due.Count;
         foreach (var chunk in due.Chunk(Math.Max(1, chunkSize)))
         {
-            await regions.KeepAliveAsync(ct);
+            if (!await regions.KeepAliveAsync(ct))
+            {
+                stopped = "the region's heartbeat lapsed during the sweep";
+                break;
+            }
             IReadOnlyList<(string Id, WelcomeClaim? Claim)> work = chunk.Select(id => (id, (WelcomeClaim?)null)).ToList();
             if (mailer.Settle > TimeSpan.Zero)
             {
