@@ -337,6 +337,52 @@ public sealed class BlogImportSourcesTests
     }
 
     [Fact]
+    public void A_hugo_site_s_permalinks_give_the_addresses_it_published_its_posts_and_pages_at()
+    {
+        static Dictionary<string, SourcePost> Posts(TestArchive archive)
+        {
+            using var opened = Open(archive);
+            return BlogSources.Read(opened).Files.Where(f => f.Post is not null).ToDictionary(f => f.File, f => f.Post!);
+        }
+        static TestArchive Site() => new TestArchive()
+            .Text("content/posts/first post.md", "---\ntitle: Hello, World!\ndate: 2020-03-04\naliases: [/old/hello/]\n---\nx")
+            .Text("content/posts/trip/index.md", "---\ntitle: Trip\nslug: Sea Trip\ndate: 2021-05-06\n---\nx")
+            .Text("content/posts/own.md", "---\ntitle: Own\ndate: 2021-05-07\nurl: /Own-Place/\n---\nx")
+            .Text("content/posts/undated.md", "---\ntitle: Undated\n---\nx")
+            .Text("content/about.md", "---\ntitle: About me\n---\nMe.");
+
+        // The same setting as each format writes it: at the top or under page, the section's list page left alone.
+        foreach (var (name, config) in new[]
+        {
+            ("config.toml", "baseURL = 'https://example.org/'\n[permalinks]\n  posts = \"/:year/:month/:slug/\"\n  \"/\" = \"/:filename/\"\n[permalinks.section]\n  posts = \"/articles/\"\n"),
+            ("hugo.yaml", "baseURL: https://example.org/\npermalinks:\n  page:\n    posts: /:year/:month/:slug/\n    /: /:filename/\n  section:\n    posts: /articles/\n"),
+            ("config.json", "{\"baseURL\": \"https://example.org/\", \"permalinks\": {\"posts\": \"/:year/:month/:slug/\", \"/\": \"/:filename/\", \"section\": {\"posts\": \"/articles/\"}}}"),
+        })
+        {
+            var posts = Posts(Site().Text(name, config));
+            Assert.Equal(["/2020/03/hello-world/", "/old/hello/"], posts["content/posts/first post.md"].OldUrls!); // the title, urlized and lower-cased
+            Assert.Equal("/2021/05/sea-trip/", posts["content/posts/trip/index.md"].OldUrls![0]);
+            Assert.Equal("/Own-Place/", posts["content/posts/own.md"].OldUrls![0]); // its own url, as written
+            Assert.Null(posts["content/posts/undated.md"].OldUrls![0]); // no date to fill :year with: no address, not a wrong one
+            Assert.Equal("/about/", posts["content/about.md"].OldUrls![0]);
+        }
+
+        // Without the setting: its folders and its file name, as Hugo makes paths (lower-cased unless told not to).
+        Assert.Equal("/posts/first-post/", Posts(Site())["content/posts/first post.md"].OldUrls![0]);
+        Assert.Equal("/posts/first-post/", Posts(Site().Text("config.toml", "disablePathToLower = false\n"))["content/posts/first post.md"].OldUrls![0]);
+        Assert.Equal("/posts/Sea-Trip/", Posts(Site().Text("config.toml", "disablePathToLower = true\n"))["content/posts/trip/index.md"].OldUrls![0]);
+
+        // The other placeholders; one this does not read gives no address.
+        var page = new HugoPage("posts", "posts/2020/", null, "note", "Vim (text editor)", new DateTimeOffset(2020, 2, 29, 0, 0, 0, TimeSpan.Zero));
+        Assert.Equal("/posts/2020/february/29/6/60/vim-text-editor/note/", Urls("/:sections/:monthname/:day/:weekday/:yearday/:title/:filename/").PathOf(page));
+        Assert.Equal("/posts/saturday/note/", Urls("/:section/:weekdayname/:slugorfilename/").PathOf(page));
+        Assert.Null(Urls("/:sections[1:]/:slug/").PathOf(page));
+        Assert.Null(Urls("/:2006-01-02/:slug/").PathOf(page));
+
+        static HugoUrls Urls(string pattern) => HugoUrls.Read([$"[permalinks]\nposts = \"{pattern}\"\n"]);
+    }
+
+    [Fact]
     public void An_impossible_date_in_a_jekyll_file_name_fails_that_file_and_the_others_still_read()
     {
         using var archive = Open(new TestArchive()

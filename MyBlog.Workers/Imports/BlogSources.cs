@@ -89,6 +89,7 @@ public static partial class BlogSources
         string[] roots = [contentRoot == "" ? "" : "static/", "assets/", contentRoot];
         var content = paths.Where(p => p.StartsWith(contentRoot, StringComparison.Ordinal) && IsPost(p)).ToList();
         var posts = PostSections(archive, paths, content, contentRoot);
+        var urls = HugoUrls.Read(paths.Where(IsHugoConfig).Select(p => ReadConfig(archive, p)));
         var contentPaths = content.ToHashSet(StringComparer.Ordinal);
         foreach (var path in content)
         {
@@ -132,10 +133,11 @@ public static partial class BlogSources
                 var bundle = name.StartsWith("index.", StringComparison.Ordinal);
                 var fileSlug = bundle || index ? directory.TrimEnd('/').Split('/')[^1] : WithoutLanguage(Path.GetFileNameWithoutExtension(name));
                 var date = matter.Date("date", "publishDate", "pubdate", "published", "lastmod", "modified");
-                // Where Hugo published it: its url, else its section's folders and its slug; and its aliases.
+                // Where Hugo published it: its url, else the site's permalink pattern for its section, else its
+                // section's folders and its slug; and its aliases.
                 var folders = directory[contentRoot.Length..];
                 folders = bundle || index ? folders[..(folders.TrimEnd('/').LastIndexOf('/') + 1)] : folders;
-                var hugoPath = matter.String("url") ?? $"/{folders}{matter.String("slug") ?? fileSlug}/";
+                var hugoPath = matter.String("url") ?? urls.PathOf(new HugoPage(section, folders, matter.String("slug"), fileSlug, matter.String("title"), date));
                 return new SourceFile(path, new SourcePost(path,
                     matter.String("slug") ?? fileSlug,
                     matter.String("title"),
