@@ -45,6 +45,8 @@ public static class AdminStaffApi
         staff.MapGet("/", ListStaffAsync).WithName("ListStaff").WithSummary("Everyone on the staff, invited or signed in.");
         staff.MapPost("/", InviteAsync).Accepts<StaffInvite>("application/json").WithName("InviteStaff")
             .WithSummary("Invite a person as an owner or an author: they get an email with a sign-in link (valid 7 days).");
+        staff.MapPost("/{staffId}/invitation", ResendInvitationAsync).WithName("ResendInvitation")
+            .WithSummary("Send a person who has not signed in yet a new invitation: a new link, valid 7 days (one email a minute at most).");
         staff.MapPut("/{staffId}/role", SetRoleAsync).Accepts<StaffRoleChange>("application/json").WithName("SetStaffRole")
             .WithSummary("Make a person an owner or an author; it applies to their very next request.");
         staff.MapDelete("/{staffId}", RemoveAsync).WithName("RemoveStaff")
@@ -97,6 +99,26 @@ public static class AdminStaffApi
         }
         await links.RequestAsync(person.Email, SignInMailKind.Invite, owner.Name, ct);
         return TypedResults.Created($"/api/admin/staff/{person.Id}", StaffDto.From(person));
+    }
+
+    /// <summary>
+    /// A new invitation for someone invited who has not signed in (the first email lost, or its link expired). Someone
+    /// who has signed in gets no invitation: they sign in with their passkey or an emailed link like anyone on the staff.
+    /// </summary>
+    public static async Task<Results<Accepted<StaffDto>, ProblemHttpResult>> ResendInvitationAsync(
+        HttpContext http, string staffId, StaffStore staff, SignInLinks links, CancellationToken ct)
+    {
+        if (!StaffSecrets.IsId(staffId) || await staff.GetAsync(staffId, ct) is not { } person)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not on the staff", detail: "Nobody on the staff has that id.");
+        }
+        if (person.SignedInAt is not null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already signed in",
+                detail: $"{person.Name} has signed in before: they sign in with their passkey or ask for a link by email on the sign-in page.");
+        }
+        await links.RequestAsync(person.Email, SignInMailKind.Invite, StaffAuth.Caller(http).Person.Name, ct);
+        return TypedResults.Accepted($"/api/admin/staff/{person.Id}", StaffDto.From(person));
     }
 
     public static async Task<Results<Ok<StaffDto>, ValidationProblem, ProblemHttpResult>> SetRoleAsync(

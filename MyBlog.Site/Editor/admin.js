@@ -200,6 +200,7 @@ async function openStaff() {
   $("staff-list").tBodies[0].replaceChildren(...data.items.map((p) => {
     const other = p.role === "owner" ? "author" : "owner";
     return row([p.name, p.email, p.role, p.signedInAt ? `signed in ${when(p.signedInAt)}` : "invited"],
+      p.signedInAt ? null : { label: "Resend invitation", aria: `Resend the invitation to ${p.name}`, onClick: () => resendInvitation(p) },
       p.id === state.me.id ? null : { label: `Make ${other}`, aria: `Make ${p.name} an ${other}`, onClick: () => setRole(p, other) },
       p.id === state.me.id ? null : { label: "Remove", aria: `Remove ${p.name}`, onClick: () => removeStaff(p) });
   }));
@@ -210,6 +211,15 @@ async function setRole(person, role) {
     await api("PUT", `/api/admin/staff/${person.id}/role`, { role });
     $("staff-status").textContent = `${person.name} is now an ${role}.`;
     await openStaff();
+  } catch (error) {
+    $("staff-status").textContent = error.message;
+  }
+}
+
+async function resendInvitation(person) {
+  try {
+    await api("POST", `/api/admin/staff/${person.id}/invitation`);
+    $("staff-status").textContent = `A new invitation is on its way to ${person.email}.`;
   } catch (error) {
     $("staff-status").textContent = error.message;
   }

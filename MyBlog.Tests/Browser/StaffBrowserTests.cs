@@ -53,6 +53,9 @@ public sealed class StaffBrowserTests(TestTopology app) : IAsyncLifetime
         await owner.GetByRole(AriaRole.Button, new() { Name = "Send invitation" }).ClickAsync();
         await Assertions.Expect(owner.Locator("#staff-status")).ToContainTextAsync($"Invitation sent to {author}");
         await Assertions.Expect(owner.Locator("#staff-list")).ToContainTextAsync("invited");
+        // Not signed in yet: the owner can send the invitation again (either link works).
+        await owner.GetByRole(AriaRole.Button, new() { Name = "Resend the invitation to Ada Author" }).ClickAsync();
+        await Assertions.Expect(owner.Locator("#staff-status")).ToContainTextAsync($"A new invitation is on its way to {author}");
 
         // The invitation's link signs the author in, as an author: no settings, subscribers or staff for them.
         await using var laptop = await _browser.NewContextAsync();

@@ -123,9 +123,10 @@ public sealed class StaffApiTests(TestTopology app)
     [Fact]
     public async Task An_author_cannot_reach_settings_subscribers_or_staff_but_writes_posts()
     {
-        var (_, _, author) = await InviteAndSignInAsync("author");
+        var (authorId, _, author) = await InviteAndSignInAsync("author");
         foreach (var (method, path, body) in new (HttpMethod, string, object?)[]
                  {
+                     (HttpMethod.Post, $"/api/admin/staff/{authorId}/invitation", null),
                      (HttpMethod.Get, "/api/admin/settings", null),
                      (HttpMethod.Put, "/api/admin/settings", new { title = "Mine now", version = 0 }),
                      (HttpMethod.Get, "/api/admin/subscribers", null),
@@ -215,6 +216,35 @@ public sealed class StaffApiTests(TestTopology app)
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(browser.Request(HttpMethod.Get, "/api/admin/posts?limit=1"))).StatusCode);
         var staff = await app.AdminAsync(HttpMethod.Get, "/api/admin/staff");
         Assert.DoesNotContain(staff.GetProperty("items").EnumerateArray(), p => p.GetProperty("id").GetString() == id);
+    }
+
+    [Fact]
+    public async Task An_owner_sends_a_new_invitation_to_someone_who_has_not_signed_in_and_to_nobody_else()
+    {
+        var email = TestTopology.NewAddress("staff-late");
+        var person = await app.AdminAsync(HttpMethod.Post, "/api/admin/staff", new { email, name = "Lee Late", role = "author" });
+        var id = person.GetProperty("id").GetString()!;
+        var first = await LinkTokenAsync(email, "Olive Owner invited you");
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the staff mailer's spacing in the test topology
+
+        // A second invitation, with a link of its own; the new link signs them in.
+        using var resend = await SendAsync(TestTopology.AdminRequest(HttpMethod.Post, $"/api/admin/staff/{id}/invitation"));
+        Assert.Equal(HttpStatusCode.Accepted, resend.StatusCode);
+        Assert.Equal(email, (await resend.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("email").GetString());
+        var links = await app.Mail.SignInLinksAsync(email, "Olive Owner invited you", 2);
+        var second = links.Select(l => Uri.UnescapeDataString(l.Split("#sign-in=")[1])).Single(t => t != first);
+        using var redeemed = await SendAsync(Post("/api/auth/email-link/redeem", new { token = second }));
+        Assert.Equal(HttpStatusCode.OK, redeemed.StatusCode);
+
+        // Signed in now: they sign in as anyone does, and get no invitation. Nobody of that id: nothing is sent.
+        using var again = await SendAsync(TestTopology.AdminRequest(HttpMethod.Post, $"/api/admin/staff/{id}/invitation"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        using var nobody = await SendAsync(TestTopology.AdminRequest(HttpMethod.Post, "/api/admin/staff/not-an-id/invitation"));
+        Assert.Equal(HttpStatusCode.NotFound, nobody.StatusCode);
+        Assert.Equal("application/problem+json", nobody.Content.Headers.ContentType?.MediaType);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(2, (await app.Mail.ToAsync(email)).Count(m => m.Subject.StartsWith("Olive Owner invited you", StringComparison.Ordinal)));
     }
 
     /// <summary>A second session of the person: a sign-in link asked for and redeemed.</summary>

@@ -423,6 +423,27 @@ public sealed class MailSink(HttpClient http)
         }
     }
 
+    /// <summary>The sign-in links of the messages to <paramref name="address"/> whose subject starts so, once there are <paramref name="count"/> of them.</summary>
+    public async Task<IReadOnlyList<string>> SignInLinksAsync(string address, string subjectStart, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var messages = (await ToAsync(address)).Where(m => m.Subject.StartsWith(subjectStart, StringComparison.Ordinal)).ToList();
+            if (messages.Count >= count)
+            {
+                var links = new List<string>();
+                foreach (var message in messages)
+                {
+                    links.Add(Regex.Match(await PlainTextAsync(message.Id), @"http://localhost:8080/admin/#sign-in=[A-Za-z0-9._%-]+").Value);
+                }
+                return links;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"{messages.Count} of {count} '{subjectStart}' emails reached {address}");
+            await Task.Delay(250);
+        }
+    }
+
     public Task<string> RawAsync(string id) => http.GetStringAsync($"/api/Messages/{id}/raw");
 
     public Task<string> PlainTextAsync(string id) => http.GetStringAsync($"/api/Messages/{id}/plaintext");
