@@ -111,6 +111,14 @@ public sealed class ReplicationLedger(DynamoDbStreamsClient dynamo, IOptions<MyB
     /// Applies another region's change if it is the item's last writer here, in one transaction with the item's
     /// version; an earlier writer's change is dropped, as global tables drop it. Returns whether it was applied.
     /// </summary>
+    /// <remarks>
+    /// A write made here is stamped when this region's stream is read (within a quarter of a second, the noter's
+    /// pass), not as DynamoDB would, at once. So the item's version here can lag its image: when the image is not the
+    /// one the ledger last recorded for the item, a write made here in that last moment is not noted yet. It is newer
+    /// than any change that reaches here (every change waits out the replication lag before it is sent), so the change
+    /// is dropped — applying it would put an older image over the newer one here, while the newer one, once noted,
+    /// travels on and wins in the other region: two replicas that never agree again.
+    /// </remarks>
     public async Task<bool> ApplyAsync(ReplicatedChange change, CancellationToken ct)
     {
         var itemKey = "item#" + change.ItemKey;
@@ -121,8 +129,14 @@ public sealed class ReplicationLedger(DynamoDbStreamsClient dynamo, IOptions<MyB
             ["Key"] = change.Keys.DeepClone(),
             ["ConsistentRead"] = true,
         }, ct))["Item"] as JsonObject;
+        var currentHash = ReplicatedChange.HashOf(current);
         // An item already as the change leaves it makes no stream record here, so none is expected back.
-        var unchanged = ReplicatedChange.HashOf(current) == hash;
+        var unchanged = currentHash == hash;
+        var recorded = unchanged ? null : await GetAsync(itemKey, ct);
+        if (!unchanged && (current is not null || recorded is not null) && currentHash != recorded?["hash"]?["S"]?.GetValue<string>())
+        {
+            return false; // a write made here moments ago, not noted yet: the later writer
+        }
 
         var values = new JsonObject { [":s"] = N(change.Stamp), [":r"] = S(change.Region), [":h"] = S(hash) };
         if (!unchanged)

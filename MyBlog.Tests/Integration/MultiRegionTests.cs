@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aspire.Hosting.Testing;
 using MyBlog.Tests.Support;
 using Amazon.DynamoDBv2.Model;
 using MyBlog.Api.Hosting;
@@ -83,6 +86,45 @@ public sealed class MultiRegionTests(MultiRegionTopology regions)
 
         var status = await regions.ReplicationAsync(Home);
         Assert.True(status.GetProperty("peers").GetProperty(Other).GetProperty("dropped").GetInt64() > 0, "no change was dropped as an earlier writer");
+    }
+
+    [Fact]
+    public async Task A_change_from_the_other_region_never_overwrites_a_write_made_here_a_moment_before_it_arrives()
+    {
+        // A write made here is stamped as this region's stream is read, a moment after it is made. A change from the
+        // other region made before it (every change waits out the lag) that arrives in that moment is the earlier
+        // writer, and must not be put over it: the write made here would then win in the other region and lose here.
+        var localAws = regions.App.CreateHttpClient(MultiRegionTopology.Named("localaws", Other));
+        var keys = new List<string>();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var key = $"TEST#{Guid.NewGuid():N}";
+            keys.Add(key);
+            await PutAsync(Other, key, "made-here");
+            var change = new JsonObject
+            {
+                ["keys"] = new JsonObject { [MyBlogTable.PartitionKey] = new JsonObject { ["S"] = key }, [MyBlogTable.SortKey] = new JsonObject { ["S"] = "TEST" } },
+                ["newImage"] = new JsonObject
+                {
+                    [MyBlogTable.PartitionKey] = new JsonObject { ["S"] = key },
+                    [MyBlogTable.SortKey] = new JsonObject { ["S"] = "TEST" },
+                    ["value"] = new JsonObject { ["S"] = "made-earlier-there" },
+                },
+                ["stamp"] = DateTime.UtcNow.AddSeconds(-1).Ticks,
+                ["region"] = Home,
+            };
+            using var sent = await localAws.PostAsJsonAsync("/replication/changes", new JsonArray(change));
+            sent.EnsureSuccessStatusCode();
+            Assert.Equal(1, (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dropped").GetInt32());
+        }
+        await Task.Delay(regions.Lag * 3);
+        foreach (var key in keys)
+        {
+            foreach (var region in new[] { Home, Other })
+            {
+                Assert.Equal("made-here", (await regions.ItemEventuallyAsync(region, key, "TEST", i => i?["value"] == "made-here", TimeSpan.FromSeconds(10)))?["value"]);
+            }
+        }
     }
 
     [Fact]
