@@ -96,10 +96,9 @@ public static class PostsApi
         response.Headers.CacheControl = CacheControl;
     }
 
-    /// <summary>Whether the client already holds these exact bytes (If-None-Match).</summary>
+    /// <summary>Whether the client already holds these bytes (If-None-Match, compared weakly as for a GET).</summary>
     public static bool IsHeld(HttpRequest request, CachedAnswer answer) =>
-        request.Headers.IfNoneMatch is { Count: > 0 } sent
-        && sent.ToString().Split(',').Any(t => t.Trim() == answer.ETag || t.Trim() == "*");
+        MyBlog.ServiceDefaults.EntityTags.Matches(request.Headers.IfNoneMatch, answer.ETag);
 }
 
 /// <summary>An answer's bytes and their strong ETag (a hash of the bytes, made once for every reader of them).</summary>

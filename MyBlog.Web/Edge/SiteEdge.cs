@@ -280,8 +280,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         }
         headers.ETag = etag;
 
-        if (status == StatusCodes.Status200OK && request.Headers.IfNoneMatch is { Count: > 0 } ifNoneMatch
-            && Matches(ifNoneMatch.ToString(), cached.ETag))
+        if (status == StatusCodes.Status200OK && MyBlog.ServiceDefaults.EntityTags.Matches(request.Headers.IfNoneMatch, cached.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             headers.Remove(HeaderNames.ContentEncoding);
@@ -309,10 +308,6 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         }
         return false;
     }
-
-    /// <summary>Weak comparison, as for GET: <c>W/"x"</c> matches <c>"x"</c>.</summary>
-    private static bool Matches(string ifNoneMatch, string etag) =>
-        ifNoneMatch.Length > 0 && ifNoneMatch.Split(',').Select(t => t.Trim()).Any(t => t == "*" || (t.StartsWith("W/") ? t[2..] : t) == etag);
 
     private TimeSpan Ttl(string? cacheControl)
     {
