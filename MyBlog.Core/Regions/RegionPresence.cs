@@ -229,21 +229,18 @@ public sealed class RegionPresence(IAmazonDynamoDB dynamo, IOptions<MyBlogOption
 
     private static AttributeValue Ms(DateTimeOffset at) => new() { N = at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) };
 
-    private static DateTimeOffset? Time(Dictionary<string, AttributeValue> item, string name) =>
-        item.TryGetValue(name, out var value) && value.N is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(n, CultureInfo.InvariantCulture)) : null;
-
     /// <summary>Another region's heartbeat as this region last saw it, and when this region first saw that one.</summary>
     private sealed record PeerSeen(DateTimeOffset Seen, DateTimeOffset HeardAt);
 
     private sealed record Heartbeat(DateTimeOffset At, DateTimeOffset? QuietUntil, DateTimeOffset? RejoiningSince, IReadOnlyDictionary<string, PeerSeen> Peers)
     {
         public static Heartbeat From(Dictionary<string, AttributeValue> item) => new(
-            Time(item, AtAttribute)!.Value,
-            Time(item, QuietUntilAttribute),
-            Time(item, RejoiningSinceAttribute),
+            item.Millis(AtAttribute)!.Value,
+            item.Millis(QuietUntilAttribute),
+            item.Millis(RejoiningSinceAttribute),
             item.TryGetValue(PeersAttribute, out var peers) && peers.M is { } map
-                ? map.Where(p => p.Value.M is not null && Time(p.Value.M, SeenAttribute) is not null)
-                    .ToDictionary(p => p.Key, p => new PeerSeen(Time(p.Value.M, SeenAttribute)!.Value, Time(p.Value.M, HeardAtAttribute) ?? Time(p.Value.M, SeenAttribute)!.Value))
+                ? map.Where(p => p.Value.M?.Millis(SeenAttribute) is not null)
+                    .ToDictionary(p => p.Key, p => new PeerSeen(p.Value.M.Millis(SeenAttribute)!.Value, p.Value.M.Millis(HeardAtAttribute) ?? p.Value.M.Millis(SeenAttribute)!.Value))
                 : new Dictionary<string, PeerSeen>());
     }
 }
