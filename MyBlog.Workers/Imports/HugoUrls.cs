@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace MyBlog.Workers.Imports;
@@ -201,32 +202,32 @@ public sealed partial class HugoUrls
 
     private static IEnumerable<(string, string)> JsonPermalinks(string config)
     {
-        System.Text.Json.JsonElement root;
+        JsonElement root;
         try
         {
-            using var document = System.Text.Json.JsonDocument.Parse(config);
+            using var document = JsonDocument.Parse(config);
             root = document.RootElement.Clone();
         }
-        catch (System.Text.Json.JsonException)
+        catch (JsonException)
         {
             return [];
         }
         var found = new List<(string, string)>();
-        if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+        if (root.ValueKind != JsonValueKind.Object)
         {
             return found;
         }
-        foreach (var setting in root.EnumerateObject().Where(p => p.Name.Equals("permalinks", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == System.Text.Json.JsonValueKind.Object))
+        foreach (var setting in root.EnumerateObject().Where(p => p.Name.Equals("permalinks", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Object))
         {
             foreach (var entry in setting.Value.EnumerateObject())
             {
-                if (entry.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+                if (entry.Value.ValueKind == JsonValueKind.String)
                 {
                     found.Add((entry.Name, entry.Value.GetString()!));
                 }
-                else if (entry.Name.Equals("page", StringComparison.OrdinalIgnoreCase) && entry.Value.ValueKind == System.Text.Json.JsonValueKind.Object)
+                else if (entry.Name.Equals("page", StringComparison.OrdinalIgnoreCase) && entry.Value.ValueKind == JsonValueKind.Object)
                 {
-                    found.AddRange(entry.Value.EnumerateObject().Where(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.String).Select(p => (p.Name, p.Value.GetString()!)));
+                    found.AddRange(entry.Value.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).Select(p => (p.Name, p.Value.GetString()!)));
                 }
             }
         }
