@@ -31,6 +31,12 @@ public static class EdgeExtensions
         builder.Services.AddSingleton<SiteEdge>();
         builder.Services.AddServeFromMemory();
 
+        // YARP keeps a destination its passive check took out for the longer of the reactivation period and the
+        // window it counts failures over — a minute by default. A region whose outage failed readers' requests would
+        // then wait a minute after its return for readers, whatever its health checks said; counted over the
+        // reactivation period, it is preferred again as soon as that period is over and its checks pass.
+        builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(policy =>
+            policy.DetectionWindowSize = PassiveReactivation(builder.Configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions()));
         builder.Services.AddReverseProxy()
             .LoadFromMemory(
                 [
@@ -104,7 +110,7 @@ public static class EdgeExtensions
                 {
                     Enabled = true,
                     Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
-                    ReactivationPeriod = options.HealthCheckInterval * 3,
+                    ReactivationPeriod = PassiveReactivation(options),
                 },
             },
             Metadata = new Dictionary<string, string>
@@ -115,6 +121,9 @@ public static class EdgeExtensions
             },
         };
     }
+
+    /// <summary>How long a region whose requests failed (a refused connection) is left out before it is tried again.</summary>
+    private static TimeSpan PassiveReactivation(EdgeOptions options) => options.HealthCheckInterval * 3;
 
     /// <summary>The headers CloudFront sets for the API (MyBlog.Api ViewerAddress reads them).</summary>
     public const string ViewerAddressHeader = "CloudFront-Viewer-Address";

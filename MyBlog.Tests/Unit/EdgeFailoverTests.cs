@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MyBlog.Api.Hosting;
+using MyBlog.Web.Edge;
+
+namespace MyBlog.Tests.Unit;
+
+/// <summary>
+/// The local edge in front of two regions' APIs (small stand-ins that answer the region check and say who answered):
+/// readers are sent to the next region within seconds of one going, and back within seconds of its return — however
+/// many of their requests failed as it went.
+/// </summary>
+public sealed class EdgeFailoverTests
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_region_whose_outage_failed_readers_requests_serves_them_again_within_seconds_of_its_return()
+    {
+        var home = await RegionApi.StartAsync("home", port: 0);
+        await using var other = await RegionApi.StartAsync("other", port: 0);
+        var homePort = home.Port;
+        await using var edge = await StartEdgeAsync(home.Url, other.Url);
+        using var reader = new HttpClient { BaseAddress = new Uri(edge.Urls.First()), Timeout = TimeSpan.FromSeconds(5) };
+        Assert.NotNull(await ServedByAsync(reader, "home", Within));
+
+        // The home region goes while readers are reading: their requests to it fail, enough of them for the edge's
+        // passive check to take it out (it takes ten failures in its window), before its active check notices.
+        await home.DisposeAsync();
+        var failed = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, ct) =>
+        {
+            using var response = await reader.GetAsync($"/api/posts?reader={Guid.NewGuid():N}", ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        });
+        Assert.True(failed >= 10, $"only {failed} requests failed as the region went: too few for the passive check this is about");
+        Assert.NotNull(await ServedByAsync(reader, "other", Within));
+
+        // Back (on the same address, as a restarted region's API is): readers are sent home again within seconds.
+        await using var back = await RegionApi.StartAsync("home", homePort);
+        var failBack = await ServedByAsync(reader, "home", TimeSpan.FromSeconds(75));
+        Assert.True(failBack < Within, $"readers were sent home {failBack?.TotalSeconds:0.0} s after its return ({failed} requests failed as it went)");
+    }
+
+    private static async Task<WebApplication> StartEdgeAsync(string home, string other)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Edge:ApiRegions:0:Region"] = "home",
+            ["Edge:ApiRegions:0:Url"] = home,
+            ["Edge:ApiRegions:1:Region"] = "other",
+            ["Edge:ApiRegions:1:Url"] = other,
+            ["Aws:S3ServiceUrl"] = "http://127.0.0.1:9",
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddServiceDiscovery(); // the edge resolves the API's address through it, as under the AppHost
+        builder.AddEdge();
+        var app = builder.Build();
+        app.MapReverseProxy();
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>How long until a read through the edge is answered by <paramref name="region"/>, or null if not within <paramref name="timeout"/>.</summary>
+    private static async Task<TimeSpan?> ServedByAsync(HttpClient reader, string region, TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < timeout)
+        {
+            try
+            {
+                using var response = await reader.GetAsync($"/api/posts?reader={Guid.NewGuid():N}");
+                if (response.Headers.TryGetValues(ServingRegion.Header, out var served) && served.Single() == region)
+                {
+                    return waited.Elapsed;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // No region to send it to yet.
+            }
+            await Task.Delay(100);
+        }
+        return null;
+    }
+
+    /// <summary>A region's API as the edge sees it: the region check, and a list of posts naming the region that answered.</summary>
+    private sealed class RegionApi : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private RegionApi(WebApplication app) => _app = app;
+
+        public string Url => _app.Urls.First();
+
+        public int Port => new Uri(Url).Port;
+
+        public static async Task<RegionApi> StartAsync(string region, int port)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            var app = builder.Build();
+            app.Use((context, next) =>
+            {
+                context.Response.Headers[ServingRegion.Header] = region;
+                return next(context);
+            });
+            app.MapGet(MyBlog.Core.HealthPaths.Region, () => "Healthy");
+            app.MapGet("/api/posts", () => Results.Text("""{"items":[]}""", "application/json"));
+            await app.StartAsync();
+            return new RegionApi(app);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
