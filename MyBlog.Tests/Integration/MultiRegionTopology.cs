@@ -110,10 +110,29 @@ public sealed class MultiRegionTopology : IAsyncLifetime
         return await ApiAsync(region, new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(body) }, reader);
     }
 
-    /// <summary>A region's outage, with the AppHost's own command for it (on the region's DynamoDB Local in the dashboard).</summary>
-    public Task TakeDownAsync(string region) => RegionCommandAsync(region, AppHost.Regions.RegionOutage.DownCommand);
+    private readonly HashSet<string> _down = [];
 
-    public Task BringBackAsync(string region) => RegionCommandAsync(region, AppHost.Regions.RegionOutage.UpCommand);
+    /// <summary>A region's outage, with the AppHost's own command for it (on the region's DynamoDB Local in the dashboard).</summary>
+    public async Task TakeDownAsync(string region)
+    {
+        _down.Add(region);
+        await RegionCommandAsync(region, AppHost.Regions.RegionOutage.DownCommand);
+    }
+
+    public async Task BringBackAsync(string region)
+    {
+        await RegionCommandAsync(region, AppHost.Regions.RegionOutage.UpCommand);
+        _down.Remove(region);
+    }
+
+    /// <summary>Brings back every region a test took down and left down (it failed on the way), so the tests after it start whole.</summary>
+    public async Task BringBackEveryRegionAsync()
+    {
+        foreach (var region in _down.ToList())
+        {
+            await BringBackAsync(region);
+        }
+    }
 
     private async Task RegionCommandAsync(string region, string command)
     {
