@@ -232,7 +232,7 @@ public sealed class MultiRegionTests(MultiRegionTopology regions) : IAsyncLifeti
             // collector nobody runs did) makes every outage, and every test of one, minutes long.
             Assert.True(silent.Elapsed < TimeSpan.FromSeconds(15), $"taking {Home} down took {silent.Elapsed}");
             // Readers are served by the other region through the edge within seconds (its health check runs every second).
-            Assert.NotNull(await ServedByAsync(Other, TimeSpan.FromSeconds(10)));
+            Assert.NotNull(await EdgeReader.ServedByAsync(regions.Site, Other, TimeSpan.FromSeconds(10)));
 
             // Silent for the handover time, the home region is lost: the other region takes its unclaimed welcomes and sends them.
             await regions.Mail.WaitForAllAsync(orphans, regions.HandoverAfter + TimeSpan.FromSeconds(40));
@@ -251,7 +251,7 @@ public sealed class MultiRegionTests(MultiRegionTopology regions) : IAsyncLifeti
             await regions.BringBackAsync(Home);
             var back = Stopwatch.StartNew();
             // Healthy again, it serves its readers again within seconds: the edge prefers it as soon as its checks pass.
-            Assert.NotNull(await ServedByAsync(Home, TimeSpan.FromSeconds(10)));
+            Assert.NotNull(await EdgeReader.ServedByAsync(regions.Site, Home, TimeSpan.FromSeconds(10)));
             await Task.Delay(TimeSpan.FromSeconds(20) - back.Elapsed);
             Assert.All((await regions.Mail.CountsAsync(orphans)).Values, c => Assert.Equal(1, c));
             foreach (var key in keys)
@@ -337,7 +337,7 @@ public sealed class MultiRegionTests(MultiRegionTopology regions) : IAsyncLifeti
         var down = Stopwatch.StartNew();
         await regions.TakeDownAsync(Home);
         await subscribing;
-        Assert.NotNull(await ServedByAsync(Other, TimeSpan.FromSeconds(30)));
+        Assert.NotNull(await EdgeReader.ServedByAsync(regions.Site, Other, TimeSpan.FromSeconds(30)));
 
         // While it is down, the site and the photos answer; the author uploads a photo and publishes a post.
         var photo = await UploadPhotoAsync();
@@ -368,7 +368,7 @@ public sealed class MultiRegionTests(MultiRegionTopology regions) : IAsyncLifeti
         }
         await regions.BringBackAsync(Home);
         // Back, and catching up on minutes of the other region's writes, it serves its readers again within seconds.
-        var failBack = await ServedByAsync(Home, TimeSpan.FromSeconds(30));
+        var failBack = await EdgeReader.ServedByAsync(regions.Site, Home, TimeSpan.FromSeconds(30));
         Assert.True(failBack < TimeSpan.FromSeconds(10), $"the edge sent readers back to {Home} {failBack?.TotalSeconds:0.0} s after its return (null: not within 30 s)");
 
         // Everyone has exactly one welcome — those whose writes landed in the home region just before it went
@@ -450,33 +450,6 @@ public sealed class MultiRegionTests(MultiRegionTopology regions) : IAsyncLifeti
             }
             await Task.Delay(250);
         }
-    }
-
-    /// <summary>Polls the API through the edge until the region named answers; returns how long that took, or null.</summary>
-    private async Task<TimeSpan?> ServedByAsync(string region, TimeSpan timeout)
-    {
-        var waited = Stopwatch.StartNew();
-        while (waited.Elapsed < timeout)
-        {
-            // A reader who waits two seconds and asks again: a request the edge sent to the lost region can be held
-            // there until the origin timeout (the region's address still accepts connections), and only its retry
-            // goes elsewhere.
-            using var read = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
-            {
-                using var response = await regions.Site.GetAsync($"/api/posts?probe={Guid.NewGuid():N}", read.Token);
-                if (response.Headers.TryGetValues(ServingRegion.Header, out var served) && served.Single() == region)
-                {
-                    return waited.Elapsed;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException || ex is OperationCanceledException && read.IsCancellationRequested)
-            {
-                // A request in flight when the region went, or held by it: the next one goes elsewhere.
-            }
-            await Task.Delay(100);
-        }
-        return null;
     }
 
     private async Task<HttpResponseMessage> SubscribeThroughEdgeAsync(string address)

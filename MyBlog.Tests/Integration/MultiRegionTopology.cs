@@ -31,6 +31,9 @@ public sealed class MultiRegionTopology : IAsyncLifetime
 
     private DistributedApplication? _app;
 
+    /// <summary>The regions a test took down and has not brought back.</summary>
+    private readonly HashSet<string> _down = [];
+
     public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started");
     public HttpClient Site { get; private set; } = null!;
     public MailSink Mail { get; private set; } = null!;
@@ -109,8 +112,6 @@ public sealed class MultiRegionTopology : IAsyncLifetime
         var body = new { email = address, challenge = challenge.Challenge, nonce = Core.Subscribers.SubscribeChallenge.Solve(challenge, address) };
         return await ApiAsync(region, new HttpRequestMessage(HttpMethod.Post, "/api/subscribers") { Content = JsonContent.Create(body) }, reader);
     }
-
-    private readonly HashSet<string> _down = [];
 
     /// <summary>A region's outage, with the AppHost's own command for it (on the region's DynamoDB Local in the dashboard).</summary>
     public async Task TakeDownAsync(string region)

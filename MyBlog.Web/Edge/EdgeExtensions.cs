@@ -31,12 +31,14 @@ public static class EdgeExtensions
         builder.Services.AddSingleton<SiteEdge>();
         builder.Services.AddServeFromMemory();
 
+        var edge = builder.Configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
+
         // YARP keeps a destination its passive check took out for the longer of the reactivation period and the
         // window it counts failures over — a minute by default. A region whose outage failed readers' requests would
         // then wait a minute after its return for readers, whatever its health checks said; counted over the
         // reactivation period, it is preferred again as soon as that period is over and its checks pass.
         builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(policy =>
-            policy.DetectionWindowSize = PassiveReactivation(builder.Configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions()));
+            policy.DetectionWindowSize = PassiveReactivation(edge));
         builder.Services.AddReverseProxy()
             .LoadFromMemory(
                 [
@@ -47,7 +49,7 @@ public static class EdgeExtensions
                         Match = new RouteMatch { Path = "/api/{**rest}" },
                     },
                 ],
-                [ApiCluster(builder.Configuration)])
+                [ApiCluster(edge, builder.Configuration)])
             .AddTransforms(transforms => transforms.AddRequestTransform(context =>
             {
                 // As CloudFront does: the reader's address in CloudFront-Viewer-Address and the origin secret, both
@@ -73,9 +75,8 @@ public static class EdgeExtensions
     /// once its checks pass again — so a region that goes down stops receiving requests within about a second, and
     /// one that comes back is preferred again as soon as it is healthy.
     /// </summary>
-    private static ClusterConfig ApiCluster(IConfiguration configuration)
+    private static ClusterConfig ApiCluster(EdgeOptions options, IConfiguration configuration)
     {
-        var options = configuration.GetSection(EdgeOptions.Section).Get<EdgeOptions>() ?? new EdgeOptions();
         if (options.ApiRegions.Count == 0)
         {
             var apiUrl = configuration["Edge:ApiUrl"] ?? "http://api";
