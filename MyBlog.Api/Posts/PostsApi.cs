@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Extensions.Caching.Memory;
 using MyBlog.Api.Hosting;
 using MyBlog.Core.Posts;
 
@@ -57,7 +56,7 @@ public static class PostsApi
                 var page = await posts.ListAsync(PostStatus.Published, normalizedTag, cursor, size, ct);
                 return JsonSerializer.SerializeToUtf8Bytes(
                     new PostList<PublicPostSummary>(page.Items.Select(PublicPostSummary.From).ToList(), page.NextCursor), ApiJson.Default.PostListPublicPostSummary);
-            });
+            }, ct);
             return Cacheable(context, body);
         }
         catch (FormatException ex)
@@ -72,7 +71,7 @@ public static class PostsApi
         {
             var post = await posts.GetAsync(slug, ct);
             return post is { Status: PostStatus.Published } ? JsonSerializer.SerializeToUtf8Bytes(PublicPost.From(post), ApiJson.Default.PublicPost) : [];
-        });
+        }, ct);
         return body.Body.Length == 0
             ? TypedResults.Problem(statusCode: 404, title: "Post not found", detail: $"There is no published post '{slug}'.")
             : Cacheable(context, body);
@@ -107,33 +106,4 @@ public sealed class CachedAnswer(byte[] body)
     public byte[] Body { get; } = body;
 
     public string ETag { get; } = $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..32]}\"";
-}
-
-/// <summary>
-/// The public answers' bytes for ten seconds, bounded by size (keys carry what readers send, so an unbounded cache
-/// would be a way to exhaust the function's memory). On Lambda an instance serves one request at a time, so there is
-/// no stampede to hold back.
-/// </summary>
-public sealed class PostsCache : IDisposable
-{
-    public const long MaxBytes = 32 * 1024 * 1024;
-    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
-
-    /// <summary>The answer held for <paramref name="key"/>, if one is.</summary>
-    public bool TryGet(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CachedAnswer? answer) =>
-        _cache.TryGetValue(key, out answer) && answer is not null;
-
-    public async Task<CachedAnswer> GetOrReadAsync(string key, Func<Task<byte[]>> read)
-    {
-        if (TryGet(key, out var cached))
-        {
-            return cached;
-        }
-        var answer = new CachedAnswer(await read());
-        _cache.Set(key, answer, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Lifetime, Size = key.Length * 2 + answer.Body.Length + 64 });
-        return answer;
-    }
-
-    public void Dispose() => _cache.Dispose();
 }
