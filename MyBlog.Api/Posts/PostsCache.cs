@@ -33,12 +33,12 @@ public sealed class PostsCache(TimeProvider time) : IDisposable
     public static readonly TimeSpan Join = TimeSpan.FromSeconds(5);
 
     private readonly MemoryCache _held = new(new MemoryCacheOptions { SizeLimit = MaxBytes });
-    private readonly ConcurrentDictionary<string, Read> _reads = new();
+    private readonly ConcurrentDictionary<string, ReadUnderWay> _reads = new();
 
     /// <summary>The answer held for <paramref name="key"/>, if one is and its ten seconds are not up.</summary>
     public bool TryGet(string key, [NotNullWhen(true)] out CachedAnswer? answer)
     {
-        answer = _held.TryGetValue(key, out Held? held) && held!.FreshUntil > time.GetUtcNow() ? held.Answer : null;
+        answer = _held.TryGetValue(key, out HeldAnswer? held) && held!.FreshUntil > time.GetUtcNow() ? held.Answer : null;
         return answer is not null;
     }
 
@@ -52,7 +52,7 @@ public sealed class PostsCache(TimeProvider time) : IDisposable
         while (true)
         {
             var now = time.GetUtcNow();
-            var held = _held.TryGetValue(key, out Held? h) ? h : null;
+            var held = _held.TryGetValue(key, out HeldAnswer? h) ? h : null;
             if (held is not null && held.FreshUntil > now)
             {
                 return held.Answer;
@@ -74,7 +74,7 @@ public sealed class PostsCache(TimeProvider time) : IDisposable
                 }
                 continue;
             }
-            var mine = new Read(now);
+            var mine = new ReadUnderWay(now);
             if (under is null ? _reads.TryAdd(key, mine) : _reads.TryUpdate(key, mine, under))
             {
                 return await ReadAsync(key, read, mine);
@@ -83,7 +83,7 @@ public sealed class PostsCache(TimeProvider time) : IDisposable
         }
     }
 
-    private async Task<CachedAnswer> ReadAsync(string key, Func<Task<byte[]>> read, Read mine)
+    private async Task<CachedAnswer> ReadAsync(string key, Func<Task<byte[]>> read, ReadUnderWay mine)
     {
         byte[] body;
         try
@@ -92,28 +92,28 @@ public sealed class PostsCache(TimeProvider time) : IDisposable
         }
         catch (Exception ex)
         {
-            _reads.TryRemove(new KeyValuePair<string, Read>(key, mine));
+            _reads.TryRemove(new KeyValuePair<string, ReadUnderWay>(key, mine));
             mine.Fail(ex);
             throw;
         }
         var answer = new CachedAnswer(body);
         // A read that finished late (its request was frozen) does not replace what a later read found.
-        if (!(_held.TryGetValue(key, out Held? current) && current!.ReadAt > mine.Started))
+        if (!(_held.TryGetValue(key, out HeldAnswer? current) && current!.ReadAt > mine.Started))
         {
-            _held.Set(key, new Held(answer, time.GetUtcNow() + Fresh, mine.Started),
+            _held.Set(key, new HeldAnswer(answer, time.GetUtcNow() + Fresh, mine.Started),
                 new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Fresh + Join, Size = key.Length * 2 + answer.Body.Length + 64 });
         }
-        _reads.TryRemove(new KeyValuePair<string, Read>(key, mine));
+        _reads.TryRemove(new KeyValuePair<string, ReadUnderWay>(key, mine));
         mine.Finish(answer);
         return answer;
     }
 
     public void Dispose() => _held.Dispose();
 
-    private sealed record Held(CachedAnswer Answer, DateTimeOffset FreshUntil, DateTimeOffset ReadAt);
+    private sealed record HeldAnswer(CachedAnswer Answer, DateTimeOffset FreshUntil, DateTimeOffset ReadAt);
 
     /// <summary>A read of the table under way, which readers after it may wait for.</summary>
-    private sealed class Read(DateTimeOffset started)
+    private sealed class ReadUnderWay(DateTimeOffset started)
     {
         private readonly TaskCompletionSource<CachedAnswer> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
