@@ -38,7 +38,7 @@ public sealed class PostsCache(TimeProvider time) : IDisposable
     /// <summary>The answer held for <paramref name="key"/>, if one is and its ten seconds are not up.</summary>
     public bool TryGet(string key, [NotNullWhen(true)] out CachedAnswer? answer)
     {
-        answer = _held.TryGetValue(key, out HeldAnswer? held) && held!.FreshUntil > time.GetUtcNow() ? held.Answer : null;
+        answer = _held.TryGetValue(key, out HeldAnswer? held) && held!.IsFresh(time.GetUtcNow()) ? held.Answer : null;
         return answer is not null;
     }
 
@@ -52,8 +52,8 @@ public sealed class PostsCache(TimeProvider time) : IDisposable
         while (true)
         {
             var now = time.GetUtcNow();
-            var held = _held.TryGetValue(key, out HeldAnswer? h) ? h : null;
-            if (held is not null && held.FreshUntil > now)
+            _held.TryGetValue(key, out HeldAnswer? held);
+            if (held is not null && held.IsFresh(now))
             {
                 return held.Answer;
             }
@@ -110,7 +110,10 @@ public sealed class PostsCache(TimeProvider time) : IDisposable
 
     public void Dispose() => _held.Dispose();
 
-    private sealed record HeldAnswer(CachedAnswer Answer, DateTimeOffset FreshUntil, DateTimeOffset ReadAt);
+    private sealed record HeldAnswer(CachedAnswer Answer, DateTimeOffset FreshUntil, DateTimeOffset ReadAt)
+    {
+        public bool IsFresh(DateTimeOffset now) => FreshUntil > now;
+    }
 
     /// <summary>A read of the table under way, which readers after it may wait for.</summary>
     private sealed class ReadUnderWay(DateTimeOffset started)

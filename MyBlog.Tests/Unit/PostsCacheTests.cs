@@ -48,10 +48,8 @@ public sealed class PostsCacheTests : IDisposable
         await _cache.GetOrReadAsync(Key, table.ReadAsync, default);
         _time.Advance(PostsCache.Fresh);
         table.Now = "second";
-        table.Hold();
 
-        var first = _cache.GetOrReadAsync(Key, table.ReadAsync, default);
-        await table.Reading.WaitAsync(Patience);
+        var first = await ReadHeldAtTheTableAsync(table);
         var others = await Task.WhenAll(Enumerable.Range(0, 63).Select(_ => _cache.GetOrReadAsync(Key, table.ReadAsync, default))).WaitAsync(Patience);
         Assert.All(others, answer => Assert.Equal("first", Text(answer)));
         Assert.False(first.IsCompleted);
@@ -66,9 +64,7 @@ public sealed class PostsCacheTests : IDisposable
     public async Task Readers_of_an_answer_nobody_holds_yet_wait_for_one_read()
     {
         var table = new Table("first");
-        table.Hold();
-        var first = _cache.GetOrReadAsync(Key, table.ReadAsync, default);
-        await table.Reading.WaitAsync(Patience);
+        var first = await ReadHeldAtTheTableAsync(table);
         var others = Enumerable.Range(0, 63).Select(_ => _cache.GetOrReadAsync(Key, table.ReadAsync, default)).ToList();
         Assert.DoesNotContain(others, o => o.IsCompleted);
 
@@ -81,10 +77,8 @@ public sealed class PostsCacheTests : IDisposable
     public async Task When_the_reader_whose_read_it_was_goes_away_the_others_read_again_rather_than_fail()
     {
         var table = new Table("first");
-        table.Hold();
         using var gone = new CancellationTokenSource();
-        var first = _cache.GetOrReadAsync(Key, () => table.ReadAsync(gone.Token), gone.Token);
-        await table.Reading.WaitAsync(Patience);
+        var first = await ReadHeldAtTheTableAsync(table, gone.Token);
         var other = _cache.GetOrReadAsync(Key, table.ReadAsync, default);
 
         await gone.CancelAsync();
@@ -98,9 +92,7 @@ public sealed class PostsCacheTests : IDisposable
     public async Task A_failed_read_is_each_waiting_readers_failure_and_is_not_kept()
     {
         var table = new Table("first");
-        table.Hold();
-        var first = _cache.GetOrReadAsync(Key, table.ReadAsync, default);
-        await table.Reading.WaitAsync(Patience);
+        var first = await ReadHeldAtTheTableAsync(table);
         var other = _cache.GetOrReadAsync(Key, table.ReadAsync, default);
 
         table.Fail(new TimeoutException("the table did not answer"));
@@ -116,10 +108,8 @@ public sealed class PostsCacheTests : IDisposable
     {
         // A Lambda frozen mid-read (it timed out) leaves its read under way for ever.
         var table = new Table("first");
-        table.Hold();
-        _ = _cache.GetOrReadAsync(Key, table.ReadAsync, default);
-        await table.Reading.WaitAsync(Patience);
-        var waiting = _cache.GetOrReadAsync(Key, () => Task.FromResult(Encoding.UTF8.GetBytes("second")), default);
+        _ = await ReadHeldAtTheTableAsync(table);
+        var waiting = _cache.GetOrReadAsync(Key, () => Answered("second"), default);
         Assert.False(waiting.IsCompleted);
 
         _time.Advance(PostsCache.Join);
@@ -133,14 +123,23 @@ public sealed class PostsCacheTests : IDisposable
         var table = new Table("first");
         await _cache.GetOrReadAsync(Key, table.ReadAsync, default);
         _time.Advance(PostsCache.Fresh);
-        table.Hold();
-        _ = _cache.GetOrReadAsync(Key, table.ReadAsync, default);
-        await table.Reading.WaitAsync(Patience);
+        _ = await ReadHeldAtTheTableAsync(table);
         Assert.Equal("first", Text(await _cache.GetOrReadAsync(Key, table.ReadAsync, default)));
 
         _time.Advance(PostsCache.Join);
-        Assert.Equal("second", Text(await _cache.GetOrReadAsync(Key, () => Task.FromResult(Encoding.UTF8.GetBytes("second")), default)));
+        Assert.Equal("second", Text(await _cache.GetOrReadAsync(Key, () => Answered("second"), default)));
     }
+
+    /// <summary>A reader's read, held at the table: the reader's task, once its read has reached the table.</summary>
+    private async Task<Task<CachedAnswer>> ReadHeldAtTheTableAsync(Table table, CancellationToken ct = default)
+    {
+        table.Hold();
+        var reader = _cache.GetOrReadAsync(Key, () => table.ReadAsync(ct), ct);
+        await table.Reading.WaitAsync(Patience);
+        return reader;
+    }
+
+    private static Task<byte[]> Answered(string text) => Task.FromResult(Encoding.UTF8.GetBytes(text));
 
     private static string Text(CachedAnswer? answer) => Encoding.UTF8.GetString(answer!.Body);
 
