@@ -32,6 +32,10 @@ public static class EmulatorExtensions
         return dynamo
             .WithArgs(context =>
             {
+                // The quick compiler tier only: with the optimising one the JVM went on compiling for minutes after
+                // start, in bursts of milliseconds that took a core from whatever ran beside it (a fresh JVM for every
+                // test topology, and the API's tail latency under load); an emulator's requests do not need its code.
+                context.Args.Add("-XX:TieredStopAtLevel=1");
                 context.Args.Add("-Djava.library.path=./DynamoDBLocal_lib");
                 context.Args.Add("-jar");
                 context.Args.Add("DynamoDBLocal.jar");
