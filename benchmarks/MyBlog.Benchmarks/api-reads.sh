@@ -4,7 +4,7 @@
 # edge's origin secret and a reader's address as CloudFront sends them; a fresh local blog with 12 published posts.
 # A warm-up of 20 s (a running AppHost is warm), then [runs] runs of 10 s. Each run is followed by one of the floor:
 # a Kestrel server with nothing in it (`MyBlog.Benchmarks bare-kestrel`, server GC as the API) answering the API's
-# own bytes, on the same machine beside the same running topology — what no API on this machine could beat.
+# own bytes, on the same machine beside the same running topology — what no API beside it could beat.
 # The last line is the median against the goal (30,000 requests/s, p99 under 5 ms), and the floor's beside it.
 # Usage: benchmarks/MyBlog.Benchmarks/api-reads.sh [runs]   (needs Debian's wrk; nothing else on :8080)
 set -euo pipefail
