@@ -33,8 +33,9 @@ public static class EmulatorExtensions
             .WithArgs(context =>
             {
                 // The quick compiler tier only: with the optimising one the JVM went on compiling for minutes after
-                // start, in bursts of milliseconds that took a core from whatever ran beside it (a fresh JVM for every
-                // test topology, and the API's tail latency under load); an emulator's requests do not need its code.
+                // start, in bursts of milliseconds that took a core from whatever ran beside it (every test topology
+                // starts a fresh JVM; the API's tail latency under load felt it). A local emulator's few requests a
+                // second gain nothing from the optimised code.
                 context.Args.Add("-XX:TieredStopAtLevel=1");
                 context.Args.Add("-Djava.library.path=./DynamoDBLocal_lib");
                 context.Args.Add("-jar");
