@@ -64,13 +64,14 @@ async function enter(session) {
   Object.assign(state, { csrf: session.csrf, me: session.staff });
   const owner = session.staff.role === "owner";
   for (const element of document.querySelectorAll(".owner-only")) element.hidden = !owner;
-  $("signed-in-as").textContent = `${session.staff.name} (${session.staff.role})`;
   // Back after a session ended mid-edit: what was being written is still there, to be saved now.
   const resumed = state.slug || $("title").value || $("markdown").value;
   if (!resumed) newPost();
   await refreshLists();
   if (owner) refreshSubscriberCounts().catch(() => {});
-  // Shown only when ready, so nothing typed in the first moment is wiped by the set-up above.
+  // Shown only when ready, so nothing typed in the first moment is wiped by the set-up above; the name with it, so
+  // "signed in as" never shows beside a workspace that is not there yet (or never will be: a session ended meanwhile).
+  $("signed-in-as").textContent = `${session.staff.name} (${session.staff.role})`;
   showOnly("workspace");
   showView("editor");
   if (resumed) say("Signed in again: save to keep your changes.");

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using MyBlog.Tests.Integration;
 using MyBlog.Tests.Support;
@@ -97,6 +98,13 @@ public sealed class StaffBrowserTests(TestTopology app) : IAsyncLifetime
 
         // On a second computer, by a link asked for at the sign-in page.
         await using var desktop = await _browser.NewContextAsync();
+        // Its editor's lists load slowly (a busy moment): "signed in as" must not show before the workspace is there, or
+        // the session ended below would end a sign-in still under way, and the workspace would never come.
+        await desktop.RouteAsync(new Regex(@"/api/admin/posts\?kind="), async route =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            await route.ContinueAsync();
+        });
         var other = await desktop.NewPageAsync();
         await other.GotoAsync(Site + "/admin/");
         await other.GetByLabel("Email address").FillAsync(author);
