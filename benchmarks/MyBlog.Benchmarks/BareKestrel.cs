@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MyBlog.Benchmarks;
@@ -11,7 +12,8 @@ namespace MyBlog.Benchmarks;
 /// </summary>
 public static class BareKestrel
 {
-    public static async Task RunAsync(string url, string bodyFile, string contentType)
+    /// <summary>Serves on a free port of 127.0.0.1 and prints its address, alone on its first line, once it listens.</summary>
+    public static async Task RunAsync(string bodyFile, string contentType)
     {
         var body = await File.ReadAllBytesAsync(bodyFile);
         var builder = WebApplication.CreateSlimBuilder();
@@ -23,6 +25,9 @@ public static class BareKestrel
             context.Response.ContentLength = body.Length;
             return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
         });
-        await app.RunAsync(url);
+        app.Urls.Add("http://127.0.0.1:0");
+        await app.StartAsync();
+        Console.WriteLine(app.Urls.Single());
+        await app.WaitForShutdownAsync();
     }
 }

@@ -20,7 +20,7 @@ using MyBlog.Benchmarks;
 //   subscriber-list [count]      two [count]-row Ghost member lists imported, then the list, search, counts and export at twice that size
 //   regions [requests] [lag-ms]  two regions on the laptop: read and write latency per region, replication lag, failover and fail-back
 //   seed-posts <site> [count]    set up a fresh local blog's owner and publish [count] posts (then: api-reads.sh)
-//   bare-kestrel <url> <file> <type>  a Kestrel server with nothing in it answering every request with that file (api-reads.sh's floor)
+//   bare-kestrel <file> <type>   a Kestrel server with nothing in it answering every request with that file (api-reads.sh's floor)
 switch (args.FirstOrDefault())
 {
     case "subscribe":
@@ -45,7 +45,7 @@ switch (args.FirstOrDefault())
         await SiteRebuild.ChildAsync(args[1], args[2], args[3]);
         break;
     case "bare-kestrel":
-        await BareKestrel.RunAsync(args[1], args[2], args[3]);
+        await BareKestrel.RunAsync(args[1], args[2]);
         break;
     case "seed-posts":
         await SeedPosts.RunAsync(new Uri(args[1]), args.Length > 2 ? int.Parse(args[2]) : 12);

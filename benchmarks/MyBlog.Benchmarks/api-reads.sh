@@ -44,13 +44,13 @@ for _ in $(seq 1 60); do # the list index is eventually consistent: wait until i
   sleep 1
 done
 echo "API at $url"
-curl -sf "${headers[@]}" "$url" > "$work/answer.json"
-for port in $(seq 18380 18480); do ss -ltn | grep -q ":$port " || break; done
-floor="http://127.0.0.1:$port/api/posts"
+type=$(curl -sf "${headers[@]}" -o "$work/answer.json" -w '%{content_type}' "$url")
 DOTNET_gcServer=1 DOTNET_TieredPGO=1 dotnet "$here/bin/Release/net10.0/MyBlog.Benchmarks.dll" bare-kestrel \
-  "http://127.0.0.1:$port" "$work/answer.json" "application/json; charset=utf-8" > "$work/bare.log" 2>&1 &
+  "$work/answer.json" "$type" > "$work/bare.log" 2>&1 &
 bare=$!
-for _ in $(seq 1 60); do cmp -s <(curl -s "$floor") "$work/answer.json" && break; sleep 1; done
+for _ in $(seq 1 60); do [ -s "$work/bare.log" ] && break; sleep 1; done # its address, once it listens
+floor="$(head -n 1 "$work/bare.log")/api/posts"
+cmp -s <(curl -s "$floor") "$work/answer.json" || { echo "the floor does not answer the API's bytes at $floor"; exit 1; }
 echo "floor at $floor"
 
 measure() {
