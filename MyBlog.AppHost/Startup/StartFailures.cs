@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace MyBlog.AppHost.Startup;
 /// <summary>
 /// Names, in the terminal, every resource that fails to start or exits on its own, with the reason from its own
 /// output: without it a service that refuses its configuration shows only in the dashboard's console log, and the
-/// terminal says nothing while the site never answers.
+/// terminal says nothing while the site never answers. A resource stopped when asked (the dashboard's Stop, a
+/// region taken down) is not a failure, however it exits: one that outlasts the stop's wait is killed and exits -1.
 /// </summary>
 public sealed class StartFailures(ResourceNotificationService notifications, ResourceLoggerService logs, ILogger<StartFailures> logger)
     : BackgroundService
@@ -18,6 +20,7 @@ public sealed class StartFailures(ResourceNotificationService notifications, Res
 
     private readonly ConcurrentDictionary<string, Queue<LogLine>> _lines = new();
     private readonly ConcurrentDictionary<string, bool> _reported = new();
+    private readonly ConcurrentDictionary<string, Course> _courses = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,7 +33,13 @@ public sealed class StartFailures(ResourceNotificationService notifications, Res
                     _ = KeepLinesAsync(update.ResourceId, stoppingToken);
                 }
                 var snapshot = update.Snapshot;
-                if (Describe(update.Resource.Name, snapshot.State?.Text, snapshot.ExitCode, Lines(update.ResourceId)) is { } failure
+                var course = _courses.AddOrUpdate(update.ResourceId, _ => Course.Start.Next(snapshot), (_, c) => c.Next(snapshot));
+                if (course.State == KnownResourceStates.Starting)
+                {
+                    // Started again: a failure of this run is news, whatever the last run did.
+                    _reported.TryRemove(update.ResourceId, out _);
+                }
+                if (Describe(update.Resource.Name, course, snapshot.ExitCode, Lines(update.ResourceId)) is { } failure
                     && _reported.TryAdd(update.ResourceId, true))
                 {
                     Console.Error.WriteLine(failure);
@@ -44,19 +53,23 @@ public sealed class StartFailures(ResourceNotificationService notifications, Res
     }
 
     /// <summary>
-    /// What to tell a person about a resource in <paramref name="state"/>, or null when it is not a failure (running,
-    /// starting, or a setup step that finished its work with exit code 0).
+    /// What to tell a person about a resource on <paramref name="course"/>, or null when it is not a failure (running,
+    /// starting, stopping or stopped when asked, or a setup step that finished its work with exit code 0).
     /// </summary>
-    public static string? Describe(string name, string? state, int? exitCode, IReadOnlyList<LogLine> lastLines)
+    public static string? Describe(string name, Course course, int? exitCode, IReadOnlyList<LogLine> lastLines)
     {
-        var failed = state == KnownResourceStates.FailedToStart
-            || (state == KnownResourceStates.Exited || state == KnownResourceStates.Finished) && exitCode is not null and not 0;
+        var failed = course.State == KnownResourceStates.FailedToStart
+            || (course.State == KnownResourceStates.Exited || course.State == KnownResourceStates.Finished)
+                && exitCode is not null and not 0
+                && course.Before != KnownResourceStates.Stopping;
         if (!failed)
         {
             return null;
         }
         var exit = exitCode is { } code ? $" (exit code {code})" : "";
-        return $"MyBlog: {name} did not start{exit}: {Reason(lastLines)}";
+        // A process is "running" from the moment it is launched; only one that answered its health checks had started.
+        var what = course.WasHealthy ? "stopped on its own" : "did not start";
+        return $"MyBlog: {name} {what}{exit}: {Reason(lastLines)}";
     }
 
     /// <summary>
@@ -117,6 +130,31 @@ public sealed class StartFailures(ResourceNotificationService notifications, Res
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// Where a resource's run has got to: its state, the different state before it (updates repeat a state as its
+    /// health or addresses change), and whether this run was ever healthy.
+    /// </summary>
+    public sealed record Course(string? State, string? Before, bool WasHealthy)
+    {
+        public static readonly Course Start = new(null, null, false);
+
+        public Course Next(CustomResourceSnapshot snapshot) => Next(snapshot.State?.Text, snapshot.HealthStatus == HealthStatus.Healthy);
+
+        public Course Next(string? state, bool healthy)
+        {
+            if (string.IsNullOrEmpty(state))
+            {
+                return this;
+            }
+            var healthyNow = healthy && state == KnownResourceStates.Running;
+            if (state == State)
+            {
+                return healthyNow && !WasHealthy ? this with { WasHealthy = true } : this;
+            }
+            return new Course(state, State, state != KnownResourceStates.Starting && (WasHealthy || healthyNow));
         }
     }
 }

@@ -1,5 +1,9 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MyBlog.AppHost.Startup;
 
 namespace MyBlog.Tests.Unit;
@@ -97,7 +101,7 @@ public sealed class AppHostStartupTests
             new(2, "2026-12-06T10:00:01.0000000Z Unhandled exception. Microsoft.Extensions.Options.OptionsValidationException: Token: The field AdminOptions.Token must be a string with a minimum length of 16 and a maximum length of 4096.", true),
             new(3, "   at Microsoft.Extensions.Options.OptionsFactory`1.Create(String name)", true),
         ];
-        var message = StartFailures.Describe("api", KnownResourceStates.Exited, 134, lines);
+        var message = StartFailures.Describe("api", Launched.Next(KnownResourceStates.Exited, false), 134, lines);
 
         Assert.Equal("MyBlog: api did not start (exit code 134): Unhandled exception. Microsoft.Extensions.Options.OptionsValidationException: Token: The field AdminOptions.Token must be a string with a minimum length of 16 and a maximum length of 4096.", message);
     }
@@ -105,12 +109,125 @@ public sealed class AppHostStartupTests
     [Fact]
     public void Running_resources_and_setup_steps_that_finished_their_work_are_not_failures()
     {
-        Assert.Null(StartFailures.Describe("api", KnownResourceStates.Running, null, []));
-        Assert.Null(StartFailures.Describe("emulators-setup", KnownResourceStates.Finished, 0, []));
-        Assert.Null(StartFailures.Describe("api", KnownResourceStates.Starting, null, []));
+        Assert.Null(StartFailures.Describe("api", Launched, null, []));
+        Assert.Null(StartFailures.Describe("emulators-setup", Launched.Next(KnownResourceStates.Finished, false), 0, []));
+        Assert.Null(StartFailures.Describe("api", StartFailures.Course.Start.Next(KnownResourceStates.Starting, false), null, []));
         Assert.Equal("MyBlog: s3 did not start: it wrote nothing; see its console log in the dashboard.",
-            StartFailures.Describe("s3", KnownResourceStates.FailedToStart, null, []));
+            StartFailures.Describe("s3", StartFailures.Course.Start.Next(KnownResourceStates.FailedToStart, false), null, []));
         Assert.Equal("MyBlog: dynamodb did not start (exit code 1): Address already in use",
-            StartFailures.Describe("dynamodb", KnownResourceStates.Exited, 1, [new(1, "Address already in use", true)]));
+            StartFailures.Describe("dynamodb", Launched.Next(KnownResourceStates.Exited, false), 1, [new(1, "Address already in use", true)]));
+    }
+
+    [Fact]
+    public void A_resource_stopped_when_asked_is_not_a_failure_even_when_it_is_killed_for_outlasting_the_wait()
+    {
+        var stopping = Healthy.Next(KnownResourceStates.Stopping, false);
+
+        Assert.Null(StartFailures.Describe("localaws", stopping.Next(KnownResourceStates.Exited, false), -1, []));
+        Assert.Null(StartFailures.Describe("workers", stopping.Next(KnownResourceStates.Finished, false), 0, []));
+        // Updates that repeat a state (its health, its addresses) do not make the state before it forgotten.
+        Assert.Null(StartFailures.Describe("localaws",
+            stopping.Next(KnownResourceStates.Exited, false).Next(KnownResourceStates.Exited, false), -1, []));
+    }
+
+    [Fact]
+    public void A_resource_that_was_up_and_exits_by_itself_is_named_as_stopped_not_as_never_started()
+    {
+        var exited = Healthy.Next(KnownResourceStates.Exited, false);
+
+        Assert.Equal("MyBlog: dynamodb stopped on its own (exit code 137): java.lang.OutOfMemoryError: Java heap space",
+            StartFailures.Describe("dynamodb", exited, 137, [new(1, "java.lang.OutOfMemoryError: Java heap space", true)]));
+        // Started again, it has to be healthy again before an exit counts as stopping.
+        var again = exited.Next(KnownResourceStates.Starting, false).Next(KnownResourceStates.Running, false);
+        Assert.StartsWith("MyBlog: dynamodb did not start (exit code 1)",
+            StartFailures.Describe("dynamodb", again.Next(KnownResourceStates.Exited, false), 1, []), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_terminal_hears_of_each_failed_run_once_and_of_a_stop_that_was_asked_for_not_at_all()
+    {
+        var logs = new ResourceLoggerService();
+        var notifications = new ResourceNotificationService(NullLogger<ResourceNotificationService>.Instance, new Lifetime(),
+            new ServiceCollection().BuildServiceProvider(), logs);
+        var heard = new Heard();
+        using var failures = new StartFailures(notifications, logs, heard);
+        await failures.StartAsync(CancellationToken.None);
+        var api = new Service("api");
+
+        async Task RunAsync(params (string State, int? ExitCode)[] states)
+        {
+            foreach (var (state, exitCode) in states)
+            {
+                await notifications.PublishUpdateAsync(api, s => s with { State = state, ExitCode = exitCode });
+            }
+        }
+        // Up, then stopped from the dashboard and killed for outlasting the stop's wait; started again.
+        await RunAsync((KnownResourceStates.Starting, null), (KnownResourceStates.Running, null),
+            (KnownResourceStates.Stopping, null), (KnownResourceStates.Exited, -1));
+        // Then a run that fails twice over (its exit repeated), and, started again, fails again.
+        await RunAsync((KnownResourceStates.Starting, null), (KnownResourceStates.Running, null),
+            (KnownResourceStates.Exited, 3), (KnownResourceStates.Exited, 3));
+        await RunAsync((KnownResourceStates.Starting, null), (KnownResourceStates.Running, null), (KnownResourceStates.Exited, 3));
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (heard.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        await failures.StopAsync(CancellationToken.None);
+        Assert.Equal(
+            ["MyBlog: api stopped on its own (exit code 3): it wrote nothing; see its console log in the dashboard.",
+             "MyBlog: api stopped on its own (exit code 3): it wrote nothing; see its console log in the dashboard."],
+            heard.Messages);
+    }
+
+    /// <summary>A launched process (DCP calls it running from the moment it starts), not yet healthy.</summary>
+    private static readonly StartFailures.Course Launched =
+        StartFailures.Course.Start.Next(KnownResourceStates.Starting, false).Next(KnownResourceStates.Running, false);
+
+    private static readonly StartFailures.Course Healthy = Launched.Next(KnownResourceStates.Running, true);
+
+    private sealed class Service(string name) : Resource(name);
+
+    private sealed class Lifetime : IHostApplicationLifetime
+    {
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void StopApplication()
+        {
+        }
+    }
+
+    /// <summary>What the service logged as errors, in order.</summary>
+    private sealed class Heard : ILogger<StartFailures>
+    {
+        private readonly List<string> _messages = [];
+
+        public int Count
+        {
+            get { lock (_messages) { return _messages.Count; } }
+        }
+
+        public IReadOnlyList<string> Messages
+        {
+            get { lock (_messages) { return [.. _messages]; } }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Error)
+            {
+                lock (_messages)
+                {
+                    _messages.Add(formatter(state, exception));
+                }
+            }
+        }
     }
 }
