@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
+using MyBlog.Core;
 using MyBlog.Core.Storage;
 
 namespace MyBlog.Api.Site;
@@ -54,8 +55,7 @@ public static class SiteFallback
 
     public static async Task<IResult> ServeAsync(string path, HttpResponse response, SiteFallbackClient site, CancellationToken ct)
     {
-        var key = path.EndsWith('/') ? path[1..] + "index.html" : path[1..];
-        var page = IsSiteKey(key) ? await site.GetAsync(key, ct) : null;
+        var page = SitePaths.IsSitePath(path) ? await site.GetAsync(path.EndsWith('/') ? path[1..] + "index.html" : path[1..], ct) : null;
         var status = StatusCodes.Status200OK;
         if (page is null)
         {
@@ -69,10 +69,6 @@ public static class SiteFallback
         response.Headers.CacheControl = page.CacheControl ?? "public, max-age=0, s-maxage=60";
         return new PageResult(page, status);
     }
-
-    /// <summary>A key of the site's pages: none of its segments empty or starting with "." or "_" (the publisher's own files).</summary>
-    public static bool IsSiteKey(string key) =>
-        key.Length is > 0 and <= 1024 && !key.Contains('\\') && key.Split('/').All(s => s.Length > 0 && s[0] is not ('.' or '_'));
 
     /// <summary>A page with its status: the 404 page is a page, answered with 404.</summary>
     private sealed class PageResult(FallbackPage page, int status) : IResult

@@ -4,8 +4,7 @@ namespace MyBlog.Core.Imports;
 
 /// <summary>
 /// A post's addresses on the blog it came from, as the site can answer them: a path (a full URL's path, decoded)
-/// that the site could serve — no empty, dot or underscore segment, no backslash, percent sign or control character —
-/// with a directory's slash. Never one of the site's own addresses (the home page, its feeds, <c>/posts/</c>,
+/// that the site could serve (<see cref="SitePaths.IsSitePath"/>, the edge's own rule), with a directory's slash. Never one of the site's own addresses (the home page, its feeds, <c>/posts/</c>,
 /// <c>/tags/</c>, <c>/admin/</c>, …): a redirect must never stand where a page of this site stands.
 /// </summary>
 public static class OldUrls
@@ -50,19 +49,12 @@ public static class OldUrls
         {
             return null;
         }
-        if (path.Any(c => c is '\\' or '%' or '?' or '#' || char.IsControl(c)))
+        // Decoded, "%3F" is a "?" no request path can carry.
+        if (!SitePaths.IsSitePath(path) || path.AsSpan().IndexOfAny('?', '#') >= 0)
         {
             return null;
         }
         var segments = path[1..].Split('/');
-        for (var i = 0; i < segments.Length; i++)
-        {
-            var segment = segments[i];
-            if (segment.Length == 0 ? i != segments.Length - 1 : segment[0] is '.' or '_')
-            {
-                return null;
-            }
-        }
         if (segments[0].Length == 0 || PostSummary.ReservedPageSlugs.Contains(segments[0]) || (segments.Length == 1 && SiteFiles.Contains(segments[0])))
         {
             return null;

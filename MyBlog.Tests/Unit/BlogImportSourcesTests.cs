@@ -302,6 +302,8 @@ public sealed class BlogImportSourcesTests
     [InlineData("/_private/x/", null)]
     [InlineData("/a\\b/", null)]
     [InlineData("/100%25/", null)]
+    [InlineData("/what%3F/", null)]
+    [InlineData("/a/%2E%2E/_publisher/", null)]
     public void Old_addresses_are_kept_only_as_paths_the_site_can_answer_and_never_over_its_own(string raw, string? expected) =>
         Assert.Equal(expected, OldUrls.Normalize(raw));
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MyBlog.Core;
 using MyBlog.Web.Edge;
 
 namespace MyBlog.Tests.Unit;
@@ -24,7 +25,7 @@ public sealed class EdgeTests
     [InlineData("/.env", false)]
     [InlineData("/posts/a\u0000b/", false)]
     [InlineData("", false)]
-    public void Only_paths_the_site_can_have_are_served(string path, bool served) => Assert.Equal(served, SiteEdge.IsSitePath(path));
+    public void Only_paths_the_site_can_have_are_served(string path, bool served) => Assert.Equal(served, SitePaths.IsSitePath(path));
 
     [Theory]
     [InlineData("public, max-age=60, s-maxage=60, stale-while-revalidate=30", 60)]

@@ -6,6 +6,7 @@ using Amazon.S3.Model;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using MyBlog.Core;
 using MyBlog.Core.Storage;
 
 namespace MyBlog.Web.Edge;
@@ -69,7 +70,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
     {
         var request = features.GetRequiredFeature<IHttpRequestFeature>();
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) || request.PathBase.Length > 0
-            || request.Path is not { Length: > 0 and <= 512 } path || !IsSitePath(path) || !IsServedFromMemory(path))
+            || request.Path is not { Length: > 0 and <= 512 } path || !SitePaths.IsSitePath(path) || !IsServedFromMemory(path))
         {
             return null;
         }
@@ -106,7 +107,7 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
     public async Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
-        if (!IsSitePath(path))
+        if (!SitePaths.IsSitePath(path))
         {
             await ServeNotFoundAsync(context);
             return;
@@ -152,39 +153,12 @@ public sealed partial class SiteEdge(IAmazonS3 s3, EdgeCache cache, IOptions<Edg
         }
         try
         {
-            return IsSitePath(Uri.UnescapeDataString(target)) ? target : null;
+            return SitePaths.IsSitePath(Uri.UnescapeDataString(target)) ? target : null;
         }
         catch (UriFormatException)
         {
             return null;
         }
-    }
-
-    /// <summary>
-    /// A path the site can have: one slash between segments, none empty, none starting with "." or "_" (the
-    /// publisher's own files live under <c>_publisher/</c>), no backslash, percent sign or control character.
-    /// Anything else is not a page of this site, however it is spelled.
-    /// </summary>
-    public static bool IsSitePath(ReadOnlySpan<char> path)
-    {
-        if (path.Length == 0 || path[0] != '/' || path.Length > 1024)
-        {
-            return false;
-        }
-        for (var i = 1; i < path.Length; i++)
-        {
-            var c = path[i];
-            if (c is '\\' or '%' || char.IsControl(c))
-            {
-                return false;
-            }
-            // Each segment starts after a slash: not empty (unless it ends the path), not "." or "_" first.
-            if (path[i - 1] == '/' && (c is '.' or '_' or '/'))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     private async Task ServeNotFoundAsync(HttpContext context)
