@@ -1,9 +1,10 @@
 namespace MyBlog.Core;
 
 /// <summary>
-/// The one rule for which paths the site can have, shared by everything that answers or names one: the edge (and the
-/// CloudFront Function it stands for locally), the API as the site bucket's fallback, and the importer's old
-/// addresses, which must be paths the edge would answer.
+/// The one rule for which paths the site can have, for everything in .NET that answers or names one: the local edge,
+/// the API as the site bucket's fallback, and the importer's old addresses (which must be paths the edge would
+/// answer). On AWS the CloudFront Functions apply the same rule, in JavaScript, to the URI as sent
+/// (MyBlog.Infrastructure's Edge).
 /// </summary>
 public static class SitePaths
 {

@@ -4,8 +4,9 @@ namespace MyBlog.Core.Imports;
 
 /// <summary>
 /// A post's addresses on the blog it came from, as the site can answer them: a path (a full URL's path, decoded)
-/// that the site could serve (<see cref="SitePaths.IsSitePath"/>, the edge's own rule), with a directory's slash. Never one of the site's own addresses (the home page, its feeds, <c>/posts/</c>,
-/// <c>/tags/</c>, <c>/admin/</c>, …): a redirect must never stand where a page of this site stands.
+/// that the site could serve (<see cref="SitePaths.IsSitePath"/>, the edge's own rule), with a directory's slash.
+/// Never one of the site's own addresses (the home page, its feeds, <c>/posts/</c>, <c>/tags/</c>, <c>/admin/</c>,
+/// …): a redirect must never stand where a page of this site stands.
 /// </summary>
 public static class OldUrls
 {
