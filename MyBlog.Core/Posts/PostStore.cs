@@ -287,33 +287,19 @@ public sealed class PostStore(IAmazonDynamoDB dynamo, IOptions<MyBlogOptions> op
     /// <summary>The scheduled posts whose time has come, soonest first: (slug, time) from the schedule items.</summary>
     public async Task<IReadOnlyList<(string Slug, string At)>> DueAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var due = new List<(string, string)>();
-        Dictionary<string, AttributeValue>? startKey = null;
-        do
+        var items = await dynamo.QueryAllAsync(new QueryRequest
         {
-            var response = await dynamo.QueryAsync(new QueryRequest
+            TableName = Table,
+            IndexName = MyBlogTable.ListIndex,
+            KeyConditionExpression = "gsi1pk = :scheduled AND gsi1sk < :bound",
+            ExpressionAttributeValues = new()
             {
-                TableName = Table,
-                IndexName = MyBlogTable.ListIndex,
-                KeyConditionExpression = "gsi1pk = :scheduled AND gsi1sk < :bound",
-                ExpressionAttributeValues = new()
-                {
-                    [":scheduled"] = S(PublishSchedule.ListKey),
-                    [":bound"] = S(PublishSchedule.DueBound(now)),
-                },
-                ExclusiveStartKey = startKey,
-            }, ct);
-            foreach (var item in response.Items ?? [])
-            {
-                if (item[MyBlogTable.ListSortKey].S.Split('#', 2) is [var at, var slug])
-                {
-                    due.Add((slug, at));
-                }
-            }
-            startKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (startKey is not null);
-        return due;
+                [":scheduled"] = S(PublishSchedule.ListKey),
+                [":bound"] = S(PublishSchedule.DueBound(now)),
+            },
+        }, ct);
+        // Each schedule item sorts as "time#slug".
+        return [.. items.Select(i => i[MyBlogTable.ListSortKey].S.Split('#', 2)).Where(p => p is [_, _]).Select(p => (Slug: p[1], At: p[0]))];
     }
 
     /// <summary>

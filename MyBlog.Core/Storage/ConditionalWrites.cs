@@ -67,4 +67,19 @@ public static class Queries
         while (request.ExclusiveStartKey is not null);
         return items;
     }
+
+    /// <summary>How many items the query finds, page after page (a count reads each page's keys, as a query does).</summary>
+    public static async Task<int> CountAllAsync(this IAmazonDynamoDB dynamo, QueryRequest request, CancellationToken ct)
+    {
+        request.Select = Select.COUNT;
+        var count = 0;
+        do
+        {
+            var page = await dynamo.QueryAsync(request, ct);
+            count += page.Count ?? 0;
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (request.ExclusiveStartKey is not null);
+        return count;
+    }
 }

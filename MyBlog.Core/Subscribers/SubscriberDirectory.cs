@@ -68,24 +68,14 @@ public sealed class SubscriberDirectory(IAmazonDynamoDB dynamo, IOptions<MyBlogO
     {
         var counts = await Task.WhenAll(Enum.GetValues<SubscriberState>().Select(async state =>
         {
-            var total = 0;
-            Dictionary<string, AttributeValue>? start = null;
-            do
+            var total = await dynamo.CountAllAsync(new QueryRequest
             {
-                var response = await dynamo.QueryAsync(new QueryRequest
-                {
-                    TableName = Table,
-                    IndexName = MyBlogTable.DirectoryIndex,
-                    KeyConditionExpression = "#dpk = :state",
-                    ExpressionAttributeNames = new() { ["#dpk"] = MyBlogTable.DirectoryPartitionKey },
-                    ExpressionAttributeValues = new() { [":state"] = S(SubscriberKeys.DirectoryPartition(state)) },
-                    Select = Select.COUNT,
-                    ExclusiveStartKey = start,
-                }, ct);
-                total += response.Count ?? 0;
-                start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-            }
-            while (start is not null);
+                TableName = Table,
+                IndexName = MyBlogTable.DirectoryIndex,
+                KeyConditionExpression = "#dpk = :state",
+                ExpressionAttributeNames = new() { ["#dpk"] = MyBlogTable.DirectoryPartitionKey },
+                ExpressionAttributeValues = new() { [":state"] = S(SubscriberKeys.DirectoryPartition(state)) },
+            }, ct);
             return (state, total);
         }));
         int Of(SubscriberState state) => counts.Single(c => c.state == state).total;
@@ -127,25 +117,16 @@ public sealed class SubscriberDirectory(IAmazonDynamoDB dynamo, IOptions<MyBlogO
     /// <summary>Every newsletter job's id (a few hundred for a blog with as many posts).</summary>
     public async Task<IReadOnlyList<string>> NewsletterJobIdsAsync(CancellationToken ct)
     {
-        var jobs = new List<string>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        var items = await dynamo.QueryAllAsync(new QueryRequest
         {
-            var response = await dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = Table,
-                IndexName = MyBlogTable.DirectoryIndex,
-                KeyConditionExpression = "#dpk = :jobs",
-                ExpressionAttributeNames = new() { ["#dpk"] = MyBlogTable.DirectoryPartitionKey, ["#pk"] = MyBlogTable.PartitionKey },
-                ExpressionAttributeValues = new() { [":jobs"] = S(NewsletterJobs) },
-                ProjectionExpression = "#pk",
-                ExclusiveStartKey = start,
-            }, ct);
-            jobs.AddRange((response.Items ?? []).Select(i => Newsletter.NewsletterStore.JobIdFromPartitionKey(i.String(MyBlogTable.PartitionKey))).OfType<string>());
-            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-        return jobs;
+            TableName = Table,
+            IndexName = MyBlogTable.DirectoryIndex,
+            KeyConditionExpression = "#dpk = :jobs",
+            ExpressionAttributeNames = new() { ["#dpk"] = MyBlogTable.DirectoryPartitionKey, ["#pk"] = MyBlogTable.PartitionKey },
+            ExpressionAttributeValues = new() { [":jobs"] = S(NewsletterJobs) },
+            ProjectionExpression = "#pk",
+        }, ct);
+        return [.. items.Select(i => Newsletter.NewsletterStore.JobIdFromPartitionKey(i.String(MyBlogTable.PartitionKey))).OfType<string>()];
     }
 
     private async Task<(List<SubscriberRow> Rows, bool More)> QueryAsync(

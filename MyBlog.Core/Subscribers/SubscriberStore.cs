@@ -459,16 +459,7 @@ public sealed class SubscriberStore(
         var count = 0;
         foreach (var list in OwedLists)
         {
-            Dictionary<string, AttributeValue>? start = null;
-            do
-            {
-                var query = OwedQuery(list, until: null, limit: null, start);
-                query.Select = Select.COUNT;
-                var response = await dynamo.QueryAsync(query, ct);
-                count += response.Count ?? 0;
-                start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-            }
-            while (start is not null);
+            count += await dynamo.CountAllAsync(OwedQuery(list, until: null, limit: null, start: null), ct);
         }
         return count;
     }
