@@ -18,8 +18,7 @@ public static class RegionHealth
 {
     public const string Path = HealthPaths.Region;
 
-    /// <summary>Route 53 times a check out after 4 seconds (2 for the connection); the table's read must fit well inside.</summary>
-    public static readonly TimeSpan TableTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan TableTimeout = HealthPaths.RegionTableTimeout;
 
     /// <summary>An item nobody writes: reading it costs half a read unit, found or not.</summary>
     private static readonly Dictionary<string, AttributeValue> ProbeKey = new()

@@ -59,6 +59,38 @@ public sealed class EdgeFailoverTests
         Assert.True(failBack < Within, $"readers were sent home {failBack?.TotalSeconds:0.0} s after its return ({failed} requests failed as it went)");
     }
 
+    [Fact]
+    public async Task A_region_whose_table_answers_slowly_but_within_the_check_s_own_limit_keeps_its_readers()
+    {
+        // The region check gives its table read RegionHealth.TableTimeout; an answer that takes most of it is an answer.
+        var slow = RegionHealth.TableTimeout - TimeSpan.FromMilliseconds(400);
+        await using var home = await RegionApi.StartAsync("home", port: 0, checkTakes: slow);
+        await using var other = await RegionApi.StartAsync("other", port: 0);
+        await using var edge = await StartEdgeAsync(home.Url, other.Url);
+        using var reader = new HttpClient { BaseAddress = new Uri(edge.Urls.First()), Timeout = TimeSpan.FromSeconds(5) };
+        Assert.NotNull(await EdgeReader.ServedByAsync(reader, "home", Within));
+
+        // Several checks' worth of reads, each answered at home.
+        var until = DateTime.UtcNow + slow * 4;
+        while (DateTime.UtcNow < until)
+        {
+            using var response = await reader.GetAsync($"/api/posts?reader={Guid.NewGuid():N}");
+            Assert.Equal("home", response.Headers.GetValues(ServingRegion.Header).Single());
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task A_region_whose_check_never_answers_is_left_within_seconds()
+    {
+        await using var home = await RegionApi.StartAsync("home", port: 0, checkTakes: Timeout.InfiniteTimeSpan);
+        await using var other = await RegionApi.StartAsync("other", port: 0);
+        await using var edge = await StartEdgeAsync(home.Url, other.Url);
+        using var reader = new HttpClient { BaseAddress = new Uri(edge.Urls.First()), Timeout = TimeSpan.FromSeconds(5) };
+
+        Assert.NotNull(await EdgeReader.ServedByAsync(reader, "other", Within));
+    }
+
     private static async Task<WebApplication> StartEdgeAsync(string home, string other)
     {
         var builder = WebApplication.CreateBuilder();
@@ -91,7 +123,8 @@ public sealed class EdgeFailoverTests
 
         public int Port => new Uri(Url).Port;
 
-        public static async Task<RegionApi> StartAsync(string region, int port)
+        /// <param name="checkTakes">How long the region check takes to answer (its table's read); none: at once.</param>
+        public static async Task<RegionApi> StartAsync(string region, int port, TimeSpan? checkTakes = null)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -102,7 +135,14 @@ public sealed class EdgeFailoverTests
                 context.Response.Headers[ServingRegion.Header] = region;
                 return next(context);
             });
-            app.MapGet(MyBlog.Core.HealthPaths.Region, () => "Healthy");
+            app.MapGet(MyBlog.Core.HealthPaths.Region, async (CancellationToken ct) =>
+            {
+                if (checkTakes is { } takes)
+                {
+                    await Task.Delay(takes, ct);
+                }
+                return "Healthy";
+            });
             app.MapGet("/api/posts", () => Results.Text("""{"items":[]}""", "application/json"));
             await app.StartAsync();
             return new RegionApi(app);

@@ -71,9 +71,10 @@ public static class EdgeExtensions
 
     /// <summary>
     /// The API's origin: one destination, or with several regions one per region in order of preference, chosen
-    /// first-healthy-first. A region is out after one failed check (every second) or a refused connection, and back
-    /// once its checks pass again — so a region that goes down stops receiving requests within about a second, and
-    /// one that comes back is preferred again as soon as it is healthy.
+    /// first-healthy-first. A region is out after one failed check (every second; a check that does not answer fails
+    /// after the time the check allows its table, and a second) or a refused connection, and back once its checks pass
+    /// again — so a region that goes down stops receiving requests within about a second (a few, when it hangs rather
+    /// than refuses), and one that comes back is preferred again as soon as it is healthy.
     /// </summary>
     private static ClusterConfig ApiCluster(EdgeOptions options, IConfiguration configuration)
     {
@@ -102,7 +103,8 @@ public static class EdgeExtensions
                 {
                     Enabled = true,
                     Interval = options.HealthCheckInterval,
-                    Timeout = options.HealthCheckInterval,
+                    // As long as the check may take to answer for itself: its table slow is not its table gone.
+                    Timeout = MyBlog.Core.HealthPaths.RegionCheckTimeout,
                     Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
                     // As Route 53 decides on AWS: the API is up and its region's table answers.
                     Path = MyBlog.Core.HealthPaths.Region,

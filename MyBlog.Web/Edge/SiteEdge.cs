@@ -40,7 +40,7 @@ public sealed class EdgeOptions
     /// </summary>
     public TimeSpan OriginResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the edge checks each region's API, and how long a check may take before it counts as failed.</summary>
+    /// <summary>How often the edge checks each region's API (a check may take <see cref="HealthPaths.RegionCheckTimeout"/>).</summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
