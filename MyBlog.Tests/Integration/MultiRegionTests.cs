@@ -201,17 +201,7 @@ public sealed class MultiRegionTests(MultiRegionTopology regions) : IAsyncLifeti
     {
         // The home region is rejoining (as after an absence of its own): for a minute it claims nothing, while its API
         // still takes subscribes and they reach the other region's copy. Then, before it has sent any, the region goes.
-        var now = DateTimeOffset.UtcNow;
-        using (var home = regions.DynamoDb(Home))
-        {
-            await home.PutItemAsync(MyBlogTable.DefaultName, new()
-            {
-                [MyBlogTable.PartitionKey] = new(Core.Regions.RegionPresence.PartitionKey),
-                [MyBlogTable.SortKey] = new(Home),
-                [Core.Regions.RegionPresence.AtAttribute] = new() { N = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
-                [Core.Regions.RegionPresence.QuietUntilAttribute] = new() { N = (now + TimeSpan.FromMinutes(1)).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) },
-            });
-        }
+        await MakeRejoiningAsync(Home, TimeSpan.FromMinutes(1));
         var orphans = Enumerable.Range(0, 5).Select(i => TestTopology.NewAddress($"orphan{i}")).ToList();
         foreach (var address in orphans)
         {
@@ -403,6 +393,46 @@ public sealed class MultiRegionTests(MultiRegionTopology regions) : IAsyncLifeti
             var item = await regions.ItemEventuallyAsync(replica, SubscriberKeys.PartitionKey(TestTopology.SubscriberId(address)), SubscriberKeys.ProfileSortKey,
                 i => i?.GetValueOrDefault("status") == "confirmed", TimeSpan.FromSeconds(15));
             Assert.Equal("confirmed", item?["status"]);
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="region"/> quiet for <paramref name="quiet"/>, as after an absence of its own, by writing its
+    /// heartbeat — and again, until a heartbeat the region itself wrote afterwards keeps the quiet. Its sweep reads the
+    /// heartbeats and then writes its own whole; one whose read came before this write would wipe the quiet, and the
+    /// region would claim what it was meant to leave.
+    /// </summary>
+    private async Task MakeRejoiningAsync(string region, TimeSpan quiet)
+    {
+        using var dynamo = regions.DynamoDb(region);
+        var key = new Dictionary<string, AttributeValue>
+        {
+            [MyBlogTable.PartitionKey] = new(Core.Regions.RegionPresence.PartitionKey),
+            [MyBlogTable.SortKey] = new(region),
+        };
+        static string Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{region}'s sweep did not keep the quiet written into its heartbeat");
+            var now = DateTimeOffset.UtcNow;
+            await dynamo.PutItemAsync(MyBlogTable.DefaultName, new(key)
+            {
+                [Core.Regions.RegionPresence.AtAttribute] = new() { N = Ms(now) },
+                [Core.Regions.RegionPresence.QuietUntilAttribute] = new() { N = Ms(now + quiet) },
+            });
+            // The region's next heartbeat (its sweep runs every 2 s).
+            Dictionary<string, AttributeValue> beat;
+            do
+            {
+                await Task.Delay(200);
+                beat = (await dynamo.GetItemAsync(new GetItemRequest { TableName = MyBlogTable.DefaultName, Key = key, ConsistentRead = true })).Item;
+            }
+            while (beat[Core.Regions.RegionPresence.AtAttribute].N == Ms(now) && DateTime.UtcNow < deadline);
+            if (beat.ContainsKey(Core.Regions.RegionPresence.QuietUntilAttribute))
+            {
+                return;
+            }
         }
     }
 
